@@ -1,0 +1,192 @@
+#pragma once
+/// @file tape.hpp
+/// @brief Reverse-mode automatic differentiation over matrices: the tape.
+///
+/// Like micrograd's `Value`, but every value is a matrix. An op computes its
+/// result in the forward pass and appends a node that remembers its inputs and
+/// a `backward` function. `Tape::backward` walks the nodes newest-first (a
+/// reverse topological order, since a node only sees older nodes) and each
+/// node adds its share of the gradient to its inputs (the chain rule).
+///
+/// Two choices keep it fast without making it harder to read:
+/// - `clear()` forgets the nodes but keeps their matrices, so the next
+///   minibatch of the same shapes writes into memory that is already there;
+/// - leaves can view caller-owned matrices: a parameter's gradient is
+///   accumulated straight into the model, an input is never copied.
+
+#include "scae/core/csr_view.hpp"
+#include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
+
+#include <cstddef>
+#include <vector>
+
+namespace scae::ad {
+
+/// How gradients pass back through activations.
+enum class Rule {
+    standard, ///< the true gradient
+    guided    ///< guided backprop: negative gradients are zeroed as they enter each activation
+};
+
+template <class T> class Tape;
+
+/// A handle to one node on a tape. Cheap to copy; valid until the tape is cleared.
+template <class T>
+struct Var {
+    Tape<T>* tape = nullptr; ///< the tape that holds the node
+    int id = -1;             ///< its position on the tape
+
+    /// The forward value.
+    const Matrix<T>& value() const { return tape->value(*this); }
+    /// The gradient after `Tape::backward` (zero-sized when the node needs none).
+    const Matrix<T>& grad() const { return tape->grad(*this); }
+};
+
+/// A trainable matrix and the gradient accumulated into it.
+template <class T>
+struct Param {
+    Matrix<T> value; ///< current value
+    Matrix<T> grad;  ///< d(loss)/d(value), summed over backward passes until zeroed
+};
+
+/// One recorded operation: its value, its gradient, and how to pass the gradient back.
+template <class T>
+struct Node {
+    Matrix<T> value;                        ///< result of the op (unused by external leaves)
+    Matrix<T> grad;                         ///< d(output)/d(value) (unused by parameters)
+    Matrix<T> scratch;                      ///< what an op keeps from forward for backward
+    const Matrix<T>* external_value = nullptr; ///< caller-owned value of a leaf
+    Matrix<T>* external_grad = nullptr;     ///< caller-owned gradient of a parameter
+    int lhs = -1, rhs = -1;                 ///< inputs (-1: none)
+    T param = 0;                            ///< the op's scalar (beta, scale, epsilon)
+    bool flag = false;                      ///< the op's switch (e.g. Stirling term on)
+    CsrView<T> sparse;                      ///< the op's constant sparse operand (inputs, targets)
+    bool needs_grad = false;                ///< some leaf below needs a gradient
+    bool activation = false;                ///< the guided rule applies here
+    void (*backward)(Tape<T>&, Node&) = nullptr; ///< adds this node's gradient into its inputs
+};
+
+/// The record of a forward pass, replayed backwards to get gradients.
+template <class T>
+class Tape {
+public:
+    /// A leaf viewing `x` (not copied; `x` must outlive the tape's use of it).
+    /// With `requires_grad`, `backward` fills its gradient (saliency needs this).
+    Var<T> input(const Matrix<T>& x, bool requires_grad = false) {
+        Node<T>& n = push();
+        n.external_value = &x;
+        n.needs_grad = requires_grad;
+        return last();
+    }
+
+    /// A leaf for a parameter: its gradient is added into `p.grad` (resized and zeroed if empty).
+    Var<T> param(Param<T>& p) {
+        if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols())
+            p.grad.setZero(p.value.rows(), p.value.cols());
+        Node<T>& n = push();
+        n.external_value = &p.value;
+        n.external_grad = &p.grad;
+        n.needs_grad = true;
+        return last();
+    }
+
+    /// Appends a node computed from `lhs` (and `rhs`) that passes gradients back with `backward`.
+    /// Ops call this, then write the result into `node(result).value`.
+    Var<T> record(void (*backward)(Tape&, Node<T>&), Var<T> lhs, Var<T> rhs = {}) {
+        Node<T>& n = push();
+        n.lhs = lhs.id;
+        n.rhs = rhs.id;
+        n.backward = backward;
+        n.needs_grad = (lhs.id >= 0 && nodes_[lhs.id].needs_grad) || (rhs.id >= 0 && nodes_[rhs.id].needs_grad);
+        return last();
+    }
+
+    /// The node behind a handle.
+    Node<T>& node(Var<T> v) { return nodes_[check(v)]; }
+    /// The node at position `id`.
+    Node<T>& node(int id) { return nodes_[id]; }
+
+    /// The forward value of `v`.
+    const Matrix<T>& value(Var<T> v) const {
+        const Node<T>& n = nodes_[check(v)];
+        return n.external_value ? *n.external_value : n.value;
+    }
+    /// The value of node `id`.
+    const Matrix<T>& value(int id) const { return value(Var<T>{const_cast<Tape*>(this), id}); }
+
+    /// The gradient of `v`.
+    const Matrix<T>& grad(Var<T> v) const {
+        const Node<T>& n = nodes_[check(v)];
+        return n.external_grad ? *n.external_grad : n.grad;
+    }
+
+    /// The gradient slot an op adds into for its input `id` (only call when it needs a gradient).
+    Matrix<T>& grad_of(int id) {
+        Node<T>& n = nodes_[id];
+        return n.external_grad ? *n.external_grad : n.grad;
+    }
+
+    /// The gradient arriving at `n` from above, as seen by its backward function: under the
+    /// guided rule, an activation sees only its positive part.
+    const Matrix<T>& incoming(Node<T>& n) {
+        if (rule_ == Rule::guided && n.activation) n.grad = n.grad.cwiseMax(T(0));
+        return n.grad;
+    }
+
+    /// Backpropagates from a scalar (1 x 1) `loss`.
+    void backward(Var<T> loss, Rule rule = Rule::standard) {
+        if (value(loss).size() != 1) throw Error("Tape::backward: the loss must be 1 x 1; pass a seed gradient otherwise");
+        Matrix<T> seed = Matrix<T>::Ones(1, 1);
+        backward(loss, seed, rule);
+    }
+
+    /// Backpropagates `seed` = d(objective)/d(out) from `out`: every node that needs a gradient
+    /// gets d(objective)/d(node). Parameter gradients accumulate; node gradients start at zero.
+    void backward(Var<T> out, const Matrix<T>& seed, Rule rule = Rule::standard) {
+        const Matrix<T>& v = value(out);
+        if (seed.rows() != v.rows() || seed.cols() != v.cols()) throw Error("Tape::backward: seed shape differs from the output");
+        rule_ = rule;
+        for (int i = 0; i <= out.id; ++i) {
+            Node<T>& n = nodes_[i];
+            if (n.needs_grad && !n.external_grad) n.grad.setZero(value(i).rows(), value(i).cols());
+        }
+        grad_of(out.id) += seed;
+        for (int i = out.id; i >= 0; --i) {
+            Node<T>& n = nodes_[i];
+            if (n.needs_grad && n.backward) n.backward(*this, n);
+        }
+    }
+
+    /// Forgets every node but keeps their memory for the next forward pass.
+    void clear() { size_ = 0; }
+
+    /// Number of nodes recorded since the last `clear`.
+    std::size_t size() const { return size_; }
+
+private:
+    Node<T>& push() {
+        if (size_ == nodes_.size()) nodes_.emplace_back();
+        Node<T>& n = nodes_[size_++];
+        // Reset everything but the matrices, whose memory is what we keep.
+        Matrix<T> value = std::move(n.value), grad = std::move(n.grad), scratch = std::move(n.scratch);
+        n = Node<T>{};
+        n.value = std::move(value);
+        n.grad = std::move(grad);
+        n.scratch = std::move(scratch);
+        return n;
+    }
+
+    Var<T> last() { return Var<T>{this, static_cast<int>(size_) - 1}; }
+
+    int check(Var<T> v) const {
+        if (v.id < 0 || static_cast<std::size_t>(v.id) >= size_) throw Error("ad::Tape: handle does not refer to a live node");
+        return v.id;
+    }
+
+    std::vector<Node<T>> nodes_;
+    std::size_t size_ = 0;
+    Rule rule_ = Rule::standard;
+};
+
+} // namespace scae::ad

@@ -1,0 +1,86 @@
+#pragma once
+/// @file csr_view.hpp
+/// @brief A non-owning view of consecutive rows of a CSR matrix, and the two
+/// sparse x dense products the first layer needs.
+///
+/// Minibatches are row ranges of a (shuffled) count matrix, so a view costs
+/// three pointers and no copy. The kernels are written out rather than taken
+/// from Eigen so that both are parallel and deterministic for a thread count.
+
+#include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
+
+#include <algorithm>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace scae {
+
+/// Rows [first, first + rows) of a compressed row-major sparse matrix.
+template <class T>
+struct CsrView {
+    Index rows = 0;            ///< rows in the view
+    Index cols = 0;            ///< columns (genes)
+    const int* outer = nullptr; ///< rows + 1 absolute offsets into `inner` / `values`
+    const int* inner = nullptr; ///< column index of each stored value
+    const T* values = nullptr;  ///< stored values
+
+    /// The number of stored values in the view.
+    Index nonzeros() const { return rows == 0 ? 0 : outer[rows] - outer[0]; }
+};
+
+/// A view of rows [first, first + count) of `m`, which must be compressed.
+template <class T>
+CsrView<T> view_rows(const Csr<T>& m, Index first, Index count) {
+    if (!m.isCompressed()) throw Error("view_rows: the sparse matrix must be compressed (call makeCompressed())");
+    if (first < 0 || count < 0 || first + count > m.rows()) throw Error("view_rows: row range out of bounds");
+    return {count, m.cols(), m.outerIndexPtr() + first, m.innerIndexPtr(), m.valuePtr()};
+}
+
+/// A view of all rows of `m`.
+template <class T>
+CsrView<T> view_all(const Csr<T>& m) { return view_rows(m, 0, m.rows()); }
+
+/// out = S * B, with S sparse (n x g) and B dense (g x k). Rows of `out` are independent.
+template <class T>
+void sparse_times_dense(const CsrView<T>& s, const Matrix<T>& b, Matrix<T>& out) {
+    out.resize(s.rows, b.cols());
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (s.rows * b.cols() > 32768)
+#endif
+    for (Index r = 0; r < s.rows; ++r) {
+        auto row = out.row(r);
+        row.setZero();
+        for (int p = s.outer[r]; p < s.outer[r + 1]; ++p) row.noalias() += s.values[p] * b.row(s.inner[p]);
+    }
+}
+
+/// out += S^T * G, with S sparse (n x g) and G dense (n x k): the weight gradient of a sparse
+/// input layer. Threads split the k columns, so each output element has one writer and
+/// a fixed summation order.
+template <class T>
+void add_sparse_transpose_times_dense(const CsrView<T>& s, const Matrix<T>& g, Matrix<T>& out) {
+    const Index k = g.cols();
+#ifdef _OPENMP
+#pragma omp parallel if (s.nonzeros() * k > 65536)
+#endif
+    {
+        Index begin = 0, end = k;
+#ifdef _OPENMP
+        const int threads = omp_get_num_threads(), me = omp_get_thread_num();
+        const Index chunk = (k + threads - 1) / threads;
+        begin = std::min<Index>(k, chunk * me);
+        end = std::min<Index>(k, begin + chunk);
+#endif
+        if (begin < end) {
+            for (Index r = 0; r < s.rows; ++r) {
+                auto grad_row = g.row(r).segment(begin, end - begin);
+                for (int p = s.outer[r]; p < s.outer[r + 1]; ++p)
+                    out.row(s.inner[p]).segment(begin, end - begin).noalias() += s.values[p] * grad_row;
+            }
+        }
+    }
+}
+
+} // namespace scae

@@ -1,0 +1,63 @@
+#pragma once
+/// @file random.hpp
+/// @brief A seeded random source whose streams are identical on every platform.
+///
+/// The standard distributions (std::normal_distribution and friends) are
+/// implementation-defined, so a seed would give different models under
+/// libstdc++ and libc++. Only std::mt19937_64 is fully specified; everything
+/// on top of it is written out here.
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <utility>
+#include <vector>
+
+namespace scae {
+
+/// Seeded generator with portable uniform, normal and shuffle draws.
+class Rng {
+public:
+    /// Creates a generator; equal seeds give equal streams everywhere.
+    explicit Rng(std::uint64_t seed) : engine_(seed) {}
+
+    /// Next raw 64-bit value.
+    std::uint64_t bits() { return engine_(); }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+
+    /// Uniform integer in [0, n), n > 0 (Lemire's multiply-shift, bias below 2^-64 * n).
+    std::uint64_t below(std::uint64_t n) {
+        return static_cast<std::uint64_t>((static_cast<unsigned __int128>(engine_()) * n) >> 64);
+    }
+
+    /// Standard normal draw (Box-Muller; the second value of each pair is kept for the next call).
+    double normal() {
+        if (has_spare_) {
+            has_spare_ = false;
+            return spare_;
+        }
+        double u1 = 0;
+        while (u1 <= 0) u1 = uniform();
+        const double u2 = uniform();
+        const double r = std::sqrt(-2.0 * std::log(u1));
+        const double angle = 2.0 * M_PI * u2;
+        spare_ = r * std::sin(angle);
+        has_spare_ = true;
+        return r * std::cos(angle);
+    }
+
+    /// Fisher-Yates shuffle of `items` in place.
+    template <class Item>
+    void shuffle(std::vector<Item>& items) {
+        for (std::size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[below(i)]);
+    }
+
+private:
+    std::mt19937_64 engine_;
+    double spare_ = 0;
+    bool has_spare_ = false;
+};
+
+} // namespace scae

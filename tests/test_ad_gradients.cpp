@@ -1,0 +1,240 @@
+// Every differentiable op against central finite differences, in double precision,
+// on random shapes that include a single row.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "scae/ad/losses.hpp"
+#include "scae/core/random.hpp"
+
+#include <functional>
+
+using namespace scae;
+using M = Matrix<double>;
+using V = ad::Var<double>;
+
+namespace {
+
+M random(Index rows, Index cols, Rng& rng, double lo = -1, double hi = 1) {
+    M m(rows, cols);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = lo + (hi - lo) * rng.uniform();
+    return m;
+}
+
+Csr<double> random_counts(Index rows, Index cols, Rng& rng, double density = 0.4) {
+    std::vector<Eigen::Triplet<double>> entries;
+    for (Index r = 0; r < rows; ++r)
+        for (Index c = 0; c < cols; ++c)
+            if (rng.uniform() < density) entries.emplace_back(int(r), int(c), double(1 + rng.below(6)));
+    Csr<double> m(rows, cols);
+    m.setFromTriplets(entries.begin(), entries.end());
+    m.makeCompressed();
+    return m;
+}
+
+/// Builds a scalar from leaf variables; output shapes other than 1x1 are reduced
+/// with a fixed random weighting so the whole Jacobian is exercised.
+using Build = std::function<V(ad::Tape<double>&, const std::vector<V>&)>;
+
+double evaluate(const std::vector<M>& inputs, const Build& build, const M& weights) {
+    ad::Tape<double> tape;
+    std::vector<V> leaves;
+    for (const M& x : inputs) leaves.push_back(tape.input(x));
+    V out = build(tape, leaves);
+    if (out.value().size() == 1) return out.value()(0, 0);
+    return (out.value().array() * weights.array()).sum();
+}
+
+void check(std::vector<M> inputs, const Build& build, double tolerance = 1e-6) {
+    Rng rng(7);
+    // Shape of the output, for the weighting.
+    M weights;
+    {
+        ad::Tape<double> tape;
+        std::vector<V> leaves;
+        for (const M& x : inputs) leaves.push_back(tape.input(x));
+        weights = random(build(tape, leaves).value().rows(), build(tape, leaves).value().cols(), rng);
+    }
+    ad::Tape<double> tape;
+    std::vector<V> leaves;
+    for (const M& x : inputs) leaves.push_back(tape.input(x, true));
+    V out = build(tape, leaves);
+    if (out.value().size() == 1) tape.backward(out);
+    else tape.backward(out, weights);
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+        const M analytic = leaves[k].grad();
+        for (Index i = 0; i < inputs[k].size(); ++i) {
+            const double h = 1e-6 * std::max(1.0, std::abs(inputs[k].data()[i]));
+            std::vector<M> plus = inputs, minus = inputs;
+            plus[k].data()[i] += h;
+            minus[k].data()[i] -= h;
+            const double numeric = (evaluate(plus, build, weights) - evaluate(minus, build, weights)) / (2 * h);
+            INFO("input " << k << " element " << i);
+            CHECK(analytic.data()[i] == doctest::Approx(numeric).epsilon(tolerance).scale(1.0));
+        }
+    }
+}
+
+const std::vector<std::pair<Index, Index>> shapes = {{1, 3}, {4, 5}, {7, 2}};
+
+} // namespace
+
+TEST_CASE("matmul") {
+    Rng rng(1);
+    for (auto [n, k] : shapes) check({random(n, k, rng), random(k, 3, rng)}, [](auto&, auto& v) { return ad::matmul(v[0], v[1]); });
+}
+
+TEST_CASE("sparse matmul: gradient with respect to the dense operand") {
+    Rng rng(2);
+    for (auto [n, k] : shapes) {
+        const Csr<double> s = random_counts(n, k, rng);
+        check({random(k, 4, rng)}, [&](auto&, auto& v) { return ad::sparse_matmul(view_all(s), v[0]); });
+    }
+}
+
+TEST_CASE("sparse matmul equals the dense product on a row range") {
+    Rng rng(3);
+    const Csr<double> s = random_counts(9, 6, rng);
+    const M b = random(6, 4, rng);
+    M out;
+    sparse_times_dense(view_rows(s, 2, 5), b, out);
+    const M expected = M(s).middleRows(2, 5) * b;
+    CHECK((out - expected).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("bias add") {
+    Rng rng(4);
+    for (auto [n, k] : shapes) check({random(n, k, rng), random(1, k, rng)}, [](auto&, auto& v) { return ad::add_bias(v[0], v[1]); });
+}
+
+TEST_CASE("elementwise add, sub, mul, scale") {
+    Rng rng(5);
+    for (auto [n, k] : shapes) {
+        const M a = random(n, k, rng), b = random(n, k, rng);
+        check({a, b}, [](auto&, auto& v) { return ad::add(v[0], v[1]); });
+        check({a, b}, [](auto&, auto& v) { return ad::sub(v[0], v[1]); });
+        check({a, b}, [](auto&, auto& v) { return ad::mul(v[0], v[1]); });
+        check({a}, [](auto&, auto& v) { return ad::scale(v[0], -2.5); });
+        check({a}, [](auto&, auto& v) { return ad::mul(v[0], v[0]); }); // an input used twice
+    }
+}
+
+TEST_CASE("activations") {
+    Rng rng(6);
+    for (auto [n, k] : shapes) {
+        M a = random(n, k, rng, -3, 3);
+        check({a}, [](auto&, auto& v) { return ad::softplus(v[0], 1.0); });
+        check({a}, [](auto&, auto& v) { return ad::softplus(v[0], 2.5); });
+        check({a}, [](auto&, auto& v) { return ad::sigmoid(v[0]); });
+        check({a}, [](auto&, auto& v) { return ad::tanh(v[0]); });
+        M away = a; // relu is not differentiable at 0: keep inputs away from it
+        for (Index i = 0; i < away.size(); ++i) away.data()[i] += away.data()[i] >= 0 ? 0.1 : -0.1;
+        check({away}, [](auto&, auto& v) { return ad::relu(v[0]); });
+    }
+}
+
+TEST_CASE("softplus is stable for large inputs") {
+    M x(1, 4);
+    x << -200, -30, 30, 200;
+    ad::Tape<double> tape;
+    V y = ad::softplus(tape.input(x), 1.0);
+    CHECK(y.value()(0, 0) == doctest::Approx(std::exp(-200.0)).epsilon(1e-9));
+    CHECK(y.value()(0, 3) == doctest::Approx(200.0));
+    CHECK(y.value().allFinite());
+    ad::Tape<float> tf;
+    Matrix<float> xf = x.cast<float>();
+    auto yf = ad::softplus(tf.input(xf), 1.0f);
+    CHECK(yf.value().allFinite());
+    CHECK(yf.value()(0, 3) == doctest::Approx(200.0));
+}
+
+TEST_CASE("exp, log, square") {
+    Rng rng(8);
+    for (auto [n, k] : shapes) {
+        check({random(n, k, rng)}, [](auto&, auto& v) { return ad::exp(v[0]); });
+        check({random(n, k, rng, 0.5, 3)}, [](auto&, auto& v) { return ad::log(v[0]); });
+        check({random(n, k, rng)}, [](auto&, auto& v) { return ad::square(v[0]); });
+    }
+}
+
+TEST_CASE("sum and mean") {
+    Rng rng(9);
+    for (auto [n, k] : shapes) {
+        check({random(n, k, rng)}, [](auto&, auto& v) { return ad::sum(v[0]); });
+        check({random(n, k, rng)}, [](auto&, auto& v) { return ad::mean(v[0]); });
+    }
+}
+
+TEST_CASE("Poisson NLL, with and without the Stirling term") {
+    Rng rng(10);
+    for (auto [n, k] : shapes) {
+        const Csr<double> x = random_counts(n, k, rng);
+        const M rate = random(n, k, rng, 0.2, 4);
+        check({rate}, [&](auto&, auto& v) { return ad::poisson_nll(v[0], view_all(x)); });
+        check({rate}, [&](auto&, auto& v) { return ad::poisson_nll(v[0], view_all(x), 1e-8, true); });
+    }
+}
+
+TEST_CASE("Poisson NLL value matches the definition") {
+    M rate(1, 3);
+    rate << 0.5, 2.0, 3.0;
+    Csr<double> x(1, 3);
+    x.insert(0, 1) = 2;
+    x.insert(0, 2) = 5;
+    x.makeCompressed();
+    ad::Tape<double> tape;
+    const double expected = (0.5 + (2.0 - 2 * std::log(2.0)) + (3.0 - 5 * std::log(3.0))) / 3;
+    CHECK(ad::poisson_nll(tape.input(rate), view_all(x), 0.0).value()(0, 0) == doctest::Approx(expected));
+    // full=True adds log(k!) by Stirling for k > 1 (PyTorch's convention).
+    const double stirling = (2 * std::log(2.0) - 2 + 0.5 * std::log(4 * M_PI)) + (5 * std::log(5.0) - 5 + 0.5 * std::log(10 * M_PI));
+    CHECK(ad::poisson_nll(tape.input(rate), view_all(x), 0.0, true).value()(0, 0) == doctest::Approx(expected + stirling / 3));
+}
+
+TEST_CASE("negative binomial NLL with a learned per-gene dispersion") {
+    Rng rng(11);
+    for (auto [n, k] : shapes) {
+        const Csr<double> x = random_counts(n, k, rng);
+        check({random(n, k, rng, 0.2, 4), random(1, k, rng, -1, 1.5)},
+              [&](auto&, auto& v) { return ad::nb_nll(v[0], v[1], view_all(x)); }, 1e-5);
+    }
+}
+
+TEST_CASE("negative binomial NLL value matches the log-density") {
+    // One entry: k = 3, mu = 2, theta = 1.5.
+    M mu(1, 1), lt(1, 1);
+    mu << 2.0;
+    lt << std::log(1.5);
+    Csr<double> x(1, 1);
+    x.insert(0, 0) = 3;
+    x.makeCompressed();
+    const double k = 3, m = 2, th = 1.5;
+    const double logp = std::lgamma(k + th) - std::lgamma(th) - std::lgamma(k + 1) + th * std::log(th / (th + m)) + k * std::log(m / (th + m));
+    ad::Tape<double> tape;
+    CHECK(ad::nb_nll(tape.input(mu), tape.input(lt), view_all(x), 0.0).value()(0, 0) == doctest::Approx(-logp));
+}
+
+TEST_CASE("mean squared error") {
+    Rng rng(12);
+    for (auto [n, k] : shapes) {
+        const Csr<double> x = random_counts(n, k, rng);
+        check({random(n, k, rng)}, [&](auto&, auto& v) { return ad::mse(v[0], view_all(x)); });
+    }
+}
+
+TEST_CASE("orthogonality penalty trains") {
+    Rng rng(13);
+    for (auto [n, k] : shapes) check({random(n + 3, k, rng)}, [](auto&, auto& v) { return ad::orthogonality(v[0]); });
+    // Orthonormal columns give zero.
+    M q = M::Identity(5, 3);
+    ad::Tape<double> tape;
+    CHECK(ad::orthogonality(tape.input(q)).value()(0, 0) == doctest::Approx(0.0));
+}
+
+TEST_CASE("a composed network: gradients reach inputs and parameters") {
+    Rng rng(14);
+    const Csr<double> x = random_counts(3, 6, rng);
+    check({random(6, 4, rng, -0.5, 0.5), random(1, 4, rng), random(4, 6, rng, -0.5, 0.5)}, [&](auto&, auto& v) {
+        V h = ad::softplus(ad::add_bias(ad::sparse_matmul(view_all(x), v[0]), v[1]));
+        V rate = ad::softplus(ad::matmul(h, v[2]));
+        return ad::add(ad::poisson_nll(rate, view_all(x)), ad::scale(ad::orthogonality(v[0]), 0.05));
+    });
+}
