@@ -11,6 +11,7 @@
 #include "scae/core/types.hpp"
 
 #include <algorithm>
+#include <vector>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -41,6 +42,34 @@ CsrView<T> view_rows(const Csr<T>& m, Index first, Index count) {
 /// A view of all rows of `m`.
 template <class T>
 CsrView<T> view_all(const Csr<T>& m) { return view_rows(m, 0, m.rows()); }
+
+/// Rows of a sparse matrix copied into reusable buffers: a minibatch in shuffled order.
+/// After the first few batches the buffers are large enough and no memory is allocated.
+template <class T>
+struct CsrBatch {
+    std::vector<int> outer{0}; ///< rows + 1 offsets
+    std::vector<int> inner;    ///< column indices
+    std::vector<T> values;     ///< stored values
+    Index cols = 0;            ///< columns of the source
+
+    /// Copies rows `rows[0..count)` of `m` (compressed) into the buffers.
+    void gather(const Csr<T>& m, const int* rows, Index count) {
+        cols = m.cols();
+        outer.resize(count + 1);
+        outer[0] = 0;
+        for (Index i = 0; i < count; ++i) outer[i + 1] = outer[i] + (m.outerIndexPtr()[rows[i] + 1] - m.outerIndexPtr()[rows[i]]);
+        inner.resize(outer[count]);
+        values.resize(outer[count]);
+        for (Index i = 0; i < count; ++i) {
+            const int from = m.outerIndexPtr()[rows[i]], length = outer[i + 1] - outer[i];
+            std::copy_n(m.innerIndexPtr() + from, length, inner.data() + outer[i]);
+            std::copy_n(m.valuePtr() + from, length, values.data() + outer[i]);
+        }
+    }
+
+    /// A view of the gathered rows.
+    CsrView<T> view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), values.data()}; }
+};
 
 /// out = S * B, with S sparse (n x g) and B dense (g x k). Rows of `out` are independent.
 template <class T>

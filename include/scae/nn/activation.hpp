@@ -1,0 +1,59 @@
+#pragma once
+/// @file activation.hpp
+/// @brief The activations a layer can use, by name, on the tape and without it.
+
+#include "scae/ad/ops.hpp"
+
+#include <string>
+
+namespace scae::nn {
+
+/// Nonlinearity applied after a layer's affine map.
+enum class Activation { identity, relu, softplus, sigmoid, tanh };
+
+/// The activation's name as written in model files ("softplus", ...).
+inline std::string to_string(Activation a) {
+    switch (a) {
+    case Activation::identity: return "identity";
+    case Activation::relu: return "relu";
+    case Activation::softplus: return "softplus";
+    case Activation::sigmoid: return "sigmoid";
+    case Activation::tanh: return "tanh";
+    }
+    return "unknown";
+}
+
+/// Parses an activation name; throws scae::Error on an unknown one.
+inline Activation activation_from_string(const std::string& name) {
+    for (Activation a : {Activation::identity, Activation::relu, Activation::softplus, Activation::sigmoid, Activation::tanh})
+        if (to_string(a) == name) return a;
+    throw Error("unknown activation '" + name + "' (expected identity, relu, softplus, sigmoid or tanh)");
+}
+
+/// Applies `a` on the tape; `beta` is softplus' sharpness.
+template <class T>
+ad::Var<T> activate(ad::Var<T> x, Activation a, T beta) {
+    switch (a) {
+    case Activation::relu: return ad::relu(x);
+    case Activation::softplus: return ad::softplus(x, beta);
+    case Activation::sigmoid: return ad::sigmoid(x);
+    case Activation::tanh: return ad::tanh(x);
+    case Activation::identity: break;
+    }
+    return x;
+}
+
+/// Applies `a` in place, without recording anything (inference).
+template <class T>
+void activate_in_place(Matrix<T>& x, Activation a, T beta) {
+    auto v = x.array();
+    switch (a) {
+    case Activation::relu: v = v.max(T(0)); break;
+    case Activation::softplus: v = ((v * beta).max(T(0)) + (-(v * beta).abs()).exp().log1p()) / beta; break;
+    case Activation::sigmoid: v = T(1) / (T(1) + (-v).exp()); break;
+    case Activation::tanh: v = v.tanh(); break;
+    case Activation::identity: break;
+    }
+}
+
+} // namespace scae::nn

@@ -1,0 +1,184 @@
+#pragma once
+/// @file autoencoder.hpp
+/// @brief The count autoencoder: genes -> encoder -> bottleneck -> mirrored decoder -> genes.
+
+#include "scae/ad/losses.hpp"
+#include "scae/nn/dense.hpp"
+#include "scae/nn/input_transform.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scae::nn {
+
+/// The reconstruction loss against raw counts.
+enum class Loss {
+    poisson,          ///< mean of rate - x log(rate) (the reference work's choice)
+    negative_binomial, ///< with a learned per-gene dispersion
+    mse               ///< mean squared error on counts
+};
+
+/// The loss' name as written in model files.
+inline std::string to_string(Loss loss) {
+    switch (loss) {
+    case Loss::poisson: return "poisson";
+    case Loss::negative_binomial: return "negative_binomial";
+    case Loss::mse: return "mse";
+    }
+    return "unknown";
+}
+
+/// Parses a loss name; throws scae::Error on an unknown one.
+inline Loss loss_from_string(const std::string& name) {
+    for (Loss l : {Loss::poisson, Loss::negative_binomial, Loss::mse})
+        if (to_string(l) == name) return l;
+    throw Error("unknown loss '" + name + "' (expected poisson, negative_binomial or mse)");
+}
+
+/// Architecture and objective of an autoencoder.
+struct AutoencoderOptions {
+    /// Encoder layer sizes, the last one being the bottleneck; the decoder mirrors them.
+    /// Default {128, 64}: genes -> 128 -> 64 -> 128 -> genes, as in Kinalis et al. 2019.
+    std::vector<Index> encoder_sizes{128, 64};
+    /// Activation of every hidden layer (default softplus).
+    Activation activation = Activation::softplus;
+    /// Activation of the output layer; it must give non-negative rates for the count
+    /// losses (default softplus).
+    Activation output_activation = Activation::softplus;
+    /// Softplus sharpness beta (default 1).
+    double softplus_beta = 1.0;
+    /// Reconstruction loss (default Poisson).
+    Loss loss = Loss::poisson;
+    /// Weight of ||I - W^T W||_F on the weights into the bottleneck (default 0.05).
+    double orthogonality_weight = 0.05;
+    /// Input transform applied to counts (default log1p of raw counts).
+    InputTransform input{};
+    /// Seed of the Xavier-normal initialisation (default 42).
+    std::uint64_t seed = 42;
+};
+
+/// An autoencoder over a fixed list of genes. Tape-level functions take inputs that
+/// are already transformed; the plain functions take raw counts in model gene order.
+template <class T>
+class Autoencoder {
+public:
+    AutoencoderOptions options;  ///< what it was built with
+    std::vector<Dense<T>> layers; ///< encoder layers, then decoder layers
+    ad::Param<T> log_theta;      ///< per-gene log dispersion (negative binomial loss only)
+
+    /// Builds and initialises the network for `genes` inputs.
+    Autoencoder(Index genes, AutoencoderOptions opts) : options(std::move(opts)) {
+        if (genes <= 0) throw Error("Autoencoder: the number of genes must be positive");
+        if (options.encoder_sizes.empty()) throw Error("Autoencoder: encoder_sizes must name at least the bottleneck");
+        for (Index size : options.encoder_sizes)
+            if (size <= 0) throw Error("Autoencoder: layer sizes must be positive");
+        std::vector<Index> sizes{genes};
+        sizes.insert(sizes.end(), options.encoder_sizes.begin(), options.encoder_sizes.end());
+        for (auto it = options.encoder_sizes.rbegin() + 1; it != options.encoder_sizes.rend(); ++it) sizes.push_back(*it);
+        sizes.push_back(genes);
+        Rng rng(options.seed);
+        for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+            const bool last = i + 2 == sizes.size();
+            layers.emplace_back(sizes[i], sizes[i + 1], last ? options.output_activation : options.activation,
+                                T(options.softplus_beta), rng);
+        }
+        if (options.loss == Loss::negative_binomial) log_theta.value.setZero(1, genes);
+    }
+
+    /// Number of genes (input and output width).
+    Index genes() const { return layers.front().inputs(); }
+    /// Number of bottleneck nodes.
+    Index latent_size() const { return options.encoder_sizes.back(); }
+    /// Number of encoder layers; layer `encoder_layers() - 1` feeds the bottleneck.
+    std::size_t encoder_layers() const { return options.encoder_sizes.size(); }
+
+    /// Every trainable parameter, for an optimiser.
+    std::vector<ad::Param<T>*> parameters() {
+        std::vector<ad::Param<T>*> out;
+        for (Dense<T>& layer : layers) {
+            out.push_back(&layer.weight);
+            out.push_back(&layer.bias);
+        }
+        if (options.loss == Loss::negative_binomial) out.push_back(&log_theta);
+        return out;
+    }
+
+    // ---- on the tape -------------------------------------------------------------
+
+    /// Bottleneck activations of a transformed sparse batch.
+    ad::Var<T> encode(ad::Tape<T>& tape, const CsrView<T>& input) {
+        ad::Var<T> h = layers[0].forward(tape, input);
+        for (std::size_t i = 1; i < encoder_layers(); ++i) h = layers[i].forward(h);
+        return h;
+    }
+
+    /// Bottleneck activations of a transformed dense batch (e.g. an input that needs a gradient).
+    ad::Var<T> encode(ad::Var<T> input) {
+        ad::Var<T> h = input;
+        for (std::size_t i = 0; i < encoder_layers(); ++i) h = layers[i].forward(h);
+        return h;
+    }
+
+    /// Output rates (expected counts) from bottleneck activations.
+    ad::Var<T> decode(ad::Var<T> latent) {
+        ad::Var<T> h = latent;
+        for (std::size_t i = encoder_layers(); i < layers.size(); ++i) h = layers[i].forward(h);
+        return h;
+    }
+
+    /// Reconstruction loss of `rate` against raw counts.
+    ad::Var<T> reconstruction_loss(ad::Var<T> rate, const CsrView<T>& counts) {
+        switch (options.loss) {
+        case Loss::negative_binomial: return ad::nb_nll(rate, rate.tape->param(log_theta), counts);
+        case Loss::mse: return ad::mse(rate, counts);
+        case Loss::poisson: break;
+        }
+        return ad::poisson_nll(rate, counts);
+    }
+
+    /// The training objective of a batch: reconstruction loss plus the weighted
+    /// orthogonality penalty on the weights into the bottleneck.
+    ad::Var<T> objective(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
+        ad::Var<T> loss = reconstruction_loss(decode(encode(tape, input)), counts);
+        if (options.orthogonality_weight == 0) return loss;
+        ad::Var<T> w = tape.param(layers[encoder_layers() - 1].weight);
+        return ad::add(loss, ad::scale(ad::orthogonality(w), T(options.orthogonality_weight)));
+    }
+
+    // ---- without the tape (inference on raw counts in model gene order) ------------
+
+    /// Bottleneck activations (cells x latent) of raw counts.
+    Matrix<T> encode(const Csr<T>& counts) const { return run(counts, encoder_layers()); }
+
+    /// Expected counts (cells x genes) reconstructed from raw counts: the denoised data.
+    Matrix<T> reconstruct(const Csr<T>& counts) const { return run(counts, layers.size()); }
+
+    /// Expected counts from bottleneck activations.
+    Matrix<T> decode(const Matrix<T>& latent) const {
+        if (latent.cols() != latent_size()) throw Error("Autoencoder::decode: latent width differs from the bottleneck");
+        Matrix<T> h = latent, next;
+        for (std::size_t i = encoder_layers(); i < layers.size(); ++i) {
+            layers[i].apply(h, next);
+            h.swap(next);
+        }
+        return h;
+    }
+
+private:
+    Matrix<T> run(const Csr<T>& counts, std::size_t depth) const {
+        if (counts.cols() != genes())
+            throw Error("Autoencoder: data has " + std::to_string(counts.cols()) + " genes, the model " +
+                        std::to_string(genes()) + " (align the genes to the model first)");
+        const Csr<T> input = transform_input(counts, options.input);
+        Matrix<T> h, next;
+        layers[0].apply(view_all(input), h);
+        for (std::size_t i = 1; i < depth; ++i) {
+            layers[i].apply(h, next);
+            h.swap(next);
+        }
+        return h;
+    }
+};
+
+} // namespace scae::nn

@@ -1,0 +1,53 @@
+#pragma once
+/// @file sgd.hpp
+/// @brief Stochastic gradient descent with momentum and Nesterov momentum (PyTorch's update rule).
+
+#include "scae/optim/clip.hpp"
+
+namespace scae::optim {
+
+/// Settings of Sgd.
+struct SgdOptions {
+    double learning_rate = 0.01; ///< step size
+    double momentum = 0.0;       ///< velocity decay (0: plain SGD)
+    bool nesterov = false;       ///< look-ahead momentum (needs momentum > 0)
+    double weight_decay = 0.0;   ///< L2 penalty added to the gradient
+};
+
+/// v = momentum v + g;  step = nesterov ? g + momentum v : v;  w -= lr step.
+template <class T>
+class Sgd {
+public:
+    /// Optimises `params` (which must outlive the optimiser).
+    Sgd(std::vector<ad::Param<T>*> params, SgdOptions opts) : params_(std::move(params)), options_(opts) {
+        for (ad::Param<T>* p : params_) velocity_.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
+    }
+
+    /// One update from the current gradients.
+    void step() {
+        const T lr = T(options_.learning_rate), mu = T(options_.momentum), wd = T(options_.weight_decay);
+        for (std::size_t i = 0; i < params_.size(); ++i) {
+            Matrix<T>& w = params_[i]->value;
+            Matrix<T>& g = params_[i]->grad;
+            if (wd != 0) g += wd * w;
+            if (mu == 0) {
+                w -= lr * g;
+                continue;
+            }
+            Matrix<T>& v = velocity_[i];
+            v = mu * v + g;
+            if (options_.nesterov) w -= lr * (g + mu * v);
+            else w -= lr * v;
+        }
+    }
+
+    /// Zeroes the gradients of the optimised parameters.
+    void zero_grad() { optim::zero_grad(params_); }
+
+private:
+    std::vector<ad::Param<T>*> params_;
+    SgdOptions options_;
+    std::vector<Matrix<T>> velocity_;
+};
+
+} // namespace scae::optim

@@ -1,0 +1,220 @@
+#pragma once
+/// @file train.hpp
+/// @brief Minibatch training of an autoencoder on a count matrix.
+
+#include "scae/nn/autoencoder.hpp"
+#include "scae/optim/adam.hpp"
+#include "scae/optim/sgd.hpp"
+#include "scae/train/progress.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <variant>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace scae::train {
+
+/// The optimiser training uses.
+enum class Optimizer { adam, adamw, sgd };
+
+/// Settings of `fit`.
+struct TrainOptions {
+    int epochs = 100;                  ///< upper bound on passes over the training cells
+    int batch_size = 128;              ///< cells per minibatch
+    double learning_rate = 1e-3;       ///< optimiser step size
+    Optimizer optimizer = Optimizer::adam; ///< Adam (default), AdamW or SGD
+    double weight_decay = 0.0;         ///< L2 (Adam, SGD) or decoupled (AdamW) decay
+    double momentum = 0.9;             ///< SGD only
+    bool nesterov = false;             ///< SGD only
+    double clip_norm = 0.0;            ///< clip the joint gradient norm to this (0: off)
+    std::uint64_t seed = 42;           ///< validation split and epoch shuffles
+    double validation_fraction = 0.1;  ///< cells held out to measure generalisation (0: none)
+    int patience = 10;                 ///< stop after this many epochs without improvement (0: never)
+    double min_delta = 1e-4;           ///< an improvement must lower the monitored loss by this much
+    bool restore_best = true;          ///< end with the weights of the best monitored epoch
+    int threads = 0;                   ///< OpenMP threads (0: the OpenMP default)
+    ProgressMode progress = ProgressMode::automatic; ///< progress lines on stderr
+};
+
+/// What happened in one epoch.
+struct EpochRecord {
+    int epoch = 0;                 ///< 1-based
+    double train_loss = 0;         ///< mean objective over the epoch's minibatches (loss + penalty)
+    double validation_loss = std::numeric_limits<double>::quiet_NaN(); ///< reconstruction loss on held-out cells
+    double seconds = 0;            ///< wall time of the epoch
+};
+
+/// The course of a training run.
+struct History {
+    std::vector<EpochRecord> epochs; ///< one record per epoch run
+    int best_epoch = 0;              ///< epoch with the lowest monitored loss
+    bool stopped_early = false;      ///< patience ran out
+    std::size_t train_cells = 0;     ///< cells trained on
+    std::size_t validation_cells = 0; ///< cells held out
+};
+
+namespace detail {
+
+/// Sets the OpenMP thread count for a scope and restores it afterwards.
+class ThreadScope {
+public:
+    explicit ThreadScope(int threads) {
+#ifdef _OPENMP
+        previous_ = omp_get_max_threads();
+        if (threads > 0) omp_set_num_threads(threads);
+#else
+        (void)threads;
+#endif
+    }
+    ~ThreadScope() {
+#ifdef _OPENMP
+        omp_set_num_threads(previous_);
+#endif
+    }
+    ThreadScope(const ThreadScope&) = delete;
+    ThreadScope& operator=(const ThreadScope&) = delete;
+
+private:
+    int previous_ = 1;
+};
+
+template <class T>
+using AnyOptimizer = std::variant<optim::Adam<T>, optim::Sgd<T>>;
+
+template <class T>
+AnyOptimizer<T> make_optimizer(std::vector<ad::Param<T>*> params, const TrainOptions& o) {
+    if (o.optimizer == Optimizer::sgd)
+        return optim::Sgd<T>(std::move(params), {o.learning_rate, o.momentum, o.nesterov, o.weight_decay});
+    optim::AdamOptions a;
+    a.learning_rate = o.learning_rate;
+    a.weight_decay = o.weight_decay;
+    a.decoupled = o.optimizer == Optimizer::adamw;
+    return optim::Adam<T>(std::move(params), a);
+}
+
+} // namespace detail
+
+/// Mean reconstruction loss (no penalty) of `model` over the listed cells, in batches.
+template <class T>
+double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& input, const Csr<T>& counts, const std::vector<int>& cells,
+                     int batch_size, ad::Tape<T>& tape, CsrBatch<T>& in, CsrBatch<T>& target) {
+    double total = 0;
+    for (std::size_t start = 0; start < cells.size(); start += batch_size) {
+        const Index n = Index(std::min<std::size_t>(batch_size, cells.size() - start));
+        in.gather(input, cells.data() + start, n);
+        target.gather(counts, cells.data() + start, n);
+        tape.clear();
+        total += double(model.reconstruction_loss(model.decode(model.encode(tape, in.view())), target.view()).value()(0, 0)) * n;
+    }
+    return cells.empty() ? std::numeric_limits<double>::quiet_NaN() : total / double(cells.size());
+}
+
+/// Trains `model` on raw `counts` (cells x genes, in the model's gene order). The model's
+/// own input transform makes the input; the loss compares the output with the raw counts.
+/// Same seed and thread count give a bit-identical model. Throws scae::Error when the loss
+/// becomes non-finite, naming the epoch and batch.
+template <class T>
+History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions& options = {}) {
+    if (counts.cols() != model.genes())
+        throw Error("train::fit: data has " + std::to_string(counts.cols()) + " genes, the model " + std::to_string(model.genes()));
+    if (options.batch_size <= 0 || options.epochs < 0) throw Error("train::fit: batch_size must be positive and epochs non-negative");
+    if (options.validation_fraction < 0 || options.validation_fraction >= 1)
+        throw Error("train::fit: validation_fraction must be in [0, 1)");
+    detail::ThreadScope threads(options.threads);
+
+    Csr<T> target = counts;
+    target.makeCompressed();
+    const Csr<T> input = nn::transform_input(target, model.options.input);
+
+    // Held-out cells are drawn once from the seed; the rest are shuffled every epoch.
+    Rng rng(options.seed);
+    std::vector<int> order(std::size_t(counts.rows()));
+    std::iota(order.begin(), order.end(), 0);
+    rng.shuffle(order);
+    const std::size_t held_out = std::size_t(std::floor(options.validation_fraction * double(order.size())));
+    std::vector<int> validation(order.begin(), order.begin() + held_out), training(order.begin() + held_out, order.end());
+    if (training.empty()) throw Error("train::fit: no cells left to train on");
+
+    History history;
+    history.train_cells = training.size();
+    history.validation_cells = validation.size();
+    auto params = model.parameters();
+    auto optimizer = detail::make_optimizer(params, options);
+    ad::Tape<T> tape;
+    CsrBatch<T> in, target_batch;
+    std::vector<Matrix<T>> best;
+    double best_loss = std::numeric_limits<double>::infinity();
+    int since_best = 0;
+    Progress progress(options.progress, options.epochs);
+
+    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+        const auto epoch_start = std::chrono::steady_clock::now();
+        rng.shuffle(training);
+        double sum = 0;
+        int batch = 0;
+        for (std::size_t start = 0; start < training.size(); start += options.batch_size, ++batch) {
+            const Index n = Index(std::min<std::size_t>(options.batch_size, training.size() - start));
+            in.gather(input, training.data() + start, n);
+            target_batch.gather(target, training.data() + start, n);
+            tape.clear();
+            ad::Var<T> loss = model.objective(tape, in.view(), target_batch.view());
+            const double value = loss.value()(0, 0);
+            if (!std::isfinite(value))
+                throw Error("training stopped: the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
+                            ", batch " + std::to_string(batch + 1) + " (try a lower learning rate, or check the input for extreme values)");
+            std::visit([](auto& o) { o.zero_grad(); }, optimizer);
+            tape.backward(loss);
+            if (options.clip_norm > 0) optim::clip_grad_norm(params, options.clip_norm);
+            std::visit([](auto& o) { o.step(); }, optimizer);
+            sum += value * double(n);
+        }
+        EpochRecord record;
+        record.epoch = epoch;
+        record.train_loss = sum / double(training.size());
+        record.validation_loss = evaluate_loss(model, input, target, validation, options.batch_size, tape, in, target_batch);
+        record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+        history.epochs.push_back(record);
+
+        const double monitored = validation.empty() ? record.train_loss : record.validation_loss;
+        if (monitored < best_loss - options.min_delta) {
+            best_loss = monitored;
+            history.best_epoch = epoch;
+            since_best = 0;
+            if (options.restore_best) {
+                best.resize(params.size());
+                for (std::size_t i = 0; i < params.size(); ++i) best[i] = params[i]->value;
+            }
+        } else {
+            ++since_best;
+        }
+        char status[160];
+        std::snprintf(status, sizeof status, "train %.5g  val %.5g  %.0f cells/s", record.train_loss, record.validation_loss,
+                      double(training.size()) / std::max(record.seconds, 1e-9));
+        progress.update(epoch, status);
+        if (options.patience > 0 && since_best >= options.patience) {
+            history.stopped_early = true;
+            break;
+        }
+    }
+    if (options.restore_best && !best.empty())
+        for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = best[i];
+    progress.finish("trained " + std::to_string(history.epochs.size()) + " epochs in " +
+                    std::to_string(progress.seconds()) + " s; best epoch " + std::to_string(history.best_epoch));
+    return history;
+}
+
+/// Trains on a dense count matrix (converted to sparse once).
+template <class T>
+History fit(nn::Autoencoder<T>& model, const Matrix<T>& counts, const TrainOptions& options = {}) {
+    Csr<T> sparse = counts.sparseView();
+    return fit(model, sparse, options);
+}
+
+} // namespace scae::train

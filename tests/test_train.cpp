@@ -1,0 +1,166 @@
+// Training an autoencoder on a seeded low-rank Poisson count matrix.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "scae/train/train.hpp"
+
+#include <random>
+
+using namespace scae;
+
+namespace {
+
+/// Counts drawn from Poisson(library * softmax-free low-rank rate): 4 cell groups, each
+/// raising its own block of genes. Deterministic for a seed.
+Csr<float> low_rank_counts(int cells, int genes, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<Eigen::Triplet<float>> entries;
+    for (int c = 0; c < cells; ++c) {
+        const int group = c % 4;
+        const double library = 0.5 + rng.uniform();
+        for (int g = 0; g < genes; ++g) {
+            double rate = 0.3 * library;
+            if (g % 4 == group) rate *= 8;
+            // Poisson by inversion (rates are small here).
+            double u = rng.uniform(), p = std::exp(-rate), cdf = p;
+            int k = 0;
+            while (u > cdf && k < 100) {
+                ++k;
+                p *= rate / k;
+                cdf += p;
+            }
+            if (k > 0) entries.emplace_back(c, g, float(k));
+        }
+    }
+    Csr<float> m(cells, genes);
+    m.setFromTriplets(entries.begin(), entries.end());
+    m.makeCompressed();
+    return m;
+}
+
+nn::AutoencoderOptions small_model() {
+    nn::AutoencoderOptions o;
+    o.encoder_sizes = {16, 4};
+    return o;
+}
+
+train::TrainOptions quick(int epochs) {
+    train::TrainOptions t;
+    t.epochs = epochs;
+    t.batch_size = 32;
+    t.learning_rate = 1e-2;
+    t.progress = train::ProgressMode::never;
+    return t;
+}
+
+/// Poisson loss of predicting each gene's training mean for every held-out cell.
+double gene_mean_baseline(const Csr<float>& counts, double validation_fraction, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<int> order(counts.rows());
+    std::iota(order.begin(), order.end(), 0);
+    rng.shuffle(order);
+    const std::size_t held = std::size_t(validation_fraction * order.size());
+    Matrix<float> dense(counts);
+    RowVector<double> mean = RowVector<double>::Zero(counts.cols());
+    for (std::size_t i = held; i < order.size(); ++i) mean += dense.row(order[i]).cast<double>();
+    mean /= double(order.size() - held);
+    double loss = 0;
+    for (std::size_t i = 0; i < held; ++i)
+        for (Index g = 0; g < counts.cols(); ++g) loss += mean(g) - dense(order[i], g) * std::log(mean(g) + 1e-8);
+    return loss / double(held * counts.cols());
+}
+
+} // namespace
+
+TEST_CASE("training lowers the validation loss well below the gene-mean baseline") {
+    const Csr<float> counts = low_rank_counts(600, 60, 1);
+    nn::Autoencoder<float> model(counts.cols(), small_model());
+    const auto history = train::fit(model, counts, quick(40));
+    const double baseline = gene_mean_baseline(counts, 0.1, 42);
+    const double best = history.epochs[history.best_epoch - 1].validation_loss;
+    MESSAGE("gene-mean baseline " << baseline << ", trained " << best);
+    CHECK(history.validation_cells == 60);
+    CHECK(history.epochs.front().validation_loss > best);
+    CHECK(best < baseline - 0.1); // the baseline ignores groups; the model finds them
+    // The 4 groups should be separable in the bottleneck: group means differ.
+    const Matrix<float> z = model.encode(counts);
+    CHECK(z.rows() == 600);
+    CHECK(z.cols() == 4);
+}
+
+TEST_CASE("same seed and thread count give a bit-identical model") {
+    const Csr<float> counts = low_rank_counts(200, 30, 2);
+    nn::Autoencoder<float> a(30, small_model()), b(30, small_model());
+    auto options = quick(3);
+    options.threads = 2;
+    const auto ha = train::fit(a, counts, options);
+    const auto hb = train::fit(b, counts, options);
+    for (std::size_t i = 0; i < a.layers.size(); ++i) CHECK(a.layers[i].weight.value == b.layers[i].weight.value);
+    CHECK(ha.epochs.back().train_loss == hb.epochs.back().train_loss);
+    options.seed = 7;
+    nn::Autoencoder<float> c(30, small_model());
+    train::fit(c, counts, options);
+    CHECK_FALSE(a.layers[0].weight.value == c.layers[0].weight.value);
+}
+
+TEST_CASE("early stopping ends a run that stops improving and restores the best weights") {
+    const Csr<float> counts = low_rank_counts(200, 30, 3);
+    nn::Autoencoder<float> model(30, small_model());
+    auto options = quick(500);
+    options.patience = 3;
+    options.min_delta = 1e-3;
+    const auto history = train::fit(model, counts, options);
+    CHECK(history.stopped_early);
+    CHECK(int(history.epochs.size()) == history.best_epoch + 3);
+}
+
+TEST_CASE("every loss and optimiser trains") {
+    const Csr<float> counts = low_rank_counts(200, 30, 4);
+    for (auto loss : {nn::Loss::poisson, nn::Loss::negative_binomial, nn::Loss::mse})
+        for (auto opt : {train::Optimizer::adam, train::Optimizer::adamw, train::Optimizer::sgd}) {
+            auto mo = small_model();
+            mo.loss = loss;
+            nn::Autoencoder<float> model(30, mo);
+            auto options = quick(8);
+            options.optimizer = opt;
+            options.learning_rate = opt == train::Optimizer::sgd ? 1e-3 : 1e-2;
+            options.clip_norm = 5;
+            const auto h = train::fit(model, counts, options);
+            INFO("loss " << nn::to_string(loss) << " optimiser " << int(opt));
+            CHECK(h.epochs.back().validation_loss < h.epochs.front().validation_loss);
+        }
+}
+
+TEST_CASE("a non-finite loss stops training with the epoch and batch") {
+    Csr<float> counts = low_rank_counts(100, 10, 5);
+    counts.valuePtr()[5] = std::numeric_limits<float>::infinity();
+    nn::Autoencoder<float> model(10, small_model());
+    auto options = quick(2);
+    options.validation_fraction = 0;
+    CHECK_THROWS_WITH_AS(train::fit(model, counts, options), doctest::Contains("epoch 1, batch"), Error);
+}
+
+TEST_CASE("bad arguments are errors") {
+    const Csr<float> counts = low_rank_counts(20, 10, 6);
+    nn::Autoencoder<float> model(12, small_model());
+    CHECK_THROWS_AS(train::fit(model, counts, quick(1)), Error);
+    nn::Autoencoder<float> ok(10, small_model());
+    auto options = quick(1);
+    options.validation_fraction = 1.0;
+    CHECK_THROWS_AS(train::fit(ok, counts, options), Error);
+    auto no_bottleneck = small_model();
+    no_bottleneck.encoder_sizes = {};
+    CHECK_THROWS_AS(nn::Autoencoder<float>(10, no_bottleneck), Error);
+}
+
+TEST_CASE("the encoder maps the bottleneck weights the orthogonality penalty is on") {
+    nn::Autoencoder<double> model(20, {});
+    CHECK(model.layers.size() == 4);
+    CHECK(model.layers[1].weight.value.rows() == 128);
+    CHECK(model.layers[1].weight.value.cols() == 64);
+    CHECK(model.latent_size() == 64);
+    // Xavier-normal: sd = sqrt(2 / (128 + 64)).
+    const auto& w = model.layers[1].weight.value;
+    const double sd = std::sqrt((w.array() - w.mean()).square().mean());
+    CHECK(sd == doctest::Approx(std::sqrt(2.0 / 192)).epsilon(0.05));
+}
