@@ -1,0 +1,91 @@
+#pragma once
+/// @file silhouette.hpp
+/// @brief Silhouette of labelled cells in a latent space (euclidean): how much
+/// closer each cell is to its own class than to the nearest other class.
+///
+/// For cell i with mean distance a to the other cells of its class and
+/// smallest mean distance b to the cells of another class,
+/// s(i) = (b - a) / max(a, b). A cell alone in its class gets 0, as in
+/// scikit-learn. Cost is all pairwise distances, computed in blocks in
+/// parallel: seconds for tens of thousands of cells.
+
+#include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
+#include "scae/eval/distance.hpp"
+#include "scae/eval/labels.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace scae::eval {
+
+/// Silhouette value of every cell. Throws scae::Error when labels do not
+/// match the rows, or unless 2 <= number of classes <= cells - 1 (the
+/// silhouette is undefined otherwise), or for non-finite values.
+template <class Scalar, class Label>
+std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vector<Label>& labels) {
+    if (static_cast<Index>(labels.size()) != X.rows())
+        fail("silhouette", 0,
+             std::to_string(labels.size()) + " labels for " + std::to_string(X.rows()) +
+                 " rows; expected one label per row");
+    const auto encoded = encode_labels(labels);
+    const auto n_classes = static_cast<Index>(encoded.classes.size());
+    const Index n = X.rows();
+    if (n_classes < 2 || n_classes > n - 1)
+        fail("silhouette", 0,
+             std::to_string(n_classes) + " classes for " + std::to_string(n) +
+                 " cells; expected 2 <= classes <= cells - 1");
+    require_finite(X, "silhouette");
+
+    const Matrix<double> points = prepare_rows(X, Metric::euclidean);
+    const Vector<double> sq_norms = points.rowwise().squaredNorm();
+    std::vector<double> class_size(static_cast<std::size_t>(n_classes), 0.0);
+    for (int c : encoded.codes) class_size[c] += 1.0;
+
+    std::vector<double> s(static_cast<std::size_t>(n));
+    const Index block_rows = std::clamp<Index>((Index(1) << 21) / n, 8, 512);
+    const Index n_blocks = (n + block_rows - 1) / block_rows;
+#pragma omp parallel
+    {
+        std::vector<double> class_sum(static_cast<std::size_t>(n_classes));
+#pragma omp for schedule(dynamic)
+        for (Index b = 0; b < n_blocks; ++b) {
+            const Index first = b * block_rows;
+            const Index rows = std::min(block_rows, n - first);
+            const Matrix<double> d =
+                ranking_distances(points.middleRows(first, rows), points, sq_norms, Metric::euclidean)
+                    .cwiseSqrt();
+            for (Index r = 0; r < rows; ++r) {
+                const Index i = first + r;
+                std::fill(class_sum.begin(), class_sum.end(), 0.0);
+                for (Index j = 0; j < n; ++j)
+                    if (j != i) class_sum[encoded.codes[j]] += d(r, j);
+                const int own = encoded.codes[static_cast<std::size_t>(i)];
+                if (class_size[own] < 2) {
+                    s[static_cast<std::size_t>(i)] = 0.0;
+                    continue;
+                }
+                const double a = class_sum[own] / (class_size[own] - 1.0);
+                double b_min = std::numeric_limits<double>::infinity();
+                for (Index c = 0; c < n_classes; ++c)
+                    if (c != own) b_min = std::min(b_min, class_sum[c] / class_size[c]);
+                const double larger = std::max(a, b_min);
+                s[static_cast<std::size_t>(i)] = larger > 0 ? (b_min - a) / larger : 0.0;
+            }
+        }
+    }
+    return s;
+}
+
+/// Mean silhouette over all cells (see silhouette_samples), in [-1, 1].
+template <class Scalar, class Label>
+double silhouette_score(const Matrix<Scalar>& X, const std::vector<Label>& labels) {
+    const auto s = silhouette_samples(X, labels);
+    double sum = 0;
+    for (double v : s) sum += v;
+    return sum / double(s.size());
+}
+
+} // namespace scae::eval
