@@ -1,0 +1,81 @@
+#pragma once
+/// @file count_matrix.hpp
+/// @brief The result of every count reader (`CountMatrix`) and the options they share.
+
+#include "scae/core/types.hpp"
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace scae::io {
+
+/// What a reader does when a sparse file lists the same (row, column) more than once.
+enum class Duplicates {
+    error, ///< throw an Error naming both lines (default: repeats usually mean a broken file)
+    sum    ///< add the values, as scipy's `tocsr()` does
+};
+
+/// Which way round a file stores the matrix. 10x directories are always genes x cells.
+enum class Layout {
+    genes_by_cells, ///< one row per gene, one column per cell (10x, most Smart-seq tables)
+    cells_by_genes  ///< one row per cell, one column per gene
+};
+
+/// The value type a Matrix Market banner declares.
+enum class Field {
+    integer, ///< every value must be a whole number
+    real     ///< any finite number; CountMatrix::integer_values tells whether all were whole
+};
+
+/// The banner word for `field` ("integer" or "real").
+inline const char* to_string(Field field) { return field == Field::integer ? "integer" : "real"; }
+
+/// Options shared by the count readers. Each field says which readers use it.
+struct ReadOptions {
+    /// Repeated (row, column) entries in Matrix Market files. Default: error.
+    Duplicates duplicates = Duplicates::error;
+    /// Orientation of a bare Matrix Market file or a dense table. Default: genes x cells.
+    /// read_10x ignores it: 10x matrices are genes x cells by definition.
+    Layout layout = Layout::genes_by_cells;
+    /// Require every value to be a whole number (a count) even in `real` files and dense tables.
+    /// Default false: fractional values are accepted and reported through
+    /// CountMatrix::integer_values (log-normalised or FPKM data reads fine).
+    bool require_counts = false;
+    /// Accept negative values. Default false: counts and expression levels cannot be negative,
+    /// so a negative value is reported as an error.
+    bool allow_negative = false;
+    /// Field separator of dense tables; 0 (default) means ',' for names ending in .csv or
+    /// .csv.gz and a tab otherwise.
+    char delimiter = 0;
+};
+
+/// A count matrix with its names, as read from disk. Readers return it by value and only on
+/// success, so a broken file never leaves a half-filled result behind.
+template <class T = float>
+struct CountMatrix {
+    static_assert(std::is_floating_point_v<T>, "CountMatrix holds float or double values");
+
+    /// Cells x genes, each row's column indices sorted and unique.
+    Csr<T> counts;
+    /// One ID per gene (column 1 of features.tsv; the row name of a dense table). Empty for a
+    /// bare Matrix Market file, which carries no names.
+    std::vector<std::string> gene_ids;
+    /// One symbol per gene (column 2 of features.tsv; the ID again where there is none).
+    std::vector<std::string> gene_symbols;
+    /// One feature type per gene (column 3 of a v3 features.tsv; "Gene Expression" otherwise).
+    std::vector<std::string> feature_types;
+    /// One barcode (cell name) per cell, in row order.
+    std::vector<std::string> barcodes;
+    /// The value type the file declares; dense tables declare none and read as `real`.
+    Field field = Field::integer;
+    /// True when every value read is a whole number.
+    bool integer_values = true;
+
+    /// Number of cells (rows).
+    Index cells() const { return counts.rows(); }
+    /// Number of genes (columns).
+    Index genes() const { return counts.cols(); }
+};
+
+} // namespace scae::io

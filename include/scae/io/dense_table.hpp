@@ -1,0 +1,139 @@
+#pragma once
+/// @file dense_table.hpp
+/// @brief Reads a dense text table (TSV or CSV, plain or gzip) of counts, as Smart-seq data is
+/// often shared: a header row of column names, then one row name and one value per column.
+
+#include "scae/core/error.hpp"
+#include "scae/io/count_matrix.hpp"
+#include "scae/io/fields.hpp"
+#include "scae/io/line_reader.hpp"
+#include "scae/io/tenx.hpp"
+#include "scae/io/values.hpp"
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scae::io {
+
+namespace detail {
+
+/// `name` without one pair of surrounding double quotes (as R's write.csv writes names).
+inline std::string_view unquote(std::string_view name) {
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') return name.substr(1, name.size() - 2);
+    return name;
+}
+
+inline bool ends_with(const std::string& text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+} // namespace detail
+
+/// Reads a dense table into cells x genes CSR, keeping only nonzero values.
+///
+/// Line 1 holds the column names; it may start with a corner cell (for example "gene") or, as R
+/// writes it, leave it out. Every other line is a row name and one value per column.
+/// `options.layout` says whether rows are genes (default) or cells; `options.delimiter` picks
+/// the separator (default: ',' for .csv/.csv.gz, tab otherwise). Blank lines are skipped.
+/// Genes get their row or column name as both ID and symbol. Peak memory is about twice the
+/// final CSR: the nonzeros are kept in file order until all are known.
+/// Throws Error for an empty file, a row with the wrong number of fields, a bad value, or a
+/// repeated cell name.
+template <class T = float>
+CountMatrix<T> read_dense_table(const std::string& path, const ReadOptions& options = {}) {
+    const char delimiter = options.delimiter ? options.delimiter
+                           : detail::ends_with(path, ".csv") || detail::ends_with(path, ".csv.gz") ? ','
+                                                                                                     : '\t';
+    LineReader reader(path);
+    std::string_view line;
+    if (!reader.next(line)) fail(path, 0, "empty file; expected a header row of column names");
+    std::vector<std::string_view> fields;
+    split(line, delimiter, fields);
+    std::vector<std::string> column_names;
+    for (const std::string_view field : fields) column_names.emplace_back(detail::unquote(field));
+
+    struct Entry {
+        int index; ///< column of the file
+        T value;
+    };
+    std::deque<Entry> entries; // grows in blocks: no reallocation peak
+    std::vector<std::string> row_names;
+    std::vector<int> row_sizes;
+    std::vector<long long> row_lines;
+    std::vector<int> column_sizes;
+    CountMatrix<T> result;
+    result.field = Field::real;
+    bool header_has_corner = true;
+    while (reader.next(line)) {
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+        split(line, delimiter, fields);
+        if (row_names.empty()) {
+            header_has_corner = fields.size() == column_names.size();
+            if (!header_has_corner && fields.size() != column_names.size() + 1)
+                reader.fail("found " + std::to_string(fields.size()) + " fields, expected " +
+                            std::to_string(column_names.size() + 1) + " (a row name and one value per name of line 1)");
+            if (header_has_corner) column_names.erase(column_names.begin());
+            if (column_names.empty())
+                fail(path, 1, "found no column names, expected names separated by " +
+                                  std::string(delimiter == '\t' ? "tabs" : std::string("'") + delimiter + "'") +
+                                  " (is the delimiter right?)");
+            column_sizes.assign(column_names.size(), 0);
+        }
+        if (fields.size() != column_names.size() + 1)
+            reader.fail("found " + std::to_string(fields.size()) + " fields, expected " +
+                        std::to_string(column_names.size() + 1) + " (a row name and one value per column)");
+        row_names.emplace_back(detail::unquote(fields[0]));
+        row_lines.push_back(reader.line_number());
+        int nonzeros = 0;
+        for (std::size_t c = 1; c < fields.size(); ++c) {
+            const T value = parse_value<T>(fields[c], Field::real, options, reader, result.integer_values);
+            if (value == T(0)) continue;
+            entries.push_back({static_cast<int>(c - 1), value});
+            ++column_sizes[c - 1];
+            ++nonzeros;
+        }
+        row_sizes.push_back(nonzeros);
+    }
+    if (row_names.empty()) fail(path, reader.line_number(), "found no data rows, expected rows after the header line");
+
+    const bool rows_are_genes = options.layout == Layout::genes_by_cells;
+    const std::vector<int>& cell_sizes = rows_are_genes ? column_sizes : row_sizes;
+    const Index cells = static_cast<Index>(cell_sizes.size());
+    const Index genes = static_cast<Index>(rows_are_genes ? row_names.size() : column_names.size());
+    result.counts.resize(cells, genes);
+    result.counts.data().resize(static_cast<Index>(entries.size()));
+    int* outer = result.counts.outerIndexPtr();
+    int* inner = result.counts.innerIndexPtr();
+    T* values = result.counts.valuePtr();
+    for (Index c = 0; c < cells; ++c) outer[c + 1] = outer[c] + cell_sizes[static_cast<std::size_t>(c)];
+    std::vector<int> next(outer, outer + cells);
+    for (std::size_t row = 0; row < row_sizes.size(); ++row) {
+        for (int k = 0; k < row_sizes[row]; ++k) {
+            const Entry entry = entries.front();
+            entries.pop_front();
+            const int cell = rows_are_genes ? entry.index : static_cast<int>(row);
+            const int slot = next[static_cast<std::size_t>(cell)]++;
+            inner[slot] = rows_are_genes ? static_cast<int>(row) : entry.index;
+            values[slot] = entry.value;
+        }
+    }
+    std::vector<std::string>& cell_names = rows_are_genes ? column_names : row_names;
+    if (const auto repeat = detail::find_repeat(cell_names)) {
+        const std::string name = in_quotes(cell_names[repeat->second]);
+        if (rows_are_genes)
+            fail(path, 1, "found the cell name " + name + " in columns " + std::to_string(repeat->first + 1) +
+                              " and " + std::to_string(repeat->second + 1) + ", expected each cell name once");
+        fail(path, row_lines[repeat->second],
+             "found the cell name " + name + " again (first on line " +
+                 std::to_string(row_lines[repeat->first]) + "), expected each cell name once");
+    }
+    result.gene_ids = rows_are_genes ? row_names : column_names;
+    result.gene_symbols = result.gene_ids;
+    result.feature_types.assign(result.gene_ids.size(), "Gene Expression");
+    result.barcodes = std::move(cell_names);
+    return result;
+}
+
+} // namespace scae::io

@@ -1,0 +1,86 @@
+#pragma once
+/// @file gmt.hpp
+/// @brief Reads gene sets in GMT format: `name<TAB>description<TAB>gene<TAB>gene...`, one set
+/// per line (MSigDB, GO exports).
+
+#include "scae/core/error.hpp"
+#include "scae/io/fields.hpp"
+#include "scae/io/line_reader.hpp"
+
+#include <limits>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace scae::io {
+
+/// One gene set.
+struct GeneSet {
+    std::string name;               ///< column 1, unique within the file
+    std::string description;        ///< column 2 (often a URL)
+    std::vector<std::string> genes; ///< the genes, in file order, each once
+};
+
+/// Options of read_gmt(): sets outside [min_genes, max_genes] (after removing repeated genes)
+/// are dropped and counted.
+struct GmtOptions {
+    /// Smallest set kept. Default: 1 (keep every set).
+    std::size_t min_genes = 1;
+    /// Largest set kept. Default: no limit.
+    std::size_t max_genes = std::numeric_limits<std::size_t>::max();
+};
+
+/// The sets of a GMT file that passed the size filter, and how many did not.
+struct GeneSets {
+    std::vector<GeneSet> sets; ///< kept sets, in file order
+    std::size_t too_small = 0; ///< sets dropped for having fewer than min_genes genes
+    std::size_t too_large = 0; ///< sets dropped for having more than max_genes genes
+};
+
+/// Reads the GMT file at `path` (plain or gzip; CRLF line ends are fine; blank lines are
+/// skipped). A gene listed twice in one set counts once.
+/// Throws Error for a missing or empty file, a line without genes, or a set name used twice.
+inline GeneSets read_gmt(const std::string& path, const GmtOptions& options = {}) {
+    if (options.min_genes > options.max_genes)
+        throw Error("GmtOptions: min_genes (" + std::to_string(options.min_genes) + ") is larger than max_genes (" +
+                    std::to_string(options.max_genes) + ")");
+    LineReader reader(path);
+    GeneSets result;
+    std::unordered_map<std::string, long long> line_of_name;
+    std::unordered_set<std::string_view> in_set;
+    std::vector<std::string_view> fields;
+    std::string_view line;
+    bool any_line = false;
+    while (reader.next(line)) {
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+        any_line = true;
+        split(line, '\t', fields);
+        if (fields[0].empty()) reader.fail("found " + in_quotes(line) + ", expected a set name in the first field");
+        const auto [named, fresh] = line_of_name.emplace(std::string(fields[0]), reader.line_number());
+        if (!fresh)
+            reader.fail("found the set name " + in_quotes(fields[0]) + " again (first on line " +
+                        std::to_string(named->second) + "), expected each set name once");
+        GeneSet set;
+        set.name = std::string(fields[0]);
+        if (fields.size() > 1) set.description = std::string(fields[1]);
+        in_set.clear();
+        for (std::size_t f = 2; f < fields.size(); ++f)
+            if (!fields[f].empty() && in_set.insert(fields[f]).second) set.genes.emplace_back(fields[f]);
+        if (set.genes.empty())
+            reader.fail("found the set " + in_quotes(fields[0]) +
+                        " with no genes, expected 'name<TAB>description<TAB>gene<TAB>gene...'");
+        if (set.genes.size() < options.min_genes) {
+            ++result.too_small;
+        } else if (set.genes.size() > options.max_genes) {
+            ++result.too_large;
+        } else {
+            result.sets.push_back(std::move(set));
+        }
+    }
+    if (!any_line) fail(path, 0, "empty file; expected one 'name<TAB>description<TAB>gene...' line per gene set");
+    return result;
+}
+
+} // namespace scae::io

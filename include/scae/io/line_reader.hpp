@@ -1,0 +1,196 @@
+#pragma once
+/// @file line_reader.hpp
+/// @brief Streaming line reader over plain or gzip-compressed text: the one input path of every
+/// scae reader.
+///
+/// The file is read in fixed-size chunks and handed out line by line as views into the chunk, so a
+/// reader never holds a copy of the whole text. gzip is recognised by its magic bytes (1f 8b), not
+/// by the file name, and is decompressed through zlib when scae was built with it
+/// (`SCAE_HAVE_ZLIB`).
+
+#include "scae/core/error.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#ifdef SCAE_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+namespace scae::io {
+
+/// Longest line a reader accepts. A longer one almost always means a binary file, and stopping
+/// there keeps memory bounded.
+inline constexpr std::size_t max_line_bytes = std::size_t(1) << 28;
+
+namespace detail {
+
+/// Owns a `FILE*` and closes it.
+struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+/// Opens `path` for binary reading or throws an Error naming the file and the system's reason.
+inline FilePtr open_or_throw(const std::string& path) {
+    FilePtr f(std::fopen(path.c_str(), "rb"));
+    if (!f) fail(path, 0, std::string("cannot open file: ") + std::strerror(errno));
+    return f;
+}
+
+} // namespace detail
+
+/// True when the file at `path` starts with the gzip magic bytes 1f 8b. Throws Error when the
+/// file cannot be opened.
+inline bool is_gzip(const std::string& path) {
+    detail::FilePtr f = detail::open_or_throw(path);
+    unsigned char magic[2] = {0, 0};
+    const std::size_t got = std::fread(magic, 1, 2, f.get());
+    return got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+/// Reads a text file (plain or gzip) line by line, counting lines for error messages.
+///
+/// Lines are returned without their `\n` and without a trailing `\r`, so CRLF files read like LF
+/// files. A last line without a final newline is still returned.
+class LineReader {
+public:
+    /// Opens `path`; `chunk_bytes` is how much is read (or decompressed) at a time.
+    /// Throws Error when the file cannot be opened, or is gzip and zlib is not available.
+    explicit LineReader(std::string path, std::size_t chunk_bytes = std::size_t(1) << 20)
+        : path_(std::move(path)), capacity_(std::max<std::size_t>(chunk_bytes, 64)) {
+        const bool gzip = is_gzip(path_);
+#ifdef SCAE_HAVE_ZLIB
+        if (gzip) {
+            gz_ = gzopen(path_.c_str(), "rb");
+            if (!gz_) scae::fail(path_, 0, std::string("cannot open gzip file: ") + std::strerror(errno));
+            gzbuffer(gz_, 1u << 18);
+        }
+#else
+        if (gzip)
+            scae::fail(path_, 0,
+                 "the file is gzip-compressed but scae was built without zlib; install zlib1g-dev "
+                 "and reconfigure (re-run cmake), or decompress the file with gunzip");
+#endif
+        if (!gzip) file_ = detail::open_or_throw(path_);
+        buffer_.reset(new char[capacity_]);
+    }
+
+    LineReader(const LineReader&) = delete;
+    LineReader& operator=(const LineReader&) = delete;
+
+    ~LineReader() {
+#ifdef SCAE_HAVE_ZLIB
+        if (gz_) gzclose(gz_);
+#endif
+    }
+
+    /// Stores the next line in `line` and returns true, or returns false at the end of the file.
+    /// The view stays valid until the next call. Throws Error on a read error or truncated gzip.
+    bool next(std::string_view& line) {
+        for (;;) {
+            const char* start = buffer_.get() + begin_;
+            const char* from = buffer_.get() + std::max(begin_, scanned_);
+            const void* newline = std::memchr(from, '\n', end_ - (from - buffer_.get()));
+            if (newline) {
+                const char* stop = static_cast<const char*>(newline);
+                line = std::string_view(start, static_cast<std::size_t>(stop - start));
+                begin_ = static_cast<std::size_t>(stop - buffer_.get()) + 1;
+                return finish_line(line);
+            }
+            if (eof_) {
+                if (begin_ == end_) return false;
+                line = std::string_view(start, end_ - begin_);
+                begin_ = end_;
+                return finish_line(line);
+            }
+            scanned_ = end_;
+            refill();
+        }
+    }
+
+    /// Number (1-based) of the line last returned by next(); 0 before the first.
+    long long line_number() const { return line_; }
+
+    /// The path given to the constructor.
+    const std::string& path() const { return path_; }
+
+    /// Throws Error "PATH:LINE: what" for the line last returned.
+    [[noreturn]] void fail(const std::string& what) const { scae::fail(path_, line_, what); }
+
+private:
+    bool finish_line(std::string_view& line) {
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        ++line_;
+        return true;
+    }
+
+    /// Moves the unread tail to the front, grows the buffer when one line fills it, and reads
+    /// the next chunk behind the tail.
+    void refill() {
+        const std::size_t tail = end_ - begin_;
+        if (begin_ > 0) {
+            std::memmove(buffer_.get(), buffer_.get() + begin_, tail);
+            scanned_ -= begin_;
+            begin_ = 0;
+            end_ = tail;
+        }
+        if (end_ == capacity_) {
+            if (capacity_ >= max_line_bytes)
+                scae::fail(path_, line_ + 1,
+                           "line longer than " + std::to_string(max_line_bytes >> 20) +
+                               " MiB; expected a text file with newline-separated lines");
+            std::unique_ptr<char[]> bigger(new char[capacity_ * 2]);
+            std::memcpy(bigger.get(), buffer_.get(), end_);
+            buffer_ = std::move(bigger);
+            capacity_ *= 2;
+        }
+        const std::size_t got = read_some(buffer_.get() + end_, capacity_ - end_);
+        if (got == 0) eof_ = true;
+        end_ += got;
+    }
+
+    std::size_t read_some(char* into, std::size_t room) {
+#ifdef SCAE_HAVE_ZLIB
+        if (gz_) {
+            const int got = gzread(gz_, into, static_cast<unsigned>(std::min<std::size_t>(room, 1u << 30)));
+            int code = Z_OK;
+            const char* message = gzerror(gz_, &code);
+            if (got < 0 || (code != Z_OK && code != Z_BUF_ERROR))
+                scae::fail(path_, 0, std::string("corrupt gzip data (") + message + "), noticed after line " +
+                                         std::to_string(line_) + "; expected a valid gzip stream");
+            if (code == Z_BUF_ERROR)
+                scae::fail(path_, 0, "truncated gzip file: the compressed data ends early (noticed after line " +
+                                         std::to_string(line_) +
+                                         "); expected a complete gzip stream (re-download or re-compress it)");
+            return static_cast<std::size_t>(got);
+        }
+#endif
+        const std::size_t got = std::fread(into, 1, room, file_.get());
+        if (got == 0 && std::ferror(file_.get()))
+            scae::fail(path_, 0, std::string("read error after line ") + std::to_string(line_) + ": " +
+                                     std::strerror(errno));
+        return got;
+    }
+
+    std::string path_;
+    detail::FilePtr file_;
+#ifdef SCAE_HAVE_ZLIB
+    gzFile gz_ = nullptr;
+#endif
+    std::unique_ptr<char[]> buffer_;
+    std::size_t capacity_;
+    std::size_t begin_ = 0;   ///< first unread byte
+    std::size_t end_ = 0;     ///< one past the last byte read
+    std::size_t scanned_ = 0; ///< bytes before this hold no newline (saves rescans of long lines)
+    bool eof_ = false;
+    long long line_ = 0;
+};
+
+} // namespace scae::io

@@ -1,0 +1,207 @@
+#pragma once
+/// @file matrix_market.hpp
+/// @brief Reads Matrix Market `coordinate integer|real general` files (plain or .gz) into
+/// cells x genes CSR.
+
+#include "scae/core/error.hpp"
+#include "scae/io/count_matrix.hpp"
+#include "scae/io/csr_builder.hpp"
+#include "scae/io/fields.hpp"
+#include "scae/io/line_reader.hpp"
+#include "scae/io/values.hpp"
+
+#include <cctype>
+#include <climits>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scae::io {
+
+/// What the banner and size line of a Matrix Market file declare.
+struct MatrixMarketHeader {
+    Field field = Field::integer; ///< `integer` or `real`
+    Index rows = 0;               ///< rows as stored in the file
+    Index cols = 0;               ///< columns as stored in the file
+    Index entries = 0;            ///< number of entry lines that follow
+    long long size_line = 0;      ///< line number of the size line, for messages
+};
+
+namespace detail {
+
+/// The banner every readable file starts with, for messages.
+inline const char* expected_banner() {
+    return "expected the banner '%%MatrixMarket matrix coordinate integer|real general'";
+}
+
+inline std::string lowercase(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+/// True for lines a Matrix Market reader skips: comments and blank lines.
+inline bool is_comment_or_blank(std::string_view line) {
+    const std::size_t first = line.find_first_not_of(" \t");
+    return first == std::string_view::npos || line[first] == '%';
+}
+
+} // namespace detail
+
+/// Reads the banner, comments and size line from `reader`, leaving it at the first entry.
+/// Throws Error for an empty file, a wrong or unsupported banner, or a bad size line.
+inline MatrixMarketHeader read_matrix_market_header(LineReader& reader) {
+    std::string_view line;
+    if (!reader.next(line)) fail(reader.path(), 0, std::string("empty file; ") + detail::expected_banner());
+    std::string_view rest = line;
+    const std::string tag = detail::lowercase(next_token(rest));
+    const std::string object = detail::lowercase(next_token(rest));
+    const std::string format = detail::lowercase(next_token(rest));
+    const std::string field = detail::lowercase(next_token(rest));
+    const std::string symmetry = detail::lowercase(next_token(rest));
+    if (tag != "%%matrixmarket" || object != "matrix" || symmetry.empty() || !next_token(rest).empty())
+        reader.fail("found " + in_quotes(line) + ", " + detail::expected_banner());
+    if (format != "coordinate")
+        reader.fail("found the format '" + format + "', expected 'coordinate' (sparse; dense 'array' files are not supported)");
+    MatrixMarketHeader header;
+    if (field == "integer") {
+        header.field = Field::integer;
+    } else if (field == "real") {
+        header.field = Field::real;
+    } else {
+        reader.fail("found the value type '" + field +
+                    "', expected 'integer' or 'real' ('pattern' and 'complex' matrices are not supported)");
+    }
+    if (symmetry != "general")
+        reader.fail("found the symmetry '" + symmetry + "', expected 'general' (every entry listed)");
+
+    bool found = false;
+    while (!found && reader.next(line)) found = !detail::is_comment_or_blank(line);
+    if (!found)
+        fail(reader.path(), reader.line_number(),
+             "the file ends before the size line; expected 'rows columns entries' after the banner");
+    rest = line;
+    long long numbers[3] = {-1, -1, -1};
+    for (long long& number : numbers)
+        if (!parse_number(next_token(rest), number) || number < 0) number = -1;
+    if (numbers[0] < 0 || numbers[1] < 0 || numbers[2] < 0 || !next_token(rest).empty())
+        reader.fail("found " + in_quotes(line) +
+                    ", expected the size line 'rows columns entries' (three non-negative integers)");
+    if (numbers[0] >= INT_MAX || numbers[1] >= INT_MAX)
+        reader.fail("found " + in_quotes(line) + ", expected fewer than " + std::to_string(INT_MAX) +
+                    " rows and columns");
+    if (numbers[2] > numbers[0] * numbers[1])
+        reader.fail("found " + in_quotes(line) + ", expected at most rows x columns entries");
+    if (numbers[2] > INT_MAX)
+        reader.fail("found " + in_quotes(line) + ", expected at most " + std::to_string(INT_MAX) +
+                    " entries (scae stores sparse indices as int)");
+    header.rows = numbers[0];
+    header.cols = numbers[1];
+    header.entries = numbers[2];
+    header.size_line = reader.line_number();
+    return header;
+}
+
+namespace detail {
+
+/// Lines on which the entry (row, col) (1-based, file coordinates) appears; re-reads the file,
+/// which only happens on the way to reporting a duplicate.
+inline std::vector<long long> lines_of_entry(const std::string& path, long long row, long long col) {
+    LineReader reader(path);
+    read_matrix_market_header(reader);
+    std::vector<long long> lines;
+    std::string_view line;
+    while (lines.size() < 2 && reader.next(line)) {
+        long long i = 0, j = 0;
+        if (parse_number(next_token(line), i) && parse_number(next_token(line), j) && i == row && j == col)
+            lines.push_back(reader.line_number());
+    }
+    return lines;
+}
+
+/// Parses one 1-based index token and checks it against `limit`.
+inline int parse_index(std::string_view token, long long limit, const char* what, const LineReader& reader) {
+    long long index = 0;
+    if (!parse_number(token, index))
+        reader.fail("found the " + std::string(what) + " index " + in_quotes(token) + ", expected an integer in 1.." +
+                    std::to_string(limit));
+    if (index < 1 || index > limit)
+        reader.fail("found the " + std::string(what) + " index " + std::to_string(index) +
+                    ", expected 1.." + std::to_string(limit) + " (the size line declares " +
+                    std::to_string(limit) + ")");
+    return static_cast<int>(index - 1);
+}
+
+} // namespace detail
+
+/// Reads the entries that follow `header` from `reader` into a cells x genes matrix
+/// (transposed when `options.layout` is genes_by_cells). Names are left empty.
+/// Throws Error naming the file and line for any malformed, out-of-range or repeated entry and
+/// for a count of entries that differs from the size line.
+template <class T = float>
+CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarketHeader& header,
+                                          const ReadOptions& options = {}) {
+    const bool transpose = options.layout == Layout::genes_by_cells;
+    const Index out_rows = transpose ? header.cols : header.rows;
+    const Index out_cols = transpose ? header.rows : header.cols;
+    std::optional<CsrBuilder<T>> builder;
+    try {
+        builder.emplace(out_rows, out_cols, header.entries);
+    } catch (const std::bad_alloc&) {
+        fail(reader.path(), header.size_line,
+             "not enough memory for the " + std::to_string(header.entries) + " entries declared here");
+    }
+    CountMatrix<T> result;
+    result.field = header.field;
+    std::string_view line;
+    while (reader.next(line)) {
+        std::string_view rest = line;
+        const std::string_view first = next_token(rest);
+        if (first.empty() || first[0] == '%') continue;
+        const std::string_view second = next_token(rest);
+        const std::string_view third = next_token(rest);
+        if (third.empty() || !next_token(rest).empty())
+            reader.fail("found " + in_quotes(line) + ", expected an entry 'row column value'");
+        const int i = detail::parse_index(first, header.rows, "row", reader);
+        const int j = detail::parse_index(second, header.cols, "column", reader);
+        const T value = parse_value<T>(third, header.field, options, reader, result.integer_values);
+        if (builder->added() == header.entries)
+            reader.fail("found more entries than the " + std::to_string(header.entries) + " declared on line " +
+                        std::to_string(header.size_line));
+        if (transpose)
+            builder->add(j, i, value);
+        else
+            builder->add(i, j, value);
+    }
+    if (builder->added() < header.entries)
+        fail(reader.path(), reader.line_number(),
+             "the file ends after " + std::to_string(builder->added()) + " entries, expected the " +
+                 std::to_string(header.entries) + " declared on line " + std::to_string(header.size_line) +
+                 " (is the file cut short?)");
+    if (const auto repeat = builder->finish(options.duplicates)) {
+        const long long row = (transpose ? repeat->col : repeat->row) + 1;
+        const long long col = (transpose ? repeat->row : repeat->col) + 1;
+        const std::vector<long long> lines = detail::lines_of_entry(reader.path(), row, col);
+        const long long second = lines.size() == 2 ? lines[1] : 0;
+        const std::string first = lines.empty() ? std::string("?") : std::to_string(lines[0]);
+        fail(reader.path(), second,
+             "found the entry (row " + std::to_string(row) + ", column " + std::to_string(col) +
+                 ") again (first on line " + first +
+                 "); expected each (row, column) once (ReadOptions::duplicates = sum adds repeats)");
+    }
+    result.counts = builder->release();
+    return result;
+}
+
+/// Reads a bare Matrix Market file (plain or gzip) as cells x genes; `options.layout` says how
+/// the file is oriented (genes x cells by default, as in 10x). The names stay empty: the file
+/// carries none.
+template <class T = float>
+CountMatrix<T> read_matrix_market(const std::string& path, const ReadOptions& options = {}) {
+    LineReader reader(path);
+    const MatrixMarketHeader header = read_matrix_market_header(reader);
+    return read_matrix_market_entries<T>(reader, header, options);
+}
+
+} // namespace scae::io

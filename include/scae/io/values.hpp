@@ -1,0 +1,55 @@
+#pragma once
+/// @file values.hpp
+/// @brief Parsing and checking one value of a count file: the rules every count reader shares.
+
+#include "scae/io/count_matrix.hpp"
+#include "scae/io/fields.hpp"
+#include "scae/io/line_reader.hpp"
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace scae::io {
+
+/// Parses one value `token` of the current line of `reader` as T.
+///
+/// `field` is what the file declares: `integer` files must hold whole numbers. Every value must
+/// be finite, non-negative unless `options.allow_negative`, and whole when
+/// `options.require_counts`. `integer_values` is cleared at the first fractional value.
+/// Throws Error naming the file, the line, the token and what was expected.
+template <class T>
+T parse_value(std::string_view token, Field field, const ReadOptions& options, const LineReader& reader,
+              bool& integer_values) {
+    double value = 0;
+    if (field == Field::integer) {
+        long long whole = 0;
+        if (!parse_number(token, whole)) {
+            if (!parse_number(token, value))
+                reader.fail("found " + in_quotes(token) + ", expected an integer value (the banner says 'integer')");
+            if (!std::isfinite(value)) reader.fail("found " + in_quotes(token) + ", expected a finite integer value");
+            reader.fail("found the non-integer value " + in_quotes(token) +
+                        ", expected a whole number (the banner says 'integer')");
+        }
+        value = static_cast<double>(whole);
+    } else {
+        if (!parse_number(token, value)) reader.fail("found " + in_quotes(token) + ", expected a number");
+        if (!std::isfinite(value)) reader.fail("found " + in_quotes(token) + ", expected a finite number");
+        if (integer_values && value != std::trunc(value)) {
+            if (options.require_counts)
+                reader.fail("found the non-integer value " + in_quotes(token) +
+                            ", expected a whole-number count (ReadOptions::require_counts)");
+            integer_values = false;
+        }
+    }
+    if (value < 0 && !options.allow_negative)
+        reader.fail("found the negative value " + in_quotes(token) +
+                    ", expected a count >= 0 (ReadOptions::allow_negative accepts negative values)");
+    if (std::abs(value) > static_cast<double>(std::numeric_limits<T>::max()))
+        reader.fail("found " + in_quotes(token) + ", which is too large for the value type; expected at most " +
+                    std::to_string(std::numeric_limits<T>::max()));
+    return static_cast<T>(value);
+}
+
+} // namespace scae::io
