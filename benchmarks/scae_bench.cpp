@@ -1,0 +1,26 @@
+// scae_bench: performance measurements of scae. Each subcommand prints one JSON line;
+// the Python scripts beside this file run the PyTorch/scipy peer in the same run.
+#include "bench_train.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    const std::string usage = "usage: scae_bench train --data DIR [--epochs E] [--threads T] [--batch B] [--seed S]\n";
+    if (argc < 2) {
+        std::cerr << usage;
+        return 2;
+    }
+    const std::string what = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        if (what == "train") return scae_bench::bench_train(args);
+    } catch (const scae::cli::UsageError& e) {
+        std::cerr << "scae_bench " << what << ": " << e.what() << "\n" << usage;
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "scae_bench " << what << ": " << e.what() << "\n";
+        return 1;
+    }
+    std::cerr << usage;
+    return 2;
+}

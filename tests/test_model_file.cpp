@@ -1,0 +1,126 @@
+// Model files: exact round trip, validation with clear errors, compatibility with a
+// committed version-1.0 fixture.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "scae/transfer/model_file.hpp"
+#include "support.hpp"
+
+#include <filesystem>
+
+using namespace scae;
+namespace fs = std::filesystem;
+
+namespace {
+
+transfer::ModelFile tiny(nn::Loss loss = nn::Loss::poisson) {
+    nn::AutoencoderOptions o;
+    o.encoder_sizes = {4, 2};
+    o.loss = loss;
+    o.seed = 3;
+    o.input.target_sum = 1e4;
+    transfer::ModelFile m{nn::Autoencoder<float>(6, o), {}, {}, {}, {}, {}};
+    for (int g = 0; g < 6; ++g) {
+        m.gene_ids.push_back("ENSG" + std::to_string(g));
+        m.gene_symbols.push_back("GENE" + std::to_string(g));
+    }
+    if (loss == nn::Loss::negative_binomial) m.model.log_theta.value.setConstant(0.25f);
+    m.model.layers[0].weight.value(0, 0) = 1.0f / 3.0f; // not exactly representable in decimal
+    m.history.epochs.push_back({1, 0.5, std::numeric_limits<double>::quiet_NaN(), 0.1});
+    m.provenance.data_path = "somewhere";
+    m.provenance.created = transfer::utc_now();
+    return m;
+}
+
+std::string temp_path(const std::string& name) { return (fs::temp_directory_path() / ("scae_test_" + name)).string(); }
+
+} // namespace
+
+TEST_CASE("save then load gives back every float exactly") {
+    for (auto loss : {nn::Loss::poisson, nn::Loss::negative_binomial}) {
+        const auto m = tiny(loss);
+        const std::string path = temp_path("roundtrip.json");
+        transfer::save_model(path, m);
+        CHECK_FALSE(fs::exists(path + ".partial"));
+        const auto back = transfer::load_model(path);
+        REQUIRE(back.model.layers.size() == m.model.layers.size());
+        for (std::size_t i = 0; i < m.model.layers.size(); ++i) {
+            CHECK(back.model.layers[i].weight.value == m.model.layers[i].weight.value);
+            CHECK(back.model.layers[i].bias.value == m.model.layers[i].bias.value);
+        }
+        CHECK(back.model.log_theta.value == m.model.log_theta.value);
+        CHECK(back.gene_symbols == m.gene_symbols);
+        CHECK(back.model.options.input.target_sum == 1e4);
+        CHECK(back.history.epochs.size() == 1);
+        CHECK(std::isnan(back.history.epochs[0].validation_loss));
+        CHECK(back.provenance.data_path == "somewhere");
+        fs::remove(path);
+    }
+}
+
+TEST_CASE("unknown extra fields are ignored") {
+    nlohmann::json j = transfer::to_json(tiny());
+    j["something_new"] = {1, 2, 3};
+    j["architecture"]["future_option"] = true;
+    CHECK_NOTHROW(transfer::from_json(j));
+}
+
+TEST_CASE("validation errors name the file and the problem") {
+    const nlohmann::json good = transfer::to_json(tiny());
+    auto expect = [](const nlohmann::json& j, const std::string& message) {
+        CHECK_THROWS_WITH_AS(transfer::from_json(j, "m.json"), doctest::Contains(message.c_str()), Error);
+    };
+    nlohmann::json j = good;
+    j["format_version"] = "2.0";
+    expect(j, "newer than this scae");
+    j = good;
+    j["format"] = "something";
+    expect(j, "not an scae model file");
+    j = good;
+    j["weights"][0]["rows"] = 7;
+    expect(j, "layer0.weight' is 7x4");
+    j = good;
+    j["weights"][1]["data"] = "AAA";
+    expect(j, "base64");
+    j = good;
+    j["weights"].erase(j["weights"].size() - 1);
+    expect(j, "weight arrays");
+    j = good;
+    j["genes"]["ids"].erase(0);
+    expect(j, "lists 5 ids");
+    j = good;
+    j["architecture"]["activation"] = "swish";
+    expect(j, "unknown activation");
+    j = good;
+    j.erase("architecture");
+    expect(j, "m.json: malformed model file");
+    // A NaN weight.
+    j = good;
+    {
+        auto m = tiny();
+        m.model.layers[2].bias.value(0, 1) = std::numeric_limits<float>::quiet_NaN();
+        j = transfer::to_json(m);
+    }
+    expect(j, "NaN");
+}
+
+TEST_CASE("unreadable files are errors, not crashes") {
+    CHECK_THROWS_WITH_AS(transfer::load_model("/nonexistent/model.json"), doctest::Contains("/nonexistent/model.json"), Error);
+    const std::string path = temp_path("truncated.json");
+    const std::string text = transfer::to_json(tiny()).dump();
+    std::ofstream(path) << text.substr(0, text.size() / 2);
+    CHECK_THROWS_WITH_AS(transfer::load_model(path), doctest::Contains("not valid JSON"), Error);
+    fs::remove(path);
+}
+
+TEST_CASE("a model saved by format 1.0 still loads and computes the same") {
+    // tests/fixtures/model/v1_0_tiny.json was written by scae 0.1.0 from tiny() above.
+    const auto m = transfer::load_model(scae_test::fixtures_dir() + "/model/v1_0_tiny.json");
+    const auto expected = tiny();
+    CHECK(m.model.layers[0].weight.value == expected.model.layers[0].weight.value);
+    Csr<float> counts(1, 6);
+    counts.insert(0, 1) = 3;
+    counts.insert(0, 4) = 1;
+    counts.makeCompressed();
+    CHECK(m.model.encode(counts) == expected.model.encode(counts));
+}
