@@ -1,0 +1,120 @@
+#pragma once
+/// @file inspect.hpp
+/// @brief `scae inspect PATH`: reads counts and prints their size as one JSON object.
+
+#include "scae/cli/args.hpp"
+#include "scae/core/error.hpp"
+#include "scae/io/read_counts.hpp"
+
+#include <chrono>
+#include <exception>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace scae::cli {
+
+/// Usage text of `scae inspect`.
+inline const char* inspect_usage() {
+    return "usage: scae inspect [options] PATH\n"
+           "\n"
+           "Reads a 10x directory, a Matrix Market file (.mtx or .mtx.gz) or a dense TSV/CSV table\n"
+           "and prints one JSON object: path, format, cells, genes, nnz, total (sum of all values),\n"
+           "density, field, integer_values, seconds (time spent reading).\n"
+           "\n"
+           "options:\n"
+           "  --duplicates error|sum   repeated (row, column) entries: fail (default) or add them\n"
+           "  --layout genes-by-cells|cells-by-genes\n"
+           "                           orientation of a bare .mtx or a table (default genes-by-cells)\n"
+           "  --delimiter tab|comma    table separator (default: comma for .csv, tab otherwise)\n"
+           "  --require-counts         fail on values that are not whole numbers\n"
+           "  --allow-negative         accept negative values\n"
+           "  --help                   print this text\n";
+}
+
+namespace detail {
+
+/// Turns the parsed command line into reader options; throws UsageError for a bad value.
+inline io::ReadOptions inspect_options(const Args& args) {
+    io::ReadOptions options;
+    const std::string duplicates = args.get("duplicates", "error");
+    if (duplicates == "sum") {
+        options.duplicates = io::Duplicates::sum;
+    } else if (duplicates != "error") {
+        throw UsageError("--duplicates expects 'error' or 'sum', got '" + duplicates + "'");
+    }
+    const std::string layout = args.get("layout", "genes-by-cells");
+    if (layout == "cells-by-genes") {
+        options.layout = io::Layout::cells_by_genes;
+    } else if (layout != "genes-by-cells") {
+        throw UsageError("--layout expects 'genes-by-cells' or 'cells-by-genes', got '" + layout + "'");
+    }
+    if (args.has("delimiter")) {
+        const std::string delimiter = args.get("delimiter", "");
+        if (delimiter == "tab") {
+            options.delimiter = '\t';
+        } else if (delimiter == "comma") {
+            options.delimiter = ',';
+        } else {
+            throw UsageError("--delimiter expects 'tab' or 'comma', got '" + delimiter + "'");
+        }
+    }
+    options.require_counts = args.has("require-counts");
+    options.allow_negative = args.has("allow-negative");
+    return options;
+}
+
+} // namespace detail
+
+/// Runs `scae inspect` with `args` (without the program and subcommand names). Prints the JSON
+/// object on `out` and returns 0; prints "scae inspect: <error>" on `err` and returns 1 for
+/// input that cannot be read, or the message and the usage text and returns 2 for a bad command
+/// line. `--help` prints the usage text on `out` and returns 0.
+inline int inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    std::string path;
+    io::ReadOptions options;
+    try {
+        const Args parsed(args, {"duplicates", "layout", "delimiter"}, {"require-counts", "allow-negative", "help"});
+        if (parsed.has("help")) {
+            out << inspect_usage();
+            return Exit::ok;
+        }
+        if (parsed.positional().size() != 1)
+            throw UsageError("expected one PATH, got " + std::to_string(parsed.positional().size()));
+        path = parsed.positional()[0];
+        options = detail::inspect_options(parsed);
+    } catch (const UsageError& e) {
+        err << "scae inspect: " << e.what() << "\n" << inspect_usage();
+        return Exit::usage_error;
+    }
+    try {
+        const auto start = std::chrono::steady_clock::now();
+        const io::CountFormat format = io::detect_count_format(path);
+        const io::CountMatrix<double> counts = io::read_counts<double>(path, options);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double cells = static_cast<double>(counts.cells()), genes = static_cast<double>(counts.genes());
+        const auto nnz = static_cast<long long>(counts.counts.nonZeros());
+        double total = 0;
+        const double* values = counts.counts.valuePtr();
+        for (long long k = 0; k < nnz; ++k) total += values[k];
+        nlohmann::json report = {{"path", path},
+                                 {"format", io::to_string(format)},
+                                 {"cells", counts.cells()},
+                                 {"genes", counts.genes()},
+                                 {"nnz", nnz},
+                                 {"total", total},
+                                 {"density", cells * genes > 0 ? static_cast<double>(nnz) / (cells * genes) : 0.0},
+                                 {"field", io::to_string(counts.field)},
+                                 {"integer_values", counts.integer_values},
+                                 {"seconds", seconds}};
+        out << report.dump() << "\n";
+        return Exit::ok;
+    } catch (const std::exception& e) {
+        err << "scae inspect: " << e.what() << "\n";
+        return Exit::runtime_error;
+    }
+}
+
+} // namespace scae::cli
