@@ -106,6 +106,14 @@ TEST_CASE("bias add") {
     for (auto [n, k] : shapes) check({random(n, k, rng), random(1, k, rng)}, [](auto&, auto& v) { return ad::add_bias(v[0], v[1]); });
 }
 
+TEST_CASE("row scaling by constant factors") {
+    Rng rng(15);
+    for (auto [n, k] : shapes) {
+        const Vector<double> factors = random(n, 1, rng, 0.1, 3);
+        check({random(n, k, rng)}, [&](auto&, auto& v) { return ad::scale_rows(v[0], factors); });
+    }
+}
+
 TEST_CASE("elementwise add, sub, mul, scale") {
     Rng rng(5);
     for (auto [n, k] : shapes) {

@@ -164,3 +164,18 @@ TEST_CASE("the encoder maps the bottleneck weights the orthogonality penalty is 
     const double sd = std::sqrt((w.array() - w.mean()).square().mean());
     CHECK(sd == doctest::Approx(std::sqrt(2.0 / 192)).epsilon(0.05));
 }
+
+TEST_CASE("a library-size normalised input trains, with outputs scaled back by size factors") {
+    const Csr<float> counts = low_rank_counts(600, 60, 1);
+    auto mo = small_model();
+    mo.input.target_sum = 20;
+    nn::Autoencoder<float> model(60, mo);
+    const auto history = train::fit(model, counts, quick(40));
+    const double best = history.epochs[history.best_epoch - 1].validation_loss;
+    CHECK(best < gene_mean_baseline(counts, 0.1, 42) - 0.1);
+    // Doubling a cell's counts doubles its reconstruction: the input is the same after
+    // normalisation and the size factor doubles.
+    Csr<float> one = counts.middleRows(0, 1), two = one * 2.0f;
+    const Matrix<float> a = model.reconstruct(one), b = model.reconstruct(two);
+    CHECK((b - 2 * a).cwiseAbs().maxCoeff() < 1e-4 * a.cwiseAbs().maxCoeff());
+}

@@ -83,6 +83,24 @@ Var<T> add_bias(Var<T> x, Var<T> bias) {
     return out;
 }
 
+/// Row i was multiplied by the constant factor i, and so is its gradient.
+template <class T>
+void scale_rows_backward(Tape<T>& t, Node<T>& n) {
+    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array().colwise() * n.scratch.col(0).array();
+}
+
+/// Each row of x (n x m) times its own constant factor (n values), e.g. a cell's size factor.
+template <class T>
+Var<T> scale_rows(Var<T> x, const Vector<T>& factors) {
+    Tape<T>& t = *x.tape;
+    if (factors.size() != t.value(x).rows()) throw Error("ad::scale_rows: one factor per row expected");
+    Var<T> out = t.record(&scale_rows_backward<T>, x);
+    Node<T>& n = t.node(out);
+    n.scratch = factors;
+    n.value = t.value(x).array().colwise() * factors.array();
+    return out;
+}
+
 // ---- elementwise arithmetic ------------------------------------------------------
 
 /// Addition passes the gradient through unchanged.

@@ -137,10 +137,19 @@ public:
         return ad::poisson_nll(rate, counts);
     }
 
+    /// Expected counts of a batch: the decoder's output times each cell's size factor when
+    /// the input is library-size normalised (see InputTransform), the output itself otherwise.
+    ad::Var<T> reconstruct(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
+        ad::Var<T> rate = decode(encode(tape, input));
+        if (options.input.target_sum <= 0) return rate;
+        size_factors(counts, options.input.target_sum, size_factors_);
+        return ad::scale_rows(rate, size_factors_);
+    }
+
     /// The training objective of a batch: reconstruction loss plus the weighted
     /// orthogonality penalty on the weights into the bottleneck.
     ad::Var<T> objective(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
-        ad::Var<T> loss = reconstruction_loss(decode(encode(tape, input)), counts);
+        ad::Var<T> loss = reconstruction_loss(reconstruct(tape, input, counts), counts);
         if (options.orthogonality_weight == 0) return loss;
         ad::Var<T> w = tape.param(layers[encoder_layers() - 1].weight);
         return ad::add(loss, ad::scale(ad::orthogonality(w), T(options.orthogonality_weight)));
@@ -154,7 +163,8 @@ public:
     /// Expected counts (cells x genes) reconstructed from raw counts: the denoised data.
     Matrix<T> reconstruct(const Csr<T>& counts) const { return run(counts, layers.size()); }
 
-    /// Expected counts from bottleneck activations.
+    /// Expected counts from bottleneck activations, at depth target_sum when the input is
+    /// library-size normalised.
     Matrix<T> decode(const Matrix<T>& latent) const {
         if (latent.cols() != latent_size()) throw Error("Autoencoder::decode: latent width differs from the bottleneck");
         Matrix<T> h = latent, next;
@@ -177,8 +187,17 @@ private:
             layers[i].apply(h, next);
             h.swap(next);
         }
+        if (depth == layers.size() && options.input.target_sum > 0) {
+            Csr<T> compressed = counts;
+            compressed.makeCompressed();
+            Vector<T> factors;
+            size_factors(view_all(compressed), options.input.target_sum, factors);
+            h.array().colwise() *= factors.array();
+        }
         return h;
     }
+
+    Vector<T> size_factors_; // reused between batches
 };
 
 } // namespace scae::nn

@@ -111,7 +111,7 @@ double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& input, const Csr<T
         in.gather(input, cells.data() + start, n);
         target.gather(counts, cells.data() + start, n);
         tape.clear();
-        total += double(model.reconstruction_loss(model.decode(model.encode(tape, in.view())), target.view()).value()(0, 0)) * n;
+        total += double(model.reconstruction_loss(model.reconstruct(tape, in.view(), target.view()), target.view()).value()(0, 0)) * n;
     }
     return cells.empty() ? std::numeric_limits<double>::quiet_NaN() : total / double(cells.size());
 }
