@@ -1,0 +1,87 @@
+#pragma once
+/// @file method.hpp
+/// @brief What a saliency map explains (the target) and how (the method), with their options.
+///
+/// Saliency is always taken with respect to the model INPUT: the transformed values the first
+/// layer sees (e.g. log1p counts), never the raw counts. Callers pass raw counts in model gene
+/// order; the model's own input transform is applied first.
+
+#include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
+
+#include <string>
+
+namespace scae::interpret {
+
+/// How an output is attributed to the input genes.
+enum class Method {
+    vanilla,            ///< the gradient d(target)/d(input)
+    guided,             ///< guided backprop: negative gradients zeroed as they enter each activation
+                        ///< (the method of Kinalis et al. 2019)
+    gradient_x_input,   ///< the gradient times the input
+    integrated_gradients ///< (input - baseline) times the mean gradient on the straight path from the baseline
+};
+
+/// The method's name on the command line and in reports: "vanilla", "guided", "gradxinput", "ig".
+inline std::string to_string(Method m) {
+    switch (m) {
+    case Method::vanilla: return "vanilla";
+    case Method::guided: return "guided";
+    case Method::gradient_x_input: return "gradxinput";
+    case Method::integrated_gradients: return "ig";
+    }
+    return "unknown";
+}
+
+/// Parses a method name (see to_string()); throws scae::Error naming the accepted ones.
+inline Method method_from_string(const std::string& name) {
+    for (Method m : {Method::vanilla, Method::guided, Method::gradient_x_input, Method::integrated_gradients})
+        if (to_string(m) == name) return m;
+    throw Error("unknown saliency method '" + name + "' (expected vanilla, guided, gradxinput or ig)");
+}
+
+/// The reference point integrated gradients starts from.
+enum class Baseline {
+    zeros,    ///< an all-zero input (no expression)
+    mean_cell ///< the mean transformed input over the cells being explained
+};
+
+/// What is explained: a scalar per cell (one bottleneck node, one output gene, the cell's
+/// reconstruction loss) or every bottleneck node at once.
+struct Target {
+    /// The kinds of target.
+    enum class Kind { node, all_nodes, output_gene, loss };
+    Kind kind = Kind::all_nodes; ///< what is explained
+    Index index = 0;             ///< the node or the output gene (unused otherwise)
+
+    /// Bottleneck node `k` (its activation).
+    static Target node(Index k) { return {Kind::node, k}; }
+    /// Every bottleneck node (batched; see node_saliency.hpp).
+    static Target all_nodes() { return {Kind::all_nodes, 0}; }
+    /// The reconstructed rate of output gene `g`.
+    static Target output_gene(Index g) { return {Kind::output_gene, g}; }
+    /// The cell's reconstruction loss (its mean over genes) against its own counts.
+    static Target loss() { return {Kind::loss, 0}; }
+};
+
+/// Settings shared by every saliency computation.
+struct SaliencyOptions {
+    /// The method (default guided backprop, as in the reference work).
+    Method method = Method::guided;
+    /// Integrated gradients: where the path starts (default zeros).
+    Baseline baseline = Baseline::zeros;
+    /// Integrated gradients: points on the path, evaluated at the midpoints (s + 1/2) / steps,
+    /// s = 0..steps-1, whose error falls as 1/steps^2 (default 64).
+    int steps = 64;
+    /// Cells processed together; memory grows with block_cells x nodes x genes (default 32).
+    Index block_cells = 32;
+};
+
+/// Throws scae::Error when `options` cannot be used.
+inline void check(const SaliencyOptions& options) {
+    if (options.steps < 1) throw Error("SaliencyOptions: steps must be at least 1, got " + std::to_string(options.steps));
+    if (options.block_cells < 1)
+        throw Error("SaliencyOptions: block_cells must be at least 1, got " + std::to_string(options.block_cells));
+}
+
+} // namespace scae::interpret

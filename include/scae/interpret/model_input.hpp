@@ -1,0 +1,45 @@
+#pragma once
+/// @file model_input.hpp
+/// @brief The input a saliency map is taken against: raw counts turned into what the model's
+/// first layer sees, blocks of it as dense rows, and the integrated-gradients baseline.
+
+#include "scae/interpret/method.hpp"
+#include "scae/nn/autoencoder.hpp"
+
+#include <string>
+
+namespace scae::interpret {
+
+/// Applies the model's input transform to raw `counts` (cells x genes, model gene order).
+/// Throws scae::Error when the gene count differs from the model's.
+template <class T>
+Csr<T> model_input(const nn::Autoencoder<T>& model, const Csr<T>& counts) {
+    if (counts.cols() != model.genes())
+        throw Error("saliency: the data has " + std::to_string(counts.cols()) + " genes, the model " +
+                    std::to_string(model.genes()) + " (align the genes to the model first)");
+    Csr<T> input = nn::transform_input(counts, model.options.input);
+    input.makeCompressed();
+    return input;
+}
+
+/// Rows [first, first + count) of the compressed sparse `m` as dense rows of `out`.
+template <class T>
+void dense_rows(const Csr<T>& m, Index first, Index count, Matrix<T>& out) {
+    out.setZero(count, m.cols());
+    for (Index r = 0; r < count; ++r)
+        for (typename Csr<T>::InnerIterator it(m, first + r); it; ++it) out(r, it.col()) = it.value();
+}
+
+/// The integrated-gradients baseline (1 x genes) for the transformed `input`: zeros, or the
+/// mean over its cells.
+template <class T>
+RowVector<T> baseline_input(const Csr<T>& input, Baseline baseline) {
+    RowVector<T> row = RowVector<T>::Zero(input.cols());
+    if (baseline == Baseline::zeros || input.rows() == 0) return row;
+    Vector<double> sum = Vector<double>::Zero(input.cols());
+    for (Index r = 0; r < input.rows(); ++r)
+        for (typename Csr<T>::InnerIterator it(input, r); it; ++it) sum(it.col()) += double(it.value());
+    return (sum / double(input.rows())).cast<T>().transpose();
+}
+
+} // namespace scae::interpret
