@@ -58,7 +58,8 @@ struct Target {
     static Target node(Index k) { return {Kind::node, k}; }
     /// Every bottleneck node (batched; see node_saliency.hpp).
     static Target all_nodes() { return {Kind::all_nodes, 0}; }
-    /// The reconstructed rate of output gene `g`.
+    /// The reconstructed rate (expected count, with the cell's size factor when the model
+    /// normalises library size) of output gene `g`.
     static Target output_gene(Index g) { return {Kind::output_gene, g}; }
     /// The cell's reconstruction loss (its mean over genes) against its own counts.
     static Target loss() { return {Kind::loss, 0}; }

@@ -52,6 +52,17 @@ ad::Var<T> layers_on_tape(const nn::Autoencoder<T>& model, ad::Var<T> x, std::si
     return x;
 }
 
+/// The expected counts of input rows `x` on the tape: the decoder's output, times each cell's
+/// size factor (from its raw `counts`, a constant) when the model normalises library size.
+template <class T>
+ad::Var<T> reconstruct_on_tape(const nn::Autoencoder<T>& model, ad::Var<T> x, const CsrView<T>& counts) {
+    ad::Var<T> rate = layers_on_tape(model, x, 0, model.layers.size());
+    if (model.options.input.target_sum <= 0) return rate;
+    Vector<T> factors;
+    nn::size_factors(counts, model.options.input.target_sum, factors);
+    return ad::scale_rows(rate, factors);
+}
+
 /// The model's reconstruction loss of `rate` against raw `counts` (mean over all entries).
 template <class T>
 ad::Var<T> loss_on_tape(const nn::Autoencoder<T>& model, ad::Var<T> rate, const CsrView<T>& counts) {
@@ -75,7 +86,7 @@ Matrix<T> layers_apply(const nn::Autoencoder<T>& model, const Matrix<T>& x, std:
 }
 
 /// The target's value for each row of the dense transformed `x`; `counts` holds the rows' raw
-/// counts (used by the loss target only).
+/// counts (for the loss, and for size factors).
 template <class T>
 std::vector<double> target_values(const nn::Autoencoder<T>& model, const Matrix<T>& x, const CsrView<T>& counts,
                                   const Target& target) {
@@ -85,7 +96,12 @@ std::vector<double> target_values(const nn::Autoencoder<T>& model, const Matrix<
         for (Index r = 0; r < x.rows(); ++r) out[std::size_t(r)] = double(z(r, target.index));
         return out;
     }
-    const Matrix<T> rate = layers_apply(model, x, 0, model.layers.size());
+    Matrix<T> rate = layers_apply(model, x, 0, model.layers.size());
+    if (model.options.input.target_sum > 0) {
+        Vector<T> factors;
+        nn::size_factors(counts, model.options.input.target_sum, factors);
+        rate.array().colwise() *= factors.array();
+    }
     if (target.kind == Target::Kind::output_gene) {
         for (Index r = 0; r < x.rows(); ++r) out[std::size_t(r)] = double(rate(r, target.index));
         return out;
@@ -171,12 +187,12 @@ SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, c
             seed.setZero(path.rows(), model.latent_size());
             seed.col(target.index).setOnes();
         } else {
-            out = detail::layers_on_tape(model, in, 0, model.layers.size());
+            targets.gather(raw, rows.data(), Index(rows.size()));
+            out = detail::reconstruct_on_tape(model, in, targets.view());
             if (target.kind == Target::Kind::output_gene) {
                 seed.setZero(path.rows(), genes);
                 seed.col(target.index).setOnes();
             } else {
-                targets.gather(raw, rows.data(), Index(rows.size()));
                 out = detail::loss_on_tape(model, out, targets.view());
                 // The loss is the mean over rows of each row's loss: a seed of `rows` gives each
                 // row the gradient of its own loss.
