@@ -19,7 +19,7 @@ transfer::ModelFile tiny(nn::Loss loss = nn::Loss::poisson) {
     o.loss = loss;
     o.seed = 3;
     o.input.target_sum = 1e4;
-    transfer::ModelFile m{nn::Autoencoder<float>(6, o), {}, {}, {}, {}, {}};
+    transfer::ModelFile m{nn::Autoencoder<float>(6, o), {}, {}, {}, {}, {}, {}, {}};
     for (int g = 0; g < 6; ++g) {
         m.gene_ids.push_back("ENSG" + std::to_string(g));
         m.gene_symbols.push_back("GENE" + std::to_string(g));
@@ -29,6 +29,8 @@ transfer::ModelFile tiny(nn::Loss loss = nn::Loss::poisson) {
     m.history.epochs.push_back({1, 0.5, std::numeric_limits<double>::quiet_NaN(), 0.1});
     m.provenance.data_path = "somewhere";
     m.provenance.created = transfer::utc_now();
+    m.reference_labels = {"T", "B", "T"};
+    m.reference_latent = Matrix<float>::Random(3, 2);
     return m;
 }
 
@@ -54,6 +56,8 @@ TEST_CASE("save then load gives back every float exactly") {
         CHECK(back.history.epochs.size() == 1);
         CHECK(std::isnan(back.history.epochs[0].validation_loss));
         CHECK(back.provenance.data_path == "somewhere");
+        CHECK(back.reference_labels == m.reference_labels);
+        CHECK(back.reference_latent == m.reference_latent);
         fs::remove(path);
     }
 }

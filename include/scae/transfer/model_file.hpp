@@ -7,7 +7,9 @@
 /// - weights are base64 of little-endian IEEE-754 float32, row-major, so every float
 ///   round-trips exactly;
 /// - unknown extra fields are ignored, so later minor versions stay readable;
-/// - a newer major version is refused with a message.
+/// - a newer major version is refused with a message;
+/// - an optional "reference" holds labelled training cells' bottleneck activations, so a
+///   foreign model can transfer labels without its training data.
 
 #include "scae/core/base64.hpp"
 #include "scae/data/atomic_file.hpp"
@@ -46,6 +48,10 @@ struct ModelFile {
     nlohmann::json preprocessing = nlohmann::json::object(); ///< data::Preprocessing, as JSON
     train::History history;                 ///< how training went
     Provenance provenance;                  ///< where it came from
+    /// Optional labelled reference for label transfer: the training cells' labels...
+    std::vector<std::string> reference_labels;
+    /// ...and their bottleneck activations (cells x latent); empty when absent.
+    Matrix<float> reference_latent;
 };
 
 namespace detail {
@@ -151,6 +157,9 @@ inline nlohmann::json to_json(const ModelFile& m) {
             {"preprocessing", m.preprocessing},
             {"weights", weights},
             {"history", detail::history_to_json(m.history)},
+            {"reference", m.reference_labels.empty() ? nlohmann::json()
+                                                     : nlohmann::json{{"labels", m.reference_labels},
+                                                                      {"latent", detail::encode_matrix("latent", m.reference_latent)}}},
             {"provenance",
              {{"data_path", m.provenance.data_path},
               {"cells", m.provenance.cells},
@@ -181,7 +190,7 @@ inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<
         o.input.target_sum = j.at("input_transform").at("target_sum").get<double>();
         o.input.log1p = j.at("input_transform").at("log1p").get<bool>();
         const Index genes = a.at("genes").get<Index>();
-        ModelFile m{nn::Autoencoder<float>(genes, o), {}, {}, {}, {}, {}};
+        ModelFile m{nn::Autoencoder<float>(genes, o), {}, {}, {}, {}, {}, {}, {}};
         m.gene_ids = j.at("genes").at("ids").get<std::vector<std::string>>();
         m.gene_symbols = j.at("genes").at("symbols").get<std::vector<std::string>>();
         if (Index(m.gene_ids.size()) != genes || Index(m.gene_symbols.size()) != genes)
@@ -199,6 +208,11 @@ inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<
         if (o.loss == nn::Loss::negative_binomial) detail::decode_matrix(file, weights.back(), "log_theta", m.model.log_theta.value);
         m.preprocessing = j.value("preprocessing", nlohmann::json::object());
         if (j.contains("history")) m.history = detail::history_from_json(j["history"]);
+        if (j.contains("reference") && j["reference"].is_object()) {
+            m.reference_labels = j["reference"].at("labels").get<std::vector<std::string>>();
+            m.reference_latent.resize(Index(m.reference_labels.size()), m.model.latent_size());
+            detail::decode_matrix(file, j["reference"].at("latent"), "latent", m.reference_latent);
+        }
         if (j.contains("provenance")) {
             const auto& p = j["provenance"];
             m.provenance.data_path = p.value("data_path", "");

@@ -1,0 +1,103 @@
+// Apply a saved (foreign) model, unchanged, to cells of another tissue, and measure it next to
+// a native model trained on that tissue and PCA.
+//
+//   apply_foreign_model MODEL.json DATA_DIR [LABELS.tsv] [--markers GENE,GENE,...]
+//
+// With labels: classification (kNN), clustering (k-means) and label transfer from the model's
+// reference cells. Without labels, `--markers` makes marker-based pseudo-labels (each cell
+// labelled by its highest-expressed marker, relative to the marker's mean) as a sanity check.
+#include <scae/scae.hpp>
+
+#include <iostream>
+#include <sstream>
+
+namespace {
+
+/// Labels each cell by the marker it expresses most (counts / the marker's mean); "" if none.
+std::vector<std::string> marker_labels(const scae::transfer::TransferResult& r, const scae::transfer::ModelFile& m,
+                                       const std::vector<std::string>& markers) {
+    std::vector<std::string> labels(std::size_t(r.aligned.rows()));
+    std::vector<double> best(labels.size(), 0.0);
+    for (const std::string& marker : markers) {
+        const auto it = std::find(m.gene_symbols.begin(), m.gene_symbols.end(), marker);
+        if (it == m.gene_symbols.end()) {
+            std::cout << "  marker " << marker << " is not among the model's genes\n";
+            continue;
+        }
+        const auto column = scae::Index(it - m.gene_symbols.begin());
+        const scae::Vector<float> values = scae::Matrix<float>(r.aligned.col(column));
+        const double mean = values.cast<double>().mean();
+        if (mean <= 0) continue;
+        for (std::size_t c = 0; c < labels.size(); ++c)
+            if (values(scae::Index(c)) / mean > best[c]) best[c] = values(scae::Index(c)) / mean, labels[c] = marker;
+    }
+    return labels;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> positional, markers;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--markers" && i + 1 < argc) {
+            std::stringstream s(argv[++i]);
+            for (std::string g; std::getline(s, g, ',');) markers.push_back(g);
+        } else {
+            positional.push_back(a);
+        }
+    }
+    if (positional.size() < 2) {
+        std::cerr << "usage: apply_foreign_model MODEL.json DATA_DIR [LABELS.tsv] [--markers GENE,GENE,...]\n";
+        return 2;
+    }
+    try {
+        const auto model = scae::transfer::load_model(positional[0]);
+        const auto data = scae::io::read_counts<float>(positional[1]);
+        std::vector<std::string> labels;
+        if (positional.size() > 2) labels = scae::io::read_labels(positional[2], data.barcodes).per_cell;
+
+        scae::transfer::TransferOptions options;
+        options.native_train.epochs = 60;
+        options.native_train.progress = scae::train::ProgressMode::never;
+        auto result = scae::transfer::run_transfer(model, data, labels, options);
+        const auto& r = result.report;
+        std::cout << "foreign model " << positional[0] << " on " << positional[1] << " (" << data.cells() << " cells)\n"
+                  << "  genes found: " << r["alignment"]["matched"] << " of " << r["alignment"]["n_model_genes"] << " by "
+                  << r["alignment"]["method"] << "\n"
+                  << "  mean per-cell deviance: foreign " << r["foreign"]["mean_cell_deviance"] << ", native "
+                  << r["native"]["mean_cell_deviance"] << "\n";
+        for (const char* m : {"foreign", "native", "pca", "gene_mean"})
+            std::cout << "  denoising " << m << ": " << r["denoising"][m].dump() << "\n";
+        if (r.contains("latent"))
+            for (const char* m : {"foreign", "native", "pca"}) std::cout << "  latent " << m << ": " << r["latent"][m].dump() << "\n";
+        if (r.contains("label_transfer")) std::cout << "  label transfer: " << r["label_transfer"].dump() << "\n";
+
+        if (!markers.empty()) {
+            const auto pseudo = marker_labels(result, model, markers);
+            std::cout << "  marker pseudo-labels (" << markers.size() << " markers):\n";
+            const auto foreign = scae::transfer::score_embedding(result.latent, pseudo);
+            const auto pca = scae::eval::fit_pca(scae::Matrix<float>(scae::nn::transform_input(result.aligned, model.model.options.input)));
+            const auto baseline = scae::transfer::score_embedding(pca.scores, pseudo);
+            std::cout << "    foreign latent: " << nlohmann::json(foreign).dump() << "\n"
+                      << "    PCA:            " << nlohmann::json(baseline).dump() << "\n";
+        }
+        // Which reference label do the target's own labels receive? (e.g. microglia -> MNP)
+        if (!labels.empty() && !result.predicted_labels.empty()) {
+            std::map<std::string, std::map<std::string, int>> table;
+            for (std::size_t c = 0; c < labels.size(); ++c) table[labels[c]][result.predicted_labels[c]]++;
+            std::cout << "  most frequent transferred label per target label:\n";
+            for (const auto& [label, counts] : table) {
+                const auto top = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.second < b.second; });
+                int total = 0;
+                for (const auto& kv : counts) total += kv.second;
+                std::cout << "    " << (label.empty() ? "(none)" : label) << " -> " << top->first << " (" << top->second << "/"
+                          << total << ")\n";
+            }
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "apply_foreign_model: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,63 @@
+#pragma once
+/// @file embed.hpp
+/// @brief `scae embed` (bottleneck activations per cell) and `scae denoise` (expected counts),
+/// both applying a saved model to new data after aligning its genes.
+
+#include "scae/cli/common.hpp"
+#include "scae/data/align.hpp"
+#include "scae/transfer/model_file.hpp"
+
+namespace scae::cli {
+
+/// A model and a dataset aligned to its genes.
+struct AlignedInput {
+    transfer::ModelFile model;      ///< the loaded model
+    io::CountMatrix<float> data;    ///< the data as read
+    data::Alignment alignment;      ///< gene matching diagnostics
+    Csr<float> counts;              ///< data counts in model gene order
+};
+
+/// Loads `--model` and `--data` and aligns the data to the model's genes.
+inline AlignedInput load_aligned(const Args& a) {
+    AlignedInput in{transfer::load_model(a.required("model")), io::read_counts<float>(a.required("data")), {}, {}};
+    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols);
+    in.counts = data::apply_alignment(in.data.counts, in.alignment);
+    in.counts.makeCompressed();
+    return in;
+}
+
+/// One line of alignment diagnostics for stderr.
+inline std::string alignment_line(const data::Alignment& a) {
+    std::ostringstream s;
+    s << "aligned " << a.matched << " of " << a.n_model_genes << " model genes by " << data::to_string(a.method) << " ("
+      << std::fixed << std::setprecision(1) << 100 * a.coverage << "% coverage)";
+    return s.str();
+}
+
+/// `scae embed`: writes the bottleneck activations as TSV (cells x nodes).
+inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    const char* usage = "usage: scae embed --model MODEL.json --data DIR --out latent.tsv[.gz]\n";
+    return guarded("embed", args, usage, out, err, [&] {
+        const Args a(args, {"model", "data", "out"});
+        const auto in = load_aligned(a);
+        const Matrix<float> latent = in.model.model.encode(in.counts);
+        write_output(a.required("out"), matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
+        err << alignment_line(in.alignment) << "\n";
+        return int(ok);
+    });
+}
+
+/// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes).
+inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    const char* usage = "usage: scae denoise --model MODEL.json --data DIR --out denoised.tsv[.gz]\n";
+    return guarded("denoise", args, usage, out, err, [&] {
+        const Args a(args, {"model", "data", "out"});
+        const auto in = load_aligned(a);
+        const Matrix<float> rates = in.model.model.reconstruct(in.counts);
+        write_output(a.required("out"), matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
+        err << alignment_line(in.alignment) << "\n";
+        return int(ok);
+    });
+}
+
+} // namespace scae::cli

@@ -1,0 +1,33 @@
+#pragma once
+/// @file simulate.hpp
+/// @brief `scae simulate`: write the built-in simulator's tissues as 10x directories.
+
+#include "scae/cli/common.hpp"
+#include "scae/data/simulate.hpp"
+#include "scae/data/write_10x.hpp"
+
+namespace scae::cli {
+
+/// `scae simulate`; returns the exit code.
+inline int simulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    const char* usage = "usage: scae simulate --out DIR [--cells N] [--genes G] [--tissues T] [--seed S]\n"
+                        "  writes DIR/A, DIR/B, ... (10x directories with labels.tsv), DIR/gene_sets.gmt (planted\n"
+                        "  programs and decoys) and DIR/truth.json\n";
+    return guarded("simulate", args, usage, out, err, [&] {
+        const Args a(args, {"out", "cells", "genes", "tissues", "seed"});
+        data::SimulationOptions o;
+        o.cells_per_tissue = Index(a.integer("cells", o.cells_per_tissue));
+        o.n_genes = Index(a.integer("genes", o.n_genes));
+        o.n_tissues = Index(a.integer("tissues", o.n_tissues));
+        o.seed = std::uint64_t(a.integer("seed", std::int64_t(o.seed)));
+        const auto sim = data::simulate(o);
+        data::write_simulation(sim, a.required("out"));
+        out << nlohmann::json{{"out", a.required("out")}, {"tissues", sim.tissues.size()}, {"cells_per_tissue", o.cells_per_tissue},
+                              {"genes", o.n_genes}, {"programs", sim.programs.size()}, {"gene_sets", sim.gene_sets.size()}}
+                   .dump()
+            << "\n";
+        return int(ok);
+    });
+}
+
+} // namespace scae::cli

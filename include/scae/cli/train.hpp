@@ -1,0 +1,108 @@
+#pragma once
+/// @file train.hpp
+/// @brief `scae train`: fit preprocessing and an autoencoder on one tissue, save the model.
+
+#include "scae/cli/common.hpp"
+#include "scae/io/gmt.hpp"
+#include "scae/transfer/pipeline.hpp"
+
+namespace scae::cli {
+
+/// Usage text of `scae train`.
+inline const char* train_usage() {
+    return "usage: scae train --data DIR --out MODEL.json [options]\n"
+           "  --data DIR          10x directory, .mtx file or dense table of counts\n"
+           "  --out FILE          model file to write (JSON)\n"
+           "  --labels FILE       barcode<TAB>label; kept in the model for label transfer\n"
+           "  --genes SPEC        all | hvg:N (default hvg:2000) | gmt:FILE (genes of these sets)\n"
+           "  --epochs N          at most N epochs (default 100; early stopping, patience 10)\n"
+           "  --batch N           minibatch size (default 128)\n"
+           "  --lr X              Adam learning rate (default 1e-3)\n"
+           "  --layers A,B        encoder sizes, bottleneck last (default 128,64)\n"
+           "  --loss NAME         poisson (default) | negative_binomial | mse\n"
+           "  --no-normalize      feed log1p(raw counts) instead of depth-normalised counts\n"
+           "  --seed S            seed of initialisation, splits and shuffles (default 42)\n"
+           "  --threads T         OpenMP threads (default: all)\n"
+           "  --quiet             no progress on stderr\n";
+}
+
+/// Parses "128,64".
+inline std::vector<Index> parse_layers(const std::string& text) {
+    std::vector<Index> sizes;
+    std::stringstream s(text);
+    std::string part;
+    while (std::getline(s, part, ',')) {
+        try {
+            std::size_t used = 0;
+            const long long v = std::stoll(part, &used);
+            if (used != part.size() || v <= 0) throw std::invalid_argument(part);
+            sizes.push_back(Index(v));
+        } catch (const std::exception&) {
+            throw UsageError("--layers expects positive integers separated by commas, got '" + text + "'");
+        }
+    }
+    if (sizes.empty()) throw UsageError("--layers needs at least one size");
+    return sizes;
+}
+
+/// Applies the shared training options (--epochs --batch --lr --seed --threads --quiet).
+inline void read_train_options(const Args& a, train::TrainOptions& t) {
+    t.epochs = int(a.integer("epochs", t.epochs));
+    t.batch_size = int(a.integer("batch", t.batch_size));
+    t.learning_rate = a.number("lr", t.learning_rate);
+    t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
+    t.threads = int(a.integer("threads", t.threads));
+    if (a.has("quiet")) t.progress = train::ProgressMode::never;
+}
+
+/// Reads --genes into the preprocessing options.
+inline void read_gene_selection(const std::string& spec, data::PreprocessOptions& p) {
+    if (spec == "all") return;
+    if (spec.rfind("hvg:", 0) == 0) {
+        const long long n = std::atoll(spec.c_str() + 4);
+        if (n <= 0) throw UsageError("--genes hvg:N needs a positive N, got '" + spec + "'");
+        p.hvg.n_top_genes = Index(n);
+        return;
+    }
+    if (spec.rfind("gmt:", 0) == 0) {
+        for (const auto& set : io::read_gmt(spec.substr(4)).sets)
+            p.gene_set_symbols.insert(p.gene_set_symbols.end(), set.genes.begin(), set.genes.end());
+        return;
+    }
+    throw UsageError("--genes expects all, hvg:N or gmt:FILE, got '" + spec + "'");
+}
+
+/// `scae train`; returns the exit code.
+inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    return guarded("train", args, train_usage(), out, err, [&] {
+        const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "layers", "loss", "seed", "threads"},
+                     {"no-normalize", "quiet"});
+        transfer::TrainRecipe recipe;
+        read_gene_selection(a.get("genes", "hvg:2000"), recipe.preprocess);
+        recipe.normalize = !a.has("no-normalize");
+        if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
+        if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
+        read_train_options(a, recipe.train);
+        recipe.model.seed = recipe.train.seed;
+        const std::string data_path = a.required("data"), model_path = a.required("out");
+        const auto data = io::read_counts<float>(data_path);
+        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
+        auto model = transfer::train_model(data, recipe, data_path, labels);
+        model.provenance.extra["command"] = "scae train";
+        if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");
+        transfer::save_model(model_path, model);
+        const auto& last = model.history.epochs.back();
+        out << nlohmann::json{{"model", model_path},
+                              {"cells", model.provenance.cells},
+                              {"genes", model.model.genes()},
+                              {"epochs", model.history.epochs.size()},
+                              {"best_epoch", model.history.best_epoch},
+                              {"train_loss", last.train_loss},
+                              {"validation_loss", std::isfinite(last.validation_loss) ? nlohmann::json(last.validation_loss) : nlohmann::json()}}
+                   .dump()
+            << "\n";
+        return int(ok);
+    });
+}
+
+} // namespace scae::cli

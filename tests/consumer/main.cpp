@@ -1,0 +1,21 @@
+// Builds against the installed headers and trains a tiny model for one epoch.
+#include <scae/scae.hpp>
+
+#include <iostream>
+
+int main() {
+    scae::data::SimulationOptions sim;
+    sim.cells_per_tissue = 200;
+    sim.n_genes = 300;
+    sim.n_tissues = 1;
+    const auto tissue = scae::data::simulate(sim).tissues.at(0);
+    scae::nn::AutoencoderOptions options;
+    options.encoder_sizes = {16, 8};
+    scae::nn::Autoencoder<float> model(tissue.counts.cols(), options);
+    scae::train::TrainOptions train;
+    train.epochs = 1;
+    train.progress = scae::train::ProgressMode::never;
+    const auto history = scae::train::fit(model, tissue.counts, train);
+    std::cout << "consumer: scae " << scae::version() << ", one epoch, loss " << history.epochs.back().train_loss << "\n";
+    return history.epochs.size() == 1 ? 0 : 1;
+}
