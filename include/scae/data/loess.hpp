@@ -1,0 +1,129 @@
+#pragma once
+/// @file loess.hpp
+/// @brief Local polynomial regression (loess) of one response on one predictor, evaluated directly
+/// at the data points; used by the Seurat v3 gene-variance model.
+
+#include "scae/core/error.hpp"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace scae::data {
+
+/// Options of loess_fit(). The defaults are those Seurat v3 and scanpy use for the mean-variance trend.
+struct LoessOptions {
+    double span = 0.3; ///< fraction of the points in each local neighbourhood, in (0, 1]
+    int degree = 2;    ///< degree of the local polynomial: 0, 1 or 2
+};
+
+/// Fitted values of a loess regression of `y` on `x` at every x[i] (Cleveland's loess with
+/// tricube weights, as R's `loess(y ~ x, span, degree, surface = "direct")`): the local fit at x0
+/// uses the q = floor(n * span) points nearest to x0, weighted (1 - (|x - x0| / h)^3)^3 with h the
+/// distance to the q-th nearest point. Local fits too degenerate for the requested degree (fewer
+/// distinct x than coefficients) are solved in the least-squares minimum-norm sense, as R does.
+/// When more than q points share x0 exactly, the fit there is the mean of their y.
+/// Throws scae::Error on mismatched sizes, non-finite inputs, or a span/degree out of range.
+inline std::vector<double> loess_fit(const std::vector<double>& x, const std::vector<double>& y,
+                                     const LoessOptions& options = {}) {
+    const std::size_t n = x.size();
+    if (y.size() != n) {
+        throw Error("loess: " + std::to_string(n) + " x values but " + std::to_string(y.size()) + " y values");
+    }
+    if (!(options.span > 0 && options.span <= 1)) {
+        throw Error("loess: span must be in (0, 1], got " + std::to_string(options.span));
+    }
+    if (options.degree < 0 || options.degree > 2) {
+        throw Error("loess: degree must be 0, 1 or 2, got " + std::to_string(options.degree));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!std::isfinite(x[i]) || !std::isfinite(y[i])) {
+            throw Error("loess: point " + std::to_string(i) + " is not finite (x = " + std::to_string(x[i]) +
+                        ", y = " + std::to_string(y[i]) + ")");
+        }
+    }
+    const std::size_t coefficients = static_cast<std::size_t>(options.degree) + 1;
+    const std::size_t q = static_cast<std::size_t>(std::floor(static_cast<double>(n) * options.span));
+    if (q < coefficients) {
+        throw Error("loess: span " + std::to_string(options.span) + " of " + std::to_string(n) +
+                    " points leaves " + std::to_string(q) + " points per neighbourhood; a degree-" +
+                    std::to_string(options.degree) + " fit needs at least " + std::to_string(coefficients));
+    }
+
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+    std::vector<double> xs(n), ys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        xs[i] = x[order[i]];
+        ys[i] = y[order[i]];
+    }
+
+    // The q nearest neighbours of a sorted point form a window [lo, lo + q) that only moves right
+    // as x0 increases; the window start for each point is found once, serially.
+    std::vector<std::size_t> window_start(n);
+    std::size_t lo = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        while (lo + q < n && xs[lo + q] - xs[i] < xs[i] - xs[lo]) ++lo;
+        window_start[i] = lo;
+    }
+
+    std::vector<double> fitted_sorted(n);
+    const long long count = static_cast<long long>(n);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 256)
+#endif
+    for (long long ii = 0; ii < count; ++ii) {
+        const std::size_t i = static_cast<std::size_t>(ii);
+        const double x0 = xs[i];
+        const std::size_t begin = window_start[i];
+        const std::size_t end = begin + q;
+        const double h = std::max(x0 - xs[begin], xs[end - 1] - x0);
+        if (h == 0) {
+            // More than q points sit exactly at x0: no spread to fit a slope on.
+            double sum = 0;
+            std::size_t tied = 0;
+            for (std::size_t k = begin; k < end; ++k) {
+                if (xs[k] == x0) {
+                    sum += ys[k];
+                    ++tied;
+                }
+            }
+            fitted_sorted[i] = sum / static_cast<double>(tied);
+            continue;
+        }
+        // Weighted least squares in u = (x - x0) / h through the normal equations; the fitted
+        // value at x0 is the intercept.
+        Eigen::Matrix3d gram = Eigen::Matrix3d::Zero();
+        Eigen::Vector3d rhs = Eigen::Vector3d::Zero();
+        for (std::size_t k = begin; k < end; ++k) {
+            const double u = (xs[k] - x0) / h;
+            const double a = std::abs(u);
+            if (a >= 1) continue;
+            const double t = 1 - a * a * a;
+            const double w = t * t * t;
+            const double powers[3] = {1.0, u, u * u};
+            for (std::size_t r = 0; r < coefficients; ++r) {
+                rhs(static_cast<Eigen::Index>(r)) += w * powers[r] * ys[k];
+                for (std::size_t c = 0; c < coefficients; ++c) {
+                    gram(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) += w * powers[r] * powers[c];
+                }
+            }
+        }
+        const Eigen::Index p = static_cast<Eigen::Index>(coefficients);
+        Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> solver(gram.topLeftCorner(p, p));
+        solver.setThreshold(1e-10);
+        const Eigen::VectorXd beta = solver.solve(rhs.head(p));
+        fitted_sorted[i] = beta(0);
+    }
+
+    std::vector<double> fitted(n);
+    for (std::size_t i = 0; i < n; ++i) fitted[order[i]] = fitted_sorted[i];
+    return fitted;
+}
+
+} // namespace scae::data

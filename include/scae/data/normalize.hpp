@@ -1,0 +1,77 @@
+#pragma once
+/// @file normalize.hpp
+/// @brief Library-size normalisation and log1p on sparse counts: zeros stay zeros, sparsity is kept.
+
+#include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace scae::data {
+
+/// Total count of each cell (row sums, accumulated in double).
+template <class T>
+std::vector<double> library_sizes(const Csr<T>& counts) {
+    std::vector<double> sizes(static_cast<std::size_t>(counts.rows()), 0.0);
+    const Index n = counts.rows();
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 2048)
+#endif
+    for (Index r = 0; r < n; ++r) {
+        double total = 0;
+        for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) total += static_cast<double>(it.value());
+        sizes[static_cast<std::size_t>(r)] = total;
+    }
+    return sizes;
+}
+
+/// Median of `values` (mean of the two middle values for an even count). Throws on an empty input.
+inline double median(std::vector<double> values) {
+    if (values.empty()) throw Error("median: no values");
+    const std::size_t mid = values.size() / 2;
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+    const double upper = values[mid];
+    if (values.size() % 2 == 1) return upper;
+    const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+    return 0.5 * (lower + upper);
+}
+
+/// Scales every row of `m` so that it sums to `target_sum` (scanpy's `normalize_total`).
+/// Rows that sum to zero are left at zero rather than divided by zero.
+template <class T>
+void normalize_total_in_place(Csr<T>& m, double target_sum) {
+    if (!(target_sum > 0) || !std::isfinite(target_sum)) {
+        throw Error("normalize_total: target sum must be a positive finite number, got " +
+                    std::to_string(target_sum));
+    }
+    const Index n = m.rows();
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 2048)
+#endif
+    for (Index r = 0; r < n; ++r) {
+        double total = 0;
+        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) total += static_cast<double>(it.value());
+        if (total == 0) continue;
+        const double scale = target_sum / total;
+        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
+            it.valueRef() = static_cast<T>(static_cast<double>(it.value()) * scale);
+        }
+    }
+}
+
+/// Replaces every stored value v of `m` by log(1 + v); log1p(0) = 0 keeps the sparsity pattern.
+template <class T>
+void log1p_in_place(Csr<T>& m) {
+    const Index n = m.rows();
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 2048)
+#endif
+    for (Index r = 0; r < n; ++r) {
+        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) it.valueRef() = std::log1p(it.value());
+    }
+}
+
+} // namespace scae::data

@@ -1,0 +1,299 @@
+#pragma once
+/// @file preprocess.hpp
+/// @brief Fitting a preprocessing recipe on training counts (cell and gene filters, gene-set
+/// restriction, highly variable genes, normalisation target), recording it as JSON, and
+/// re-applying its per-cell input transform to any matrix already in the model's gene order.
+///
+/// The model's training target is the raw counts of the selected genes (select_model_counts());
+/// its input is apply_input_transform() of those counts: library-size normalisation to the
+/// recorded target sum, then log1p. Library sizes are taken over the model's genes only, so the
+/// transform needs nothing but the model-ordered counts.
+
+#include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
+#include "scae/data/filter.hpp"
+#include "scae/data/gene_sets.hpp"
+#include "scae/data/hvg.hpp"
+#include "scae/data/normalize.hpp"
+#include "scae/data/subset.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace scae::data {
+
+/// What fit_preprocessing() does, step by step, in this order.
+struct PreprocessOptions {
+    double min_counts_per_cell = 1;             ///< 1. drop cells whose total count (all genes) is below this
+    Index min_genes_per_cell = 0;               ///< 1. drop cells detecting fewer genes than this
+    Index min_cells_per_gene = 3;               ///< 2. drop genes nonzero in fewer kept cells than this
+    std::vector<std::string> gene_set_symbols;  ///< 3. if not empty, keep only genes with these symbols (case-insensitive)
+    HvgOptions hvg;                             ///< 4. highly variable genes among the rest (n_top_genes 0: keep all)
+    double target_sum = 0;                      ///< 5. per-cell total after normalisation; 0 = median library size of the kept cells over the model genes
+    bool log1p = true;                          ///< 6. apply log(1 + x) after normalisation
+};
+
+/// Counts of cells and genes after each step of a fit, for reports.
+struct PreprocessingSummary {
+    Index cells_in = 0;              ///< cells given to the fit
+    Index genes_in = 0;              ///< genes given to the fit
+    Index cells_kept = 0;            ///< cells passing the cell filter
+    Index genes_after_filter = 0;    ///< genes passing the gene filter
+    Index genes_after_gene_sets = 0; ///< genes left after the gene-set restriction (= genes_after_filter without one)
+};
+
+/// A fitted preprocessing recipe: the model's genes in order and the per-cell input transform.
+/// Serialises with to_json()/from_json() and re-applies identically to new data.
+struct Preprocessing {
+    std::vector<std::string> gene_ids;     ///< model genes, in model column order
+    std::vector<std::string> gene_symbols; ///< symbols of the same genes
+    double target_sum = 0;                 ///< every cell is scaled to this total over the model genes
+    bool log1p = true;                     ///< whether log(1 + x) follows the scaling
+    PreprocessOptions options;             ///< the options of the fit (provenance)
+    PreprocessingSummary summary;          ///< cell and gene counts along the fit
+
+    /// Number of model genes (columns the transform expects).
+    Index n_genes() const { return static_cast<Index>(gene_ids.size()); }
+};
+
+/// Result of fit_preprocessing().
+struct PreprocessingFit {
+    Preprocessing preprocessing;   ///< the recipe
+    std::vector<Index> kept_cells; ///< rows of the input that passed the cell filter, ascending
+    std::vector<Index> kept_genes; ///< columns of the input that became the model genes, in model order
+};
+
+/// Fits the recipe of `options` on raw `counts` (cells x genes) whose columns are named by
+/// `gene_ids` and `gene_symbols`. Throws scae::Error on mismatched sizes, negative or non-finite
+/// counts, or when a step leaves no cell or no gene.
+template <class T>
+PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::string>& gene_ids,
+                                   const std::vector<std::string>& gene_symbols,
+                                   const PreprocessOptions& options = {}) {
+    const Index genes_in = counts.cols();
+    if (static_cast<Index>(gene_ids.size()) != genes_in || static_cast<Index>(gene_symbols.size()) != genes_in) {
+        throw Error("fit_preprocessing: the matrix has " + std::to_string(genes_in) + " genes but " +
+                    std::to_string(gene_ids.size()) + " gene ids and " + std::to_string(gene_symbols.size()) +
+                    " symbols were given");
+    }
+    require_counts(counts, "fit_preprocessing");
+
+    PreprocessingFit fit;
+    Preprocessing& recipe = fit.preprocessing;
+    recipe.options = options;
+    recipe.log1p = options.log1p;
+    recipe.summary.cells_in = counts.rows();
+    recipe.summary.genes_in = genes_in;
+
+    fit.kept_cells = cells_passing(counts, options.min_counts_per_cell, options.min_genes_per_cell);
+    if (fit.kept_cells.empty()) {
+        throw Error("fit_preprocessing: no cell has at least " + std::to_string(options.min_counts_per_cell) +
+                    " counts and " + std::to_string(options.min_genes_per_cell) + " detected genes (of " +
+                    std::to_string(counts.rows()) + " cells)");
+    }
+    recipe.summary.cells_kept = static_cast<Index>(fit.kept_cells.size());
+    const Csr<T> kept = select_rows(counts, fit.kept_cells);
+
+    std::vector<Index> genes = genes_in_at_least(kept, options.min_cells_per_gene);
+    recipe.summary.genes_after_filter = static_cast<Index>(genes.size());
+    if (!options.gene_set_symbols.empty()) {
+        std::vector<std::string> candidate_symbols;
+        candidate_symbols.reserve(genes.size());
+        for (Index g : genes) candidate_symbols.push_back(gene_symbols[static_cast<std::size_t>(g)]);
+        std::vector<Index> in_sets;
+        for (Index position : columns_with_symbols(candidate_symbols, options.gene_set_symbols)) {
+            in_sets.push_back(genes[static_cast<std::size_t>(position)]);
+        }
+        genes = std::move(in_sets);
+    }
+    recipe.summary.genes_after_gene_sets = static_cast<Index>(genes.size());
+    if (genes.empty()) {
+        throw Error("fit_preprocessing: no gene is left after the gene filter (min_cells_per_gene " +
+                    std::to_string(options.min_cells_per_gene) +
+                    (options.gene_set_symbols.empty()
+                         ? std::string(")")
+                         : ") and the restriction to " + std::to_string(options.gene_set_symbols.size()) +
+                               " gene-set symbols"));
+    }
+
+    Csr<T> model_counts = select_columns(kept, genes);
+    if (options.hvg.n_top_genes > 0 && options.hvg.n_top_genes < static_cast<Index>(genes.size())) {
+        const HvgResult hvg = highly_variable_genes(model_counts, options.hvg);
+        std::vector<Index> chosen;
+        chosen.reserve(hvg.selected.size());
+        for (Index position : hvg.selected) chosen.push_back(genes[static_cast<std::size_t>(position)]);
+        genes = std::move(chosen);
+        model_counts = select_columns(model_counts, hvg.selected);
+    }
+    fit.kept_genes = genes;
+    for (Index g : genes) {
+        recipe.gene_ids.push_back(gene_ids[static_cast<std::size_t>(g)]);
+        recipe.gene_symbols.push_back(gene_symbols[static_cast<std::size_t>(g)]);
+    }
+
+    recipe.target_sum = options.target_sum > 0 ? options.target_sum : median(library_sizes(model_counts));
+    if (!(recipe.target_sum > 0) || !std::isfinite(recipe.target_sum)) {
+        throw Error("fit_preprocessing: the median library size over the " + std::to_string(genes.size()) +
+                    " model genes is " + std::to_string(recipe.target_sum) +
+                    "; set PreprocessOptions::target_sum or filter empty cells (min_counts_per_cell)");
+    }
+    return fit;
+}
+
+/// The training target: raw counts of the fit's kept cells in the model's genes and gene order.
+template <class T>
+Csr<T> select_model_counts(const Csr<T>& counts, const PreprocessingFit& fit) {
+    if (counts.rows() != fit.preprocessing.summary.cells_in || counts.cols() != fit.preprocessing.summary.genes_in) {
+        throw Error("select_model_counts: the fit was made on a " + std::to_string(fit.preprocessing.summary.cells_in) +
+                    " x " + std::to_string(fit.preprocessing.summary.genes_in) + " matrix, got " +
+                    std::to_string(counts.rows()) + " x " + std::to_string(counts.cols()));
+    }
+    return select_columns(select_rows(counts, fit.kept_cells), fit.kept_genes);
+}
+
+/// Applies the per-cell input transform of `recipe` in place: scale each cell to
+/// `recipe.target_sum` over its counts, then log1p when `recipe.log1p`. The columns of `counts`
+/// must already be the model genes in model order (see align_genes()/apply_alignment() for new
+/// data). Cells are independent, so the result does not depend on batching or thread count.
+template <class T>
+void apply_input_transform_in_place(Csr<T>& counts, const Preprocessing& recipe) {
+    if (counts.cols() != recipe.n_genes()) {
+        throw Error("apply_input_transform: the matrix has " + std::to_string(counts.cols()) +
+                    " genes but the model has " + std::to_string(recipe.n_genes()) +
+                    "; align the data to the model's genes first (apply_alignment)");
+    }
+    require_counts(counts, "apply_input_transform");
+    normalize_total_in_place(counts, recipe.target_sum);
+    if (recipe.log1p) log1p_in_place(counts);
+}
+
+/// Copying form of apply_input_transform_in_place(): sparse in, sparse out with the same pattern.
+template <class T>
+Csr<T> apply_input_transform(const Csr<T>& counts_in_model_genes, const Preprocessing& recipe) {
+    Csr<T> out = counts_in_model_genes;
+    apply_input_transform_in_place(out, recipe);
+    return out;
+}
+
+namespace detail {
+
+/// `j[key]` as a V, or scae::Error naming `what` and the missing or mistyped key.
+template <class V>
+V required(const nlohmann::json& j, const char* key, const std::string& what) {
+    if (!j.is_object() || !j.contains(key)) throw Error(what + ": missing key '" + key + "'");
+    try {
+        return j.at(key).get<V>();
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(what + ": key '" + key + "' has the wrong type: " + e.what());
+    }
+}
+
+} // namespace detail
+
+/// Name of a flavour in JSON and on the command line: "seurat_v3" or "dispersion".
+inline std::string to_string(HvgFlavor flavor) {
+    return flavor == HvgFlavor::seurat_v3 ? "seurat_v3" : "dispersion";
+}
+
+/// Parses a flavour name written by to_string(HvgFlavor); throws scae::Error otherwise.
+inline HvgFlavor hvg_flavor_from_string(const std::string& name) {
+    if (name == "seurat_v3") return HvgFlavor::seurat_v3;
+    if (name == "dispersion") return HvgFlavor::dispersion;
+    throw Error("unknown HVG flavor '" + name + "' (expected seurat_v3 or dispersion)");
+}
+
+/// JSON form of HvgOptions.
+inline void to_json(nlohmann::json& j, const HvgOptions& o) {
+    j = {{"flavor", to_string(o.flavor)}, {"n_top_genes", o.n_top_genes}, {"span", o.span},
+         {"n_bins", o.n_bins}, {"target_sum", o.target_sum}};
+}
+
+/// Reads HvgOptions written by to_json(); throws scae::Error on a missing or mistyped key.
+inline void from_json(const nlohmann::json& j, HvgOptions& o) {
+    const std::string what = "preprocessing JSON, hvg";
+    o.flavor = hvg_flavor_from_string(detail::required<std::string>(j, "flavor", what));
+    o.n_top_genes = detail::required<Index>(j, "n_top_genes", what);
+    o.span = detail::required<double>(j, "span", what);
+    o.n_bins = detail::required<Index>(j, "n_bins", what);
+    o.target_sum = detail::required<double>(j, "target_sum", what);
+}
+
+/// JSON form of PreprocessOptions.
+inline void to_json(nlohmann::json& j, const PreprocessOptions& o) {
+    j = {{"min_counts_per_cell", o.min_counts_per_cell},
+         {"min_genes_per_cell", o.min_genes_per_cell},
+         {"min_cells_per_gene", o.min_cells_per_gene},
+         {"gene_set_symbols", o.gene_set_symbols},
+         {"hvg", o.hvg},
+         {"target_sum", o.target_sum},
+         {"log1p", o.log1p}};
+}
+
+/// Reads PreprocessOptions written by to_json(); throws scae::Error on a missing or mistyped key.
+inline void from_json(const nlohmann::json& j, PreprocessOptions& o) {
+    const std::string what = "preprocessing JSON, options";
+    o.min_counts_per_cell = detail::required<double>(j, "min_counts_per_cell", what);
+    o.min_genes_per_cell = detail::required<Index>(j, "min_genes_per_cell", what);
+    o.min_cells_per_gene = detail::required<Index>(j, "min_cells_per_gene", what);
+    o.gene_set_symbols = detail::required<std::vector<std::string>>(j, "gene_set_symbols", what);
+    o.hvg = detail::required<HvgOptions>(j, "hvg", what);
+    o.target_sum = detail::required<double>(j, "target_sum", what);
+    o.log1p = detail::required<bool>(j, "log1p", what);
+}
+
+/// JSON form of PreprocessingSummary.
+inline void to_json(nlohmann::json& j, const PreprocessingSummary& s) {
+    j = {{"cells_in", s.cells_in},
+         {"genes_in", s.genes_in},
+         {"cells_kept", s.cells_kept},
+         {"genes_after_filter", s.genes_after_filter},
+         {"genes_after_gene_sets", s.genes_after_gene_sets}};
+}
+
+/// Reads PreprocessingSummary written by to_json(); throws scae::Error on a missing or mistyped key.
+inline void from_json(const nlohmann::json& j, PreprocessingSummary& s) {
+    const std::string what = "preprocessing JSON, summary";
+    s.cells_in = detail::required<Index>(j, "cells_in", what);
+    s.genes_in = detail::required<Index>(j, "genes_in", what);
+    s.cells_kept = detail::required<Index>(j, "cells_kept", what);
+    s.genes_after_filter = detail::required<Index>(j, "genes_after_filter", what);
+    s.genes_after_gene_sets = detail::required<Index>(j, "genes_after_gene_sets", what);
+}
+
+/// JSON form of a recipe: {"format": "scae.preprocessing", "version": 1, "gene_ids", "gene_symbols",
+/// "target_sum", "log1p", "options", "summary"}. Doubles round-trip exactly.
+inline void to_json(nlohmann::json& j, const Preprocessing& p) {
+    j = {{"format", "scae.preprocessing"}, {"version", 1},       {"gene_ids", p.gene_ids},
+         {"gene_symbols", p.gene_symbols}, {"target_sum", p.target_sum}, {"log1p", p.log1p},
+         {"options", p.options},           {"summary", p.summary}};
+}
+
+/// Reads a recipe written by to_json(). Throws scae::Error on another format or version, a
+/// missing or mistyped key, gene lists of different lengths, or a target sum that is not positive.
+inline void from_json(const nlohmann::json& j, Preprocessing& p) {
+    const std::string what = "preprocessing JSON";
+    const std::string format = detail::required<std::string>(j, "format", what);
+    if (format != "scae.preprocessing") {
+        throw Error(what + ": format is '" + format + "', expected 'scae.preprocessing'");
+    }
+    const int version = detail::required<int>(j, "version", what);
+    if (version != 1) throw Error(what + ": version " + std::to_string(version) + " is not supported (expected 1)");
+    p.gene_ids = detail::required<std::vector<std::string>>(j, "gene_ids", what);
+    p.gene_symbols = detail::required<std::vector<std::string>>(j, "gene_symbols", what);
+    if (p.gene_ids.size() != p.gene_symbols.size()) {
+        throw Error(what + ": " + std::to_string(p.gene_ids.size()) + " gene ids but " +
+                    std::to_string(p.gene_symbols.size()) + " gene symbols");
+    }
+    p.target_sum = detail::required<double>(j, "target_sum", what);
+    if (!(p.target_sum > 0) || !std::isfinite(p.target_sum)) {
+        throw Error(what + ": target_sum must be a positive number, got " + std::to_string(p.target_sum));
+    }
+    p.log1p = detail::required<bool>(j, "log1p", what);
+    p.options = detail::required<PreprocessOptions>(j, "options", what);
+    p.summary = detail::required<PreprocessingSummary>(j, "summary", what);
+}
+
+} // namespace scae::data

@@ -1,0 +1,136 @@
+#pragma once
+/// @file random.hpp
+/// @brief Portable random variates on std::mt19937_64. The standard library's distributions are
+/// implementation-defined (libstdc++, libc++ and MSVC give different numbers for the same seed), so
+/// the simulator draws from these instead: same seed, same numbers, on every platform.
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+namespace scae::data {
+
+/// The generator every sampler here draws from.
+using Rng = std::mt19937_64;
+
+/// SplitMix64 finaliser: a bijective scramble of 64 bits, used to derive independent seeds
+/// (e.g. one per cell) from a base seed and a counter.
+inline std::uint64_t mix_seed(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/// Uniform on [0, 1) with 53 random bits.
+inline double uniform01(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+/// Uniform on (0, 1]: safe to take the logarithm of.
+inline double uniform_open0(Rng& rng) { return 1.0 - uniform01(rng); }
+
+/// Standard normal by the Box-Muller transform (one variate per call; nothing is cached, so a
+/// draw depends only on the generator state).
+inline double standard_normal(Rng& rng) {
+    const double radius = std::sqrt(-2.0 * std::log(uniform_open0(rng)));
+    return radius * std::cos(6.283185307179586 * uniform01(rng));
+}
+
+/// Gamma(shape, scale) by Marsaglia and Tsang (2000); shape < 1 uses the boost
+/// Gamma(shape) = Gamma(shape + 1) * U^(1/shape). Returns 0 when shape or scale is not positive.
+inline double gamma_variate(Rng& rng, double shape, double scale) {
+    if (!(shape > 0) || !(scale > 0)) return 0;
+    if (shape < 1) return gamma_variate(rng, shape + 1, scale) * std::pow(uniform_open0(rng), 1.0 / shape);
+    const double d = shape - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        const double x = standard_normal(rng);
+        double v = 1.0 + c * x;
+        if (v <= 0) continue;
+        v = v * v * v;
+        const double u = uniform_open0(rng);
+        if (u < 1.0 - 0.0331 * x * x * x * x) return d * v * scale;
+        if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v * scale;
+    }
+}
+
+/// log(Gamma(x)) for x >= 1 by Stirling's series, shifted up to x >= 7 (the form NumPy's PTRS
+/// sampler uses; std::lgamma is avoided because it writes the global `signgam`).
+inline double log_gamma(double x) {
+    static constexpr double series[10] = {8.333333333333333e-02,  -2.777777777777778e-03, 7.936507936507937e-04,
+                                          -5.952380952380952e-04, 8.417508417508418e-04,  -1.917526917526918e-03,
+                                          6.410256410256410e-03,  -2.955065359477124e-02, 1.796443723688307e-01,
+                                          -1.39243221690590e+00};
+    if (x == 1.0 || x == 2.0) return 0.0;
+    const int shift = x < 7.0 ? static_cast<int>(7.0 - x) : 0;
+    double x0 = x + shift;
+    const double inv_sq = 1.0 / (x0 * x0);
+    double sum = series[9];
+    for (int k = 8; k >= 0; --k) sum = sum * inv_sq + series[k];
+    double result = sum / x0 + 0.9189385332046727 + (x0 - 0.5) * std::log(x0) - x0;
+    for (int k = 0; k < shift; ++k) {
+        x0 -= 1.0;
+        result -= std::log(x0);
+    }
+    return result;
+}
+
+/// Poisson(mean): inversion for mean < 10, Hormann's PTRS transformed rejection above.
+inline std::int64_t poisson_variate(Rng& rng, double mean) {
+    if (!(mean > 0)) return 0;
+    if (mean < 10) {
+        const double u = uniform01(rng);
+        // P(0) = exp(-mean) >= 1 - mean: most draws of a small mean end here without an exp.
+        if (u < 1 - mean) return 0;
+        std::int64_t k = 0;
+        double pmf = std::exp(-mean);
+        double cdf = pmf;
+        while (u > cdf && pmf > 0) {
+            ++k;
+            pmf *= mean / static_cast<double>(k);
+            cdf += pmf;
+        }
+        return k;
+    }
+    const double root = std::sqrt(mean), log_mean = std::log(mean);
+    const double b = 0.931 + 2.53 * root;
+    const double a = -0.059 + 0.02483 * b;
+    const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    const double v_r = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+        const double u = uniform01(rng) - 0.5;
+        const double v = uniform_open0(rng);
+        const double us = 0.5 - std::abs(u);
+        const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
+        if (us >= 0.07 && v <= v_r) return static_cast<std::int64_t>(k);
+        if (k < 0 || (us < 0.013 && v > us)) continue;
+        if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+            -mean + k * log_mean - log_gamma(k + 1)) {
+            return static_cast<std::int64_t>(k);
+        }
+    }
+}
+
+/// Negative binomial with mean `mean` and variance mean + dispersion * mean^2 (dispersion 0 is
+/// Poisson). Small means (< 30) by inversion of the NB probabilities (a single comparison
+/// for most zeros of a small mean); larger ones as Poisson(Gamma(1/dispersion, mean * dispersion)).
+inline std::int64_t negative_binomial_variate(Rng& rng, double mean, double dispersion) {
+    if (!(mean > 0)) return 0;
+    if (!(dispersion > 0)) return poisson_variate(rng, mean);
+    const double size = 1.0 / dispersion;
+    if (mean >= 30) return poisson_variate(rng, gamma_variate(rng, size, mean * dispersion));
+    const double u = uniform01(rng);
+    // P(0) >= 1 - mean (Markov's inequality), so a small mean mostly returns here, skipping exp and log1p.
+    if (u < 1 - mean) return 0;
+    const double success = mean / (mean + size);
+    double pmf = std::exp(-size * std::log1p(mean / size));
+    double cdf = pmf;
+    std::int64_t k = 0;
+    while (u > cdf && pmf > 0) {
+        pmf *= success * (static_cast<double>(k) + size) / static_cast<double>(k + 1);
+        ++k;
+        cdf += pmf;
+    }
+    return k;
+}
+
+} // namespace scae::data
