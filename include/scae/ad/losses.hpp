@@ -47,10 +47,12 @@ void poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& rate = t.value(n.lhs);
     Matrix<T>& g = t.grad_of(n.lhs);
     const T w = n.grad(0, 0) / T(rate.size());
-    g.array() += w;
     const CsrView<T>& x = n.sparse;
-    for (Index r = 0; r < x.rows; ++r)
-        for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) g(r, x.inner[p]) -= w * x.values[p] / (rate(r, x.inner[p]) + n.param);
+    parallel_rows(rate.rows(), rate.cols(), [&](Index first, Index last) {
+        g.middleRows(first, last - first).array() += w;
+        for (Index r = first; r < last; ++r)
+            for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) g(r, x.inner[p]) -= w * x.values[p] / (rate(r, x.inner[p]) + n.param);
+    });
 }
 
 /// Poisson negative log-likelihood of counts `x` given rates: mean of rate - x log(rate + eps),

@@ -222,7 +222,13 @@ template <class T>
 void softplus_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
     const Matrix<T>& g = t.incoming(n);
-    t.grad_of(n.lhs).array() += g.array() / (T(1) + (-n.param * t.value(n.lhs).array()).exp());
+    const Matrix<T>& x = t.value(n.lhs);
+    Matrix<T>& gx = t.grad_of(n.lhs);
+    parallel_rows(x.rows(), x.cols(), [&](Index first, Index last) {
+        const Index rows = last - first;
+        gx.middleRows(first, rows).array() +=
+            g.middleRows(first, rows).array() / (T(1) + (-n.param * x.middleRows(first, rows).array()).exp());
+    });
 }
 
 /// Softplus log(1 + e^(beta x)) / beta, written as max(z, 0) + log1p(e^-|z|) with z = beta x
@@ -234,8 +240,12 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
     Node<T>& n = t.node(out);
     n.param = beta;
     n.activation = true;
-    const auto z = t.value(x).array() * beta;
-    n.value = ((z.max(T(0)) + (-z.abs()).exp().log1p()) / beta).matrix();
+    const Matrix<T>& in = t.value(x);
+    n.value.resize(in.rows(), in.cols());
+    parallel_rows(in.rows(), in.cols(), [&](Index first, Index last) {
+        const auto z = in.middleRows(first, last - first).array() * beta;
+        n.value.middleRows(first, last - first) = ((z.max(T(0)) + (-z.abs()).exp().log1p()) / beta).matrix();
+    });
     return out;
 }
 

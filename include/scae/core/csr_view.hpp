@@ -71,6 +71,27 @@ struct CsrBatch {
     CsrView<T> view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), values.data()}; }
 };
 
+/// Calls `body(first, last)` on contiguous row blocks, one per OpenMP thread when the
+/// matrix is large enough for threads to pay, else once on all rows. Each row has one
+/// writer, so results do not depend on the thread count.
+template <class Body>
+void parallel_rows(Index rows, Index cols, Body&& body) {
+#ifdef _OPENMP
+    if (rows * cols >= 65536 && rows > 1 && omp_get_max_threads() > 1) {
+#pragma omp parallel
+        {
+            const Index threads = omp_get_num_threads(), me = omp_get_thread_num();
+            const Index chunk = (rows + threads - 1) / threads;
+            const Index first = std::min(rows, chunk * me), last = std::min(rows, first + chunk);
+            if (first < last) body(first, last);
+        }
+        return;
+    }
+#endif
+    (void)cols;
+    body(Index(0), rows);
+}
+
 /// out = S * B, with S sparse (n x g) and B dense (g x k). Rows of `out` are independent.
 template <class T>
 void sparse_times_dense(const CsrView<T>& s, const Matrix<T>& b, Matrix<T>& out) {

@@ -2,6 +2,7 @@
 /// @file adam.hpp
 /// @brief Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), as in PyTorch.
 
+#include "scae/core/csr_view.hpp"
 #include "scae/optim/clip.hpp"
 
 #include <cmath>
@@ -40,17 +41,20 @@ public:
         const T step_size = lr / correction1;
         const T eps = T(o.epsilon);
         for (std::size_t i = 0; i < params_.size(); ++i) {
-            auto w = params_[i]->value.array();
-            auto g = params_[i]->grad.array();
-            if (wd != 0) {
-                if (o.decoupled) w *= T(1) - lr * wd;
-                else g += wd * w;
-            }
-            auto m = first_[i].array();
-            auto v = second_[i].array();
-            m = b1 * m + (T(1) - b1) * g;
-            v = b2 * v + (T(1) - b2) * g.square();
-            w -= step_size * m / (v.sqrt() / root_correction2 + eps);
+            Matrix<T>& weight = params_[i]->value;
+            parallel_rows(weight.rows(), weight.cols(), [&](Index first, Index last) {
+                auto w = weight.middleRows(first, last - first).array();
+                auto g = params_[i]->grad.middleRows(first, last - first).array();
+                if (wd != 0) {
+                    if (o.decoupled) w *= T(1) - lr * wd;
+                    else g += wd * w;
+                }
+                auto m = first_[i].middleRows(first, last - first).array();
+                auto v = second_[i].middleRows(first, last - first).array();
+                m = b1 * m + (T(1) - b1) * g;
+                v = b2 * v + (T(1) - b2) * g.square();
+                w -= step_size * m / (v.sqrt() / root_correction2 + eps);
+            });
         }
     }
 
