@@ -87,6 +87,13 @@ TEST_CASE("number parsing takes whole fields only") {
     CHECK_FALSE(scae::io::parse_number("2.5", integer));
     CHECK(scae::io::parse_number("2.5e-1", real));
     CHECK(real == 0.25);
+    unsigned long long digits = 0;
+    CHECK(scae::io::parse_digits("0012", digits));
+    CHECK(digits == 12);
+    CHECK_FALSE(scae::io::parse_digits("-1", digits));
+    CHECK_FALSE(scae::io::parse_digits("1a", digits));
+    CHECK_FALSE(scae::io::parse_digits("", digits));
+    CHECK_FALSE(scae::io::parse_digits("1234567890123456789", digits));
     std::string_view rest = "  12\t 3  ";
     CHECK(scae::io::next_token(rest) == "12");
     CHECK(scae::io::next_token(rest) == "3");

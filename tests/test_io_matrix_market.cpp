@@ -117,7 +117,7 @@ TEST_CASE("broken files throw an Error naming the file, the line, the finding an
         {"no_size_line.mtx", ":3: ", {"ends before the size line", "expected 'rows columns entries'"}},
         {"size_not_numeric.mtx", ":3: ", {"found '4 three 6'", "expected the size line"}},
         {"size_two_numbers.mtx", ":3: ", {"found '4 3'", "three non-negative integers"}},
-        {"too_many_entries_declared.mtx", ":3: ", {"found '4 3 13'", "at most rows x columns"}},
+        {"too_many_entries_declared.mtx", ":3: ", {"found 13 entries declared for a 4 x 3", "at most rows x columns"}},
         {"fewer_entries.mtx", ":9: ", {"ends after 6 entries", "expected the 7 declared on line 3"}},
         {"more_entries.mtx", ":9: ", {"more entries than the 5 declared on line 3"}},
         {"row_zero.mtx", ":6: ", {"row index 0", "expected 1..4"}},
@@ -165,6 +165,15 @@ TEST_CASE("a repeated (row, column) is an error naming both lines, or summed whe
     CHECK(scattered_sum.counts.nonZeros() == 6);
     CHECK(scattered_sum.counts.toDense() == expected);
     CHECK(rows_sorted_and_unique(scattered_sum.counts));
+
+    // With summing, a file may list more entries than the matrix has cells.
+    const auto dir = scae_test::scratch_dir("io_matrix_market_repeats");
+    scae_test::write_text(dir / "repeats.mtx",
+                          "%%MatrixMarket matrix coordinate integer general\n1 1 3\n1 1 1\n1 1 2\n1 1 3\n");
+    CHECK(read_matrix_market((dir / "repeats.mtx").string(), sum).counts.coeff(0, 0) == 6.0f);
+    CHECK(mentions(error_of([&] { read_matrix_market((dir / "repeats.mtx").string()); }),
+                   {"repeats.mtx:2: found 3 entries declared for a 1 x 1 matrix"}));
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("entries in any order give the same CSR as a dense reference") {
@@ -183,7 +192,8 @@ TEST_CASE("entries in any order give the same CSR as a dense reference") {
     for (const bool shuffle : {false, true}) {
         if (shuffle) std::shuffle(lines.begin(), lines.end(), rng);
         std::ostringstream text;
-        text << "%%MatrixMarket matrix coordinate integer general\n" << genes << " " << cells << " " << lines.size() << "\n";
+        text << "%%MatrixMarket matrix coordinate integer general\n"
+             << genes << " " << cells << " " << lines.size() << "\n";
         for (const std::string& line : lines) text << line << "\n";
         const auto path = dir / (shuffle ? "shuffled.mtx" : "sorted.mtx");
         scae_test::write_text(path, text.str());

@@ -120,7 +120,8 @@ TEST_CASE("the shared GMT files parse: 50 Hallmark sets, 5233 GO BP sets of 15-5
         scae::io::GmtOptions in_range;
         in_range.min_genes = 15;
         in_range.max_genes = 500;
-        const scae::io::GeneSets same = scae::io::read_gmt(dataset("genesets/go_bp_human_orghs3.16_15-500.gmt"), in_range);
+        const scae::io::GeneSets same =
+            scae::io::read_gmt(dataset("genesets/go_bp_human_orghs3.16_15-500.gmt"), in_range);
         CHECK(same.sets.size() == 5233);
         CHECK(same.too_small + same.too_large == 0);
     }

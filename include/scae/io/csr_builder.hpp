@@ -60,8 +60,9 @@ public:
         return sort_rows(policy);
     }
 
-    /// The finished matrix (call after finish()).
-    Csr<T> release() { return std::move(matrix_); }
+    /// Hands the finished matrix to `out` (call after finish()). A swap, because Eigen 3.4's
+    /// SparseMatrix has no move constructor and would copy.
+    void release_into(Csr<T>& out) { out.swap(matrix_); }
 
 private:
     /// Called when the first out-of-order row arrives at position `k`: entries before it are

@@ -46,6 +46,21 @@ bool parse_number(std::string_view text, N& value) {
     return ec == std::errc() && stop == end && !text.empty();
 }
 
+/// Parses all of `text` as unsigned decimal digits: the fast path for indices and integer
+/// counts, several times quicker than `std::from_chars`. Returns false for anything else (a
+/// sign, an empty field, more than 18 digits), after which callers try parse_number().
+inline bool parse_digits(std::string_view text, unsigned long long& value) {
+    if (text.empty() || text.size() > 18) return false;
+    unsigned long long number = 0;
+    for (const char c : text) {
+        const unsigned digit = static_cast<unsigned>(static_cast<unsigned char>(c)) - '0';
+        if (digit > 9) return false;
+        number = number * 10 + digit;
+    }
+    value = number;
+    return true;
+}
+
 /// `text` in single quotes for an error message, cut to 60 characters so a binary or very long
 /// line stays readable.
 inline std::string in_quotes(std::string_view text) {

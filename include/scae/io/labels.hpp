@@ -83,8 +83,11 @@ inline Labels read_labels(const std::string& path, const std::vector<std::string
         long long earlier = 0;
         if (cell == cell_of.end()) {
             const auto [it, inserted] = unknown_line.emplace(std::string(barcode), reader.line_number());
-            if (inserted) labels.labels_without_cell.emplace_back(barcode);
-            else earlier = it->second;
+            if (inserted) {
+                labels.labels_without_cell.emplace_back(barcode);
+            } else {
+                earlier = it->second;
+            }
         } else if (line_of_cell[cell->second] != 0) {
             earlier = line_of_cell[cell->second];
         } else {

@@ -6,17 +6,21 @@
 /// The file is read in fixed-size chunks and handed out line by line as views into the chunk, so a
 /// reader never holds a copy of the whole text. gzip is recognised by its magic bytes (1f 8b), not
 /// by the file name, and is decompressed through zlib when scae was built with it
-/// (`SCAE_HAVE_ZLIB`).
+/// (`SCAE_HAVE_ZLIB`), on a background thread that stays up to two chunks ahead of the parser.
 
 #include "scae/core/error.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #ifdef SCAE_HAVE_ZLIB
@@ -44,6 +48,102 @@ inline FilePtr open_or_throw(const std::string& path) {
     return f;
 }
 
+#ifdef SCAE_HAVE_ZLIB
+/// Inflates a gzip file on a background thread, up to two chunks ahead of the reader, so that
+/// decompressing and parsing use two cores. A damaged stream is reported after the data that
+/// came before the damage.
+class GzipSource {
+public:
+    /// Opens `path` (known to be gzip) and starts inflating `chunk_bytes` at a time.
+    GzipSource(const std::string& path, std::size_t chunk_bytes) : chunk_bytes_(chunk_bytes) {
+        gz_ = gzopen(path.c_str(), "rb");
+        if (!gz_) fail(path, 0, std::string("cannot open gzip file: ") + std::strerror(errno));
+        gzbuffer(gz_, 1u << 17);
+        worker_ = std::thread([this] { inflate_ahead(); });
+    }
+
+    GzipSource(const GzipSource&) = delete;
+    GzipSource& operator=(const GzipSource&) = delete;
+
+    ~GzipSource() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        worker_.join();
+        gzclose(gz_);
+    }
+
+    /// Copies up to `room` inflated bytes into `into` and returns how many; returns 0 at the end
+    /// of the data, with `error` set when the stream ended because it is damaged.
+    std::size_t read(char* into, std::size_t room, std::string& error) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+        if (ready_.empty()) {
+            error = error_;
+            return 0;
+        }
+        Chunk& chunk = ready_.front();
+        const std::size_t n = std::min(room, chunk.size - chunk.taken);
+        std::memcpy(into, chunk.data.get() + chunk.taken, n);
+        chunk.taken += n;
+        if (chunk.taken == chunk.size) {
+            ready_.pop_front();
+            changed_.notify_all();
+        }
+        return n;
+    }
+
+private:
+    struct Chunk {
+        std::unique_ptr<char[]> data;
+        std::size_t size = 0;  ///< bytes inflated into data
+        std::size_t taken = 0; ///< bytes already handed to the reader
+    };
+
+    /// The worker: inflates chunks until the end, an error, or the destructor asks it to stop.
+    void inflate_ahead() {
+        for (;;) {
+            Chunk chunk;
+            std::string error;
+            int got = 0;
+            try {
+                chunk.data.reset(new char[chunk_bytes_]);
+                got = gzread(gz_, chunk.data.get(), static_cast<unsigned>(chunk_bytes_));
+                int code = Z_OK;
+                const char* message = gzerror(gz_, &code);
+                if (got < 0 || (code != Z_OK && code != Z_BUF_ERROR))
+                    error = std::string("corrupt gzip data (") + message + ")";
+                else if (code == Z_BUF_ERROR)
+                    error = "truncated gzip file: the compressed data ends early";
+            } catch (const std::bad_alloc&) {
+                error = "out of memory while decompressing";
+            }
+            chunk.size = got > 0 ? static_cast<std::size_t>(got) : 0;
+            std::unique_lock<std::mutex> lock(mutex_);
+            changed_.wait(lock, [&] { return ready_.size() < 2 || stopping_; });
+            if (stopping_) return;
+            if (chunk.size > 0) ready_.push_back(std::move(chunk));
+            finished_ = got <= 0 || !error.empty();
+            error_ = error;
+            changed_.notify_all();
+            if (finished_) return;
+        }
+    }
+
+    gzFile gz_ = nullptr;
+    std::size_t chunk_bytes_;
+    std::thread worker_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Chunk> ready_; ///< inflated chunks the reader has not finished
+    bool finished_ = false;   ///< the worker has pushed its last chunk
+    bool stopping_ = false;   ///< the owner is being destroyed
+    std::string error_;       ///< why the data ended early, if it did
+};
+#endif
+
 } // namespace detail
 
 /// True when the file at `path` starts with the gzip magic bytes 1f 8b. Throws Error when the
@@ -67,11 +167,7 @@ public:
         : path_(std::move(path)), capacity_(std::max<std::size_t>(chunk_bytes, 64)) {
         const bool gzip = is_gzip(path_);
 #ifdef SCAE_HAVE_ZLIB
-        if (gzip) {
-            gz_ = gzopen(path_.c_str(), "rb");
-            if (!gz_) scae::fail(path_, 0, std::string("cannot open gzip file: ") + std::strerror(errno));
-            gzbuffer(gz_, 1u << 18);
-        }
+        if (gzip) gzip_ = std::make_unique<detail::GzipSource>(path_, capacity_);
 #else
         if (gzip)
             scae::fail(path_, 0,
@@ -84,12 +180,6 @@ public:
 
     LineReader(const LineReader&) = delete;
     LineReader& operator=(const LineReader&) = delete;
-
-    ~LineReader() {
-#ifdef SCAE_HAVE_ZLIB
-        if (gz_) gzclose(gz_);
-#endif
-    }
 
     /// Stores the next line in `line` and returns true, or returns false at the end of the file.
     /// The view stays valid until the next call. Throws Error on a read error or truncated gzip.
@@ -158,18 +248,13 @@ private:
 
     std::size_t read_some(char* into, std::size_t room) {
 #ifdef SCAE_HAVE_ZLIB
-        if (gz_) {
-            const int got = gzread(gz_, into, static_cast<unsigned>(std::min<std::size_t>(room, 1u << 30)));
-            int code = Z_OK;
-            const char* message = gzerror(gz_, &code);
-            if (got < 0 || (code != Z_OK && code != Z_BUF_ERROR))
-                scae::fail(path_, 0, std::string("corrupt gzip data (") + message + "), noticed after line " +
-                                         std::to_string(line_) + "; expected a valid gzip stream");
-            if (code == Z_BUF_ERROR)
-                scae::fail(path_, 0, "truncated gzip file: the compressed data ends early (noticed after line " +
-                                         std::to_string(line_) +
-                                         "); expected a complete gzip stream (re-download or re-compress it)");
-            return static_cast<std::size_t>(got);
+        if (gzip_) {
+            std::string error;
+            const std::size_t got = gzip_->read(into, room, error);
+            if (!error.empty())
+                scae::fail(path_, 0, error + " (noticed after line " + std::to_string(line_) +
+                                         "); expected a complete gzip stream (re-download or re-compress the file)");
+            return got;
         }
 #endif
         const std::size_t got = std::fread(into, 1, room, file_.get());
@@ -182,7 +267,7 @@ private:
     std::string path_;
     detail::FilePtr file_;
 #ifdef SCAE_HAVE_ZLIB
-    gzFile gz_ = nullptr;
+    std::unique_ptr<detail::GzipSource> gzip_;
 #endif
     std::unique_ptr<char[]> buffer_;
     std::size_t capacity_;

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <climits>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,7 +64,8 @@ inline MatrixMarketHeader read_matrix_market_header(LineReader& reader) {
     if (tag != "%%matrixmarket" || object != "matrix" || symmetry.empty() || !next_token(rest).empty())
         reader.fail("found " + in_quotes(line) + ", " + detail::expected_banner());
     if (format != "coordinate")
-        reader.fail("found the format '" + format + "', expected 'coordinate' (sparse; dense 'array' files are not supported)");
+        reader.fail("found the format '" + format +
+                    "', expected 'coordinate' (sparse; dense 'array' files are not supported)");
     MatrixMarketHeader header;
     if (field == "integer") {
         header.field = Field::integer;
@@ -91,8 +93,6 @@ inline MatrixMarketHeader read_matrix_market_header(LineReader& reader) {
     if (numbers[0] >= INT_MAX || numbers[1] >= INT_MAX)
         reader.fail("found " + in_quotes(line) + ", expected fewer than " + std::to_string(INT_MAX) +
                     " rows and columns");
-    if (numbers[2] > numbers[0] * numbers[1])
-        reader.fail("found " + in_quotes(line) + ", expected at most rows x columns entries");
     if (numbers[2] > INT_MAX)
         reader.fail("found " + in_quotes(line) + ", expected at most " + std::to_string(INT_MAX) +
                     " entries (scae stores sparse indices as int)");
@@ -122,6 +122,9 @@ inline std::vector<long long> lines_of_entry(const std::string& path, long long 
 
 /// Parses one 1-based index token and checks it against `limit`.
 inline int parse_index(std::string_view token, long long limit, const char* what, const LineReader& reader) {
+    unsigned long long digits = 0;
+    if (parse_digits(token, digits) && digits >= 1 && digits <= static_cast<unsigned long long>(limit))
+        return static_cast<int>(digits - 1);
     long long index = 0;
     if (!parse_number(token, index))
         reader.fail("found the " + std::string(what) + " index " + in_quotes(token) + ", expected an integer in 1.." +
@@ -145,6 +148,10 @@ CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarket
     const bool transpose = options.layout == Layout::genes_by_cells;
     const Index out_rows = transpose ? header.cols : header.rows;
     const Index out_cols = transpose ? header.rows : header.cols;
+    if (options.duplicates == Duplicates::error && header.entries > header.rows * header.cols)
+        fail(reader.path(), header.size_line,
+             "found " + std::to_string(header.entries) + " entries declared for a " + std::to_string(header.rows) +
+                 " x " + std::to_string(header.cols) + " matrix, expected at most rows x columns entries");
     std::optional<CsrBuilder<T>> builder;
     try {
         builder.emplace(out_rows, out_cols, header.entries);
@@ -190,7 +197,7 @@ CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarket
                  ") again (first on line " + first +
                  "); expected each (row, column) once (ReadOptions::duplicates = sum adds repeats)");
     }
-    result.counts = builder->release();
+    builder->release_into(result.counts);
     return result;
 }
 

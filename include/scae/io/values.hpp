@@ -22,6 +22,10 @@ namespace scae::io {
 template <class T>
 T parse_value(std::string_view token, Field field, const ReadOptions& options, const LineReader& reader,
               bool& integer_values) {
+    unsigned long long digits = 0;
+    if (field == Field::integer && parse_digits(token, digits) &&
+        static_cast<double>(digits) <= static_cast<double>(std::numeric_limits<T>::max()))
+        return static_cast<T>(digits);
     double value = 0;
     if (field == Field::integer) {
         long long whole = 0;
