@@ -1,11 +1,14 @@
 // scae_bench: performance measurements of scae. Each subcommand prints one JSON line;
 // the Python scripts beside this file run the PyTorch/scipy peer in the same run.
+#include "bench_read.hpp"
 #include "bench_train.hpp"
 
 #include <iostream>
 
 int main(int argc, char** argv) {
-    const std::string usage = "usage: scae_bench train --data DIR [--epochs E] [--threads T] [--batch B] [--seed S]\n";
+    const std::string usage =
+        "usage: scae_bench train --data DIR [--epochs E] [--threads T] [--batch B] [--seed S]\n"
+        "       scae_bench read [--dir DIR] [--cells N] [--genes G] [--density D] [--repeat R] [--format mtx|gz]\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;
@@ -14,6 +17,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         if (what == "train") return scae_bench::bench_train(args);
+        if (what == "read") return scae_bench::bench_read(argc - 1, argv + 1);
     } catch (const scae::cli::UsageError& e) {
         std::cerr << "scae_bench " << what << ": " << e.what() << "\n" << usage;
         return 2;
