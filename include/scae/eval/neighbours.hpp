@@ -9,7 +9,6 @@
 #include "scae/eval/distance.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,32 @@ struct Neighbours {
     /// distances(q, j): its distance under the metric searched with.
     Matrix<double> distances;
 };
+
+/// A reference row and its ranking distance to the query.
+struct Candidate {
+    double distance;
+    Index index;
+};
+
+/// The `k` smallest entries of `row` in ascending order, equal values by
+/// position, into `best`. One pass: most entries are rejected by a single
+/// comparison with the current k-th smallest, so this costs little more
+/// than reading the row.
+template <class Row>
+void keep_smallest(const Row& row, Index k, std::vector<Candidate>& best) {
+    best.clear();
+    for (Index j = 0; j < row.size(); ++j) {
+        const double v = row[j];
+        // Later positions lose ties, so a full list only takes strictly smaller values.
+        if (static_cast<Index>(best.size()) == k) {
+            if (!(v < best.back().distance)) continue;
+            best.pop_back();
+        }
+        auto slot = best.end();
+        while (slot != best.begin() && v < (slot - 1)->distance) --slot;
+        best.insert(slot, Candidate{v, j});
+    }
+}
 
 /// Finds the `k` nearest rows of `reference` for every row of `query`.
 /// `k` is capped at reference.rows(). Equal distances are ordered by
@@ -56,7 +81,8 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
 
 #pragma omp parallel
     {
-        std::vector<Index> order(static_cast<std::size_t>(n_reference));
+        std::vector<Candidate> best;
+        best.reserve(static_cast<std::size_t>(k));
 #pragma omp for schedule(dynamic)
         for (Index b = 0; b < n_blocks; ++b) {
             const Index first = b * block_rows;
@@ -64,15 +90,11 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
             const Matrix<double> d =
                 ranking_distances(qry.middleRows(first, rows), ref, ref_sq_norms, metric);
             for (Index r = 0; r < rows; ++r) {
-                const auto closer = [&](Index a, Index c) {
-                    return d(r, a) < d(r, c) || (d(r, a) == d(r, c) && a < c);
-                };
-                std::iota(order.begin(), order.end(), Index(0));
-                std::nth_element(order.begin(), order.begin() + (k - 1), order.end(), closer);
-                std::sort(order.begin(), order.begin() + k, closer);
+                keep_smallest(d.row(r), k, best);
                 for (Index j = 0; j < k; ++j) {
-                    out.indices(first + r, j) = order[j];
-                    out.distances(first + r, j) = reported_distance(d(r, order[j]), metric);
+                    out.indices(first + r, j) = best[static_cast<std::size_t>(j)].index;
+                    out.distances(first + r, j) =
+                        reported_distance(best[static_cast<std::size_t>(j)].distance, metric);
                 }
             }
         }

@@ -1,0 +1,160 @@
+#pragma once
+/// @file pca.hpp
+/// @brief Principal component analysis of a dense cells x features matrix
+/// (centred, not scaled), with the fitted mean and axes kept so other data
+/// (another tissue, a held-out batch) can be projected onto the same axes.
+///
+/// Two solvers: the exact eigen-decomposition of the features x features
+/// covariance (used automatically when there are few features, e.g. a
+/// latent space), and randomized SVD (Halko, Martinsson & Tropp 2011) with
+/// power iterations for wide matrices such as cells x genes. Randomized SVD
+/// is exact whenever components + oversampling reaches min(cells, features).
+///
+/// Sign convention: each component is flipped so that its largest-magnitude
+/// loading (the first, on ties) is positive, so results are deterministic.
+
+#include "scae/core/error.hpp"
+#include "scae/core/random.hpp"
+#include "scae/core/types.hpp"
+#include "scae/eval/distance.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace scae::eval {
+
+/// Which algorithm computes the components.
+enum class PcaSolver {
+    automatic,  ///< covariance when features <= covariance_max_features, else randomized
+    covariance, ///< exact eigen-decomposition of the features x features covariance
+    randomized, ///< randomized SVD of the centred data
+};
+
+/// Settings of PCA.
+struct PcaOptions {
+    /// Number of components; capped at min(cells, features).
+    Index components = 50;
+    /// Algorithm; see PcaSolver.
+    PcaSolver solver = PcaSolver::automatic;
+    /// Largest feature count for which `automatic` picks the covariance solver.
+    Index covariance_max_features = 500;
+    /// Extra random directions sampled beyond `components` (randomized solver).
+    Index oversampling = 10;
+    /// Power iterations sharpening the sampled subspace (randomized solver).
+    Index power_iterations = 7;
+    /// Seed of the random test matrix (randomized solver).
+    std::uint64_t seed = 0;
+};
+
+/// A fitted PCA: the axes, how much variance each carries, and the training scores.
+struct Pca {
+    /// Per-feature mean of the training data (1 x features), subtracted before projecting.
+    RowVector<double> mean;
+    /// components x features; each row a unit-length principal axis.
+    Matrix<double> components;
+    /// Variance of the training scores on each axis (denominator cells - 1):
+    /// what the axis explains. For the randomized solver this is measured on
+    /// the data rather than taken from the sketch, so it always matches `scores`.
+    Vector<double> explained_variance;
+    /// explained_variance divided by the total variance of the training data.
+    Vector<double> explained_variance_ratio;
+    /// Training cells in component coordinates (cells x components).
+    Matrix<double> scores;
+
+    /// Coordinates of new cells on the fitted axes: (X - mean) * components^T.
+    /// Throws scae::Error when X has a different number of features.
+    template <class Scalar>
+    Matrix<double> project(const Matrix<Scalar>& X) const {
+        if (X.cols() != mean.size())
+            fail("Pca::project", 0,
+                 "data has " + std::to_string(X.cols()) + " features; the PCA was fitted on " +
+                     std::to_string(mean.size()));
+        require_finite(X, "Pca::project");
+        return (X.template cast<double>().rowwise() - mean) * components.transpose();
+    }
+};
+
+/// Orthonormal basis of the column space of `Y` (same shape as Y, Y.rows() >= Y.cols()).
+inline Matrix<double> orthonormal_basis(const Matrix<double>& Y) {
+    const Eigen::HouseholderQR<Matrix<double>> qr(Y);
+    return qr.householderQ() * Matrix<double>::Identity(Y.rows(), Y.cols());
+}
+
+/// Leading `count` right singular vectors of `centred` (as rows, largest
+/// singular value first), by randomized SVD with `sketch` sampled directions.
+inline Matrix<double> randomized_axes(const Matrix<double>& centred, Index count, Index sketch,
+                                      const PcaOptions& options) {
+    Rng rng(options.seed);
+    Matrix<double> omega(centred.cols(), sketch);
+    for (Index i = 0; i < omega.size(); ++i) omega.data()[i] = rng.normal();
+    Matrix<double> q = orthonormal_basis(centred * omega);
+    for (Index it = 0; it < options.power_iterations; ++it) {
+        const Matrix<double> z = orthonormal_basis(centred.transpose() * q);
+        q = orthonormal_basis(centred * z);
+    }
+    const Matrix<double> small = q.transpose() * centred; // sketch x features
+    const Eigen::BDCSVD<Matrix<double>> svd(small, Eigen::ComputeThinV);
+    return svd.matrixV().leftCols(count).transpose();
+}
+
+/// Leading `count` eigenvectors of the covariance of `centred` (as rows,
+/// largest eigenvalue first), computed exactly.
+inline Matrix<double> covariance_axes(const Matrix<double>& centred, Index count) {
+    const Matrix<double> scatter = centred.transpose() * centred;
+    const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(scatter);
+    if (eigen.info() != Eigen::Success)
+        fail("fit_pca", 0, "the covariance eigen-decomposition did not converge");
+    // Eigenvalues come in ascending order.
+    return eigen.eigenvectors().rightCols(count).rowwise().reverse().transpose();
+}
+
+/// Fits PCA to the rows of `X`. Throws scae::Error for fewer than 2 cells,
+/// no features, components < 1, bad solver settings or non-finite values.
+template <class Scalar>
+Pca fit_pca(const Matrix<Scalar>& X, const PcaOptions& options = {}) {
+    if (X.rows() < 2 || X.cols() < 1)
+        fail("fit_pca", 0,
+             "data is " + std::to_string(X.rows()) + " x " + std::to_string(X.cols()) +
+                 "; expected at least 2 cells and 1 feature");
+    if (options.components < 1 || options.oversampling < 0 || options.power_iterations < 0)
+        fail("fit_pca", 0, "expected components >= 1, oversampling >= 0 and power_iterations >= 0");
+    require_finite(X, "fit_pca");
+
+    Pca pca;
+    Matrix<double> centred = X.template cast<double>();
+    pca.mean = centred.colwise().mean();
+    centred.rowwise() -= pca.mean;
+    const Index count = std::min({options.components, X.rows(), X.cols()});
+
+    const bool use_covariance =
+        options.solver == PcaSolver::covariance ||
+        (options.solver == PcaSolver::automatic && X.cols() <= options.covariance_max_features);
+    if (use_covariance) {
+        pca.components = covariance_axes(centred, count);
+    } else {
+        const Index sketch = std::min({count + options.oversampling, X.rows(), X.cols()});
+        pca.components = randomized_axes(centred, count, sketch, options);
+    }
+    for (Index c = 0; c < count; ++c) {
+        Index largest = 0;
+        for (Index j = 1; j < pca.components.cols(); ++j)
+            if (std::abs(pca.components(c, j)) > std::abs(pca.components(c, largest))) largest = j;
+        if (pca.components(c, largest) < 0) pca.components.row(c) *= -1.0;
+    }
+
+    pca.scores = centred * pca.components.transpose();
+    const double dof = double(X.rows() - 1);
+    pca.explained_variance = pca.scores.colwise().squaredNorm().transpose() / dof;
+    const double total_variance = centred.squaredNorm() / dof;
+    pca.explained_variance_ratio = total_variance > 0
+                                       ? Vector<double>(pca.explained_variance / total_variance)
+                                       : Vector<double>(Vector<double>::Zero(count));
+    return pca;
+}
+
+} // namespace scae::eval
