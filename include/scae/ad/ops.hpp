@@ -30,11 +30,25 @@ void same_shape(const Matrix<T>& a, const Matrix<T>& b, const char* op) {
 
 // ---- products ------------------------------------------------------------------
 
+namespace detail {
+
+/// out += lhs * rhs, the rows of `out` split over threads. Each thread runs a serial
+/// product on its block: threads never wait on each other mid-product, which keeps
+/// shared or oversubscribed cores from stalling the whole step.
+template <class T, class Lhs, class Rhs>
+void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
+    parallel_rows(out.rows(), out.cols() * lhs.cols(), [&](Index first, Index last) {
+        out.middleRows(first, last - first).noalias() += lhs.middleRows(first, last - first) * rhs;
+    });
+}
+
+} // namespace detail
+
 /// d(AB)/dA = G B^T and d(AB)/dB = A^T G.
 template <class T>
 void matmul_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).noalias() += n.grad * t.value(n.rhs).transpose();
-    if (detail::wants(t, n.rhs)) t.grad_of(n.rhs).noalias() += t.value(n.lhs).transpose() * n.grad;
+    if (detail::wants(t, n.lhs)) detail::add_product(t.grad_of(n.lhs), n.grad, t.value(n.rhs).transpose());
+    if (detail::wants(t, n.rhs)) detail::add_product(t.grad_of(n.rhs), t.value(n.lhs).transpose(), n.grad);
 }
 
 /// Dense matrix product a (n x k) times b (k x m).
@@ -43,7 +57,9 @@ Var<T> matmul(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
     if (t.value(a).cols() != t.value(b).rows()) throw Error("ad::matmul: inner dimensions differ");
     Var<T> out = t.record(&matmul_backward<T>, a, b);
-    t.node(out).value.noalias() = t.value(a) * t.value(b);
+    Matrix<T>& value = t.node(out).value;
+    value.setZero(t.value(a).rows(), t.value(b).cols());
+    detail::add_product(value, t.value(a), t.value(b));
     return out;
 }
 
