@@ -4,8 +4,9 @@
 /// embedded default data of scae (demo, tests), with the planted truth to check recovery against.
 ///
 /// Model. Each gene g has a base log rate b_g ~ N(0, gene_log_sd^2) and, per tissue t, a small
-/// tissue shift e_tg ~ N(0, tissue_effect_sd^2). A program is a set of program_size genes (programs
-/// are disjoint, drawn from the more expressed half of the genes) with log fold changes f_pg ~ program_log_fold_change * exp(N(0, 0.25^2)). A cell c
+/// tissue shift e_tg ~ N(0, tissue_effect_sd^2). A program is a set of program_size genes drawn
+/// from the more expressed half of the genes (programs are disjoint when n_programs * program_size
+/// <= n_genes, else they may overlap) with log fold changes f_pg ~ program_log_fold_change * exp(N(0, 0.25^2)). A cell c
 /// of type k has an activity a_cp for each program p its type uses (0 for the others): the
 /// (type, program) level in [0.7, 1] times either 1 + N(0, 0.1^2) (a constant program) or U(0, 1)
 /// (a graded program, varying continuously within the type). Its expected counts are
@@ -43,7 +44,7 @@ namespace scae::data {
 struct SimulationOptions {
     Index n_genes = 2000;                 ///< genes (columns), shared by all tissues
     Index n_programs = 12;                ///< planted gene programs
-    Index program_size = 40;              ///< genes per program (programs are disjoint)
+    Index program_size = 40;              ///< genes per program (disjoint while n_programs * program_size <= n_genes)
     double shared_program_fraction = 0.5; ///< fraction of programs used in every tissue; the rest are split among tissues
     Index n_tissues = 2;                  ///< tissues, named "A", "B", ...
     Index cell_types_per_tissue = 5;      ///< cell types present in each tissue
@@ -141,9 +142,8 @@ inline void check_simulation_options(const SimulationOptions& o) {
     };
     require(o.n_genes >= 1, "n_genes must be at least 1");
     require(o.n_programs >= 1 && o.program_size >= 1, "n_programs and program_size must be at least 1");
-    require(o.n_programs * o.program_size <= o.n_genes,
-            "n_programs * program_size (" + std::to_string(o.n_programs * o.program_size) +
-                ") exceeds n_genes (" + std::to_string(o.n_genes) + "); programs are disjoint");
+    require(o.program_size <= o.n_genes, "program_size (" + std::to_string(o.program_size) +
+                                              ") exceeds n_genes (" + std::to_string(o.n_genes) + ")");
     require(o.n_tissues >= 1, "n_tissues must be at least 1");
     require(o.cell_types_per_tissue >= 1, "cell_types_per_tissue must be at least 1");
     require(o.shared_cell_types >= 0 && o.shared_cell_types <= o.cell_types_per_tissue,
@@ -185,27 +185,30 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     std::vector<double> base_log_rate(n_genes);
     for (double& b : base_log_rate) b = o.gene_log_sd * standard_normal(rng);
 
-    // Programs: disjoint gene sets, drawn at random from the more expressed half of the genes
-    // (from more when the programs need more genes), so that every planted gene can be seen.
-    std::vector<Index> permutation(n_genes);
-    for (std::size_t g = 0; g < n_genes; ++g) permutation[g] = static_cast<Index>(g);
-    std::stable_sort(permutation.begin(), permutation.end(), [&](Index a, Index b) {
+    // Programs: gene sets drawn at random from the more expressed half of the genes, so that every
+    // planted gene can be seen. They are disjoint whenever n_programs * program_size <= n_genes (the
+    // pool grows to that many genes); otherwise each program draws its genes independently.
+    std::vector<Index> by_rate(n_genes);
+    for (std::size_t g = 0; g < n_genes; ++g) by_rate[g] = static_cast<Index>(g);
+    std::stable_sort(by_rate.begin(), by_rate.end(), [&](Index a, Index b) {
         return base_log_rate[static_cast<std::size_t>(a)] > base_log_rate[static_cast<std::size_t>(b)];
     });
-    permutation.resize(static_cast<std::size_t>(std::max(o.n_genes / 2, o.n_programs * o.program_size)));
-    detail::shuffle(permutation, rng);
+    const bool disjoint = o.n_programs * o.program_size <= o.n_genes;
+    const Index pool_size = std::max({o.n_genes / 2, o.program_size, disjoint ? o.n_programs * o.program_size : 0});
+    std::vector<Index> pool(by_rate.begin(), by_rate.begin() + pool_size);
+    detail::shuffle(pool, rng);
     const Index n_shared_programs =
         static_cast<Index>(std::lround(o.shared_program_fraction * static_cast<double>(o.n_programs)));
-    std::vector<int> program_of_gene(n_genes, -1);
     for (Index p = 0; p < o.n_programs; ++p) {
         PlantedProgram program;
         program.name = "PROGRAM_" + detail::zero_padded(p + 1, set_width);
         program.tissue = p < n_shared_programs ? "" : detail::tissue_name((p - n_shared_programs) % o.n_tissues);
-        program.genes.assign(permutation.begin() + p * o.program_size, permutation.begin() + (p + 1) * o.program_size);
+        if (!disjoint) detail::shuffle(pool, rng);
+        const Index first = disjoint ? p * o.program_size : 0;
+        program.genes.assign(pool.begin() + first, pool.begin() + first + o.program_size);
         std::sort(program.genes.begin(), program.genes.end());
-        for (Index g : program.genes) {
+        for (std::size_t j = 0; j < program.genes.size(); ++j) {
             program.log_fold_changes.push_back(o.program_log_fold_change * std::exp(0.25 * standard_normal(rng)));
-            program_of_gene[static_cast<std::size_t>(g)] = static_cast<int>(p);
         }
         sim.programs.push_back(std::move(program));
     }
