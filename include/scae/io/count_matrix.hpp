@@ -52,6 +52,9 @@ struct ReadOptions {
 
 /// A count matrix with its names, as read from disk. Readers return it by value and only on
 /// success, so a broken file never leaves a half-filled result behind.
+///
+/// Eigen 3.4's SparseMatrix has no move constructor, so `std::move` of a CountMatrix copies
+/// `counts`; hand the matrix on with `counts.swap(other)` where the copy would matter.
 template <class T = float>
 struct CountMatrix {
     static_assert(std::is_floating_point_v<T>, "CountMatrix holds float or double values");

@@ -136,10 +136,42 @@ inline int parse_index(std::string_view token, long long limit, const char* what
     return static_cast<int>(index - 1);
 }
 
+/// Parses every entry line after the header, calling `use(i, j, value)` with 0-based file
+/// coordinates, and checks the number of entries against the size line.
+template <class T, class Use>
+void for_each_entry(LineReader& reader, const MatrixMarketHeader& header, const ReadOptions& options,
+                    bool& integer_values, Use&& use) {
+    Index count = 0;
+    std::string_view line;
+    while (reader.next(line)) {
+        std::string_view rest = line;
+        const std::string_view first = next_token(rest);
+        if (first.empty() || first[0] == '%') continue;
+        const std::string_view second = next_token(rest);
+        const std::string_view third = next_token(rest);
+        if (third.empty() || !next_token(rest).empty())
+            reader.fail("found " + in_quotes(line) + ", expected an entry 'row column value'");
+        const int i = parse_index(first, header.rows, "row", reader);
+        const int j = parse_index(second, header.cols, "column", reader);
+        const T value = parse_value<T>(third, header.field, options, reader, integer_values);
+        if (count == header.entries)
+            reader.fail("found more entries than the " + std::to_string(header.entries) + " declared on line " +
+                        std::to_string(header.size_line));
+        use(i, j, value);
+        ++count;
+    }
+    if (count < header.entries)
+        fail(reader.path(), reader.line_number(),
+             "the file ends after " + std::to_string(count) + " entries, expected the " +
+                 std::to_string(header.entries) + " declared on line " + std::to_string(header.size_line) +
+                 " (is the file cut short?)");
+}
+
 } // namespace detail
 
 /// Reads the entries that follow `header` from `reader` into a cells x genes matrix
-/// (transposed when `options.layout` is genes_by_cells). Names are left empty.
+/// (transposed when `options.layout` is genes_by_cells). Names are left empty. Peak memory is
+/// the final CSR; a file whose entries are not grouped by cell is read twice to keep it so.
 /// Throws Error naming the file and line for any malformed, out-of-range or repeated entry and
 /// for a count of entries that differs from the size line.
 template <class T = float>
@@ -161,31 +193,24 @@ CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarket
     }
     CountMatrix<T> result;
     result.field = header.field;
-    std::string_view line;
-    while (reader.next(line)) {
-        std::string_view rest = line;
-        const std::string_view first = next_token(rest);
-        if (first.empty() || first[0] == '%') continue;
-        const std::string_view second = next_token(rest);
-        const std::string_view third = next_token(rest);
-        if (third.empty() || !next_token(rest).empty())
-            reader.fail("found " + in_quotes(line) + ", expected an entry 'row column value'");
-        const int i = detail::parse_index(first, header.rows, "row", reader);
-        const int j = detail::parse_index(second, header.cols, "column", reader);
-        const T value = parse_value<T>(third, header.field, options, reader, result.integer_values);
-        if (builder->added() == header.entries)
-            reader.fail("found more entries than the " + std::to_string(header.entries) + " declared on line " +
-                        std::to_string(header.size_line));
+    detail::for_each_entry<T>(reader, header, options, result.integer_values, [&](int i, int j, T value) {
         if (transpose)
             builder->add(j, i, value);
         else
             builder->add(i, j, value);
+    });
+    if (!builder->grouped()) {
+        // Rows came out of order: place every entry again from a second read of the file.
+        LineReader again(reader.path());
+        const MatrixMarketHeader same = read_matrix_market_header(again);
+        if (same.rows != header.rows || same.cols != header.cols || same.entries != header.entries)
+            fail(again.path(), same.size_line, "the size line changed while the file was read twice");
+        builder->begin_placing();
+        detail::for_each_entry<T>(again, header, options, result.integer_values, [&](int i, int j, T value) {
+            if (!(transpose ? builder->place(j, i, value) : builder->place(i, j, value)))
+                again.fail("the entries changed while the file was read twice");
+        });
     }
-    if (builder->added() < header.entries)
-        fail(reader.path(), reader.line_number(),
-             "the file ends after " + std::to_string(builder->added()) + " entries, expected the " +
-                 std::to_string(header.entries) + " declared on line " + std::to_string(header.size_line) +
-                 " (is the file cut short?)");
     if (const auto repeat = builder->finish(options.duplicates)) {
         const long long row = (transpose ? repeat->col : repeat->row) + 1;
         const long long col = (transpose ? repeat->row : repeat->col) + 1;
