@@ -1,0 +1,54 @@
+#pragma once
+/// @file gene_set_match.hpp
+/// @brief Gene sets mapped onto a model's genes by symbol, case-insensitively.
+
+#include "scae/core/types.hpp"
+#include "scae/data/symbols.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace scae::interpret {
+
+/// A gene set restricted to the genes of a model.
+struct MatchedSet {
+    std::string name;          ///< the set's name
+    std::vector<Index> genes;  ///< model columns of its genes, ascending, each once
+    std::size_t listed = 0;    ///< genes the set lists
+};
+
+/// The sets that keep enough model genes, and those that do not.
+struct MatchedSets {
+    std::vector<MatchedSet> sets;        ///< sets with at least min_genes model genes, in input order
+    std::vector<MatchedSet> too_small;   ///< the others, in input order
+};
+
+/// Maps each set's genes onto `model_symbols` (the model's genes in column order) by symbol,
+/// ignoring case (data::fold_symbol), so that human CD3E meets mouse Cd3e. A symbol the model
+/// lists in several columns maps to all of them; genes the model lacks are left out. Sets with
+/// fewer than `min_genes` model genes go to `too_small`.
+/// `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
+template <class Set>
+MatchedSets match_gene_sets(const std::vector<Set>& sets, const std::vector<std::string>& model_symbols,
+                            std::size_t min_genes = 10) {
+    std::unordered_map<std::string, std::vector<Index>> columns;
+    columns.reserve(model_symbols.size());
+    for (std::size_t g = 0; g < model_symbols.size(); ++g)
+        if (!model_symbols[g].empty()) columns[data::fold_symbol(model_symbols[g])].push_back(Index(g));
+    MatchedSets out;
+    for (const Set& set : sets) {
+        MatchedSet matched{set.name, {}, set.genes.size()};
+        for (const std::string& gene : set.genes) {
+            const auto found = columns.find(data::fold_symbol(gene));
+            if (found != columns.end()) matched.genes.insert(matched.genes.end(), found->second.begin(), found->second.end());
+        }
+        std::sort(matched.genes.begin(), matched.genes.end());
+        matched.genes.erase(std::unique(matched.genes.begin(), matched.genes.end()), matched.genes.end());
+        (matched.genes.size() >= min_genes ? out.sets : out.too_small).push_back(std::move(matched));
+    }
+    return out;
+}
+
+} // namespace scae::interpret

@@ -1,0 +1,158 @@
+#pragma once
+/// @file pathway_report.hpp
+/// @brief The files of a pathway analysis: the long table of node x set statistics, each
+/// node's top genes, the group contrasts, and a heatmap of nodes x pathways.
+
+#include "scae/interpret/pathways.hpp"
+#include "scae/report/heatmap_svg.hpp"
+#include "scae/report/tsv.hpp"
+#include "scae/report/write_file.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace scae::interpret {
+
+/// What the report shows.
+struct PathwayReportOptions {
+    std::size_t top_genes = 20; ///< genes per node in the top-genes table (default 20)
+    double alpha = 0.05;        ///< a pair is a significant call when q < alpha (default 0.05)
+};
+
+/// The long table: one line per node and set with `node, set, score, z, p, q, n_genes,
+/// permutations` (nodes numbered from 0, as Target::node counts them).
+inline std::string pathway_scores_tsv(const PathwayResult& r) {
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(std::size_t(r.score.size()));
+    for (Index k = 0; k < r.score.rows(); ++k)
+        for (Index j = 0; j < r.score.cols(); ++j)
+            rows.push_back({std::to_string(k), r.sets[std::size_t(j)].name, report::tsv_number(r.score(k, j)),
+                            report::tsv_number(r.z(k, j)), report::tsv_number(r.p(k, j)), report::tsv_number(r.q(k, j)),
+                            std::to_string(r.sets[std::size_t(j)].genes.size()), std::to_string(r.permutations(k, j))});
+    return report::tsv_text({"node", "set", "score", "z", "p", "q", "n_genes", "permutations"}, rows);
+}
+
+/// Each node's `top` genes by mean |saliency|: `node, rank, gene, mean_abs_saliency,
+/// mean_saliency` (rank from 1). `gene_symbols` names the model's genes.
+inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::string>& gene_symbols, std::size_t top) {
+    const Matrix<double>& abs = r.summary.mean_abs;
+    if (Index(gene_symbols.size()) != abs.cols())
+        throw Error("top_genes_tsv: " + std::to_string(gene_symbols.size()) + " gene symbols for " + std::to_string(abs.cols()) + " genes");
+    const std::size_t shown = std::min<std::size_t>(top, std::size_t(abs.cols()));
+    std::vector<std::vector<std::string>> rows;
+    std::vector<Index> order(std::size_t(abs.cols()));
+    for (Index k = 0; k < abs.rows(); ++k) {
+        std::iota(order.begin(), order.end(), Index(0));
+        std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(shown), order.end(),
+                          [&](Index a, Index b) { return abs(k, a) > abs(k, b); });
+        for (std::size_t i = 0; i < shown; ++i)
+            rows.push_back({std::to_string(k), std::to_string(i + 1), gene_symbols[std::size_t(order[i])],
+                            report::tsv_number(abs(k, order[i])), report::tsv_number(r.summary.mean(k, order[i]))});
+    }
+    return report::tsv_text({"node", "rank", "gene", "mean_abs_saliency", "mean_saliency"}, rows);
+}
+
+/// The group contrasts: `group, cells, node, set, score_group, score_rest, difference`.
+inline std::string contrasts_tsv(const PathwayResult& r) {
+    std::vector<std::vector<std::string>> rows;
+    for (const GroupContrast& g : r.contrasts)
+        for (Index k = 0; k < g.in_group.rows(); ++k)
+            for (Index j = 0; j < g.in_group.cols(); ++j)
+                rows.push_back({g.group, std::to_string(g.cells), std::to_string(k), r.sets[std::size_t(j)].name,
+                                report::tsv_number(g.in_group(k, j)), report::tsv_number(g.rest(k, j)),
+                                report::tsv_number(g.in_group(k, j) - g.rest(k, j))});
+    return report::tsv_text({"group", "cells", "node", "set", "score_group", "score_rest", "difference"}, rows);
+}
+
+/// The score of every node for each pathway standardised across the nodes (mean 0, sd 1 per
+/// column), so that pathways of different typical saliency share one colour scale.
+inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
+    Matrix<double> out = score;
+    const double nodes = double(score.rows());
+    for (Index j = 0; j < score.cols(); ++j) {
+        const double mean = score.col(j).mean();
+        const double sd = nodes > 1 ? std::sqrt((score.col(j).array() - mean).square().sum() / (nodes - 1)) : 0.0;
+        out.col(j) = (score.col(j).array() - mean) / (sd > 0 ? sd : 1.0);
+    }
+    return out;
+}
+
+/// The heatmap of nodes x pathways: scores scaled per pathway (scale_per_pathway), only nodes
+/// and pathways with at least one call q < alpha (all of them when there is none, as the title
+/// then says), significant calls marked. Nodes are ordered by the pathway they score highest
+/// on, so that associations line up along a diagonal.
+inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
+    const Matrix<double> scaled = scale_per_pathway(r.score);
+    const auto significant = [&](Index k, Index j) { return r.q(k, j) < options.alpha; };
+    std::vector<Index> rows, cols;
+    for (Index k = 0; k < r.score.rows(); ++k)
+        for (Index j = 0; j < r.score.cols(); ++j)
+            if (significant(k, j)) {
+                rows.push_back(k);
+                break;
+            }
+    for (Index j = 0; j < r.score.cols(); ++j)
+        for (Index k = 0; k < r.score.rows(); ++k)
+            if (significant(k, j)) {
+                cols.push_back(j);
+                break;
+            }
+    const bool none = rows.empty();
+    if (none) {
+        rows.resize(std::size_t(r.score.rows()));
+        std::iota(rows.begin(), rows.end(), Index(0));
+        cols.resize(std::size_t(r.score.cols()));
+        std::iota(cols.begin(), cols.end(), Index(0));
+    }
+    // Diagonal order: by the position of each node's best shown pathway, then by that value.
+    std::vector<std::pair<std::size_t, double>> best(std::size_t(r.score.rows()), {0, 0.0});
+    for (Index k : rows) {
+        std::size_t at = 0;
+        for (std::size_t c = 1; c < cols.size(); ++c)
+            if (scaled(k, cols[c]) > scaled(k, cols[at])) at = c;
+        best[std::size_t(k)] = {at, scaled(k, cols[at])};
+    }
+    std::stable_sort(rows.begin(), rows.end(), [&](Index a, Index b) {
+        const auto& x = best[std::size_t(a)];
+        const auto& y = best[std::size_t(b)];
+        return x.first != y.first ? x.first < y.first : x.second > y.second;
+    });
+    Matrix<double> values(Index(rows.size()), Index(cols.size()));
+    report::Mask marks(values.rows(), values.cols());
+    std::vector<std::string> row_names, col_names;
+    for (std::size_t a = 0; a < rows.size(); ++a) {
+        row_names.push_back("node " + std::to_string(rows[a]));
+        for (std::size_t b = 0; b < cols.size(); ++b) {
+            values(Index(a), Index(b)) = scaled(rows[a], cols[b]);
+            marks(Index(a), Index(b)) = significant(rows[a], cols[b]);
+        }
+    }
+    for (Index j : cols) col_names.push_back(r.sets[std::size_t(j)].name);
+    report::HeatmapOptions h;
+    char alpha[32];
+    std::snprintf(alpha, sizeof alpha, "%g", options.alpha);
+    h.title = "Bottleneck nodes x pathways (" + to_string(r.method) + " saliency, " + to_string(r.score_kind) + " score)" +
+              (none ? std::string(": no call reaches q < ") + alpha : std::string());
+    h.scale = report::ColourScale::diverging;
+    h.value_label = "score, scaled per pathway";
+    h.mark_label = std::string("q < ") + alpha;
+    return report::heatmap_svg(values, row_names, col_names, h, marks);
+}
+
+/// Writes the report into the existing directory `dir`: pathway_scores.tsv, top_genes.tsv,
+/// pathway_heatmap.svg, and contrasts.tsv when there are groups. Each file is written
+/// atomically. Throws scae::Error when a file cannot be written.
+inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
+                                 const PathwayReportOptions& options = {}) {
+    const std::filesystem::path base(dir);
+    report::write_text_atomic((base / "pathway_scores.tsv").string(), pathway_scores_tsv(r));
+    report::write_text_atomic((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
+    report::write_text_atomic((base / "pathway_heatmap.svg").string(), pathway_heatmap_svg(r, options));
+    if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r));
+}
+
+} // namespace scae::interpret

@@ -1,0 +1,344 @@
+#pragma once
+/// @file pathways.hpp
+/// @brief From bottleneck nodes to gene sets: node x set scores, a permutation null of random
+/// gene sets of the same size, z-scores, empirical p-values, Benjamini-Hochberg q-values, and
+/// group contrasts.
+///
+/// The score of node i and set j (Kinalis et al. 2019) is the mean over cells of the median
+/// |saliency| of node i over the set's genes. The alternative rank score is the AUC of the
+/// set's genes against all other genes in node i's ranking by mean |saliency|.
+///
+/// How it stays fast and bounded. Nodes are processed one at a time: the node's |saliency| for
+/// every analysed cell is one gene-major matrix (genes x cells), so a set's per-cell medians
+/// are a comparator network over whole rows (median_network.hpp), for every cell at once. Null
+/// sets are drawn once per set size and shared by all nodes and all sets of that size. A
+/// (node, size) pair stops drawing once every set of that size has met `stop_exceedances` null
+/// scores at least as high as its own (Besag & Clifford 1991): such a set cannot become
+/// significant, and the pairs that can still get all `permutations` draws. Memory is the
+/// node's genes x cells matrix, which `max_cells` bounds by scoring a seeded subsample of the
+/// cells when there are more.
+
+#include "scae/data/random.hpp"
+#include "scae/data/subset.hpp"
+#include "scae/interpret/gene_set_match.hpp"
+#include "scae/interpret/median_network.hpp"
+#include "scae/interpret/statistics.hpp"
+#include "scae/interpret/summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace scae::interpret {
+
+/// How a node x gene-set pair is scored.
+enum class SetScore {
+    median_saliency, ///< mean over cells of the median |saliency| over the set's genes (the reference's score)
+    rank_auc         ///< AUC of the set's genes against all others in the node's mean-|saliency| ranking
+};
+
+/// The score's name in reports and on the command line: "median" or "rank_auc".
+inline std::string to_string(SetScore s) { return s == SetScore::rank_auc ? "rank_auc" : "median"; }
+
+/// Parses "median" or "rank_auc"; throws scae::Error otherwise.
+inline SetScore set_score_from_string(const std::string& name) {
+    if (name == "median") return SetScore::median_saliency;
+    if (name == "rank_auc") return SetScore::rank_auc;
+    throw Error("unknown set score '" + name + "' (expected median or rank_auc)");
+}
+
+/// Settings of score_pathways().
+struct PathwayOptions {
+    SaliencyOptions saliency{};                 ///< saliency method (default guided backprop)
+    SetScore score = SetScore::median_saliency; ///< the node x set score (default the reference's median)
+    std::size_t min_genes = 10;                 ///< sets with fewer model genes are not scored (default 10)
+    std::size_t permutations = 1000;            ///< random sets per (node, set size), at most (default 1000)
+    /// Stop drawing for a (node, size) pair once each of its sets has this many null scores at
+    /// least as high as its own: its p-value is then at least about this / permutations and
+    /// cannot become small. 0 draws every permutation for every pair. Default 10.
+    std::size_t stop_exceedances = 10;
+    std::size_t permutation_batch = 50;         ///< null sets drawn at a time, also the fewest per pair (default 50)
+    std::uint64_t seed = 42;                    ///< null sets and the cell subsample
+    /// Score at most this many cells, a seeded random subsample when there are more (memory is
+    /// genes x max_cells values); 0 scores every cell. Default 5000.
+    Index max_cells = 5000;
+};
+
+/// The score of one group of cells against all the others, for every node and set.
+struct GroupContrast {
+    std::string group;       ///< the group's label
+    Index cells = 0;         ///< analysed cells in the group
+    Matrix<double> in_group; ///< nodes x sets: the score on the group's cells
+    Matrix<double> rest;     ///< nodes x sets: the score on the other cells
+};
+
+/// Everything score_pathways() finds.
+struct PathwayResult {
+    std::vector<MatchedSet> sets;      ///< scored sets (columns of the matrices), in input order
+    std::vector<MatchedSet> too_small; ///< sets left out for having fewer than min_genes model genes
+    Matrix<double> score;              ///< nodes x sets
+    Matrix<double> z;                  ///< (score - null mean) / null sd
+    Matrix<double> p;                  ///< empirical p-value, (1 + #null >= score) / (1 + #null)
+    Matrix<double> q;                  ///< Benjamini-Hochberg q-values over all nodes x sets
+    Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
+    SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene
+    std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
+    std::vector<Index> cells;          ///< rows of the input that were analysed
+    Method method = Method::guided;    ///< the saliency method used
+    SetScore score_kind = SetScore::median_saliency; ///< the score used
+};
+
+namespace detail {
+
+/// Random gene sets of one size, drawn on demand and kept: the same draws serve every node.
+class NullSets {
+public:
+    NullSets(std::size_t size, Index genes, std::uint64_t seed)
+        : size_(size), rng_(data::mix_seed(seed ^ (0x9e3779b97f4a7c15ULL * (size + 1)))), pool_(std::size_t(genes)) {
+        std::iota(pool_.begin(), pool_.end(), Index(0));
+    }
+
+    /// Makes sure at least `count` sets exist.
+    void reserve(std::size_t count) {
+        while (sets_.size() < count) {
+            // A partial Fisher-Yates shuffle of the (persistent) pool: a uniform draw each time.
+            for (std::size_t i = 0; i < size_; ++i) std::swap(pool_[i], pool_[i + rng_.below(pool_.size() - i)]);
+            std::vector<Index> set(pool_.begin(), pool_.begin() + std::ptrdiff_t(size_));
+            std::sort(set.begin(), set.end()); // ascending rows read faster
+            sets_.push_back(std::move(set));
+        }
+    }
+
+    /// Set number `i` (after reserve(i + 1)).
+    const std::vector<Index>& operator[](std::size_t i) const { return sets_[i]; }
+
+private:
+    std::size_t size_;
+    Rng rng_;
+    std::vector<Index> pool_;
+    std::vector<std::vector<Index>> sets_;
+};
+
+/// Per-cell medians over `genes` of the gene-major `values` (genes x cells) into `out`.
+template <class T>
+void set_medians(const Matrix<T>& values, const std::vector<Index>& genes, const MedianNetwork& network,
+                 std::vector<T>& scratch, std::vector<T>& out) {
+    const Index cells = values.cols();
+    scratch.resize(genes.size() * std::size_t(cells));
+    out.resize(std::size_t(cells));
+    for (std::size_t i = 0; i < genes.size(); ++i)
+        std::copy_n(values.row(genes[i]).data(), cells, scratch.data() + i * std::size_t(cells));
+    network.median(scratch.data(), cells, out.data());
+}
+
+/// The labels' distinct values in order of first appearance ("" is no group), and each cell's index.
+inline std::vector<std::string> group_index(const std::vector<std::string>& labels, std::vector<int>& index) {
+    std::vector<std::string> names;
+    std::map<std::string, int> seen;
+    index.assign(labels.size(), -1);
+    for (std::size_t c = 0; c < labels.size(); ++c) {
+        if (labels[c].empty()) continue;
+        const auto [it, fresh] = seen.emplace(labels[c], int(names.size()));
+        if (fresh) names.push_back(labels[c]);
+        index[c] = it->second;
+    }
+    return names;
+}
+
+} // namespace detail
+
+/// Scores every bottleneck node of `model` against every gene set for the cells of raw `counts`
+/// (cells x genes in model gene order), with a permutation null and q-values; see the file
+/// comment. `gene_symbols` names the model's genes (matched to the sets case-insensitively).
+/// `groups` (optional) labels each cell ("" for none): each label gets a contrast of its cells
+/// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
+/// Throws scae::Error when lengths disagree or no set has min_genes model genes.
+template <class T, class Set>
+PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<std::string>& gene_symbols,
+                             const std::vector<Set>& gene_sets, const PathwayOptions& options = {},
+                             const std::vector<std::string>& groups = {}) {
+    if (Index(gene_symbols.size()) != model.genes())
+        throw Error("score_pathways: " + std::to_string(gene_symbols.size()) + " gene symbols for a model of " +
+                    std::to_string(model.genes()) + " genes");
+    if (!groups.empty() && Index(groups.size()) != counts.rows())
+        throw Error("score_pathways: " + std::to_string(groups.size()) + " group labels for " + std::to_string(counts.rows()) + " cells");
+    if (options.permutations < 1 || options.permutation_batch < 1)
+        throw Error("score_pathways: permutations and permutation_batch must be at least 1");
+    MatchedSets matched = match_gene_sets(gene_sets, gene_symbols, std::max<std::size_t>(options.min_genes, 1));
+    if (matched.sets.empty())
+        throw Error("score_pathways: none of the " + std::to_string(gene_sets.size()) + " gene sets has at least " +
+                    std::to_string(options.min_genes) + " of the model's genes (symbols are compared ignoring case)");
+
+    PathwayResult result;
+    result.sets = std::move(matched.sets);
+    result.too_small = std::move(matched.too_small);
+    result.method = options.saliency.method;
+    result.score_kind = options.score;
+
+    // The analysed cells: all, or a seeded subsample in input order.
+    result.cells.resize(std::size_t(counts.rows()));
+    std::iota(result.cells.begin(), result.cells.end(), Index(0));
+    if (options.max_cells > 0 && counts.rows() > options.max_cells) {
+        Rng rng(options.seed);
+        rng.shuffle(result.cells);
+        result.cells.resize(std::size_t(options.max_cells));
+        std::sort(result.cells.begin(), result.cells.end());
+    }
+    const Csr<T> analysed = Index(result.cells.size()) == counts.rows() ? counts : data::select_rows(counts, result.cells);
+    std::vector<std::string> labels;
+    for (Index c : result.cells) labels.push_back(groups.empty() ? std::string() : groups[std::size_t(c)]);
+    std::vector<int> group_of;
+    const std::vector<std::string> group_names = detail::group_index(labels, group_of);
+
+    NodeSaliency<T> saliency(model, analysed, options.saliency);
+    const Index nodes = saliency.nodes(), genes = saliency.genes(), cells = saliency.cells();
+    const std::size_t n_sets = result.sets.size(), n_groups = group_names.size();
+    result.score.setZero(nodes, Index(n_sets));
+    result.z = result.p = result.q = result.score;
+    result.permutations.setZero(nodes, Index(n_sets));
+    result.summary.mean_abs.setZero(nodes, genes);
+    result.summary.mean.setZero(nodes, genes);
+    result.summary.cells = cells;
+    std::vector<Index> group_cells(n_groups, 0);
+    for (int g : group_of)
+        if (g >= 0) ++group_cells[std::size_t(g)];
+    for (std::size_t q = 0; q < n_groups; ++q)
+        result.contrasts.push_back({group_names[q], group_cells[q], Matrix<double>::Zero(nodes, Index(n_sets)),
+                                    Matrix<double>::Zero(nodes, Index(n_sets))});
+
+    // Sets by size: one median network and one stream of null sets per size.
+    std::map<std::size_t, std::vector<std::size_t>> sets_of_size;
+    for (std::size_t j = 0; j < n_sets; ++j) sets_of_size[result.sets[j].genes.size()].push_back(j);
+    std::map<std::size_t, MedianNetwork> networks;
+    std::map<std::size_t, detail::NullSets> null_sets;
+    for (const auto& entry : sets_of_size) {
+        if (options.score == SetScore::median_saliency) networks.emplace(entry.first, MedianNetwork(int(entry.first)));
+        null_sets.emplace(entry.first, detail::NullSets(entry.first, genes, options.seed));
+    }
+
+    Matrix<T> values(genes, cells), block; // one node's |saliency|, gene-major
+    std::vector<T> scratch, medians;
+    Matrix<double> group_abs(Index(n_groups), genes);
+    for (Index k = 0; k < nodes; ++k) {
+        // The node's |saliency| for every analysed cell, and its per-gene means.
+        // One node's block of cells holds as many values as an all-node block of block_cells.
+        group_abs.setZero();
+        const Index node_block = options.saliency.block_cells * nodes;
+        for (Index first = 0; first < cells; first += node_block) {
+            const Index n = std::min(node_block, cells - first);
+            saliency.compute(first, n, k, 1, block);
+            for (Index gene = 0; gene < genes; ++gene) {
+                const T* row = block.row(gene).data();
+                double sum = 0, sum_abs = 0;
+                for (Index c = 0; c < n; ++c) {
+                    sum += double(row[c]);
+                    sum_abs += std::abs(double(row[c]));
+                    const int g = group_of[std::size_t(first + c)];
+                    if (g >= 0) group_abs(g, gene) += std::abs(double(row[c]));
+                }
+                result.summary.mean(k, gene) += sum;
+                result.summary.mean_abs(k, gene) += sum_abs;
+            }
+            values.middleCols(first, n) = block.cwiseAbs();
+        }
+        result.summary.mean.row(k) /= double(cells);
+        result.summary.mean_abs.row(k) /= double(cells);
+
+        // Observed scores, overall and per group.
+        std::vector<double> ranks;
+        if (options.score == SetScore::rank_auc) {
+            ranks = mid_ranks(std::vector<double>(result.summary.mean_abs.row(k).data(), result.summary.mean_abs.row(k).data() + genes));
+            for (std::size_t q = 0; q < n_groups; ++q) {
+                const RowVector<double> in = group_abs.row(Index(q)) / double(std::max<Index>(1, group_cells[q]));
+                const RowVector<double> out = (result.summary.mean_abs.row(k) * double(cells) - group_abs.row(Index(q))) /
+                                              double(std::max<Index>(1, cells - group_cells[q]));
+                const auto in_ranks = mid_ranks(std::vector<double>(in.data(), in.data() + genes));
+                const auto out_ranks = mid_ranks(std::vector<double>(out.data(), out.data() + genes));
+                for (std::size_t j = 0; j < n_sets; ++j) {
+                    result.contrasts[q].in_group(k, Index(j)) = set_rank_auc(in_ranks, result.sets[j].genes);
+                    result.contrasts[q].rest(k, Index(j)) = set_rank_auc(out_ranks, result.sets[j].genes);
+                }
+            }
+        }
+        for (std::size_t j = 0; j < n_sets; ++j) {
+            const std::vector<Index>& set = result.sets[j].genes;
+            if (options.score == SetScore::rank_auc) {
+                result.score(k, Index(j)) = set_rank_auc(ranks, set);
+                continue;
+            }
+            detail::set_medians(values, set, networks.at(set.size()), scratch, medians);
+            double total = 0;
+            std::vector<double> in_group(n_groups, 0.0);
+            for (Index c = 0; c < cells; ++c) {
+                total += double(medians[std::size_t(c)]);
+                if (group_of[std::size_t(c)] >= 0) in_group[std::size_t(group_of[std::size_t(c)])] += double(medians[std::size_t(c)]);
+            }
+            result.score(k, Index(j)) = total / double(cells);
+            for (std::size_t q = 0; q < n_groups; ++q) {
+                result.contrasts[q].in_group(k, Index(j)) = in_group[q] / double(std::max<Index>(1, group_cells[q]));
+                result.contrasts[q].rest(k, Index(j)) = (total - in_group[q]) / double(std::max<Index>(1, cells - group_cells[q]));
+            }
+        }
+
+        // The null, size by size, in batches until decided.
+        for (const auto& [size, members] : sets_of_size) {
+            detail::NullSets& draws = null_sets.at(size);
+            std::vector<std::size_t> exceed(members.size(), 0);
+            std::vector<double> null_scores;
+            while (null_scores.size() < options.permutations) {
+                const std::size_t from = null_scores.size();
+                const std::size_t batch = std::min(options.permutation_batch, options.permutations - from);
+                draws.reserve(from + batch);
+                null_scores.resize(from + batch);
+                if (options.score == SetScore::rank_auc) {
+                    for (std::size_t b = 0; b < batch; ++b) null_scores[from + b] = set_rank_auc(ranks, draws[from + b]);
+                } else {
+                    const MedianNetwork& network = networks.at(size);
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+                    {
+                        std::vector<T> thread_scratch, thread_medians;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+                        for (std::ptrdiff_t b = 0; b < std::ptrdiff_t(batch); ++b) {
+                            detail::set_medians(values, draws[from + std::size_t(b)], network, thread_scratch, thread_medians);
+                            double total = 0;
+                            for (T m : thread_medians) total += double(m);
+                            null_scores[from + std::size_t(b)] = total / double(cells);
+                        }
+                    }
+                }
+                bool decided = options.stop_exceedances > 0;
+                for (std::size_t m = 0; m < members.size(); ++m) {
+                    const double observed = result.score(k, Index(members[m]));
+                    for (std::size_t b = from; b < from + batch; ++b) exceed[m] += null_scores[b] >= observed;
+                    decided = decided && exceed[m] >= options.stop_exceedances;
+                }
+                if (decided) break;
+            }
+            const double n = double(null_scores.size());
+            const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
+            double squares = 0;
+            for (double s : null_scores) squares += (s - mean) * (s - mean);
+            const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+            for (std::size_t m = 0; m < members.size(); ++m) {
+                const Index j = Index(members[m]);
+                const double observed = result.score(k, j);
+                result.z(k, j) = sd > 0 ? (observed - mean) / sd : 0.0;
+                result.p(k, j) = empirical_p(exceed[m], null_scores.size());
+                result.permutations(k, j) = Index(null_scores.size());
+            }
+        }
+    }
+    const std::vector<double> q = benjamini_hochberg(std::vector<double>(result.p.data(), result.p.data() + result.p.size()));
+    std::copy(q.begin(), q.end(), result.q.data());
+    return result;
+}
+
+} // namespace scae::interpret

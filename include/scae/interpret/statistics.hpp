@@ -1,0 +1,80 @@
+#pragma once
+/// @file statistics.hpp
+/// @brief The small statistics of the pathway analysis: empirical p-values, Benjamini-Hochberg
+/// q-values, mid-ranks, a set's rank AUC and the AUROC of a score against a truth.
+
+#include "scae/core/types.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+namespace scae::interpret {
+
+/// The permutation p-value (1 + exceed) / (1 + drawn): `exceed` of `drawn` null scores were at
+/// least the observed one. Never zero, so it stays valid with few permutations.
+inline double empirical_p(std::size_t exceed, std::size_t drawn) { return double(1 + exceed) / double(1 + drawn); }
+
+/// Benjamini-Hochberg adjusted p-values (q-values) in the order of `p`. NaN entries are not
+/// tests: they stay NaN and do not count towards the number of tests.
+inline std::vector<double> benjamini_hochberg(const std::vector<double>& p) {
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < p.size(); ++i)
+        if (!std::isnan(p[i])) order.push_back(i);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] > p[b]; });
+    std::vector<double> q(p.size(), std::numeric_limits<double>::quiet_NaN());
+    const double m = double(order.size());
+    double running = 1.0; // q_(i) = min over j >= i of p_(j) m / j, walking from the largest p down
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const double rank = m - double(k);
+        running = std::min(running, p[order[k]] * m / rank);
+        q[order[k]] = running;
+    }
+    return q;
+}
+
+/// 1-based ranks of `values` in ascending order, ties sharing their mean rank.
+inline std::vector<double> mid_ranks(const std::vector<double>& values) {
+    std::vector<std::size_t> order(values.size());
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    std::vector<double> ranks(values.size());
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t j = i;
+        while (j + 1 < order.size() && values[order[j + 1]] == values[order[i]]) ++j;
+        const double mid = 0.5 * double(i + j) + 1.0;
+        for (std::size_t k = i; k <= j; ++k) ranks[order[k]] = mid;
+        i = j + 1;
+    }
+    return ranks;
+}
+
+/// The AUC of the genes `set` against all other genes, given every gene's mid-rank (higher rank:
+/// more salient): the chance that a set gene outranks an outside gene, ties counting half
+/// (Mann-Whitney U / (n (G - n))). 0.5 means no enrichment. NaN for an empty or full set.
+inline double set_rank_auc(const std::vector<double>& ranks, const std::vector<Index>& set) {
+    const double n = double(set.size()), total = double(ranks.size());
+    if (n == 0 || n >= total) return std::numeric_limits<double>::quiet_NaN();
+    double sum = 0;
+    for (Index g : set) sum += ranks[std::size_t(g)];
+    return (sum - n * (n + 1) / 2) / (n * (total - n));
+}
+
+/// The area under the ROC curve of `score` for telling `positive` entries from the others: the
+/// chance that a positive outscores a negative, ties counting half. NaN when a class is empty.
+inline double auroc(const std::vector<double>& score, const std::vector<bool>& positive) {
+    const std::vector<double> ranks = mid_ranks(score);
+    double sum = 0, positives = 0;
+    for (std::size_t i = 0; i < score.size(); ++i)
+        if (positive[i]) {
+            sum += ranks[i];
+            positives += 1;
+        }
+    const double negatives = double(score.size()) - positives;
+    if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
+    return (sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+} // namespace scae::interpret

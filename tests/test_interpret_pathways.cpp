@@ -1,0 +1,312 @@
+// From nodes to pathways: set matching, the median network, the statistics, the node x set
+// scores against brute force, the permutation null, group contrasts and the report files.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "scae/interpret/pathway_report.hpp"
+#include "scae/interpret/pathways.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace scae;
+using interpret::MedianNetwork;
+
+namespace {
+
+struct NamedSet {
+    std::string name;
+    std::vector<std::string> genes;
+};
+
+Csr<float> random_counts(Index cells, Index genes, std::uint64_t seed) {
+    Rng rng(seed);
+    Matrix<float> m(cells, genes);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < 0.5 ? 0.0f : float(rng.below(30));
+    Csr<float> counts = m.sparseView();
+    counts.makeCompressed();
+    return counts;
+}
+
+std::vector<std::string> symbols(Index genes) {
+    std::vector<std::string> s;
+    for (Index g = 0; g < genes; ++g) s.push_back("Gene" + std::to_string(g));
+    return s;
+}
+
+/// A small model and data with a few sets, shared by several tests.
+struct Setup {
+    nn::Autoencoder<float> model;
+    Csr<float> counts;
+    std::vector<std::string> genes;
+    std::vector<NamedSet> sets;
+    Setup() : model(60, [] {
+                  nn::AutoencoderOptions o;
+                  o.encoder_sizes = {16, 4};
+                  o.seed = 5;
+                  return o;
+              }()),
+              counts(random_counts(50, 60, 3)), genes(symbols(60)) {
+        Rng rng(9);
+        for (int s = 0; s < 5; ++s) {
+            NamedSet set{"SET_" + std::to_string(s), {}};
+            const int size = 10 + (s % 3) * 3; // sizes 10, 13, 16, 10, 13: shared null streams
+            std::vector<int> pool(60);
+            std::iota(pool.begin(), pool.end(), 0);
+            rng.shuffle(pool);
+            for (int i = 0; i < size; ++i) set.genes.push_back("gene" + std::to_string(pool[std::size_t(i)])); // lower case on purpose
+            sets.push_back(set);
+        }
+        sets.push_back({"TOO_SMALL", {"Gene1", "Gene2", "NotAGene"}});
+    }
+};
+
+double median_of(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+} // namespace
+
+TEST_CASE("gene sets match model genes by symbol, ignoring case, with a minimum overlap") {
+    const std::vector<std::string> model{"CD3E", "Cd4", "MS4A1", "", "CD3E"};
+    const std::vector<NamedSet> sets{{"T", {"cd3e", "CD4", "FOO"}}, {"B", {"ms4a1"}}, {"EMPTY", {"BAR"}}};
+    const auto m = interpret::match_gene_sets(sets, model, 2);
+    REQUIRE(m.sets.size() == 1);
+    CHECK(m.sets[0].name == "T");
+    CHECK(m.sets[0].genes == std::vector<Index>{0, 1, 4}); // both CD3E columns
+    CHECK(m.sets[0].listed == 3);
+    REQUIRE(m.too_small.size() == 2);
+    CHECK(m.too_small[0].genes == std::vector<Index>{2});
+    CHECK(m.too_small[1].genes.empty());
+}
+
+TEST_CASE("the median network agrees with sorting for every size up to 130, ties included") {
+    Rng rng(1);
+    for (int n = 1; n <= 130; ++n) {
+        MedianNetwork network(n);
+        CHECK(network.size() == n);
+        const Index lanes = 37;
+        std::vector<float> rows(std::size_t(n * lanes)), out(static_cast<std::size_t>(lanes));
+        for (float& v : rows) v = float(rng.below(8)); // many ties
+        const std::vector<float> copy = rows;
+        network.median(rows.data(), lanes, out.data());
+        for (Index l = 0; l < lanes; ++l) {
+            std::vector<double> column;
+            for (int i = 0; i < n; ++i) column.push_back(copy[std::size_t(i * lanes + l)]);
+            CHECK(out[std::size_t(l)] == doctest::Approx(median_of(column)));
+        }
+    }
+    CHECK(MedianNetwork(40).comparators() < 300); // pruned and folded: far below a full sort of 64
+    CHECK_THROWS_AS(MedianNetwork(0), Error);
+}
+
+TEST_CASE("statistics: empirical p, Benjamini-Hochberg, mid-ranks, rank AUC and AUROC") {
+    CHECK(interpret::empirical_p(0, 999) == doctest::Approx(0.001));
+    CHECK(interpret::empirical_p(999, 999) == doctest::Approx(1.0));
+    // R: p.adjust(c(0.01, 0.04, 0.03, 0.005, NA), "BH") = 0.02 0.04 0.04 0.02 NA
+    const auto q = interpret::benjamini_hochberg({0.01, 0.04, 0.03, 0.005, std::nan("")});
+    CHECK(q[0] == doctest::Approx(0.02));
+    CHECK(q[1] == doctest::Approx(0.04));
+    CHECK(q[2] == doctest::Approx(0.04));
+    CHECK(q[3] == doctest::Approx(0.02));
+    CHECK(std::isnan(q[4]));
+    CHECK(interpret::mid_ranks({3, 1, 3, 2}) == std::vector<double>{3.5, 1, 3.5, 2});
+    const std::vector<double> ranks = interpret::mid_ranks({0.1, 0.9, 0.8, 0.2, 0.3});
+    CHECK(interpret::set_rank_auc(ranks, {1, 2}) == doctest::Approx(1.0));
+    CHECK(interpret::set_rank_auc(ranks, {0, 3}) == doctest::Approx(0.0));
+    CHECK(interpret::set_rank_auc(ranks, {0, 1}) == doctest::Approx(0.5));
+    CHECK(interpret::auroc({0.9, 0.8, 0.1, 0.3}, {true, true, false, false}) == doctest::Approx(1.0));
+    CHECK(interpret::auroc({0.9, 0.2, 0.1, 0.3}, {true, true, false, false}) == doctest::Approx(0.75));
+    CHECK(std::isnan(interpret::auroc({1, 2}, {true, true})));
+}
+
+TEST_CASE("node x set scores are the mean over cells of the median |saliency| over the set's genes") {
+    Setup s;
+    interpret::PathwayOptions o;
+    o.permutations = 200;
+    o.saliency.block_cells = 3; // several blocks
+    const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
+    REQUIRE(r.sets.size() == 5);
+    REQUIRE(r.too_small.size() == 1);
+    CHECK(r.too_small[0].name == "TOO_SMALL");
+    const auto maps = interpret::node_saliency(s.model, s.counts, o.saliency);
+    for (Index k = 0; k < s.model.latent_size(); ++k) {
+        for (std::size_t j = 0; j < r.sets.size(); ++j) {
+            double total = 0;
+            for (Index c = 0; c < s.counts.rows(); ++c) {
+                std::vector<double> v;
+                for (Index g : r.sets[j].genes) v.push_back(std::abs(double(maps[std::size_t(k)](c, g))));
+                total += median_of(v);
+            }
+            CHECK(r.score(k, Index(j)) == doctest::Approx(total / double(s.counts.rows())).epsilon(1e-5));
+        }
+        for (Index g = 0; g < 60; ++g)
+            CHECK(r.summary.mean_abs(k, g) == doctest::Approx(maps[std::size_t(k)].col(g).cwiseAbs().cast<double>().mean()).epsilon(1e-5));
+    }
+    CHECK((r.p.array() >= 1.0 / 201).all());
+    CHECK((r.p.array() <= 1.0).all());
+    CHECK((r.q.array() >= r.p.array() - 1e-12).all());
+    CHECK(r.summary.cells == 50);
+}
+
+TEST_CASE("the permutation null: p-values, early stopping, determinism and thread independence") {
+    Setup s;
+    interpret::PathwayOptions all;
+    all.permutations = 300;
+    all.stop_exceedances = 0; // every pair draws every permutation
+    const auto full = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, all);
+    CHECK((full.permutations.array() == 300).all());
+    // p is a count of null scores at least the observed one: a multiple of 1/301.
+    for (Index i = 0; i < full.p.size(); ++i) {
+        const double count = full.p.data()[i] * 301 - 1;
+        CHECK(count == doctest::Approx(std::round(count)).epsilon(1e-9));
+    }
+    interpret::PathwayOptions early = all;
+    early.stop_exceedances = 5;
+    early.permutation_batch = 20;
+    const auto stopped = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, early);
+    CHECK(stopped.permutations.minCoeff() >= 20);
+    CHECK(stopped.permutations.maxCoeff() <= 300);
+    for (Index i = 0; i < stopped.p.size(); ++i) {
+        const Index n = stopped.permutations.data()[i];
+        if (n < 300) CHECK(stopped.p.data()[i] >= 6.0 / double(n + 1) - 1e-12); // stopped: at least 5 exceedances
+        // The same null sets in the same order: where both drew 300, the p-values agree.
+        if (n == 300) CHECK(stopped.p.data()[i] == full.p.data()[i]);
+    }
+    CHECK(stopped.score == full.score);
+    // Same seed, same result; another seed, another null.
+    const auto again = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, all);
+    CHECK(again.p == full.p);
+    CHECK(again.z == full.z);
+    interpret::PathwayOptions other = all;
+    other.seed = 7;
+    CHECK(interpret::score_pathways(s.model, s.counts, s.genes, s.sets, other).z != full.z);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const auto single = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, all);
+    omp_set_num_threads(threads);
+    CHECK(single.p == full.p);
+#endif
+}
+
+TEST_CASE("a set of genes that drive a node scores far above random sets of its size") {
+    // Node 0 reads only genes 0..11 (large weights); a set of exactly those genes must be
+    // the most significant set of node 0, and not of the other nodes.
+    nn::AutoencoderOptions options;
+    options.encoder_sizes = {6, 3};
+    nn::Autoencoder<float> model(40, options);
+    auto& w1 = model.layers[0].weight.value;
+    auto& w2 = model.layers[1].weight.value;
+    w1 *= 0.05f;
+    w1.block(0, 0, 12, 1).setConstant(1.0f);
+    w2.setConstant(0.01f);
+    w2(0, 0) = 1.0f;
+    const Csr<float> counts = random_counts(40, 40, 8);
+    std::vector<NamedSet> sets{{"DRIVER", {}}, {"OTHER", {}}};
+    for (int g = 0; g < 12; ++g) sets[0].genes.push_back("Gene" + std::to_string(g));
+    for (int g = 20; g < 32; ++g) sets[1].genes.push_back("Gene" + std::to_string(g));
+    interpret::PathwayOptions o;
+    o.saliency.method = interpret::Method::vanilla;
+    o.permutations = 500;
+    const auto r = interpret::score_pathways(model, counts, symbols(40), sets, o);
+    CHECK(r.p(0, 0) == doctest::Approx(1.0 / 501));
+    CHECK(r.z(0, 0) > 5);
+    CHECK(r.p(0, 1) > 0.05);
+    CHECK(r.q(0, 0) < 0.05);
+    // The rank alternative finds it too: every driver gene outranks every other gene.
+    o.score = interpret::SetScore::rank_auc;
+    const auto ranked = interpret::score_pathways(model, counts, symbols(40), sets, o);
+    CHECK(ranked.score(0, 0) == doctest::Approx(1.0));
+    CHECK(ranked.p(0, 0) == doctest::Approx(1.0 / 501));
+}
+
+TEST_CASE("group contrasts: the score on a group's cells minus the score on the rest") {
+    Setup s;
+    std::vector<std::string> groups(50);
+    for (std::size_t c = 0; c < groups.size(); ++c) groups[c] = c < 20 ? "A" : (c < 45 ? "B" : "");
+    interpret::PathwayOptions o;
+    o.permutations = 50;
+    const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
+    REQUIRE(r.contrasts.size() == 2);
+    CHECK(r.contrasts[0].group == "A");
+    CHECK(r.contrasts[0].cells == 20);
+    CHECK(r.contrasts[1].cells == 25);
+    // Scores of A's cells and of the rest, recomputed on those cells alone.
+    const Csr<float> a = data::select_rows(s.counts, [] {
+        std::vector<Index> rows(20);
+        std::iota(rows.begin(), rows.end(), Index(0));
+        return rows;
+    }());
+    const Csr<float> rest = data::select_rows(s.counts, [] {
+        std::vector<Index> rows(30);
+        std::iota(rows.begin(), rows.end(), Index(20));
+        return rows;
+    }());
+    const auto on_a = interpret::score_pathways(s.model, a, s.genes, s.sets, o);
+    const auto on_rest = interpret::score_pathways(s.model, rest, s.genes, s.sets, o);
+    for (Index i = 0; i < on_a.score.size(); ++i) {
+        CHECK(r.contrasts[0].in_group.data()[i] == doctest::Approx(on_a.score.data()[i]).epsilon(1e-5));
+        CHECK(r.contrasts[0].rest.data()[i] == doctest::Approx(on_rest.score.data()[i]).epsilon(1e-5));
+    }
+    CHECK_THROWS_AS(interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, std::vector<std::string>(3)), Error);
+}
+
+TEST_CASE("a seeded subsample bounds the cells analysed") {
+    Setup s;
+    interpret::PathwayOptions o;
+    o.permutations = 50;
+    o.max_cells = 17;
+    const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
+    REQUIRE(r.cells.size() == 17);
+    CHECK(std::is_sorted(r.cells.begin(), r.cells.end()));
+    CHECK(r.summary.cells == 17);
+    CHECK(interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o).cells == r.cells);
+}
+
+TEST_CASE("inputs that cannot be scored are reported") {
+    Setup s;
+    CHECK_THROWS_WITH_AS(interpret::score_pathways(s.model, s.counts, symbols(59), s.sets), doctest::Contains("59 gene symbols"), Error);
+    const std::vector<NamedSet> tiny{{"TINY", {"Gene1", "Gene2"}}};
+    CHECK_THROWS_WITH_AS(interpret::score_pathways(s.model, s.counts, s.genes, tiny), doctest::Contains("at least 10"), Error);
+    interpret::PathwayOptions o;
+    o.permutations = 0;
+    CHECK_THROWS_AS(interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o), Error);
+    CHECK(interpret::set_score_from_string("rank_auc") == interpret::SetScore::rank_auc);
+    CHECK_THROWS_AS(interpret::set_score_from_string("mean"), Error);
+}
+
+TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
+    Setup s;
+    std::vector<std::string> groups(50, "A");
+    std::fill(groups.begin() + 25, groups.end(), "B");
+    interpret::PathwayOptions o;
+    o.permutations = 100;
+    auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
+    const std::string scores = interpret::pathway_scores_tsv(r);
+    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\n", 0) == 0);
+    CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 4 * 5);
+    const std::string top = interpret::top_genes_tsv(r, s.genes, 3);
+    CHECK(std::count(top.begin(), top.end(), '\n') == 1 + 4 * 3);
+    CHECK(interpret::contrasts_tsv(r).find("\nB\t25\t") != std::string::npos);
+    // Mark one call significant: the heatmap shows just that node and pathway, with a dot.
+    r.q.setOnes();
+    r.q(2, 3) = 0.01;
+    const std::string svg = interpret::pathway_heatmap_svg(r);
+    CHECK(svg.find(">node 2<") != std::string::npos);
+    CHECK(svg.find(">node 1<") == std::string::npos);
+    CHECK(svg.find(">SET_3<") != std::string::npos);
+    CHECK(svg.find("<circle") != std::string::npos);
+    CHECK(svg.find("q &lt; 0.05") != std::string::npos);
+    const auto dir = std::filesystem::temp_directory_path() / "scae_test_pathway_report";
+    std::filesystem::create_directories(dir);
+    interpret::write_pathway_report(dir.string(), r, s.genes);
+    for (const char* file : {"pathway_scores.tsv", "top_genes.tsv", "pathway_heatmap.svg", "contrasts.tsv"})
+        CHECK(std::filesystem::exists(dir / file));
+    std::filesystem::remove_all(dir);
+    CHECK_THROWS_AS(interpret::top_genes_tsv(r, symbols(3), 3), Error);
+}
