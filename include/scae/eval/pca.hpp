@@ -20,7 +20,6 @@
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -98,8 +97,18 @@ inline Matrix<double> randomized_axes(const Matrix<double>& centred, Index count
         q = orthonormal_basis(centred * z);
     }
     const Matrix<double> small = q.transpose() * centred; // sketch x features
-    const Eigen::BDCSVD<Matrix<double>> svd(small, Eigen::ComputeThinV);
-    return svd.matrixV().leftCols(count).transpose();
+    // Right singular vectors of `small` from the eigenvectors U of the small Gram matrix
+    // small small^T: v_i = small^T u_i / sigma_i. (An eigen-solver we already use instead of
+    // an SVD, which is costly to compile.)
+    const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(small * small.transpose());
+    if (eigen.info() != Eigen::Success) fail("fit_pca", 0, "the sketch eigen-decomposition did not converge");
+    const Matrix<double> u = eigen.eigenvectors().rightCols(count).rowwise().reverse(); // largest first
+    Matrix<double> axes = u.transpose() * small;
+    for (Index i = 0; i < axes.rows(); ++i) {
+        const double norm = axes.row(i).norm();
+        if (norm > 0) axes.row(i) /= norm;
+    }
+    return axes;
 }
 
 /// Leading `count` eigenvectors of the covariance of `centred` (as rows,
