@@ -70,6 +70,14 @@ TEST_CASE("automatic matching prefers ids when enough match, and ids ignore vers
     CHECK(fallback.matched == 2);
     CHECK(fallback.missing_genes == std::vector<std::string>{"CD3E", "MS4A1"});
 
+    // Only Ensembl ids lose their version: clone-based names keep the suffix that tells them apart.
+    const sd::Alignment clones = sd::align_genes({"RP11-34P13.3", "RP11-34P13.7", "ENSMUSG0001"}, {"a", "b", "c"},
+                                                 {"RP11-34P13.7", "RP11-34P13.3", "ENSMUSG0001.9"}, {"x", "y", "z"});
+    CHECK(clones.method == sd::GeneKey::id);
+    CHECK(clones.matched == 3);
+    CHECK(clones.duplicated_genes.empty());
+    CHECK(clones.links.front().model_column == 1);
+
     // Below the id threshold, symbols are used only if they find more genes than the ids did.
     sd::AlignOptions demanding;
     demanding.automatic_id_coverage = 0.9;

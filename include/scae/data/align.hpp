@@ -44,7 +44,7 @@ enum class DuplicateGenePolicy {
 struct AlignOptions {
     GeneKey match_by = GeneKey::automatic;                     ///< names to compare
     bool case_insensitive_symbols = true;                       ///< fold case of symbols (human CD3E = mouse Cd3e)
-    bool ignore_id_versions = true;                             ///< compare "ENSG00000123.4" as "ENSG00000123"
+    bool ignore_id_versions = true;                             ///< compare Ensembl "ENSG00000123.4" as "ENSG00000123"
     MissingGenePolicy missing = MissingGenePolicy::zero;        ///< model genes absent from the data
     DuplicateGenePolicy duplicates = DuplicateGenePolicy::first; ///< several data genes for one model gene
     double min_coverage = 0.5;           ///< fewest model genes (fraction) that must be found, else scae::Error
@@ -95,12 +95,20 @@ inline std::string to_string(DuplicateGenePolicy policy) {
 
 namespace detail {
 
-/// "ENSG00000123.4" -> "ENSG00000123"; names without a numeric dot suffix are returned unchanged.
+/// "ENSG00000123.4" -> "ENSG00000123". Only Ensembl stable ids ("ENS", capital letters, digits)
+/// lose a numeric ".N" suffix: in clone-based names such as "RP11-34P13.7" the suffix is part of
+/// the name, and stripping it would merge distinct genes.
 inline std::string strip_id_version(const std::string& id) {
     const std::size_t dot = id.rfind('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == id.size()) return id;
-    for (std::size_t i = dot + 1; i < id.size(); ++i) {
+    if (dot == std::string::npos || dot + 1 == id.size() || id.compare(0, 3, "ENS") != 0) return id;
+    std::size_t i = 3;
+    while (i < dot && id[i] >= 'A' && id[i] <= 'Z') ++i;
+    if (i == dot) return id;
+    for (; i < dot; ++i) {
         if (id[i] < '0' || id[i] > '9') return id;
+    }
+    for (std::size_t k = dot + 1; k < id.size(); ++k) {
+        if (id[k] < '0' || id[k] > '9') return id;
     }
     return id.substr(0, dot);
 }

@@ -22,6 +22,8 @@ enum class HvgFlavor {
     /// Seurat v3 (scanpy `flavor="seurat_v3"`): on raw counts, fit log10(variance) against
     /// log10(mean) with loess, standardise each gene by the fitted variance after clipping its
     /// counts at mean + sqrt(n_cells) * fitted sd, and rank by the standardised variance.
+    /// The loess is evaluated exactly at every gene (R's surface = "direct"); scanpy's default
+    /// kd-tree interpolation moves the trend by a few percent, so the last genes admitted can differ.
     seurat_v3,
     /// Seurat's original dispersion method (scanpy `flavor="seurat"`): on library-size-normalised
     /// counts, the log dispersion (variance / mean) z-scored within 20 equal-width bins of log1p(mean).

@@ -25,7 +25,7 @@ struct LoessOptions {
 /// tricube weights, as R's `loess(y ~ x, span, degree, surface = "direct")`): the local fit at x0
 /// uses the q = floor(n * span) points nearest to x0, weighted (1 - (|x - x0| / h)^3)^3 with h the
 /// distance to the q-th nearest point. Local fits too degenerate for the requested degree (fewer
-/// distinct x than coefficients) are solved in the least-squares minimum-norm sense, as R does.
+/// distinct x than coefficients) take the minimum-norm least-squares solution, like R's pseudo-inverse.
 /// When more than q points share x0 exactly, the fit there is the mean of their y.
 /// Throws scae::Error on mismatched sizes, non-finite inputs, or a span/degree out of range.
 inline std::vector<double> loess_fit(const std::vector<double>& x, const std::vector<double>& y,
@@ -96,24 +96,46 @@ inline std::vector<double> loess_fit(const std::vector<double>& x, const std::ve
             fitted_sorted[i] = sum / static_cast<double>(tied);
             continue;
         }
-        // Weighted least squares in u = (x - x0) / h through the normal equations; the fitted
-        // value at x0 is the intercept.
-        Eigen::Matrix3d gram = Eigen::Matrix3d::Zero();
-        Eigen::Vector3d rhs = Eigen::Vector3d::Zero();
-        for (std::size_t k = begin; k < end; ++k) {
-            const double u = (xs[k] - x0) / h;
-            const double a = std::abs(u);
-            if (a >= 1) continue;
-            const double t = 1 - a * a * a;
-            const double w = t * t * t;
-            const double powers[3] = {1.0, u, u * u};
-            for (std::size_t r = 0; r < coefficients; ++r) {
-                rhs(static_cast<Eigen::Index>(r)) += w * powers[r] * ys[k];
-                for (std::size_t c = 0; c < coefficients; ++c) {
-                    gram(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) += w * powers[r] * powers[c];
-                }
+        // Weighted least squares in u = (x - x0) / h through the normal equations, whose entries
+        // are the weighted moments sum(w u^k), k = 0..4, and sum(w u^k y), k = 0..2; the fitted
+        // value at x0 is the intercept. The sums run over four lanes (Eigen packets), added in a
+        // fixed order at the end, so they vectorise and still give the same bits run after run.
+        using Lanes = Eigen::Array4d;
+        const double inverse_h = 1.0 / h;
+        Lanes s0 = Lanes::Zero(), s1 = Lanes::Zero(), s2 = Lanes::Zero(), s3 = Lanes::Zero(), s4 = Lanes::Zero();
+        Lanes t0 = Lanes::Zero(), t1 = Lanes::Zero(), t2 = Lanes::Zero();
+        auto accumulate = [&](const Lanes& x_values, const Lanes& y_values) {
+            const Lanes u = (x_values - x0) * inverse_h;
+            const Lanes a = u.abs();
+            const Lanes t = (1.0 - a * a * a).max(0.0); // tricube weight, 0 from |u| = 1 on
+            const Lanes w = t * t * t;
+            const Lanes wu = w * u, wu2 = wu * u;
+            s0 += w;
+            s1 += wu;
+            s2 += wu2;
+            s3 += wu2 * u;
+            s4 += wu2 * u * u;
+            t0 += w * y_values;
+            t1 += wu * y_values;
+            t2 += wu2 * y_values;
+        };
+        std::size_t k = begin;
+        for (; k + 4 <= end; k += 4) accumulate(Lanes::Map(&xs[k]), Lanes::Map(&ys[k]));
+        if (k < end) {
+            // The last partial packet: pad with x0 + 2h (weight exactly 0) and y 0.
+            Lanes x_tail = Lanes::Constant(x0 + 2 * h), y_tail = Lanes::Zero();
+            for (std::size_t lane = 0; k < end; ++k, ++lane) {
+                x_tail(static_cast<Eigen::Index>(lane)) = xs[k];
+                y_tail(static_cast<Eigen::Index>(lane)) = ys[k];
             }
+            accumulate(x_tail, y_tail);
         }
+        auto total = [](const Lanes& v) { return (v(0) + v(1)) + (v(2) + v(3)); };
+        const double m0 = total(s0), m1 = total(s1), m2 = total(s2), m3 = total(s3), m4 = total(s4);
+        const double r0 = total(t0), r1 = total(t1), r2 = total(t2);
+        Eigen::Matrix3d gram;
+        gram << m0, m1, m2, m1, m2, m3, m2, m3, m4;
+        const Eigen::Vector3d rhs(r0, r1, r2);
         const Eigen::Index p = static_cast<Eigen::Index>(coefficients);
         Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> solver(gram.topLeftCorner(p, p));
         solver.setThreshold(1e-10);
