@@ -94,6 +94,25 @@ TEST_CASE("degenerate cases: k = 1, k = cells, duplicate cells") {
     CHECK(dup.labels.size() == 5);
 }
 
+TEST_CASE("empty clusters restart at the cells farthest from their centres") {
+    Matrix<double> X(6, 1);
+    X << 0, 1, 2, 10, 11, 12;
+    Matrix<double> start(3, 1);
+    start << 0, 100, 200; // every cell goes to the first centre
+    KMeansOptions options;
+    options.max_iterations = 1;
+    const auto one_step = lloyd(X, start, options, 0.0);
+    CHECK(one_step.centroids(0, 0) == doctest::Approx(6.0)); // mean of all cells
+    CHECK(one_step.centroids(1, 0) == doctest::Approx(12.0)); // farthest from 0
+    CHECK(one_step.centroids(2, 0) == doctest::Approx(11.0)); // next farthest
+    CHECK_FALSE(one_step.converged);
+    options.max_iterations = 100;
+    const auto settled = lloyd(X, start, options, 0.0);
+    CHECK(settled.converged);
+    for (int c = 0; c < 3; ++c)
+        CHECK(std::count(settled.labels.begin(), settled.labels.end(), c) > 0);
+}
+
 TEST_CASE("kmeans rejects bad input") {
     Matrix<double> X = Matrix<double>::Zero(3, 2);
     CHECK_THROWS_AS(kmeans(X, 0), scae::Error);

@@ -113,8 +113,9 @@ inline KMeansResult lloyd(const Matrix<double>& points, Matrix<double> centroids
             updated.row(c) += points.row(i);
             ++counts[c];
         }
-        // An empty cluster restarts at the cell worst served by its centre.
+        // Each empty cluster restarts at the next cell worst served by its centre.
         std::vector<Index> farthest;
+        std::size_t relocated = 0;
         for (Index c = 0; c < k; ++c) {
             if (counts[c] > 0) {
                 updated.row(c) /= double(counts[c]);
@@ -126,7 +127,7 @@ inline KMeansResult lloyd(const Matrix<double>& points, Matrix<double> centroids
                 std::stable_sort(farthest.begin(), farthest.end(),
                                  [&](Index a, Index b) { return sq_distance[a] > sq_distance[b]; });
             }
-            updated.row(c) = points.row(farthest[static_cast<std::size_t>(c) % farthest.size()]);
+            updated.row(c) = points.row(farthest[relocated++ % farthest.size()]);
         }
         const double shift = (updated - centroids).squaredNorm();
         centroids = std::move(updated);

@@ -46,7 +46,7 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
     std::iota(order.begin(), order.end(), Index(0));
     std::stable_sort(order.begin(), order.end(),
                      [&](Index a, Index b) { return encoded.codes[a] < encoded.codes[b]; });
-    const Matrix<double> points = prepare_rows(Matrix<Scalar>(X(order, Eigen::all)), Metric::euclidean);
+    const Matrix<double> points = X(order, Eigen::all).template cast<double>();
     const Vector<double> sq_norms = points.rowwise().squaredNorm();
     std::vector<Index> class_start(static_cast<std::size_t>(n_classes) + 1, 0);
     for (int c : encoded.codes) ++class_start[static_cast<std::size_t>(c) + 1];
