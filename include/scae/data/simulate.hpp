@@ -49,7 +49,7 @@ struct SimulationOptions {
     Index n_tissues = 2;                  ///< tissues, named "A", "B", ...
     Index cell_types_per_tissue = 5;      ///< cell types present in each tissue
     Index shared_cell_types = 3;          ///< of those, types present in every tissue with the same label
-    Index programs_per_cell_type = 3;     ///< programs each cell type uses
+    Index programs_per_cell_type = 3;     ///< programs each cell type uses (more if programs outnumber the slots)
     Index cells_per_tissue = 1500;        ///< cells simulated per tissue
     double program_log_fold_change = 2.0; ///< typical natural-log effect of a fully active program on its genes
     double graded_fraction = 0.3;         ///< chance that a (type, program) activity varies continuously within the type
@@ -213,8 +213,10 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
         sim.programs.push_back(std::move(program));
     }
 
-    // Cell types: shared ones first, then each tissue's own; each gets one or more anchor programs
-    // (so types differ), then random further programs from its pool up to programs_per_cell_type.
+    // Cell types: shared ones first, then each tissue's own. Programs are first dealt out in turn
+    // (shared ones to the shared types, each tissue's own to that tissue's types), so that every
+    // program is used and types differ; then each type is topped up with random programs from
+    // its pool (shared programs, plus its tissue's own) to programs_per_cell_type.
     const Index specific_types = o.cell_types_per_tissue - o.shared_cell_types;
     for (Index k = 0; k < o.shared_cell_types; ++k) {
         sim.cell_types.push_back({"shared_type" + std::to_string(k + 1), "", {}, {}, {}});
@@ -285,10 +287,12 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     std::vector<std::vector<double>> tissue_rates(static_cast<std::size_t>(o.n_tissues), std::vector<double>(n_genes));
     std::vector<std::vector<std::size_t>> tissue_types(static_cast<std::size_t>(o.n_tissues));
     std::vector<std::vector<double>> type_weights(static_cast<std::size_t>(o.n_tissues));
+    std::vector<double> tissue_totals(static_cast<std::size_t>(o.n_tissues), 0.0);
     for (Index t = 0; t < o.n_tissues; ++t) {
         const std::size_t ti = static_cast<std::size_t>(t);
         for (std::size_t g = 0; g < n_genes; ++g) {
             tissue_rates[ti][g] = std::exp(base_log_rate[g] + o.tissue_effect_sd * standard_normal(rng));
+            tissue_totals[ti] += tissue_rates[ti][g];
         }
         for (Index k = 0; k < o.shared_cell_types; ++k) tissue_types[ti].push_back(static_cast<std::size_t>(k));
         for (Index k = 0; k < specific_types; ++k) tissue_types[ti].push_back(specific_type(t, k));
@@ -329,8 +333,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
             const double library = std::exp(log_library_mean + o.library_size_log_sd * standard_normal(cell_rng));
 
             std::vector<double> rate = tissue_rates[ti];
-            double total = 0;
-            for (double r : rate) total += r;
+            double total = tissue_totals[ti];
             for (std::size_t i = 0; i < type.programs.size(); ++i) {
                 const Index p = type.programs[i];
                 const double activity = type.graded[i] ? type.levels[i] * uniform01(cell_rng)
