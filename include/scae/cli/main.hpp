@@ -1,0 +1,49 @@
+#pragma once
+/// @file main.hpp
+/// @brief The `scae` command line: dispatches to one subcommand per workflow step.
+
+#include "scae/cli/demo.hpp"
+#include "scae/cli/embed.hpp"
+#include "scae/cli/inspect.hpp"
+
+namespace scae::cli {
+
+/// Usage of the whole command line.
+inline const char* main_usage() {
+    return "scae " SCAE_VERSION ": interpretable autoencoders for single-cell counts\n\n"
+           "usage: scae COMMAND [options]   (scae COMMAND --help for its options)\n\n"
+           "  demo      the whole method on the built-in simulator (start here)\n"
+           "  simulate  write simulated tissues with planted gene programs as 10x directories\n"
+           "  inspect   summarise a count matrix (cells, genes, nonzeros, total) as JSON\n"
+           "  train     train an autoencoder on one tissue and save the model\n"
+           "  embed     bottleneck activations of new data under a saved model\n"
+           "  denoise   expected counts of new data under a saved model\n"
+           "  transfer  apply a foreign model to a tissue; report it next to native and PCA\n"
+           "  pathways  saliency of every bottleneck node mapped to gene sets, with statistics\n";
+}
+
+/// Runs `scae` with `args` (without the program name); returns the exit code.
+inline int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        (args.empty() ? err : out) << main_usage();
+        return args.empty() ? usage_error : ok;
+    }
+    if (args[0] == "--version") {
+        out << "scae " SCAE_VERSION "\n";
+        return ok;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    const std::string& command = args[0];
+    if (command == "demo") return demo(rest, out, err);
+    if (command == "simulate") return simulate(rest, out, err);
+    if (command == "inspect") return inspect(rest, out, err);
+    if (command == "train") return train(rest, out, err);
+    if (command == "embed") return embed(rest, out, err);
+    if (command == "denoise") return denoise(rest, out, err);
+    if (command == "transfer") return transfer(rest, out, err);
+    if (command == "pathways") return pathways(rest, out, err);
+    err << "scae: unknown command '" << command << "'\n\n" << main_usage();
+    return usage_error;
+}
+
+} // namespace scae::cli

@@ -1,0 +1,125 @@
+#pragma once
+/// @file transfer.hpp
+/// @brief `scae transfer`: apply a foreign model to a labelled tissue and write a report
+/// that sets it next to a native model and PCA.
+
+#include "scae/cli/common.hpp"
+#include "scae/cli/train.hpp"
+#include "scae/report/svg.hpp"
+#include "scae/transfer/pipeline.hpp"
+
+#include <filesystem>
+
+namespace scae::cli {
+
+namespace detail {
+
+inline std::string fixed(const nlohmann::json& value, int digits = 3) {
+    if (!value.is_number()) return "-";
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(digits) << value.get<double>();
+    return s.str();
+}
+
+/// A short Markdown summary of report.json for people.
+inline std::string report_markdown(const nlohmann::json& r) {
+    std::ostringstream md;
+    const auto& al = r["alignment"];
+    md << "# Foreign model on " << r.value("data", std::string("?")) << "\n\n"
+       << "Model `" << r.value("model", std::string("?")) << "` applied without retraining to " << r["cells"] << " cells.\n\n"
+       << "Genes: " << al.value("matched", 0) << " of " << al.value("n_model_genes", 0) << " model genes found by "
+       << al.value("method", std::string("?")) << " (coverage " << fixed(al["coverage"], 3) << ").\n\n";
+    const std::vector<std::string> methods = {"foreign", "native", "pca"};
+    if (r.contains("latent")) {
+        md << "## Cell labels in the latent space\n\n"
+           << "| space | kNN accuracy | kNN macro-F1 | kNN cosine acc. | k-means ARI | k-means NMI | silhouette |\n"
+           << "|---|---|---|---|---|---|---|\n";
+        for (const auto& m : methods)
+            if (r["latent"].contains(m)) {
+                const auto& s = r["latent"][m];
+                md << "| " << m << " | " << fixed(s["knn_accuracy"]) << " | " << fixed(s["knn_macro_f1"]) << " | "
+                   << fixed(s["knn_cosine_accuracy"]) << " | " << fixed(s["kmeans_ari"]) << " | " << fixed(s["kmeans_nmi"]) << " | "
+                   << fixed(s["silhouette"]) << " |\n";
+            }
+        md << "\nkNN: k = 15, stratified 5-fold cross-validation on the target's labels. PCA: 50 components on the model's genes"
+              " and input transform.\n\n";
+    }
+    if (r.contains("label_transfer")) {
+        const auto& lt = r["label_transfer"];
+        md << "## Label transfer from the model's reference cells\n\n"
+           << "Accuracy " << fixed(lt["accuracy"]) << ", macro-F1 " << fixed(lt["macro_f1"]) << " on " << lt["shared_label_cells"]
+           << " target cells whose label occurs in the reference.\n\n";
+    }
+    md << "## Denoising hidden counts\n\n"
+       << r["denoising"]["held_out_cells"] << " held-out cells; " << fixed(r["denoising"]["mask_fraction"], 2)
+       << " of their nonzero counts hidden and predicted from the rest.\n\n"
+       << "| predictor | Poisson deviance (lower is better) | Pearson r of log1p (higher is better) |\n|---|---|---|\n";
+    for (const auto& m : {"foreign", "native", "pca", "gene_mean"})
+        if (r["denoising"].contains(m))
+            md << "| " << m << " | " << fixed(r["denoising"][m]["poisson_deviance"]) << " | " << fixed(r["denoising"][m]["pearson_log1p"])
+               << " |\n";
+    md << "\nFiles: `report.json` (every number), `latent.tsv` (foreign bottleneck per cell), `cells.tsv` (per-cell deviance"
+          " and labels), `latent.svg` (2-D PCA of the latent space).\n";
+    return md.str();
+}
+
+} // namespace detail
+
+/// Usage text of `scae transfer`.
+inline const char* transfer_usage() {
+    return "usage: scae transfer --model MODEL.json --data DIR --out REPORT_DIR [options]\n"
+           "  --labels FILE       barcode<TAB>label of the target cells (classification and clustering)\n"
+           "  --native            also train a native model on the target (default on; --no-native to skip)\n"
+           "  --no-native         skip the native baseline\n"
+           "  --epochs N          native model epochs (default 100, early stopping)\n"
+           "  --seed S            seed of splits, masks, folds and the native model (default 42)\n"
+           "  --threads T         OpenMP threads\n"
+           "  --quiet             no progress on stderr\n";
+}
+
+/// `scae transfer`; returns the exit code.
+inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    return guarded("transfer", args, transfer_usage(), out, err, [&] {
+        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr"}, {"native", "no-native", "quiet"});
+        const std::string model_path = a.required("model"), data_path = a.required("data"), dir = a.required("out");
+        const auto model = transfer::load_model(model_path);
+        const auto data = io::read_counts<float>(data_path);
+        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
+        transfer::TransferOptions options;
+        options.native = !a.has("no-native");
+        read_train_options(a, options.native_train);
+        options.seed = options.native_train.seed;
+        const auto result = transfer::run_transfer(model, data, labels, options);
+
+        std::filesystem::create_directories(dir);
+        nlohmann::json report = result.report;
+        report["model"] = model_path;
+        report["data"] = data_path;
+        report["labels"] = a.get("labels", "");
+        report["scae_version"] = SCAE_VERSION;
+        write_output(dir + "/report.json", report.dump(2) + "\n");
+        write_output(dir + "/report.md", detail::report_markdown(report));
+        write_output(dir + "/latent.tsv", matrix_tsv(result.latent, data.barcodes, node_names(result.latent.cols())));
+        std::ostringstream cells;
+        cells << "cell\tlabel\tpredicted_label\tdeviance\tx\ty\n" << std::setprecision(6);
+        for (Index c = 0; c < data.cells(); ++c) {
+            const std::size_t i = std::size_t(c);
+            cells << data.barcodes[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t'
+                  << (result.predicted_labels.empty() ? "" : result.predicted_labels[i]) << '\t' << result.cell_deviance[i] << '\t'
+                  << result.latent_2d(c, 0) << '\t' << result.latent_2d(c, 1) << '\n';
+        }
+        write_output(dir + "/cells.tsv", cells.str());
+        std::vector<std::string> colour = labels;
+        if (colour.empty()) colour = result.predicted_labels;
+        if (colour.empty()) colour.assign(std::size_t(data.cells()), "cells");
+        for (auto& c : colour)
+            if (c.empty()) c = "(unlabelled)";
+        report::ScatterOptions scatter;
+        scatter.title = "Foreign-model latent space of " + std::filesystem::path(data_path).filename().string() + " (PCA of the bottleneck)";
+        write_output(dir + "/latent.svg", report::scatter_svg(result.latent_2d, colour, scatter));
+        out << report.dump() << "\n";
+        return int(ok);
+    });
+}
+
+} // namespace scae::cli
