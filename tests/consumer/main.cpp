@@ -6,7 +6,7 @@
 int main() {
     scae::data::SimulationOptions sim;
     sim.cells_per_tissue = 200;
-    sim.n_genes = 300;
+    sim.n_genes = 600;
     sim.n_tissues = 1;
     const auto tissue = scae::data::simulate(sim).tissues.at(0);
     scae::nn::AutoencoderOptions options;
