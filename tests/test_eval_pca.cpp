@@ -9,6 +9,9 @@
 #include "scae/eval/pca.hpp"
 
 #include <limits>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 using scae::Index;
 using scae::Matrix;
@@ -46,6 +49,26 @@ void check_against_numpy(const Pca& pca) {
     }
 }
 } // namespace
+
+TEST_CASE("row-chunked products equal plain products, whatever the thread count") {
+    Matrix<double> A(1000, 7), B(1000, 5), C(7, 3);
+    for (Index i = 0; i < A.size(); ++i) A.data()[i] = std::sin(0.7 * double(i));
+    for (Index i = 0; i < B.size(); ++i) B.data()[i] = std::cos(0.3 * double(i));
+    for (Index i = 0; i < C.size(); ++i) C.data()[i] = double(i) - 10.0;
+    CHECK(rows_times(A, C).isApprox(A * C, 1e-12));
+    const Matrix<double> atb = transpose_times(A, B);
+    CHECK(atb.isApprox(A.transpose() * B, 1e-12));
+    CHECK(row_chunks(10) == 1);
+    CHECK(row_chunks(1000) == 15);
+    CHECK(row_chunks(1000000) == 16);
+#ifdef _OPENMP
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const Matrix<double> serial = transpose_times(A, B);
+    omp_set_num_threads(threads);
+    CHECK(serial == atb); // bit for bit
+#endif
+}
 
 TEST_CASE("both solvers match numpy on a small matrix, with the fixed sign convention") {
     PcaOptions options;
@@ -120,6 +143,26 @@ TEST_CASE("fewer cells than features: components capped, still orthonormal") {
     CHECK((pca.components * pca.components.transpose()).isApprox(Matrix<double>::Identity(3, 3), 1e-10));
     CHECK(pca.explained_variance(2) == doctest::Approx(0.0).epsilon(1e-12)); // centring removes one
     CHECK(pca.explained_variance_ratio.sum() == doctest::Approx(1.0));
+}
+
+TEST_CASE("zero-variance directions still get orthonormal axes (both solvers)") {
+    // 6 cells, three distinct profiles: rank 2 after centring, 6 axes asked.
+    Matrix<double> X(6, 600);
+    for (Index j = 0; j < 600; ++j) {
+        const double a = std::sin(0.3 * double(j)), b = std::cos(0.17 * double(j));
+        X.col(j) << a, a, b, b, a + b, a + b;
+    }
+    PcaOptions options;
+    options.components = 6;
+    for (PcaSolver solver : {PcaSolver::randomized, PcaSolver::covariance}) {
+        options.solver = solver;
+        const Pca pca = fit_pca(X, options);
+        REQUIRE(pca.components.rows() == 6);
+        const Matrix<double> gram = pca.components * pca.components.transpose();
+        CHECK((gram - Matrix<double>::Identity(6, 6)).cwiseAbs().maxCoeff() < 1e-8);
+        CHECK(pca.explained_variance.tail(4).cwiseAbs().maxCoeff() < 1e-12);
+        CHECK(pca.explained_variance_ratio.head(2).sum() == doctest::Approx(1.0));
+    }
 }
 
 TEST_CASE("fit_pca rejects bad input") {

@@ -7,6 +7,7 @@
 #include "scae/core/random.hpp"
 #include "scae/core/types.hpp"
 #include "scae/eval/distance.hpp"
+#include "scae/eval/row_products.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -46,19 +47,25 @@ struct KMeansResult {
 };
 
 /// Index of the nearest centroid for every row (ties to the lower index) and
-/// the squared distance to it, via one matrix product.
+/// the squared distance to it, one matrix product per block of rows.
 inline void assign_to_nearest(const Matrix<double>& points, const Matrix<double>& centroids,
                               std::vector<int>& labels, Vector<double>& sq_distance) {
     const Vector<double> centroid_sq_norms = centroids.rowwise().squaredNorm();
-    const Matrix<double> d = ranking_distances(points, centroids, centroid_sq_norms, Metric::euclidean);
     const Index n = points.rows();
+    const Index chunks = row_chunks(n);
 #pragma omp parallel for schedule(static)
-    for (Index i = 0; i < n; ++i) {
-        Index best = 0;
-        for (Index c = 1; c < d.cols(); ++c)
-            if (d(i, c) < d(i, best)) best = c;
-        labels[static_cast<std::size_t>(i)] = static_cast<int>(best);
-        sq_distance[i] = d(i, best);
+    for (Index chunk = 0; chunk < chunks; ++chunk) {
+        const Index first = chunk_start(n, chunks, chunk);
+        const Index count = chunk_start(n, chunks, chunk + 1) - first;
+        const Matrix<double> d = ranking_distances(points.middleRows(first, count), centroids,
+                                                   centroid_sq_norms, Metric::euclidean);
+        for (Index r = 0; r < count; ++r) {
+            Index best = 0;
+            for (Index c = 1; c < d.cols(); ++c)
+                if (d(r, c) < d(r, best)) best = c;
+            labels[static_cast<std::size_t>(first + r)] = static_cast<int>(best);
+            sq_distance[first + r] = d(r, best);
+        }
     }
 }
 

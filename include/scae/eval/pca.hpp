@@ -17,6 +17,7 @@
 #include "scae/core/random.hpp"
 #include "scae/core/types.hpp"
 #include "scae/eval/distance.hpp"
+#include "scae/eval/row_products.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
@@ -74,7 +75,8 @@ struct Pca {
                  "data has " + std::to_string(X.cols()) + " features; the PCA was fitted on " +
                      std::to_string(mean.size()));
         require_finite(X, "Pca::project");
-        return (X.template cast<double>().rowwise() - mean) * components.transpose();
+        const Matrix<double> centred = X.template cast<double>().rowwise() - mean;
+        return rows_times(centred, components.transpose());
     }
 };
 
@@ -91,30 +93,30 @@ inline Matrix<double> randomized_axes(const Matrix<double>& centred, Index count
     Rng rng(options.seed);
     Matrix<double> omega(centred.cols(), sketch);
     for (Index i = 0; i < omega.size(); ++i) omega.data()[i] = rng.normal();
-    Matrix<double> q = orthonormal_basis(centred * omega);
+    Matrix<double> q = orthonormal_basis(rows_times(centred, omega));
     for (Index it = 0; it < options.power_iterations; ++it) {
-        const Matrix<double> z = orthonormal_basis(centred.transpose() * q);
-        q = orthonormal_basis(centred * z);
+        const Matrix<double> z = orthonormal_basis(transpose_times(centred, q));
+        q = orthonormal_basis(rows_times(centred, z));
     }
-    const Matrix<double> small = q.transpose() * centred; // sketch x features
+    const Matrix<double> small = transpose_times(q, centred); // sketch x features
     // Right singular vectors of `small` from the eigenvectors U of the small Gram matrix
     // small small^T: v_i = small^T u_i / sigma_i. (An eigen-solver we already use instead of
     // an SVD, which is costly to compile.)
     const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(small * small.transpose());
     if (eigen.info() != Eigen::Success) fail("fit_pca", 0, "the sketch eigen-decomposition did not converge");
     const Matrix<double> u = eigen.eigenvectors().rightCols(count).rowwise().reverse(); // largest first
-    Matrix<double> axes = u.transpose() * small;
-    for (Index i = 0; i < axes.rows(); ++i) {
-        const double norm = axes.row(i).norm();
-        if (norm > 0) axes.row(i) /= norm;
-    }
-    return axes;
+    // u^T small has orthogonal rows of length sigma_i. Rows with sigma_i near 0
+    // (rank-deficient data) are rounding noise, so the rows are made orthonormal
+    // by QR in order: leading axes keep their direction (up to sign, fixed by
+    // the caller) and the null directions become a valid orthonormal completion.
+    const Matrix<double> axes = u.transpose() * small;
+    return orthonormal_basis(axes.transpose()).transpose();
 }
 
 /// Leading `count` eigenvectors of the covariance of `centred` (as rows,
 /// largest eigenvalue first), computed exactly.
 inline Matrix<double> covariance_axes(const Matrix<double>& centred, Index count) {
-    const Matrix<double> scatter = centred.transpose() * centred;
+    const Matrix<double> scatter = transpose_times(centred, centred);
     const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(scatter);
     if (eigen.info() != Eigen::Success)
         fail("fit_pca", 0, "the covariance eigen-decomposition did not converge");
@@ -156,7 +158,7 @@ Pca fit_pca(const Matrix<Scalar>& X, const PcaOptions& options = {}) {
         if (pca.components(c, largest) < 0) pca.components.row(c) *= -1.0;
     }
 
-    pca.scores = centred * pca.components.transpose();
+    pca.scores = rows_times(centred, pca.components.transpose());
     const double dof = double(X.rows() - 1);
     pca.explained_variance = pca.scores.colwise().squaredNorm().transpose() / dof;
     const double total_variance = centred.squaredNorm() / dof;

@@ -1,0 +1,54 @@
+#pragma once
+/// @file row_products.hpp
+/// @brief Products of a tall matrix (cells in rows) split into row chunks
+/// run by OpenMP threads. Inside a parallel region each Eigen product runs
+/// single-threaded, so Eigen's own spin-waiting GEMM threads never start:
+/// they cost far more than they save on a busy machine, and on products like
+/// X^T X with a tiny result and a huge inner dimension. Chunks are fixed
+/// by the shape alone, so results do not depend on the thread count.
+
+#include "scae/core/types.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace scae::eval {
+
+/// Number of row chunks for `rows` rows: at most 16, at least 64 rows each.
+inline Index row_chunks(Index rows) { return std::clamp<Index>(rows / 64, 1, 16); }
+
+/// First row of chunk `c` of `chunks` over `rows` rows (c == chunks gives rows).
+inline Index chunk_start(Index rows, Index chunks, Index c) { return rows * c / chunks; }
+
+/// A * B, each chunk of A's rows multiplied by one thread.
+template <class DerivedB>
+Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<DerivedB>& B) {
+    Matrix<double> out(A.rows(), B.cols());
+    const Index chunks = row_chunks(A.rows());
+#pragma omp parallel for schedule(static)
+    for (Index c = 0; c < chunks; ++c) {
+        const Index first = chunk_start(A.rows(), chunks, c);
+        const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
+        out.middleRows(first, count).noalias() = A.middleRows(first, count) * B;
+    }
+    return out;
+}
+
+/// A^T * B for A and B with the same rows: per-chunk products A_c^T B_c,
+/// summed in chunk order.
+inline Matrix<double> transpose_times(const Matrix<double>& A, const Matrix<double>& B) {
+    const Index chunks = row_chunks(A.rows());
+    std::vector<Matrix<double>> partial(static_cast<std::size_t>(chunks));
+#pragma omp parallel for schedule(static)
+    for (Index c = 0; c < chunks; ++c) {
+        const Index first = chunk_start(A.rows(), chunks, c);
+        const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
+        partial[static_cast<std::size_t>(c)].noalias() =
+            A.middleRows(first, count).transpose() * B.middleRows(first, count);
+    }
+    Matrix<double> out = std::move(partial[0]);
+    for (std::size_t c = 1; c < partial.size(); ++c) out += partial[c];
+    return out;
+}
+
+} // namespace scae::eval
