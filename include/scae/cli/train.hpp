@@ -57,6 +57,7 @@ inline void read_train_options(const Args& a, train::TrainOptions& t) {
 
 /// Reads --genes into the preprocessing options.
 inline void read_gene_selection(const std::string& spec, data::PreprocessOptions& p) {
+    p.hvg.n_top_genes = 0; // no HVG step unless asked for
     if (spec == "all") return;
     if (spec.rfind("hvg:", 0) == 0) {
         const long long n = std::atoll(spec.c_str() + 4);
