@@ -129,24 +129,34 @@ TEST_CASE("node x set scores are the mean over cells of the median |saliency| ov
     interpret::PathwayOptions o;
     o.permutations = 200;
     o.saliency.block_cells = 3; // several blocks
-    const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
-    REQUIRE(r.sets.size() == 5);
-    REQUIRE(r.too_small.size() == 1);
-    CHECK(r.too_small[0].name == "TOO_SMALL");
     const auto maps = interpret::node_saliency(s.model, s.counts, o.saliency);
-    for (Index k = 0; k < s.model.latent_size(); ++k) {
-        for (std::size_t j = 0; j < r.sets.size(); ++j) {
-            double total = 0;
-            for (Index c = 0; c < s.counts.rows(); ++c) {
-                std::vector<double> v;
-                for (Index g : r.sets[j].genes) v.push_back(std::abs(double(maps[std::size_t(k)](c, g))));
-                total += median_of(v);
+    // Each gene's mean |saliency| over all nodes and cells: what normalize_genes divides by.
+    std::vector<double> gene_mean(60, 0.0);
+    for (const auto& map : maps)
+        for (Index g = 0; g < 60; ++g) gene_mean[std::size_t(g)] += map.col(g).cwiseAbs().cast<double>().mean() / double(maps.size());
+    for (const bool normalize : {false, true}) {
+        CAPTURE(normalize);
+        o.normalize_genes = normalize;
+        const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
+        REQUIRE(r.sets.size() == 5);
+        REQUIRE(r.too_small.size() == 1);
+        CHECK(r.too_small[0].name == "TOO_SMALL");
+        for (Index k = 0; k < s.model.latent_size(); ++k) {
+            for (std::size_t j = 0; j < r.sets.size(); ++j) {
+                double total = 0;
+                for (Index c = 0; c < s.counts.rows(); ++c) {
+                    std::vector<double> v;
+                    for (Index g : r.sets[j].genes)
+                        v.push_back(std::abs(double(maps[std::size_t(k)](c, g))) / (normalize ? gene_mean[std::size_t(g)] : 1.0));
+                    total += median_of(v);
+                }
+                CHECK(r.score(k, Index(j)) == doctest::Approx(total / double(s.counts.rows())).epsilon(1e-5));
             }
-            CHECK(r.score(k, Index(j)) == doctest::Approx(total / double(s.counts.rows())).epsilon(1e-5));
+            for (Index g = 0; g < 60; ++g)
+                CHECK(r.summary.mean_abs(k, g) == doctest::Approx(maps[std::size_t(k)].col(g).cwiseAbs().cast<double>().mean()).epsilon(1e-5));
         }
-        for (Index g = 0; g < 60; ++g)
-            CHECK(r.summary.mean_abs(k, g) == doctest::Approx(maps[std::size_t(k)].col(g).cwiseAbs().cast<double>().mean()).epsilon(1e-5));
     }
+    const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
     CHECK((r.p.array() >= 1.0 / 201).all());
     CHECK((r.p.array() <= 1.0).all());
     CHECK((r.q.array() >= r.p.array() - 1e-12).all());
@@ -213,6 +223,7 @@ TEST_CASE("a set of genes that drive a node scores far above random sets of its 
     interpret::PathwayOptions o;
     o.saliency.method = interpret::Method::vanilla;
     o.permutations = 500;
+    o.normalize_genes = false; // node 0 dominates every gene here: only raw scores tell sets apart
     const auto r = interpret::score_pathways(model, counts, symbols(40), sets, o);
     CHECK(r.p(0, 0) == doctest::Approx(1.0 / 501));
     CHECK(r.z(0, 0) > 5);
@@ -225,12 +236,47 @@ TEST_CASE("a set of genes that drive a node scores far above random sets of its 
     CHECK(ranked.p(0, 0) == doctest::Approx(1.0 / 501));
 }
 
+TEST_CASE("normalising genes divides out a saliency scale that every node shares") {
+    // Genes 0..11 (set SHARED) are salient for every node alike; genes 20..31 (set NODE0) are
+    // moderately salient for node 0 only. Raw scores rank SHARED first on every node; with
+    // each gene divided by its mean over the nodes, NODE0 is node 0's set and SHARED no one's.
+    nn::AutoencoderOptions options;
+    options.encoder_sizes = {3, 3};
+    nn::Autoencoder<float> model(200, options);
+    auto& w1 = model.layers[0].weight.value;
+    Rng rng(6);
+    for (Index i = 0; i < w1.size(); ++i) w1.data()[i] = float(0.05 + 0.1 * rng.uniform());
+    w1.topRows(12).setConstant(1.0f);
+    w1.block(20, 0, 12, 1).setConstant(0.5f);
+    model.layers[1].weight.value.setIdentity();
+    const Csr<float> counts = random_counts(40, 200, 4);
+    std::vector<NamedSet> sets{{"SHARED", {}}, {"NODE0", {}}};
+    for (int g = 0; g < 12; ++g) sets[0].genes.push_back("Gene" + std::to_string(g));
+    for (int g = 20; g < 32; ++g) sets[1].genes.push_back("Gene" + std::to_string(g));
+    interpret::PathwayOptions o;
+    o.saliency.method = interpret::Method::vanilla;
+    o.permutations = 300;
+    o.normalize_genes = false;
+    const auto raw = interpret::score_pathways(model, counts, symbols(200), sets, o);
+    for (Index k = 0; k < 3; ++k) CHECK(raw.z(k, 0) > raw.z(k, 1));
+    o.normalize_genes = true;
+    const auto normalized = interpret::score_pathways(model, counts, symbols(200), sets, o);
+    CHECK(normalized.z(0, 1) > normalized.z(0, 0));
+    CHECK(normalized.q(0, 1) < 0.05);
+    for (Index k = 0; k < 3; ++k) CHECK(normalized.q(k, 0) > 0.05);
+    CHECK(normalized.gene_scale(0) == doctest::Approx(1.0 / raw.summary.mean_abs.col(0).mean()));
+}
+
 TEST_CASE("group contrasts: the score on a group's cells minus the score on the rest") {
     Setup s;
     std::vector<std::string> groups(50);
     for (std::size_t c = 0; c < groups.size(); ++c) groups[c] = c < 20 ? "A" : (c < 45 ? "B" : "");
     interpret::PathwayOptions o;
     o.permutations = 50;
+    o.normalize_genes = false; // the gene scale depends on the cells; compare raw scores
+    const auto r_normalized = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, interpret::PathwayOptions{}, groups);
+    REQUIRE(r_normalized.group_summaries.size() == 2);
+    CHECK(r_normalized.group_summaries[1].cells == 25);
     const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
     REQUIRE(r.contrasts.size() == 2);
     CHECK(r.contrasts[0].group == "A");
@@ -305,7 +351,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     const auto dir = std::filesystem::temp_directory_path() / "scae_test_pathway_report";
     std::filesystem::create_directories(dir);
     interpret::write_pathway_report(dir.string(), r, s.genes);
-    for (const char* file : {"pathway_scores.tsv", "top_genes.tsv", "pathway_heatmap.svg", "contrasts.tsv"})
+    for (const char* file : {"scores.tsv", "top_genes.tsv", "heatmap.svg", "contrasts.tsv"})
         CHECK(std::filesystem::exists(dir / file));
     std::filesystem::remove_all(dir);
     CHECK_THROWS_AS(interpret::top_genes_tsv(r, symbols(3), 3), Error);

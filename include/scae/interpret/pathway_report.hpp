@@ -143,15 +143,15 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
     return report::heatmap_svg(values, row_names, col_names, h, marks);
 }
 
-/// Writes the report into the existing directory `dir`: pathway_scores.tsv, top_genes.tsv,
-/// pathway_heatmap.svg, and contrasts.tsv when there are groups. Each file is written
+/// Writes the report into the existing directory `dir`: scores.tsv (pathway_scores_tsv),
+/// top_genes.tsv, heatmap.svg, and contrasts.tsv when there are groups. Each file is written
 /// atomically. Throws scae::Error when a file cannot be written.
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
                                  const PathwayReportOptions& options = {}) {
     const std::filesystem::path base(dir);
-    report::write_text_atomic((base / "pathway_scores.tsv").string(), pathway_scores_tsv(r));
+    report::write_text_atomic((base / "scores.tsv").string(), pathway_scores_tsv(r));
     report::write_text_atomic((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
-    report::write_text_atomic((base / "pathway_heatmap.svg").string(), pathway_heatmap_svg(r, options));
+    report::write_text_atomic((base / "heatmap.svg").string(), pathway_heatmap_svg(r, options));
     if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r));
 }
 

@@ -6,9 +6,13 @@
 ///
 /// The score of node i and set j (Kinalis et al. 2019) is the mean over cells of the median
 /// |saliency| of node i over the set's genes. The alternative rank score is the AUC of the
-/// set's genes against all other genes in node i's ranking by mean |saliency|.
+/// set's genes against all other genes in node i's ranking by mean |saliency|. By default each
+/// gene's |saliency| is first divided by its mean over all nodes and cells (see
+/// PathwayOptions::normalize_genes): on trained models this is what lets planted programs be
+/// told apart by node rather than by their genes' overall saliency.
 ///
-/// How it stays fast and bounded. Nodes are processed one at a time: the node's |saliency| for
+/// How it stays fast and bounded. A first pass over all nodes gives each gene's mean |saliency|
+/// (overall and per group). Then nodes are processed one at a time: the node's |saliency| for
 /// every analysed cell is one gene-major matrix (genes x cells), so a set's per-cell medians
 /// are a comparator network over whole rows (median_network.hpp), for every cell at once. Null
 /// sets are drawn once per set size and shared by all nodes and all sets of that size. A
@@ -63,6 +67,13 @@ struct PathwayOptions {
     std::size_t stop_exceedances = 10;
     std::size_t permutation_batch = 50;         ///< null sets drawn at a time, also the fewest per pair (default 50)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
+    /// Divide each gene's |saliency| by its mean over all nodes and cells before scoring.
+    /// A gene's overall scale (its expression level, the norm of its input weights) is shared
+    /// by every node, so raw scores rank the same high-scale sets first on every node; divided
+    /// out, what remains is how specific a node is to a set. A constant per gene, applied alike
+    /// to real and random sets, so the permutation test stays exact. Default on; off gives the
+    /// reference's raw score.
+    bool normalize_genes = true;
     /// Score at most this many cells, a seeded random subsample when there are more (memory is
     /// genes x max_cells values); 0 scores every cell. Default 5000.
     Index max_cells = 5000;
@@ -85,7 +96,9 @@ struct PathwayResult {
     Matrix<double> p;                  ///< empirical p-value, (1 + #null >= score) / (1 + #null)
     Matrix<double> q;                  ///< Benjamini-Hochberg q-values over all nodes x sets
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
-    SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene
+    SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw)
+    std::vector<SaliencySummary> group_summaries; ///< the same per group, in the order of `contrasts`
+    RowVector<double> gene_scale;      ///< what each gene's |saliency| was multiplied by before scoring
     std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
     std::vector<Index> cells;          ///< rows of the input that were analysed
     Method method = Method::guided;    ///< the saliency method used
@@ -200,15 +213,32 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     result.score.setZero(nodes, Index(n_sets));
     result.z = result.p = result.q = result.score;
     result.permutations.setZero(nodes, Index(n_sets));
-    result.summary.mean_abs.setZero(nodes, genes);
-    result.summary.mean.setZero(nodes, genes);
-    result.summary.cells = cells;
     std::vector<Index> group_cells(n_groups, 0);
     for (int g : group_of)
         if (g >= 0) ++group_cells[std::size_t(g)];
     for (std::size_t q = 0; q < n_groups; ++q)
         result.contrasts.push_back({group_names[q], group_cells[q], Matrix<double>::Zero(nodes, Index(n_sets)),
                                     Matrix<double>::Zero(nodes, Index(n_sets))});
+
+    // First pass, all nodes at once: per-gene means overall and per group, and the gene scale.
+    Matrix<T> block;
+    {
+        SummarySums all(1, nodes, genes), by_group(int(std::max<std::size_t>(1, n_groups)), nodes, genes);
+        const std::vector<int> everyone(std::size_t(cells), 0);
+        for (Index first = 0; first < cells; first += options.saliency.block_cells) {
+            const Index n = std::min(options.saliency.block_cells, cells - first);
+            saliency.compute(first, n, 0, nodes, block);
+            all.add(block, n, everyone.data() + first);
+            if (n_groups > 0) by_group.add(block, n, group_of.data() + first);
+        }
+        result.summary = all.summaries()[0];
+        if (n_groups > 0) result.group_summaries = by_group.summaries();
+    }
+    result.gene_scale = RowVector<double>::Ones(genes);
+    if (options.normalize_genes) {
+        const RowVector<double> mean = result.summary.mean_abs.colwise().mean();
+        for (Index g = 0; g < genes; ++g) result.gene_scale(g) = mean(g) > 0 ? 1.0 / mean(g) : 0.0;
+    }
 
     // Sets by size: one median network and one stream of null sets per size.
     std::map<std::size_t, std::vector<std::size_t>> sets_of_size;
@@ -220,47 +250,34 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         null_sets.emplace(entry.first, detail::NullSets(entry.first, genes, options.seed));
     }
 
-    Matrix<T> values(genes, cells), block; // one node's |saliency|, gene-major
+    Matrix<T> values(genes, cells); // one node's scaled |saliency|, gene-major
     std::vector<T> scratch, medians;
-    Matrix<double> group_abs(Index(n_groups), genes);
+    const auto ranks_of = [&](const RowVector<double>& mean_abs) {
+        return mid_ranks(std::vector<double>(mean_abs.data(), mean_abs.data() + genes));
+    };
     for (Index k = 0; k < nodes; ++k) {
-        // The node's |saliency| for every analysed cell, and its per-gene means.
-        // One node's block of cells holds as many values as an all-node block of block_cells.
-        group_abs.setZero();
+        // The node's scaled |saliency| for every analysed cell. One node's block of cells holds
+        // as many values as an all-node block of block_cells.
         const Index node_block = options.saliency.block_cells * nodes;
         for (Index first = 0; first < cells; first += node_block) {
             const Index n = std::min(node_block, cells - first);
             saliency.compute(first, n, k, 1, block);
-            for (Index gene = 0; gene < genes; ++gene) {
-                const T* row = block.row(gene).data();
-                double sum = 0, sum_abs = 0;
-                for (Index c = 0; c < n; ++c) {
-                    sum += double(row[c]);
-                    sum_abs += std::abs(double(row[c]));
-                    const int g = group_of[std::size_t(first + c)];
-                    if (g >= 0) group_abs(g, gene) += std::abs(double(row[c]));
-                }
-                result.summary.mean(k, gene) += sum;
-                result.summary.mean_abs(k, gene) += sum_abs;
-            }
-            values.middleCols(first, n) = block.cwiseAbs();
+            values.middleCols(first, n) = (block.cwiseAbs().array().colwise() * result.gene_scale.transpose().cast<T>().array()).matrix();
         }
-        result.summary.mean.row(k) /= double(cells);
-        result.summary.mean_abs.row(k) /= double(cells);
 
         // Observed scores, overall and per group.
         std::vector<double> ranks;
         if (options.score == SetScore::rank_auc) {
-            ranks = mid_ranks(std::vector<double>(result.summary.mean_abs.row(k).data(), result.summary.mean_abs.row(k).data() + genes));
+            ranks = ranks_of(result.summary.mean_abs.row(k).cwiseProduct(result.gene_scale));
             for (std::size_t q = 0; q < n_groups; ++q) {
-                const RowVector<double> in = group_abs.row(Index(q)) / double(std::max<Index>(1, group_cells[q]));
-                const RowVector<double> out = (result.summary.mean_abs.row(k) * double(cells) - group_abs.row(Index(q))) /
-                                              double(std::max<Index>(1, cells - group_cells[q]));
-                const auto in_ranks = mid_ranks(std::vector<double>(in.data(), in.data() + genes));
-                const auto out_ranks = mid_ranks(std::vector<double>(out.data(), out.data() + genes));
+                const RowVector<double> in = result.group_summaries[q].mean_abs.row(k);
+                const RowVector<double> rest = (result.summary.mean_abs.row(k) * double(cells) - in * double(group_cells[q])) /
+                                               double(std::max<Index>(1, cells - group_cells[q]));
+                const auto in_ranks = ranks_of(in.cwiseProduct(result.gene_scale));
+                const auto rest_ranks = ranks_of(rest.cwiseProduct(result.gene_scale));
                 for (std::size_t j = 0; j < n_sets; ++j) {
                     result.contrasts[q].in_group(k, Index(j)) = set_rank_auc(in_ranks, result.sets[j].genes);
-                    result.contrasts[q].rest(k, Index(j)) = set_rank_auc(out_ranks, result.sets[j].genes);
+                    result.contrasts[q].rest(k, Index(j)) = set_rank_auc(rest_ranks, result.sets[j].genes);
                 }
             }
         }
