@@ -40,10 +40,11 @@ inline std::vector<std::map<std::string, std::string>> read_tsv(const std::strin
     return rows;
 }
 
-/// For each planted program: is it the top-scoring set of the node that scores it highest?
+/// For each planted program: on the node with the highest permutation z for it, does it have
+/// the highest z of all sets (as interpret::evaluate_recovery defines recovery)?
 inline std::pair<int, int> planted_recovered(const std::string& scores_tsv, const std::vector<std::string>& planted) {
-    std::map<std::string, std::map<std::string, double>> score; // node -> set -> score
-    for (const auto& row : read_tsv(scores_tsv)) score[row.at("node")][row.at("set")] = std::stod(row.at("score"));
+    std::map<std::string, std::map<std::string, double>> score; // node -> set -> z
+    for (const auto& row : read_tsv(scores_tsv)) score[row.at("node")][row.at("set")] = std::stod(row.at("z"));
     int recovered = 0;
     for (const std::string& set : planted) {
         std::string best_node;
@@ -119,7 +120,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
             << fixed(dn["native"]["poisson_deviance"]) << "   PCA " << fixed(dn["pca"]["poisson_deviance"]) << "   gene mean "
             << fixed(dn["gene_mean"]["poisson_deviance"]) << "\n"
             << "  planted programs found  " << recovered << " of " << planted
-            << " (top gene set of the node that scores the program highest)\n"
+            << " (highest z of all sets on the node where its z is highest)\n"
             << "  outputs                 " << dir << "/transfer_B/report.md, " << dir << "/pathways_B/heatmap.svg\n"
             << "  time                    "
             << fixed(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1) << " s\n";
