@@ -1,0 +1,123 @@
+#pragma once
+/// @file pathways.hpp
+/// @brief `scae pathways`: saliency of every bottleneck node of a saved model on new data,
+/// mapped to gene sets with a permutation null, written as tables and a heatmap.
+
+#include "scae/cli/embed.hpp"
+#include "scae/interpret/pathway_report.hpp"
+#include "scae/io/gmt.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace scae::cli {
+
+/// Usage text of `scae pathways`.
+inline const char* pathways_usage() {
+    return "usage: scae pathways --model MODEL.json --data DIR --gmt FILE --out DIR [options]\n"
+           "\n"
+           "Computes the saliency of every bottleneck node for every cell of DIR (genes aligned to the\n"
+           "model), scores each node against each gene set of FILE (GMT; symbols matched ignoring case)\n"
+           "with a permutation null of random gene sets of the same size, and writes into DIR:\n"
+           "  scores.tsv      node, set, score, z, p, q, n_genes, permutations (nodes from 0)\n"
+           "  top_genes.tsv   each node's genes by mean |saliency|\n"
+           "  heatmap.svg     nodes x pathways with a significant call, scores scaled per pathway\n"
+           "  contrasts.tsv   with --groups: each group's score minus the score of the other cells\n"
+           "and prints a JSON summary.\n"
+           "\n"
+           "options:\n"
+           "  --method M          guided (default; Kinalis et al. 2019), vanilla, gradxinput or ig\n"
+           "  --score S           median (default: mean over cells of the median |saliency| of the set's\n"
+           "                      genes) or rank_auc (the set's genes against all others by mean |saliency|)\n"
+           "  --groups FILE       barcode<TAB>label per cell: one contrast per label\n"
+           "  --permutations N    random sets per node and set size, at most (default 1000)\n"
+           "  --seed S            null sets and cell subsample (default 42)\n"
+           "  --min-genes N       sets with fewer model genes are skipped (default 10)\n"
+           "  --max-cells N       score a seeded subsample of at most N cells; 0: all (default 5000)\n"
+           "  --steps N           integrated gradients: path points (default 64)\n"
+           "  --baseline B        integrated gradients: zeros (default) or mean\n"
+           "  --top-genes N       genes per node in top_genes.tsv (default 20)\n"
+           "  --alpha A           q-value threshold of a significant call (default 0.05)\n"
+           "  --threads T         OpenMP threads (default: all)\n"
+           "  --help              print this text\n";
+}
+
+namespace detail {
+
+/// The pathway options the command line asks for; throws UsageError for a bad value.
+inline interpret::PathwayOptions pathway_options(const Args& a) {
+    interpret::PathwayOptions o;
+    try {
+        o.saliency.method = interpret::method_from_string(a.get("method", "guided"));
+        o.score = interpret::set_score_from_string(a.get("score", "median"));
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
+    const std::string baseline = a.get("baseline", "zeros");
+    if (baseline != "zeros" && baseline != "mean") throw UsageError("--baseline expects zeros or mean, got '" + baseline + "'");
+    o.saliency.baseline = baseline == "mean" ? interpret::Baseline::mean_cell : interpret::Baseline::zeros;
+    o.saliency.steps = int(a.integer("steps", o.saliency.steps));
+    if (o.saliency.steps < 1) throw UsageError("--steps must be at least 1");
+    o.permutations = std::size_t(a.integer("permutations", static_cast<long long>(o.permutations)));
+    if (o.permutations < 1) throw UsageError("--permutations must be at least 1");
+    o.seed = std::uint64_t(a.integer("seed", static_cast<long long>(o.seed)));
+    o.min_genes = std::size_t(a.integer("min-genes", static_cast<long long>(o.min_genes)));
+    o.max_cells = Index(a.integer("max-cells", o.max_cells));
+    return o;
+}
+
+} // namespace detail
+
+/// Runs `scae pathways` with `args` (without the program and subcommand names). Writes the
+/// files into --out (created if needed), prints a JSON summary on `out` and the gene alignment
+/// on `err`; returns 0, 1 for input that cannot be used, 2 for a bad command line.
+inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    return guarded("pathways", args, pathways_usage(), out, err, [&] {
+        const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "seed", "min-genes",
+                            "max-cells", "steps", "baseline", "top-genes", "alpha", "threads"});
+        const interpret::PathwayOptions options = detail::pathway_options(a);
+        interpret::PathwayReportOptions report;
+        report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes)));
+        report.alpha = a.number("alpha", report.alpha);
+        const std::string dir = a.required("out"), gmt = a.required("gmt");
+#ifdef _OPENMP
+        if (const long long threads = a.integer("threads", 0); threads > 0) omp_set_num_threads(int(threads));
+#endif
+        const auto start = std::chrono::steady_clock::now();
+        const auto in = load_aligned(a);
+        err << alignment_line(in.alignment) << "\n";
+        const io::GeneSets sets = io::read_gmt(gmt);
+        std::vector<std::string> groups;
+        if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes);
+        const interpret::PathwayResult result =
+            interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
+        std::filesystem::create_directories(dir);
+        interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
+
+        std::size_t significant = 0;
+        for (Index i = 0; i < result.q.size(); ++i) significant += result.q.data()[i] < report.alpha;
+        const nlohmann::json summary = {
+            {"command", "pathways"},
+            {"method", interpret::to_string(result.method)},
+            {"score", interpret::to_string(result.score_kind)},
+            {"cells", result.cells.size()},
+            {"nodes", result.score.rows()},
+            {"sets_scored", result.sets.size()},
+            {"sets_too_small", result.too_small.size()},
+            {"significant_calls", significant},
+            {"alpha", report.alpha},
+            {"gene_coverage", in.alignment.coverage},
+            {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
+            {"out", dir}};
+        out << summary.dump() << "\n";
+        return int(ok);
+    });
+}
+
+} // namespace scae::cli

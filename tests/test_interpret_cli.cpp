@@ -1,0 +1,104 @@
+// `scae pathways`: a saved model, a 10x directory and a GMT file in; tables, heatmap and a JSON
+// summary out; bad command lines and inputs give exit codes 2 and 1 with a message.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "scae/cli/pathways.hpp"
+#include "scae/data/gene_sets.hpp"
+#include "scae/data/simulate.hpp"
+#include "scae/data/write_10x.hpp"
+#include "scae/transfer/model_file.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace scae;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A simulated tissue as a 10x directory, its gene sets as GMT, a labels file and a model file
+/// (untrained: the command's plumbing is what is tested here) in a fresh temporary directory.
+struct Files {
+    fs::path dir = fs::temp_directory_path() / "scae_test_interpret_cli";
+    Files() {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        data::SimulationOptions o;
+        o.n_genes = 200;
+        o.n_programs = 4;
+        o.program_size = 15;
+        o.n_decoy_sets = 2;
+        o.n_tissues = 1;
+        o.cells_per_tissue = 60;
+        o.shared_program_fraction = 1.0;
+        o.cell_types_per_tissue = 4;
+        o.shared_cell_types = 4;
+        const data::Simulation sim = data::simulate(o);
+        const auto& t = sim.tissues[0];
+        data::write_10x(dir / "data", t.counts, t.gene_ids, t.gene_symbols, t.barcodes, t.cell_types);
+        data::write_gmt(sim.gene_sets, dir / "sets.gmt");
+        std::ofstream labels(dir / "labels.tsv");
+        for (std::size_t c = 0; c < t.barcodes.size(); ++c) labels << t.barcodes[c] << '\t' << t.cell_types[c] << '\n';
+        nn::AutoencoderOptions architecture;
+        architecture.encoder_sizes = {16, 5};
+        const transfer::ModelFile model{nn::Autoencoder<float>(o.n_genes, architecture), t.gene_ids, t.gene_symbols,
+                                        nlohmann::json::object(), train::History{}, transfer::Provenance{}, {}, Matrix<float>()};
+        transfer::save_model((dir / "model.json").string(), model);
+    }
+    ~Files() { fs::remove_all(dir); }
+    std::string operator/(const std::string& name) const { return (dir / name).string(); }
+};
+
+std::string read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+} // namespace
+
+TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and prints a summary") {
+    const Files f;
+    std::ostringstream out, err;
+    const int code = cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--method", "vanilla",
+                                    "--groups", f / "labels.tsv", "--permutations", "100", "--seed", "3", "--out", f / "result"},
+                                   out, err);
+    INFO(err.str());
+    REQUIRE(code == 0);
+    const auto summary = nlohmann::json::parse(out.str());
+    CHECK(summary["method"] == "vanilla");
+    CHECK(summary["nodes"] == 5);
+    CHECK(summary["cells"] == 60);
+    CHECK(summary["sets_scored"] == 6);
+    CHECK(err.str().find("aligned 200 of 200 model genes") != std::string::npos);
+    const std::string scores = read(f / "result/scores.tsv");
+    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\n", 0) == 0);
+    CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 5 * 6);
+    CHECK(read(f / "result/top_genes.tsv").rfind("node\trank\tgene\t", 0) == 0);
+    CHECK(read(f / "result/contrasts.tsv").find("shared_type1") != std::string::npos);
+    CHECK(read(f / "result/heatmap.svg").rfind("<?xml", 0) == 0);
+}
+
+TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {
+    const Files f;
+    std::ostringstream out, err;
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--out", f / "r"}, out, err) == 2);
+    CHECK(err.str().find("--gmt") != std::string::npos);
+    err.str("");
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out", f / "r", "--method", "smooth"},
+                        out, err) == 2);
+    CHECK(err.str().find("expected vanilla, guided") != std::string::npos);
+    err.str("");
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "missing.gmt", "--out", f / "r"}, out, err) == 1);
+    CHECK(err.str().find("missing.gmt") != std::string::npos);
+    err.str("");
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out", f / "r", "--min-genes", "100"},
+                        out, err) == 1);
+    CHECK(err.str().find("none of the 6 gene sets") != std::string::npos);
+    std::ostringstream help;
+    CHECK(cli::pathways({"--help"}, help, err) == 0);
+    CHECK(help.str().find("--permutations") != std::string::npos);
+}
