@@ -1,7 +1,7 @@
 // Apply a saved (foreign) model, unchanged, to cells of another tissue, and measure it next to
 // a native model trained on that tissue and PCA.
 //
-//   apply_foreign_model MODEL.json DATA_DIR [LABELS.tsv] [--markers GENE,GENE,...]
+//   apply_foreign_model MODEL.json DATA_DIR [LABELS.tsv] [--markers GENE,GENE,...] [--min-coverage F]
 //
 // With labels: classification (kNN), clustering (k-means) and label transfer from the model's
 // reference cells. Without labels, `--markers` makes marker-based pseudo-labels (each cell
@@ -38,9 +38,12 @@ std::vector<std::string> marker_labels(const scae::transfer::TransferResult& r, 
 
 int main(int argc, char** argv) {
     std::vector<std::string> positional, markers;
+    double min_coverage = scae::data::AlignOptions{}.min_coverage;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--markers" && i + 1 < argc) {
+        if (a == "--min-coverage" && i + 1 < argc) {
+            min_coverage = std::atof(argv[++i]); // another technology may lack many model genes
+        } else if (a == "--markers" && i + 1 < argc) {
             std::stringstream s(argv[++i]);
             for (std::string g; std::getline(s, g, ',');) markers.push_back(g);
         } else {
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
         if (positional.size() > 2) labels = scae::io::read_labels(positional[2], data.barcodes).per_cell;
 
         scae::transfer::TransferOptions options;
+        options.align.min_coverage = min_coverage;
         options.native_train.epochs = 60;
         options.native_train.progress = scae::train::ProgressMode::never;
         auto result = scae::transfer::run_transfer(model, data, labels, options);
