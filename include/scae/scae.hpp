@@ -50,6 +50,7 @@
 #include "scae/interpret/node_saliency.hpp"
 #include "scae/interpret/pathway_report.hpp"
 #include "scae/interpret/pathways.hpp"
+#include "scae/interpret/recovery.hpp"
 #include "scae/interpret/saliency.hpp"
 #include "scae/interpret/statistics.hpp"
 #include "scae/interpret/summary.hpp"
