@@ -314,6 +314,25 @@ TEST_CASE("a seeded subsample bounds the cells analysed") {
     CHECK(interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o).cells == r.cells);
 }
 
+TEST_CASE("the permutation test runs on a subsample of the scored cells; the score on all of them") {
+    Setup s;
+    interpret::PathwayOptions all;
+    all.permutations = 100;
+    all.stop_exceedances = 0;
+    const auto full = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, all);
+    CHECK(full.test_cells == 50);
+    interpret::PathwayOptions some = all;
+    some.test_cells = 20;
+    const auto sub = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, some);
+    CHECK(sub.test_cells == 20);
+    CHECK(sub.score == full.score);
+    CHECK(sub.z != full.z);
+    for (Index i = 0; i < sub.p.size(); ++i) {
+        const double count = sub.p.data()[i] * 101 - 1;
+        CHECK(count == doctest::Approx(std::round(count)).epsilon(1e-9));
+    }
+}
+
 TEST_CASE("inputs that cannot be scored are reported") {
     Setup s;
     CHECK_THROWS_WITH_AS(interpret::score_pathways(s.model, s.counts, symbols(59), s.sets), doctest::Contains("59 gene symbols"), Error);

@@ -40,6 +40,9 @@ inline const char* pathways_usage() {
            "  --seed S            null sets and cell subsample (default 42)\n"
            "  --min-genes N       sets with fewer model genes are skipped (default 10)\n"
            "  --max-cells N       score a seeded subsample of at most N cells; 0: all (default 5000)\n"
+           "  --test-cells N      run the permutation test on at most N of them; 0: all (default 500)\n"
+           "  --raw               score raw |saliency| (the reference's score) instead of dividing each\n"
+           "                      gene by its mean over all nodes and cells\n"
            "  --steps N           integrated gradients: path points (default 64)\n"
            "  --baseline B        integrated gradients: zeros (default) or mean\n"
            "  --top-genes N       genes per node in top_genes.tsv (default 20)\n"
@@ -69,6 +72,8 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
     o.seed = std::uint64_t(a.integer("seed", static_cast<long long>(o.seed)));
     o.min_genes = std::size_t(a.integer("min-genes", static_cast<long long>(o.min_genes)));
     o.max_cells = Index(a.integer("max-cells", o.max_cells));
+    o.test_cells = Index(a.integer("test-cells", o.test_cells));
+    o.normalize_genes = !a.has("raw");
     return o;
 }
 
@@ -80,7 +85,8 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "seed", "min-genes",
-                            "max-cells", "steps", "baseline", "top-genes", "alpha", "threads"});
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads"},
+                     {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes)));
@@ -107,6 +113,8 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"method", interpret::to_string(result.method)},
             {"score", interpret::to_string(result.score_kind)},
             {"cells", result.cells.size()},
+            {"test_cells", result.test_cells},
+            {"normalize_genes", options.normalize_genes},
             {"nodes", result.score.rows()},
             {"sets_scored", result.sets.size()},
             {"sets_too_small", result.too_small.size()},

@@ -18,9 +18,10 @@
 /// sets are drawn once per set size and shared by all nodes and all sets of that size. A
 /// (node, size) pair stops drawing once every set of that size has met `stop_exceedances` null
 /// scores at least as high as its own (Besag & Clifford 1991): such a set cannot become
-/// significant, and the pairs that can still get all `permutations` draws. Memory is the
-/// node's genes x cells matrix, which `max_cells` bounds by scoring a seeded subsample of the
-/// cells when there are more.
+/// significant, and the pairs that can still get all `permutations` draws. The test runs on a
+/// seeded subsample of `test_cells` cells (its cost grows with the cells, its information
+/// hardly). Memory is the node's genes x cells matrix, which `max_cells` bounds by scoring a
+/// seeded subsample of the cells when there are more.
 
 #include "scae/data/random.hpp"
 #include "scae/data/subset.hpp"
@@ -65,7 +66,7 @@ struct PathwayOptions {
     /// least as high as its own: its p-value is then at least about this / permutations and
     /// cannot become small. 0 draws every permutation for every pair. Default 10.
     std::size_t stop_exceedances = 10;
-    std::size_t permutation_batch = 50;         ///< null sets drawn at a time, also the fewest per pair (default 50)
+    std::size_t permutation_batch = 20;         ///< null sets drawn at a time, also the fewest per pair (default 20)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
     /// Divide each gene's |saliency| by its mean over all nodes and cells before scoring.
     /// A gene's overall scale (its expression level, the norm of its input weights) is shared
@@ -77,6 +78,12 @@ struct PathwayOptions {
     /// Score at most this many cells, a seeded random subsample when there are more (memory is
     /// genes x max_cells values); 0 scores every cell. Default 5000.
     Index max_cells = 5000;
+    /// Run the permutation test (z, p) on at most this many of the scored cells, a seeded
+    /// subsample: the null's cost grows with the cells, while the spread of a set's score over
+    /// random sets comes from the choice of genes, which a few hundred cells already average
+    /// well. The test compares like with like (observed and null on the same cells), so it
+    /// stays exact; `score` is still the mean over all scored cells. 0: all. Default 500.
+    Index test_cells = 500;
 };
 
 /// The score of one group of cells against all the others, for every node and set.
@@ -92,8 +99,8 @@ struct PathwayResult {
     std::vector<MatchedSet> sets;      ///< scored sets (columns of the matrices), in input order
     std::vector<MatchedSet> too_small; ///< sets left out for having fewer than min_genes model genes
     Matrix<double> score;              ///< nodes x sets
-    Matrix<double> z;                  ///< (score - null mean) / null sd
-    Matrix<double> p;                  ///< empirical p-value, (1 + #null >= score) / (1 + #null)
+    Matrix<double> z;                  ///< (statistic - null mean) / null sd, on the test cells
+    Matrix<double> p;                  ///< empirical p-value, (1 + #null >= statistic) / (1 + #null)
     Matrix<double> q;                  ///< Benjamini-Hochberg q-values over all nodes x sets
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
     SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw)
@@ -101,6 +108,7 @@ struct PathwayResult {
     RowVector<double> gene_scale;      ///< what each gene's |saliency| was multiplied by before scoring
     std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
     std::vector<Index> cells;          ///< rows of the input that were analysed
+    Index test_cells = 0;              ///< how many of them the permutation test ran on
     Method method = Method::guided;    ///< the saliency method used
     SetScore score_kind = SetScore::median_saliency; ///< the score used
 };
@@ -250,8 +258,22 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         null_sets.emplace(entry.first, detail::NullSets(entry.first, genes, options.seed));
     }
 
-    Matrix<T> values(genes, cells); // one node's scaled |saliency|, gene-major
+    // The permutation test's cells: all scored cells, or a seeded subsample of them.
+    std::vector<Index> test_columns;
+    if (options.test_cells > 0 && cells > options.test_cells) {
+        test_columns.resize(std::size_t(cells));
+        std::iota(test_columns.begin(), test_columns.end(), Index(0));
+        Rng rng(data::mix_seed(options.seed + 1));
+        rng.shuffle(test_columns);
+        test_columns.resize(std::size_t(options.test_cells));
+        std::sort(test_columns.begin(), test_columns.end());
+    }
+    const Index tested_cells = test_columns.empty() ? cells : Index(test_columns.size());
+    result.test_cells = tested_cells;
+
+    Matrix<T> values(genes, cells), test_values; // one node's scaled |saliency|, gene-major
     std::vector<T> scratch, medians;
+    std::vector<double> observed(n_sets); // the test statistic of each set on the test cells
     const auto ranks_of = [&](const RowVector<double>& mean_abs) {
         return mid_ranks(std::vector<double>(mean_abs.data(), mean_abs.data() + genes));
     };
@@ -264,6 +286,12 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             saliency.compute(first, n, k, 1, block);
             values.middleCols(first, n) = (block.cwiseAbs().array().colwise() * result.gene_scale.transpose().cast<T>().array()).matrix();
         }
+        if (!test_columns.empty()) {
+            test_values.resize(genes, tested_cells);
+            for (Index g = 0; g < genes; ++g)
+                for (Index c = 0; c < tested_cells; ++c) test_values(g, c) = values(g, test_columns[std::size_t(c)]);
+        }
+        const Matrix<T>& tested = test_columns.empty() ? values : test_values;
 
         // Observed scores, overall and per group.
         std::vector<double> ranks;
@@ -284,7 +312,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         for (std::size_t j = 0; j < n_sets; ++j) {
             const std::vector<Index>& set = result.sets[j].genes;
             if (options.score == SetScore::rank_auc) {
-                result.score(k, Index(j)) = set_rank_auc(ranks, set);
+                result.score(k, Index(j)) = observed[j] = set_rank_auc(ranks, set);
                 continue;
             }
             detail::set_medians(values, set, networks.at(set.size()), scratch, medians);
@@ -294,7 +322,11 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
                 total += double(medians[std::size_t(c)]);
                 if (group_of[std::size_t(c)] >= 0) in_group[std::size_t(group_of[std::size_t(c)])] += double(medians[std::size_t(c)]);
             }
-            result.score(k, Index(j)) = total / double(cells);
+            result.score(k, Index(j)) = observed[j] = total / double(cells);
+            if (!test_columns.empty()) {
+                detail::set_medians(tested, set, networks.at(set.size()), scratch, medians);
+                observed[j] = std::accumulate(medians.begin(), medians.end(), 0.0) / double(tested_cells);
+            }
             for (std::size_t q = 0; q < n_groups; ++q) {
                 result.contrasts[q].in_group(k, Index(j)) = in_group[q] / double(std::max<Index>(1, group_cells[q]));
                 result.contrasts[q].rest(k, Index(j)) = (total - in_group[q]) / double(std::max<Index>(1, cells - group_cells[q]));
@@ -324,17 +356,16 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
 #pragma omp for schedule(dynamic, 1)
 #endif
                         for (std::ptrdiff_t b = 0; b < std::ptrdiff_t(batch); ++b) {
-                            detail::set_medians(values, draws[from + std::size_t(b)], network, thread_scratch, thread_medians);
+                            detail::set_medians(tested, draws[from + std::size_t(b)], network, thread_scratch, thread_medians);
                             double total = 0;
                             for (T m : thread_medians) total += double(m);
-                            null_scores[from + std::size_t(b)] = total / double(cells);
+                            null_scores[from + std::size_t(b)] = total / double(tested_cells);
                         }
                     }
                 }
                 bool decided = options.stop_exceedances > 0;
                 for (std::size_t m = 0; m < members.size(); ++m) {
-                    const double observed = result.score(k, Index(members[m]));
-                    for (std::size_t b = from; b < from + batch; ++b) exceed[m] += null_scores[b] >= observed;
+                    for (std::size_t b = from; b < from + batch; ++b) exceed[m] += null_scores[b] >= observed[members[m]];
                     decided = decided && exceed[m] >= options.stop_exceedances;
                 }
                 if (decided) break;
@@ -346,8 +377,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
             for (std::size_t m = 0; m < members.size(); ++m) {
                 const Index j = Index(members[m]);
-                const double observed = result.score(k, j);
-                result.z(k, j) = sd > 0 ? (observed - mean) / sd : 0.0;
+                result.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
                 result.p(k, j) = empirical_p(exceed[m], null_scores.size());
                 result.permutations(k, j) = Index(null_scores.size());
             }
