@@ -1,6 +1,7 @@
 // scae_bench: performance measurements of scae. Each subcommand prints one JSON line;
 // the Python scripts beside this file run the PyTorch/scipy peer in the same run.
 #include "bench_read.hpp"
+#include "bench_saliency.hpp"
 #include "bench_train.hpp"
 
 #include <iostream>
@@ -8,7 +9,9 @@
 int main(int argc, char** argv) {
     const std::string usage =
         "usage: scae_bench train --data DIR [--epochs E] [--threads T] [--batch B] [--seed S]\n"
-        "       scae_bench read [--dir DIR] [--cells N] [--genes G] [--density D] [--repeat R] [--format mtx|gz]\n";
+        "       scae_bench read [--dir DIR] [--cells N] [--genes G] [--density D] [--repeat R] [--format mtx|gz]\n"
+        "       scae_bench saliency [--cells N] [--genes G] [--hidden H] [--nodes K] [--density D] [--method M]\n"
+        "                           [--threads T] [--repeat R] [--seed S] [--export PREFIX]\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;
@@ -18,6 +21,7 @@ int main(int argc, char** argv) {
     try {
         if (what == "train") return scae_bench::bench_train(args);
         if (what == "read") return scae_bench::bench_read(argc - 1, argv + 1);
+        if (what == "saliency") return scae_bench::bench_saliency(args);
     } catch (const scae::cli::UsageError& e) {
         std::cerr << "scae_bench " << what << ": " << e.what() << "\n" << usage;
         return 2;

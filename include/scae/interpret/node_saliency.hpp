@@ -18,6 +18,10 @@
 /// x rows, the same arithmetic a per-node loop spends; what the batch saves is the K separate
 /// passes, their small products and their memory traffic.
 ///
+/// Gradient x input (and integrated gradients from a zero baseline) vanish wherever the input
+/// does, so for them the last product is taken only at each cell's nonzero inputs: with
+/// single-cell counts mostly zero, a fraction of the dense cost.
+///
 /// Integrated gradients exploits that the first layer is affine: the pre-activation along the
 /// path is the interpolation of its two ends, and the mean gradient over the path is W_1 times
 /// the mean of R over the path points, so the steps cost one small sweep each and a single
@@ -137,6 +141,10 @@ public:
             const ad::Rule rule = options_.method == Method::guided ? ad::Rule::guided : ad::Rule::standard;
             detail::backward_nodes(model_, cell_derivative_, first_node, count, rule, grad_, scratch_);
         }
+        if (zero_where_input_is_zero()) {
+            input_product(first_cell, n, count, out);
+            return;
+        }
         out.noalias() = model_.layers.front().weight.value * grad_.transpose();
         if (options_.method == Method::vanilla || options_.method == Method::guided) return;
         // Gradient x input, or (input - baseline) x mean path gradient for integrated gradients.
@@ -155,6 +163,28 @@ public:
 
 private:
     bool ig() const { return options_.method == Method::integrated_gradients; }
+
+    /// Gradient x input, and integrated gradients from zeros, vanish wherever the input does.
+    bool zero_where_input_is_zero() const {
+        return options_.method == Method::gradient_x_input || (ig() && options_.baseline == Baseline::zeros);
+    }
+
+    /// The last step for those methods, at the input's nonzeros only: for each cell, the rows of
+    /// W_1 of its expressed genes times its gradient rows, scaled by the input. With counts
+    /// about 10% nonzero this is a tenth of the dense product W_1 R^T.
+    void input_product(Index first_cell, Index n, Index count, Matrix<T>& out) {
+        const Matrix<T>& w1 = model_.layers.front().weight.value;
+        out.setZero(genes(), n * count);
+        for (Index c = 0; c < n; ++c) {
+            const Index row = first_cell + c;
+            const int begin = input_.outerIndexPtr()[row], end = input_.outerIndexPtr()[row + 1];
+            gathered_.resize(end - begin, w1.cols());
+            for (int p = begin; p < end; ++p) gathered_.row(p - begin) = w1.row(input_.innerIndexPtr()[p]);
+            product_.noalias() = gathered_ * grad_.middleRows(c * count, count).transpose();
+            for (int p = begin; p < end; ++p)
+                out.row(input_.innerIndexPtr()[p]).segment(c * count, count) = input_.valuePtr()[p] * product_.row(p - begin);
+        }
+    }
 
     /// Mean over the path of the first-layer gradient, into grad_; the steps are batched.
     void integrated(Index first_cell, Index n, Index first_node, Index count) {
@@ -192,7 +222,7 @@ private:
     RowVector<T> base_;                   // IG baseline input
     RowVector<T> base_pre1_;              // its first-layer pre-activation
     std::vector<Matrix<T>> cell_derivative_;
-    Matrix<T> grad_, scratch_, x_, change_;
+    Matrix<T> grad_, scratch_, x_, change_, gathered_, product_;
 };
 
 /// Saliency of every bottleneck node for every cell of raw `counts`: element k is node k's
