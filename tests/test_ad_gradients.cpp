@@ -1,12 +1,13 @@
 // Every differentiable op against central finite differences, in double precision,
 // on random shapes that include a single row.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/ad/losses.hpp"
 #include "scae/core/random.hpp"
 
 #include <functional>
+
+namespace test_ad_gradients {
 
 using namespace scae;
 using M = Matrix<double>;
@@ -246,3 +247,5 @@ TEST_CASE("a composed network: gradients reach inputs and parameters") {
         return ad::add(ad::poisson_nll(rate, view_all(x)), ad::scale(ad::orthogonality(v[0]), 0.05));
     });
 }
+
+} // namespace test_ad_gradients

@@ -1,8 +1,9 @@
 // Behaviour of the tape itself: parameters, reuse without reallocation, the guided rule.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/ad/losses.hpp"
+
+namespace test_ad_tape {
 
 using namespace scae;
 using M = Matrix<double>;
@@ -80,3 +81,5 @@ TEST_CASE("shape errors are scae::Error") {
     auto s = ad::add(tape.input(a), tape.input(b));
     CHECK_THROWS_AS(tape.backward(s), Error); // not a scalar and no seed
 }
+
+} // namespace test_ad_tape

@@ -1,6 +1,5 @@
 // Gene alignment (scae::data): matching a dataset's genes to a model's by id or symbol, the
 // missing and duplicate policies, the coverage guard, and rearranging the count matrix.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/align.hpp"
@@ -12,6 +11,8 @@
 #include <numeric>
 #include <string>
 #include <vector>
+
+namespace test_data_align {
 
 using scae::Csr;
 using scae::Index;
@@ -224,3 +225,5 @@ TEST_CASE("mismatched name lists are rejected") {
     CHECK_THROWS_AS(sd::align_genes(human_ids, human_symbols, {"x"}, human_symbols), scae::Error);
     CHECK_THROWS_AS(sd::align_genes({}, {}, {}, human_symbols), scae::Error);
 }
+
+} // namespace test_data_align

@@ -1,6 +1,5 @@
 // Loess and highly variable gene selection (scae::data): the loess against R, the Seurat v3 and
 // dispersion scores against hand computations, and selection of planted variable genes.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/hvg.hpp"
@@ -10,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+namespace test_data_hvg {
 
 using scae::Csr;
 using scae::Index;
@@ -226,3 +227,5 @@ TEST_CASE("both flavours select the planted high-variance genes") {
     options.flavor = sd::HvgFlavor::dispersion;
     CHECK(sd::highly_variable_genes(counts, options).selected == planted);
 }
+
+} // namespace test_data_hvg

@@ -1,6 +1,5 @@
 // Preprocessing (scae::data): filters, normalisation, log1p, subsets, the fitted recipe, its JSON
 // form and its re-application to new data.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/preprocess.hpp"
@@ -12,6 +11,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+namespace test_data_preprocess {
 
 using scae::Csr;
 using scae::Index;
@@ -234,3 +235,5 @@ TEST_CASE("reading a recipe from bad JSON names the problem") {
     j["version"] = 2;
     CHECK_THROWS_AS(j.get<sd::Preprocessing>(), scae::Error);
 }
+
+} // namespace test_data_preprocess

@@ -1,12 +1,13 @@
 // Portable random variates (scae::data): fixed values for fixed seeds, and the moments of each
 // distribution the simulator draws from.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/random.hpp"
 
 #include <cmath>
 #include <functional>
+
+namespace test_data_random {
 
 namespace sd = scae::data;
 
@@ -83,3 +84,5 @@ TEST_CASE("log_gamma agrees with the standard library") {
         CHECK(sd::log_gamma(x) == doctest::Approx(std::lgamma(x)).epsilon(1e-12));
     }
 }
+
+} // namespace test_data_random

@@ -1,6 +1,5 @@
 // The simulator (scae::data): determinism, shapes and names, realistic sparsity and library
 // sizes, planted programs visible in the counts, the GMT with decoys, and the 10x files it writes.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/normalize.hpp"
@@ -23,6 +22,8 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+namespace test_data_simulate {
 
 using scae::Csr;
 using scae::Index;
@@ -311,3 +312,5 @@ TEST_CASE("write_10x writes real values when counts are not whole, and checks le
     CHECK_THROWS_AS(sd::write_10x(dir.path, m, {"g1"}, {"A", "B"}, {"c1", "c2"}), scae::Error);
     CHECK_THROWS_AS(sd::write_10x(dir.path, m, {"g1", "g2"}, {"A", "B"}, {"c1", "c\t2"}), scae::Error);
 }
+
+} // namespace test_data_simulate

@@ -1,6 +1,5 @@
 // k-means: hand-checkable answers, recovery of separated blobs, determinism,
 // degenerate inputs and bad input.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/core/random.hpp"
@@ -10,6 +9,8 @@
 #include <algorithm>
 #include <limits>
 #include <vector>
+
+namespace test_eval_kmeans {
 
 using scae::Index;
 using scae::Matrix;
@@ -126,3 +127,5 @@ TEST_CASE("kmeans rejects bad input") {
     X(2, 1) = std::numeric_limits<double>::quiet_NaN();
     CHECK_THROWS_AS(kmeans(X, 2), scae::Error);
 }
+
+} // namespace test_eval_kmeans

@@ -1,6 +1,5 @@
 // k-nearest-neighbour search, kNN classification and its cross-validation.
 // Expected answers are worked out by hand in the comments of each test.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/eval/knn.hpp"
@@ -10,6 +9,8 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+namespace test_eval_knn {
 
 using scae::Index;
 using scae::Matrix;
@@ -216,3 +217,5 @@ TEST_CASE("cross-validation edge cases: one class, tiny classes, bad input") {
     CHECK_THROWS_AS(knn_cross_validate(X, rare, {}, {7, 0}), scae::Error);
     CHECK_THROWS_AS(knn_cross_validate(X, std::vector<std::string>(5, "x")), scae::Error);
 }
+
+} // namespace test_eval_knn

@@ -6,7 +6,6 @@
 //     uses the pair-confusion form, so the two agree only if both are right);
 //   - NMI: sum p_ij log(p_ij / (p_i p_j)) over (H_a + H_b) / 2;
 //   - silhouette: scipy cdist, then a and b by explicit loops.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/eval/metrics.hpp"
@@ -16,6 +15,8 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+namespace test_eval_metrics {
 
 using scae::Matrix;
 using namespace scae::eval;
@@ -155,3 +156,5 @@ TEST_CASE("silhouette on a larger sample agrees with a direct evaluation") {
         CHECK(s[i] == doctest::Approx((b - a) / std::max(a, b)).epsilon(1e-9));
     }
 }
+
+} // namespace test_eval_metrics

@@ -1,7 +1,6 @@
 // PCA (both solvers) and the 2-D embedding. The 8 x 4 reference values come
 // from numpy: np.linalg.svd of the centred matrix, explained variance
 // S**2 / (n - 1), each row of Vt flipped so its largest |entry| is positive.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/core/random.hpp"
@@ -12,6 +11,8 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+namespace test_eval_pca {
 
 using scae::Index;
 using scae::Matrix;
@@ -193,3 +194,5 @@ TEST_CASE("embed_2d gives the first two PCA scores; one feature pads with zeros"
     const Matrix<double> one_cell = Matrix<double>::Zero(1, 2);
     CHECK_THROWS_AS(embed_2d(one_cell), scae::Error);
 }
+
+} // namespace test_eval_pca

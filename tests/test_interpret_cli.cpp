@@ -1,6 +1,5 @@
 // `scae pathways`: a saved model, a 10x directory and a GMT file in; tables, heatmap and a JSON
 // summary out; bad command lines and inputs give exit codes 2 and 1 with a message.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/cli/pathways.hpp"
@@ -12,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+namespace test_interpret_cli {
 
 using namespace scae;
 namespace fs = std::filesystem;
@@ -102,3 +103,5 @@ TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {
     CHECK(cli::pathways({"--help"}, help, err) == 0);
     CHECK(help.str().find("--permutations") != std::string::npos);
 }
+
+} // namespace test_interpret_cli

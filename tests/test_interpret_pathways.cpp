@@ -1,6 +1,5 @@
 // From nodes to pathways: set matching, the median network, the statistics, the node x set
 // scores against brute force, the permutation null, group contrasts and the report files.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/interpret/pathway_report.hpp"
@@ -10,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+namespace test_interpret_pathways {
 
 using namespace scae;
 using interpret::MedianNetwork;
@@ -375,3 +376,5 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     std::filesystem::remove_all(dir);
     CHECK_THROWS_AS(interpret::top_genes_tsv(r, symbols(3), 3), Error);
 }
+
+} // namespace test_interpret_pathways

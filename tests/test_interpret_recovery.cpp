@@ -2,7 +2,6 @@
 // bottleneck nodes to the planted and decoy gene sets, and check that every planted program is
 // recovered and that z separates the truly associated node x set pairs (recovery.hpp defines
 // both). The same check with shuffled gene labels must fail.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/filter.hpp"
@@ -13,6 +12,8 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
+
+namespace test_interpret_recovery {
 
 using namespace scae;
 
@@ -138,3 +139,5 @@ TEST_CASE("evaluate_recovery: truth from correlations, recovery by the best node
     CHECK(c(0, 0) == doctest::Approx(1.0));
     CHECK(c(1, 0) == 0); // a constant node
 }
+
+} // namespace test_interpret_recovery

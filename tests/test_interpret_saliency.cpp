@@ -1,7 +1,6 @@
 // Saliency: every method and target against PyTorch on tiny fixed networks, the batched
 // all-node formulation against the per-node tape loop, integrated gradients' completeness, and
 // guided = vanilla where no gradient is negative.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/interpret/node_saliency.hpp"
@@ -10,6 +9,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+namespace test_interpret_saliency {
 
 using namespace scae;
 using interpret::Method;
@@ -280,3 +281,5 @@ TEST_CASE("bad targets, options and data are reported") {
     CHECK(interpret::method_from_string("ig") == Method::integrated_gradients);
     CHECK_THROWS_WITH_AS(interpret::method_from_string("smoothgrad"), doctest::Contains("vanilla, guided"), Error);
 }
+
+} // namespace test_interpret_saliency

@@ -1,5 +1,4 @@
 // `scae inspect`, called directly with string streams.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "test_io_support.hpp"
@@ -9,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <sstream>
+
+namespace test_io_inspect {
 
 using scae_test::io_fixture;
 
@@ -81,3 +82,5 @@ TEST_CASE("usage errors return 2, --help returns 0") {
         CHECK(run.err.find("usage: scae inspect") != std::string::npos);
     }
 }
+
+} // namespace test_io_inspect

@@ -1,5 +1,4 @@
 // Cell labels matched by barcode, and GMT gene sets with size filters.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "test_io_support.hpp"
@@ -8,6 +7,8 @@
 #include <scae/io/labels.hpp>
 
 #include <vector>
+
+namespace test_io_labels_gmt {
 
 using scae::io::GmtOptions;
 using scae::io::HeaderLine;
@@ -100,3 +101,5 @@ TEST_CASE("broken GMT files") {
     const std::string empty = io_fixture("broken/empty.mtx");
     CHECK(mentions(error_of([&] { read_gmt(empty); }), {empty + ": empty file"}));
 }
+
+} // namespace test_io_labels_gmt

@@ -1,5 +1,4 @@
 // The streaming line reader: line ends, chunk boundaries, gzip by content, truncation.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "test_io_support.hpp"
@@ -9,6 +8,8 @@
 
 #include <string>
 #include <vector>
+
+namespace test_io_line_reader {
 
 using scae::io::LineReader;
 using scae_test::error_of;
@@ -121,3 +122,5 @@ TEST_CASE("number parsing takes whole fields only") {
     CHECK(scae::io::next_token(rest) == "3");
     CHECK(scae::io::next_token(rest).empty());
 }
+
+} // namespace test_io_line_reader

@@ -1,6 +1,5 @@
 // Matrix Market reading: the good fixtures, every kind of broken file, duplicates, and entries in
 // scattered order checked against a dense reference.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "test_io_support.hpp"
@@ -11,6 +10,8 @@
 #include <random>
 #include <sstream>
 #include <vector>
+
+namespace test_io_matrix_market {
 
 using scae::Matrix;
 using scae::io::CountMatrix;
@@ -220,3 +221,5 @@ TEST_CASE("an empty matrix with zero entries is valid") {
     CHECK(m.counts.nonZeros() == 0);
     std::filesystem::remove_all(dir);
 }
+
+} // namespace test_io_matrix_market

@@ -3,7 +3,6 @@
 //   m = scipy.io.mmread(DIR + "/matrix.mtx.gz").tocsc()
 //   cells = m.shape[1]; genes = m.shape[0]; nnz = m.nnz; total = m.data.astype(float64).sum()
 //   max = m.data.max(); first_cell_nnz = m[:, 0].nnz
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "test_io_support.hpp"
@@ -14,6 +13,8 @@
 
 #include <algorithm>
 #include <filesystem>
+
+namespace test_io_real_data {
 
 using scae_test::data_dir;
 using scae_test::have_data;
@@ -126,3 +127,5 @@ TEST_CASE("the shared GMT files parse: 50 Hallmark sets, 5233 GO BP sets of 15-5
         CHECK(same.too_small + same.too_large == 0);
     }
 }
+
+} // namespace test_io_real_data

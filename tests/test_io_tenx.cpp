@@ -1,5 +1,4 @@
 // 10x directories, dense tables and the read_counts() dispatcher, good and broken.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "test_io_support.hpp"
@@ -7,6 +6,8 @@
 #include <scae/io/read_counts.hpp>
 
 #include <vector>
+
+namespace test_io_tenx {
 
 using scae::Matrix;
 using scae::io::CountFormat;
@@ -129,3 +130,5 @@ TEST_CASE("read_counts tells the formats apart by content") {
     const std::string missing = io_fixture("no_such_file.tsv");
     CHECK(mentions(error_of([&] { scae::io::read_counts(missing); }), {missing + ": cannot open file"}));
 }
+
+} // namespace test_io_tenx

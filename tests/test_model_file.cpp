@@ -1,12 +1,13 @@
 // Model files: exact round trip, validation with clear errors, compatibility with a
 // committed version-1.0 fixture.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/transfer/model_file.hpp"
 #include "support.hpp"
 
 #include <filesystem>
+
+namespace test_model_file {
 
 using namespace scae;
 namespace fs = std::filesystem;
@@ -128,3 +129,5 @@ TEST_CASE("a model saved by format 1.0 still loads and computes the same") {
     counts.makeCompressed();
     CHECK(m.model.encode(counts) == expected.model.encode(counts));
 }
+
+} // namespace test_model_file

@@ -1,9 +1,10 @@
 // Optimisers against hand-computed updates (PyTorch's conventions) and on a quadratic.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/optim/adam.hpp"
 #include "scae/optim/sgd.hpp"
+
+namespace test_optim {
 
 using namespace scae;
 using M = Matrix<double>;
@@ -76,3 +77,5 @@ TEST_CASE("gradient clipping scales all gradients together") {
     optim::zero_grad<double>({&a, &b});
     CHECK(a.grad.norm() == 0);
 }
+
+} // namespace test_optim

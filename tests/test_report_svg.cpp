@@ -1,6 +1,5 @@
 // SVG writers: structure, escaping, colours, determinism, bad input, and
 // that every picture is well-formed XML (checked by a small parser below).
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/core/random.hpp"
@@ -16,6 +15,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+namespace test_report_svg {
 
 using scae::Index;
 using scae::Matrix;
@@ -348,3 +349,5 @@ TEST_CASE("write_text_atomic replaces the file whole and leaves no temporary beh
     }
     fs::remove_all(dir);
 }
+
+} // namespace test_report_svg

@@ -1,6 +1,5 @@
 // TSV helpers: field escaping, number formatting, table shape checks and
 // atomic writing, read back from disk.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/report/tsv.hpp"
@@ -12,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+namespace test_report_tsv {
 
 using scae::Matrix;
 using namespace scae::report;
@@ -89,3 +90,5 @@ TEST_CASE("write_tsv and write_matrix_tsv write whole files atomically") {
     CHECK_THROWS_AS(write_tsv((dir / "missing" / "x.tsv").string(), {"a"}, {}), scae::Error);
     std::filesystem::remove_all(dir);
 }
+
+} // namespace test_report_tsv

@@ -1,10 +1,11 @@
 // Training an autoencoder on a seeded low-rank Poisson count matrix.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/train/train.hpp"
 
 #include <random>
+
+namespace test_train {
 
 using namespace scae;
 
@@ -179,3 +180,5 @@ TEST_CASE("a library-size normalised input trains, with outputs scaled back by s
     const Matrix<float> a = model.reconstruct(one), b = model.reconstruct(two);
     CHECK((b - 2 * a).cwiseAbs().maxCoeff() < 1e-4 * a.cwiseAbs().maxCoeff());
 }
+
+} // namespace test_train

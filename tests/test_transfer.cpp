@@ -1,9 +1,10 @@
 // The foreign-model workflow on the simulator: train on tissue A, apply to tissue B.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "scae/data/simulate.hpp"
 #include "scae/transfer/pipeline.hpp"
+
+namespace test_transfer {
 
 using namespace scae;
 
@@ -113,3 +114,5 @@ TEST_CASE("hidden counts: masks are seeded and scored at the hidden entries only
         CHECK(s.poisson_deviance == doctest::Approx(0.0).epsilon(1e-6));
     }
 }
+
+} // namespace test_transfer
