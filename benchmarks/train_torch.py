@@ -19,6 +19,14 @@ def read_10x_matrix(directory):
         return scipy.io.mmread(f).T.tocsr().astype(np.float32)  # cells x genes
 
 
+def blas_library():
+    """The BLAS actually loaded: Debian's torch is built against the generic libblas.so.3
+    interface, which the alternatives system resolves to OpenBLAS or to the slow reference BLAS."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if line.split()[-1].rsplit("/", 1)[-1].startswith(("libblas", "libopenblas"))}
+    return ",".join(sorted(paths)) or "none found"
+
+
 class Autoencoder(torch.nn.Module):
     def __init__(self, genes):
         super().__init__()
@@ -67,8 +75,7 @@ def main():
             total += loss.item() * len(idx)
     seconds = time.perf_counter() - start
     print(json.dumps({"what": "train", "impl": "pytorch", "torch": torch.__version__,
-                      "blas": torch.__config__.show().count("BLAS_INFO") and
-                      [l.split("=")[1] for l in torch.__config__.show().split(",") if "BLAS_INFO" in l][0].strip(),
+                      "blas": blas_library(),
                       "n": n, "g": target.shape[1], "nnz": int(counts.nnz), "epochs": a.epochs,
                       "threads": a.threads, "sec_per_epoch": seconds / a.epochs, "final_loss": total / n}))
 

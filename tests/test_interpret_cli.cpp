@@ -5,6 +5,7 @@
 #include "scae/cli/pathways.hpp"
 #include "scae/data/gene_sets.hpp"
 #include "scae/data/simulate.hpp"
+#include "scae/data/subset.hpp"
 #include "scae/data/write_10x.hpp"
 #include "scae/transfer/model_file.hpp"
 
@@ -102,6 +103,28 @@ TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {
     std::ostringstream help;
     CHECK(cli::pathways({"--help"}, help, err) == 0);
     CHECK(help.str().find("--permutations") != std::string::npos);
+}
+
+TEST_CASE("commands that apply a model refuse data missing most of its genes unless --min-coverage allows it") {
+    const Files f;
+    // The same cells with only the first 80 of the model's 200 genes: 40% coverage.
+    const auto full = io::read_counts<float>(f / "data");
+    std::vector<Index> kept(80);
+    for (Index g = 0; g < 80; ++g) kept[std::size_t(g)] = g;
+    const std::vector<std::string> ids(full.gene_ids.begin(), full.gene_ids.begin() + 80),
+        symbols(full.gene_symbols.begin(), full.gene_symbols.begin() + 80);
+    data::write_10x(f.dir / "partial", data::select_columns(full.counts, kept), ids, symbols, full.barcodes, {});
+
+    std::ostringstream out, err;
+    CHECK(cli::embed({"--model", f / "model.json", "--data", f / "partial", "--out", f / "latent.tsv"}, out, err) == 1);
+    CHECK(err.str().find("coverage") != std::string::npos);
+    err.str("");
+    CHECK(cli::embed({"--model", f / "model.json", "--data", f / "partial", "--min-coverage", "0.3", "--out", f / "latent.tsv"}, out,
+                     err) == 0);
+    CHECK(err.str().find("aligned 80 of 200 model genes") != std::string::npos);
+    const std::string latent = read(f / "latent.tsv");
+    CHECK(std::count(latent.begin(), latent.end(), '\n') == 1 + 60);
+    CHECK(cli::embed({"--model", f / "model.json", "--data", f / "partial", "--min-coverage", "1.5", "--out", f / "l.tsv"}, out, err) == 2);
 }
 
 } // namespace test_interpret_cli

@@ -17,10 +17,20 @@ struct AlignedInput {
     Csr<float> counts;              ///< data counts in model gene order
 };
 
+/// Gene matching from `--min-coverage` (the fraction of model genes that must be found,
+/// default 0.5; lower it knowingly for another technology or a targeted panel).
+inline data::AlignOptions align_options(const Args& a) {
+    data::AlignOptions options;
+    options.min_coverage = a.number("min-coverage", options.min_coverage);
+    if (!(options.min_coverage >= 0 && options.min_coverage <= 1)) throw UsageError("--min-coverage must be in [0, 1]");
+    return options;
+}
+
 /// Loads `--model` and `--data` and aligns the data to the model's genes.
 inline AlignedInput load_aligned(const Args& a) {
     AlignedInput in{transfer::load_model(a.required("model")), io::read_counts<float>(a.required("data")), {}, {}};
-    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols);
+    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
+                                     align_options(a));
     in.counts = data::apply_alignment(in.data.counts, in.alignment);
     in.counts.makeCompressed();
     return in;
@@ -36,9 +46,9 @@ inline std::string alignment_line(const data::Alignment& a) {
 
 /// `scae embed`: writes the bottleneck activations as TSV (cells x nodes).
 inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae embed --model MODEL.json --data DIR --out latent.tsv[.gz]\n";
+    const char* usage = "usage: scae embed --model MODEL.json --data DIR [--min-coverage F] --out latent.tsv[.gz]\n";
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out"});
+        const Args a(args, {"model", "data", "out", "min-coverage"});
         const auto in = load_aligned(a);
         const Matrix<float> latent = in.model.model.encode(in.counts);
         write_output(a.required("out"), matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
@@ -49,9 +59,9 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 
 /// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes).
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae denoise --model MODEL.json --data DIR --out denoised.tsv[.gz]\n";
+    const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] --out denoised.tsv[.gz]\n";
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out"});
+        const Args a(args, {"model", "data", "out", "min-coverage"});
         const auto in = load_aligned(a);
         const Matrix<float> rates = in.model.model.reconstruct(in.counts);
         write_output(a.required("out"), matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));

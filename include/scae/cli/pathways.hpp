@@ -39,6 +39,7 @@ inline const char* pathways_usage() {
            "  --permutations N    random sets per node and set size, at most (default 1000)\n"
            "  --seed S            null sets and cell subsample (default 42)\n"
            "  --min-genes N       sets with fewer model genes are skipped (default 10)\n"
+           "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
            "  --max-cells N       score a seeded subsample of at most N cells; 0: all (default 5000)\n"
            "  --test-cells N      run the permutation test on at most N of them; 0: all (default 500)\n"
            "  --raw               score raw |saliency| (the reference's score) instead of dividing each\n"
@@ -85,7 +86,7 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "seed", "min-genes",
-                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads"},
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage"},
                      {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;

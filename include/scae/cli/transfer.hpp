@@ -4,6 +4,7 @@
 /// that sets it next to a native model and PCA.
 
 #include "scae/cli/common.hpp"
+#include "scae/cli/embed.hpp"
 #include "scae/cli/train.hpp"
 #include "scae/report/svg.hpp"
 #include "scae/transfer/pipeline.hpp"
@@ -69,6 +70,7 @@ inline std::string report_markdown(const nlohmann::json& r) {
 inline const char* transfer_usage() {
     return "usage: scae transfer --model MODEL.json --data DIR --out REPORT_DIR [options]\n"
            "  --labels FILE       barcode<TAB>label of the target cells (classification and clustering)\n"
+           "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
            "  --native            also train a native model on the target (default on; --no-native to skip)\n"
            "  --no-native         skip the native baseline\n"
            "  --epochs N          native model epochs (default 100, early stopping)\n"
@@ -80,12 +82,13 @@ inline const char* transfer_usage() {
 /// `scae transfer`; returns the exit code.
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr"}, {"native", "no-native", "quiet"});
+        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "min-coverage"}, {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"), dir = a.required("out");
         const auto model = transfer::load_model(model_path);
         const auto data = io::read_counts<float>(data_path);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
         transfer::TransferOptions options;
+        options.align = align_options(a);
         options.native = !a.has("no-native");
         read_train_options(a, options.native_train);
         options.seed = options.native_train.seed;
