@@ -6,7 +6,9 @@
 // With labels: classification (kNN), clustering (k-means) and label transfer from the model's
 // reference cells. Without labels, `--markers` makes marker-based pseudo-labels (each cell
 // labelled by its highest-expressed marker, relative to the marker's mean) as a sanity check.
-#include <scae/scae.hpp>
+#include <scae/io/labels.hpp>
+#include <scae/io/read_counts.hpp>
+#include <scae/transfer/run_transfer.hpp>
 
 #include <iostream>
 #include <sstream>

@@ -5,7 +5,9 @@
 // Reads a 10x directory, keeps the 2,000 most variable genes, trains the reference
 // architecture (genes -> 128 -> 64 -> 128 -> genes, softplus, Poisson loss, orthogonal
 // bottleneck) and saves the model with its preprocessing, so it can be applied elsewhere.
-#include <scae/scae.hpp>
+#include <scae/io/labels.hpp>
+#include <scae/io/read_counts.hpp>
+#include <scae/transfer/train_model.hpp>
 
 #include <iostream>
 

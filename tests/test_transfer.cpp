@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "scae/data/simulate.hpp"
-#include "scae/transfer/pipeline.hpp"
+#include "scae/transfer/run_transfer.hpp"
 
 namespace test_transfer {
 

@@ -1,5 +1,8 @@
-// Builds against the installed headers and trains a tiny model for one epoch.
-#include <scae/scae.hpp>
+// Builds against the installed headers and trains a tiny model for one epoch. It includes the
+// modules it uses, as an application should (scae/scae.hpp has them all, at a compile-time cost).
+#include <scae/data/simulate.hpp>
+#include <scae/train/train.hpp>
+#include <scae/version.hpp>
 
 #include <iostream>
 

@@ -4,7 +4,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/io/gmt.hpp"
-#include "scae/transfer/pipeline.hpp"
+#include "scae/transfer/train_model.hpp"
 
 namespace scae::cli {
 

@@ -7,7 +7,7 @@
 #include "scae/cli/embed.hpp"
 #include "scae/cli/train.hpp"
 #include "scae/report/svg.hpp"
-#include "scae/transfer/pipeline.hpp"
+#include "scae/transfer/run_transfer.hpp"
 
 #include <filesystem>
 

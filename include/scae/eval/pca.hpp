@@ -81,43 +81,47 @@ struct Pca {
 };
 
 /// Orthonormal basis of the column space of `Y` (same shape as Y, Y.rows() >= Y.cols()).
-inline Matrix<double> orthonormal_basis(const Matrix<double>& Y) {
-    const Eigen::HouseholderQR<Matrix<double>> qr(Y);
-    return qr.householderQ() * Matrix<double>::Identity(Y.rows(), Y.cols());
+// A template only so that the decompositions are compiled where fit_pca is used, not in
+// every file that includes this header.
+template <class Real>
+Matrix<Real> orthonormal_basis(const Matrix<Real>& Y) {
+    const Eigen::HouseholderQR<Matrix<Real>> qr(Y);
+    return qr.householderQ() * Matrix<Real>::Identity(Y.rows(), Y.cols());
 }
 
 /// Leading `count` right singular vectors of `centred` (as rows, largest
 /// singular value first), by randomized SVD with `sketch` sampled directions.
-inline Matrix<double> randomized_axes(const Matrix<double>& centred, Index count, Index sketch,
-                                      const PcaOptions& options) {
+template <class Real>
+Matrix<Real> randomized_axes(const Matrix<Real>& centred, Index count, Index sketch, const PcaOptions& options) {
     Rng rng(options.seed);
-    Matrix<double> omega(centred.cols(), sketch);
+    Matrix<Real> omega(centred.cols(), sketch);
     for (Index i = 0; i < omega.size(); ++i) omega.data()[i] = rng.normal();
-    Matrix<double> q = orthonormal_basis(rows_times(centred, omega));
+    Matrix<Real> q = orthonormal_basis(rows_times(centred, omega));
     for (Index it = 0; it < options.power_iterations; ++it) {
-        const Matrix<double> z = orthonormal_basis(transpose_times(centred, q));
+        const Matrix<Real> z = orthonormal_basis(transpose_times(centred, q));
         q = orthonormal_basis(rows_times(centred, z));
     }
-    const Matrix<double> small = transpose_times(q, centred); // sketch x features
+    const Matrix<Real> small = transpose_times(q, centred); // sketch x features
     // Right singular vectors of `small` from the eigenvectors U of the small Gram matrix
     // small small^T: v_i = small^T u_i / sigma_i. (An eigen-solver we already use instead of
     // an SVD, which is costly to compile.)
-    const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(small * small.transpose());
+    const Eigen::SelfAdjointEigenSolver<Matrix<Real>> eigen(small * small.transpose());
     if (eigen.info() != Eigen::Success) fail("fit_pca", 0, "the sketch eigen-decomposition did not converge");
-    const Matrix<double> u = eigen.eigenvectors().rightCols(count).rowwise().reverse(); // largest first
+    const Matrix<Real> u = eigen.eigenvectors().rightCols(count).rowwise().reverse(); // largest first
     // u^T small has orthogonal rows of length sigma_i. Rows with sigma_i near 0
     // (rank-deficient data) are rounding noise, so the rows are made orthonormal
     // by QR in order: leading axes keep their direction (up to sign, fixed by
     // the caller) and the null directions become a valid orthonormal completion.
-    const Matrix<double> axes = u.transpose() * small;
-    return orthonormal_basis(axes.transpose()).transpose();
+    const Matrix<Real> axes = u.transpose() * small;
+    return orthonormal_basis<Real>(axes.transpose()).transpose();
 }
 
 /// Leading `count` eigenvectors of the covariance of `centred` (as rows,
 /// largest eigenvalue first), computed exactly.
-inline Matrix<double> covariance_axes(const Matrix<double>& centred, Index count) {
-    const Matrix<double> scatter = transpose_times(centred, centred);
-    const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(scatter);
+template <class Real>
+Matrix<Real> covariance_axes(const Matrix<Real>& centred, Index count) {
+    const Matrix<Real> scatter = transpose_times(centred, centred);
+    const Eigen::SelfAdjointEigenSolver<Matrix<Real>> eigen(scatter);
     if (eigen.info() != Eigen::Success)
         fail("fit_pca", 0, "the covariance eigen-decomposition did not converge");
     // Eigenvalues come in ascending order.

@@ -1,7 +1,8 @@
 #pragma once
-/// @file pipeline.hpp
-/// @brief The two workflows of the method: train a model on one tissue, and apply it
-/// unchanged (a foreign model) to another, measured next to a native model and PCA.
+/// @file run_transfer.hpp
+/// @brief The second workflow of the method: apply a model trained on one tissue
+/// (train_model.hpp) unchanged, as a foreign model, to another, measured next to a native
+/// model and PCA.
 
 #include "scae/data/align.hpp"
 #include "scae/data/preprocess.hpp"
@@ -12,53 +13,12 @@
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/evaluate.hpp"
 #include "scae/transfer/model_file.hpp"
+#include "scae/transfer/train_model.hpp"
 
 #include <numeric>
 
 namespace scae::transfer {
 
-/// Everything `train_model` needs besides the data.
-struct TrainRecipe {
-    data::PreprocessOptions preprocess{}; ///< cell/gene filters, gene-set restriction, HVG
-    bool normalize = true;  ///< library-size normalise the input to the median depth (see nn::InputTransform)
-    nn::AutoencoderOptions model{};  ///< architecture and loss
-    train::TrainOptions train{};     ///< optimisation
-};
-
-/// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
-/// `labels` (one per cell, "" for unlabelled), the labelled training cells' bottleneck
-/// activations are kept as a reference for label transfer.
-inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainRecipe& recipe, const std::string& data_path = "",
-                             const std::vector<std::string>& labels = {}) {
-    if (!labels.empty() && Index(labels.size()) != data.cells())
-        throw Error("train_model: " + std::to_string(labels.size()) + " labels for " + std::to_string(data.cells()) + " cells");
-    std::vector<std::string> ids = data.gene_ids, symbols = data.gene_symbols;
-    if (ids.empty()) ids = symbols;
-    if (ids.empty())
-        for (Index g = 0; g < data.genes(); ++g) ids.push_back("gene" + std::to_string(g + 1));
-    if (symbols.empty()) symbols = ids;
-    const auto fit = data::fit_preprocessing(data.counts, ids, symbols, recipe.preprocess);
-    const Csr<float> counts = data::select_model_counts(data.counts, fit);
-    nn::AutoencoderOptions options = recipe.model;
-    options.input.log1p = fit.preprocessing.log1p;
-    options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
-    ModelFile m{nn::Autoencoder<float>(counts.cols(), options), fit.preprocessing.gene_ids, fit.preprocessing.gene_symbols,
-                fit.preprocessing, {}, {}, {}, {}};
-    m.history = train::fit(m.model, counts, recipe.train);
-    m.provenance.data_path = data_path;
-    m.provenance.cells = counts.rows();
-    m.provenance.seed = recipe.train.seed;
-    m.provenance.created = utc_now();
-    if (!labels.empty()) {
-        std::vector<Index> labelled;
-        for (Index kept = 0; kept < Index(fit.kept_cells.size()); ++kept) {
-            const std::string& label = labels[std::size_t(fit.kept_cells[std::size_t(kept)])];
-            if (!label.empty()) labelled.push_back(kept), m.reference_labels.push_back(label);
-        }
-        m.reference_latent = m.model.encode(data::select_rows(counts, labelled));
-    }
-    return m;
-}
 
 /// Settings of `run_transfer`.
 struct TransferOptions {
