@@ -174,6 +174,20 @@ TEST_CASE("scatter plot: one dot per cell, legend with counts, escaped names") {
     CHECK(scatter_svg(xy, labels, options) == svg); // deterministic
 }
 
+TEST_CASE("scatter plot: a title wider than the plot stays inside the picture") {
+    Matrix<double> xy(2, 2);
+    xy << 0, 0, 1, 1;
+    ScatterOptions options;
+    options.title = "Foreign-model latent space of human_melanoma_chetah_query (PCA of the bottleneck)";
+    const std::string svg = scatter_svg(xy, {"a", "b"}, options);
+    const double width = std::stod(svg.substr(svg.find("width=\"") + 7));
+    const std::size_t title = svg.rfind("<text x=\"", svg.find("Foreign-model"));
+    const double centre = std::stod(svg.substr(title + 9));
+    const double half = text_width(options.title, 15) / 2;
+    CHECK(centre - half >= 0);
+    CHECK(centre + half <= width);
+}
+
 TEST_CASE("scatter plot with many classes: rings after the palette, legend in columns") {
     const Index n = 600;
     Matrix<double> xy(n, 2);

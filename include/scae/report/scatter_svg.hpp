@@ -140,8 +140,9 @@ inline std::string scatter_svg(const Matrix<double>& xy, const std::vector<std::
     for (const auto& text : legend_text) widest = std::max(widest, text_width(text, font));
     const double legend_column_width = 22 + widest + 14;
     const double legend_width = double(legend_columns) * legend_column_width;
+    const double title_width = options.title.empty() ? 0 : text_width(options.title, title_font);
     const double width =
-        std::max(double(options.width), left + 200 + 16 + legend_width + right_pad);
+        std::max({double(options.width), left + 200 + 16 + legend_width + right_pad, title_width + 16});
     const double plot_width = width - left - 16 - legend_width - right_pad;
     const auto x_ticks = nice_ticks(range[0][0], range[0][1], std::max(2, int(plot_width / 90)));
     const double x_spacing = x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1.0;
@@ -170,7 +171,9 @@ inline std::string scatter_svg(const Matrix<double>& xy, const std::vector<std::
     svg += "<rect x=\"0\" y=\"0\" width=\"" + svg_number(width) + "\" height=\"" +
            svg_number(height) + "\" fill=\"white\"/>\n";
     if (!options.title.empty())
-        svg += "<text x=\"" + svg_number(left + plot_width / 2) + "\" y=\"24\" font-size=\"" +
+        // Centred over the plot, but never cut off by the picture's edges.
+        svg += "<text x=\"" + svg_number(std::clamp(left + plot_width / 2, 8 + title_width / 2, width - 8 - title_width / 2)) +
+               "\" y=\"24\" font-size=\"" +
                svg_number(title_font) + "\" font-weight=\"bold\" text-anchor=\"middle\">" +
                xml_escape(options.title) + "</text>\n";
 
