@@ -19,7 +19,6 @@
 
 namespace scae::transfer {
 
-
 /// Settings of `run_transfer`.
 struct TransferOptions {
     data::AlignOptions align{};        ///< how the target's genes are matched to the model's
