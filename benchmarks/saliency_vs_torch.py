@@ -32,7 +32,9 @@ def activation(name, beta):
         return torch.sigmoid
     if name == "tanh":
         return torch.tanh
-    return lambda z: z
+    if name == "identity":
+        return lambda z: z
+    raise ValueError(name)
 
 
 def load(prefix):

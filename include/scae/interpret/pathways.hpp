@@ -286,11 +286,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             saliency.compute(first, n, k, 1, block);
             values.middleCols(first, n) = (block.cwiseAbs().array().colwise() * result.gene_scale.transpose().cast<T>().array()).matrix();
         }
-        if (!test_columns.empty()) {
-            test_values.resize(genes, tested_cells);
-            for (Index g = 0; g < genes; ++g)
-                for (Index c = 0; c < tested_cells; ++c) test_values(g, c) = values(g, test_columns[std::size_t(c)]);
-        }
+        if (!test_columns.empty()) test_values = values(Eigen::all, test_columns);
         const Matrix<T>& tested = test_columns.empty() ? values : test_values;
 
         // Observed scores, overall and per group.
