@@ -105,7 +105,8 @@ TEST_CASE("every method and target matches PyTorch on the fixture networks (tape
         targets.emplace_back("gene/" + std::to_string(genes - 1), Target::output_gene(genes - 1));
         targets.emplace_back("loss", Target::loss());
         for (const auto& method : methods) {
-            for (const auto& [name, target] : targets) {
+            for (const auto& [name_, target] : targets) {
+                const std::string name = name_; // CAPTURE's lambda cannot capture a structured binding in C++17
                 CAPTURE(net["name"].get<std::string>());
                 CAPTURE(method);
                 CAPTURE(name);
