@@ -81,6 +81,9 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
     CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 5 * 6);
     CHECK(read(f / "result/top_genes.tsv").rfind("node\trank\tgene\t", 0) == 0);
     CHECK(read(f / "result/contrasts.tsv").find("shared_type1") != std::string::npos);
+    const std::string activity = read(f / "result/node_activity.tsv");
+    CHECK(activity.rfind("group\tcells\tnode\tmean_group\tmean_rest\tauc\n", 0) == 0);
+    CHECK(summary["nodes_by_group"].is_object());
     CHECK(read(f / "result/heatmap.svg").rfind("<?xml", 0) == 0);
 }
 

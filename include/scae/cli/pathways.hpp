@@ -29,6 +29,7 @@ inline const char* pathways_usage() {
            "  top_genes.tsv   each node's genes by mean |saliency|\n"
            "  heatmap.svg     nodes x pathways with a significant call, scores scaled per pathway\n"
            "  contrasts.tsv   with --groups: each group's score minus the score of the other cells\n"
+           "  node_activity.tsv  with --groups: each node's activation per group and its AUC (group vs rest)\n"
            "and prints a JSON summary.\n"
            "\n"
            "options:\n"
@@ -109,7 +110,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
 
         std::size_t significant = 0;
         for (Index i = 0; i < result.q.size(); ++i) significant += result.q.data()[i] < report.alpha;
-        const nlohmann::json summary = {
+        nlohmann::json summary = {
             {"command", "pathways"},
             {"method", interpret::to_string(result.method)},
             {"score", interpret::to_string(result.score_kind)},
@@ -124,6 +125,14 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"gene_coverage", in.alignment.coverage},
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
             {"out", dir}};
+        if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc)
+            nlohmann::json nodes = nlohmann::json::object();
+            for (const std::string& g : result.activity.groups) nodes[g] = nlohmann::json::array();
+            for (Index k = 0; k < result.score.rows(); ++k)
+                if (const std::string g = interpret::most_active_group(result.activity, k, report.activity_auc); !g.empty())
+                    nodes[g].push_back(k);
+            summary["nodes_by_group"] = nodes;
+        }
         out << summary.dump() << "\n";
         return int(ok);
     });

@@ -18,6 +18,8 @@ inline const char* train_usage() {
            "  --epochs N          at most N epochs (default 100; early stopping, patience 10)\n"
            "  --batch N           minibatch size (default 128)\n"
            "  --lr X              Adam learning rate (default 1e-3)\n"
+           "  --weight-decay X    Adam L2 penalty (default 0); also shrinks the input weights of genes\n"
+           "                      the data rarely updates, which otherwise keep their random start\n"
            "  --layers A,B        encoder sizes, bottleneck last (default 128,64)\n"
            "  --loss NAME         poisson (default) | negative_binomial | mse\n"
            "  --no-normalize      feed log1p(raw counts) instead of depth-normalised counts\n"
@@ -45,11 +47,13 @@ inline std::vector<Index> parse_layers(const std::string& text) {
     return sizes;
 }
 
-/// Applies the shared training options (--epochs --batch --lr --seed --threads --quiet).
+/// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads --quiet).
 inline void read_train_options(const Args& a, train::TrainOptions& t) {
     t.epochs = int(a.integer("epochs", t.epochs));
     t.batch_size = int(a.integer("batch", t.batch_size));
     t.learning_rate = a.number("lr", t.learning_rate);
+    t.weight_decay = a.number("weight-decay", t.weight_decay);
+    if (!(t.weight_decay >= 0)) throw UsageError("--weight-decay must be at least 0");
     t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
     t.threads = int(a.integer("threads", t.threads));
     if (a.has("quiet")) t.progress = train::ProgressMode::never;
@@ -76,7 +80,7 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
 /// `scae train`; returns the exit code.
 inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("train", args, train_usage(), out, err, [&] {
-        const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "layers", "loss", "seed", "threads"},
+        const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads"},
                      {"no-normalize", "quiet"});
         transfer::TrainRecipe recipe;
         read_gene_selection(a.get("genes", "hvg:2000"), recipe.preprocess);

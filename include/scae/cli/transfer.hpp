@@ -82,7 +82,7 @@ inline const char* transfer_usage() {
 /// `scae transfer`; returns the exit code.
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "min-coverage"}, {"native", "no-native", "quiet"});
+        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage"}, {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"), dir = a.required("out");
         const auto model = transfer::load_model(model_path);
         const auto data = io::read_counts<float>(data_path);

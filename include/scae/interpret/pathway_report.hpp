@@ -21,6 +21,9 @@ namespace scae::interpret {
 struct PathwayReportOptions {
     std::size_t top_genes = 20; ///< genes per node in the top-genes table (default 20)
     double alpha = 0.05;        ///< a pair is a significant call when q < alpha (default 0.05)
+    /// With groups, the heatmap names each node after the group that activates it most, when
+    /// that group's AUC (NodeActivity) is at least this (default 0.8).
+    double activity_auc = 0.8;
 };
 
 /// The long table: one line per node and set with `node, set, score, z, p, q, n_genes,
@@ -68,6 +71,19 @@ inline std::string contrasts_tsv(const PathwayResult& r) {
     return report::tsv_text({"group", "cells", "node", "set", "score_group", "score_rest", "difference"}, rows);
 }
 
+/// Which groups activate each node (PathwayResult::activity): `group, cells, node, mean_group,
+/// mean_rest, auc`.
+inline std::string node_activity_tsv(const PathwayResult& r) {
+    const NodeActivity& a = r.activity;
+    std::vector<std::vector<std::string>> rows;
+    for (Index g = 0; g < a.auc.rows(); ++g)
+        for (Index k = 0; k < a.auc.cols(); ++k)
+            rows.push_back({a.groups[std::size_t(g)], std::to_string(a.cells[std::size_t(g)]), std::to_string(k),
+                            report::tsv_number(a.mean_group(g, k)), report::tsv_number(a.mean_rest(g, k)),
+                            report::tsv_number(a.auc(g, k))});
+    return report::tsv_text({"group", "cells", "node", "mean_group", "mean_rest", "auc"}, rows);
+}
+
 /// The score of every node for each pathway standardised across the nodes (mean 0, sd 1 per
 /// column), so that pathways of different typical saliency share one colour scale.
 inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
@@ -84,7 +100,8 @@ inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
 /// The heatmap of nodes x pathways: scores scaled per pathway (scale_per_pathway), only nodes
 /// and pathways with at least one call q < alpha (all of them when there is none, as the title
 /// then says), significant calls marked. Nodes are ordered by the pathway they score highest
-/// on, so that associations line up along a diagonal.
+/// on, so that associations line up along a diagonal. With groups, a node is named after the
+/// group that activates it most (options.activity_auc).
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
     const Matrix<double> scaled = scale_per_pathway(r.score);
     const auto significant = [&](Index k, Index j) { return r.q(k, j) < options.alpha; };
@@ -125,7 +142,8 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
     report::Mask marks(values.rows(), values.cols());
     std::vector<std::string> row_names, col_names;
     for (std::size_t a = 0; a < rows.size(); ++a) {
-        row_names.push_back("node " + std::to_string(rows[a]));
+        const std::string group = r.activity.groups.empty() ? "" : most_active_group(r.activity, rows[a], options.activity_auc);
+        row_names.push_back("node " + std::to_string(rows[a]) + (group.empty() ? "" : " (" + group + ")"));
         for (std::size_t b = 0; b < cols.size(); ++b) {
             values(Index(a), Index(b)) = scaled(rows[a], cols[b]);
             marks(Index(a), Index(b)) = significant(rows[a], cols[b]);
@@ -144,7 +162,7 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
 }
 
 /// Writes the report into the existing directory `dir`: scores.tsv (pathway_scores_tsv),
-/// top_genes.tsv, heatmap.svg, and contrasts.tsv when there are groups. Each file is written
+/// top_genes.tsv, heatmap.svg, and with groups contrasts.tsv and node_activity.tsv. Each file is written
 /// atomically. Throws scae::Error when a file cannot be written.
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
                                  const PathwayReportOptions& options = {}) {
@@ -153,6 +171,7 @@ inline void write_pathway_report(const std::string& dir, const PathwayResult& r,
     report::write_text_atomic((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
     report::write_text_atomic((base / "heatmap.svg").string(), pathway_heatmap_svg(r, options));
     if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r));
+    if (!r.activity.groups.empty()) report::write_text_atomic((base / "node_activity.tsv").string(), node_activity_tsv(r));
 }
 
 } // namespace scae::interpret

@@ -27,6 +27,7 @@
 #include "scae/data/subset.hpp"
 #include "scae/interpret/gene_set_match.hpp"
 #include "scae/interpret/median_network.hpp"
+#include "scae/interpret/node_activity.hpp"
 #include "scae/interpret/statistics.hpp"
 #include "scae/interpret/summary.hpp"
 
@@ -107,6 +108,7 @@ struct PathwayResult {
     std::vector<SaliencySummary> group_summaries; ///< the same per group, in the order of `contrasts`
     RowVector<double> gene_scale;      ///< what each gene's |saliency| was multiplied by before scoring
     std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
+    NodeActivity activity;             ///< with groups: which groups activate each node
     std::vector<Index> cells;          ///< rows of the input that were analysed
     Index test_cells = 0;              ///< how many of them the permutation test ran on
     Method method = Method::guided;    ///< the saliency method used
@@ -156,20 +158,6 @@ void set_medians(const Matrix<T>& values, const std::vector<Index>& genes, const
     network.median(scratch.data(), cells, out.data());
 }
 
-/// The labels' distinct values in order of first appearance ("" is no group), and each cell's index.
-inline std::vector<std::string> group_index(const std::vector<std::string>& labels, std::vector<int>& index) {
-    std::vector<std::string> names;
-    std::map<std::string, int> seen;
-    index.assign(labels.size(), -1);
-    for (std::size_t c = 0; c < labels.size(); ++c) {
-        if (labels[c].empty()) continue;
-        const auto [it, fresh] = seen.emplace(labels[c], int(names.size()));
-        if (fresh) names.push_back(labels[c]);
-        index[c] = it->second;
-    }
-    return names;
-}
-
 } // namespace detail
 
 /// Scores every bottleneck node of `model` against every gene set for the cells of raw `counts`
@@ -214,6 +202,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     for (Index c : result.cells) labels.push_back(groups.empty() ? std::string() : groups[std::size_t(c)]);
     std::vector<int> group_of;
     const std::vector<std::string> group_names = detail::group_index(labels, group_of);
+    if (!group_names.empty()) result.activity = node_activity(model.encode(analysed), labels);
 
     NodeSaliency<T> saliency(model, analysed, options.saliency);
     const Index nodes = saliency.nodes(), genes = saliency.genes(), cells = saliency.cells();

@@ -1,0 +1,95 @@
+#pragma once
+/// @file node_activity.hpp
+/// @brief Which groups of cells (cell types) activate each bottleneck node: what ties a node's
+/// pathways to the cells it stands for.
+///
+/// For each group and node: the node's mean activation on the group's cells, on the other
+/// labelled cells, and the AUC of the activation for telling the group from the rest (the
+/// chance that a group cell activates the node more than another cell; 1 means every group cell
+/// does). Unlabelled cells ("") take no part.
+
+#include "scae/core/error.hpp"
+#include "scae/interpret/statistics.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace scae::interpret {
+
+/// Each node's activation per group of cells; see the file comment. Matrices are groups x nodes.
+struct NodeActivity {
+    std::vector<std::string> groups; ///< labels, in order of first appearance
+    std::vector<Index> cells;        ///< cells per group
+    Matrix<double> mean_group;       ///< mean activation on the group's cells
+    Matrix<double> mean_rest;        ///< mean activation on the other labelled cells
+    Matrix<double> auc;              ///< AUC of group vs rest (NaN when there is no other cell)
+};
+
+namespace detail {
+
+/// The labels' distinct values in order of first appearance ("" is no group), and each cell's index.
+inline std::vector<std::string> group_index(const std::vector<std::string>& labels, std::vector<int>& index) {
+    std::vector<std::string> names;
+    std::map<std::string, int> seen;
+    index.assign(labels.size(), -1);
+    for (std::size_t c = 0; c < labels.size(); ++c) {
+        if (labels[c].empty()) continue;
+        const auto [it, fresh] = seen.emplace(labels[c], int(names.size()));
+        if (fresh) names.push_back(labels[c]);
+        index[c] = it->second;
+    }
+    return names;
+}
+
+} // namespace detail
+
+/// Activity of every node of `latent` (cells x nodes, e.g. Autoencoder::encode) per group of
+/// `labels` (one per cell, "" for none). Throws scae::Error when the lengths differ.
+template <class T>
+NodeActivity node_activity(const Matrix<T>& latent, const std::vector<std::string>& labels) {
+    if (Index(labels.size()) != latent.rows())
+        throw Error("node_activity: " + std::to_string(labels.size()) + " labels for " + std::to_string(latent.rows()) + " cells");
+    NodeActivity a;
+    std::vector<int> group_of;
+    a.groups = detail::group_index(labels, group_of);
+    const Index groups = Index(a.groups.size()), nodes = latent.cols();
+    std::vector<Index> labelled;
+    a.cells.assign(a.groups.size(), 0);
+    for (std::size_t c = 0; c < group_of.size(); ++c)
+        if (group_of[c] >= 0) {
+            labelled.push_back(Index(c));
+            ++a.cells[std::size_t(group_of[c])];
+        }
+    a.mean_group.setZero(groups, nodes);
+    a.mean_rest = a.auc = a.mean_group;
+    std::vector<double> values(labelled.size());
+    std::vector<bool> in_group(labelled.size());
+    for (Index k = 0; k < nodes; ++k) {
+        double total = 0;
+        for (std::size_t i = 0; i < labelled.size(); ++i) total += values[i] = double(latent(labelled[i], k));
+        for (Index g = 0; g < groups; ++g) {
+            double sum = 0;
+            for (std::size_t i = 0; i < labelled.size(); ++i) {
+                in_group[i] = group_of[std::size_t(labelled[i])] == int(g);
+                if (in_group[i]) sum += values[i];
+            }
+            const double n = double(a.cells[std::size_t(g)]), rest = double(labelled.size()) - n;
+            a.mean_group(g, k) = sum / n;
+            a.mean_rest(g, k) = rest > 0 ? (total - sum) / rest : std::numeric_limits<double>::quiet_NaN();
+            a.auc(g, k) = auroc(values, in_group);
+        }
+    }
+    return a;
+}
+
+/// The group that activates node `k` most (highest AUC) when that AUC is at least `min_auc`,
+/// otherwise "".
+inline std::string most_active_group(const NodeActivity& a, Index k, double min_auc) {
+    Index best = -1;
+    for (Index g = 0; g < a.auc.rows(); ++g)
+        if (a.auc(g, k) >= min_auc && (best < 0 || a.auc(g, k) > a.auc(best, k))) best = g;
+    return best < 0 ? std::string() : a.groups[std::size_t(best)];
+}
+
+} // namespace scae::interpret

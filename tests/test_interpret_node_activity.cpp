@@ -1,0 +1,47 @@
+// Which groups of cells activate each bottleneck node: means and AUCs against hand-computed values.
+#include <doctest/doctest.h>
+
+#include "scae/interpret/node_activity.hpp"
+
+#include <cmath>
+
+namespace test_interpret_node_activity {
+
+using namespace scae;
+
+TEST_CASE("node_activity: per group, the mean activation on its cells and the rest, and the AUC of group vs rest") {
+    // Five cells, two nodes; the last cell has no label and takes no part.
+    Matrix<double> latent(5, 2);
+    latent << 3.0, 1.0, //
+        2.0, 1.0,       //
+        1.0, 1.0,       //
+        0.5, 2.0,       //
+        9.0, 9.0;
+    const std::vector<std::string> labels = {"mono", "mono", "t", "t", ""};
+    const interpret::NodeActivity a = interpret::node_activity(latent, labels);
+    REQUIRE(a.groups == std::vector<std::string>{"mono", "t"});
+    CHECK(a.cells == std::vector<Index>{2, 2});
+    // Node 0 separates the groups completely.
+    CHECK(a.mean_group(0, 0) == doctest::Approx(2.5));
+    CHECK(a.mean_rest(0, 0) == doctest::Approx(0.75));
+    CHECK(a.auc(0, 0) == doctest::Approx(1.0));
+    CHECK(a.auc(1, 0) == doctest::Approx(0.0));
+    // Node 1: mono {1, 1} against t {1, 2}: of the four pairs, two ties (half each) and two losses.
+    CHECK(a.auc(0, 1) == doctest::Approx(0.25));
+    CHECK(a.auc(1, 1) == doctest::Approx(0.75));
+    CHECK(interpret::most_active_group(a, 0, 0.8) == "mono");
+    CHECK(interpret::most_active_group(a, 1, 0.8).empty()); // t's 0.75 is below 0.8
+    CHECK(interpret::most_active_group(a, 1, 0.7) == "t");
+}
+
+TEST_CASE("node_activity: one group has no rest (NaN AUC); mismatched lengths are an error") {
+    Matrix<double> latent(2, 1);
+    latent << 1.0, 2.0;
+    const auto a = interpret::node_activity(latent, {"only", "only"});
+    CHECK(std::isnan(a.auc(0, 0)));
+    CHECK(std::isnan(a.mean_rest(0, 0)));
+    CHECK(interpret::most_active_group(a, 0, 0.5).empty());
+    CHECK_THROWS_WITH_AS(interpret::node_activity(latent, {"a"}), doctest::Contains("1 labels for 2 cells"), Error);
+}
+
+} // namespace test_interpret_node_activity
