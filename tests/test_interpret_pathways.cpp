@@ -237,6 +237,63 @@ TEST_CASE("a set of genes that drive a node scores far above random sets of its 
     CHECK(ranked.p(0, 0) == doctest::Approx(1.0 / 501));
 }
 
+TEST_CASE("the pooled null counts null z-scores in fine bins") {
+    interpret::detail::PooledNull pooled;
+    for (double z : {0.0, 1.0, 2.0}) pooled.add(z);
+    CHECK(pooled.draws() == 3);
+    CHECK(pooled.p(1.0) == doctest::Approx(3.0 / 4)); // 1 and 2 reach it
+    CHECK(pooled.p(1.0005) == doctest::Approx(3.0 / 4)); // 1's bin, counted as reaching it (conservative)
+    CHECK(pooled.p(1.01) == doctest::Approx(2.0 / 4));
+    CHECK(pooled.p(-100) == doctest::Approx(1.0)); // beyond the range: the end bins
+    CHECK(pooled.p(100) == doctest::Approx(1.0 / 4));
+}
+
+TEST_CASE("the pooled null: p below the per-set floor for a strong set, the same order as z, and uniform-ish on random sets") {
+    // Node 0 reads only genes 0..11 of 200, as in the test above (with more genes, so that random
+    // sets rarely hold a majority of them and the null has no long right tail).
+    const Index genes = 200;
+    nn::AutoencoderOptions options;
+    options.encoder_sizes = {6, 3};
+    nn::Autoencoder<float> model(genes, options);
+    model.layers[0].weight.value *= 0.05f;
+    model.layers[0].weight.value.block(0, 0, 12, 1).setConstant(1.0f);
+    model.layers[1].weight.value.setConstant(0.01f);
+    model.layers[1].weight.value(0, 0) = 1.0f;
+    const Csr<float> counts = random_counts(40, genes, 8);
+    std::vector<NamedSet> sets{{"DRIVER", {}}};
+    for (int g = 0; g < 12; ++g) sets[0].genes.push_back("Gene" + std::to_string(g));
+    Rng rng(4);
+    for (int s = 0; s < 20; ++s) { // random sets of 10 to 14 genes
+        std::vector<int> pool(std::size_t(genes), 0);
+        std::iota(pool.begin(), pool.end(), 0);
+        rng.shuffle(pool);
+        sets.push_back({"RANDOM_" + std::to_string(s), {}});
+        for (int i = 0; i < 10 + s % 5; ++i) sets.back().genes.push_back("Gene" + std::to_string(pool[std::size_t(i)]));
+    }
+    interpret::PathwayOptions o;
+    o.saliency.method = interpret::Method::vanilla;
+    o.normalize_genes = false;
+    o.permutations = 200;
+    o.stop_exceedances = 0;
+    o.null = interpret::NullDistribution::pooled;
+    const auto r = interpret::score_pathways(model, counts, symbols(genes), sets, o);
+    CHECK(r.null == interpret::NullDistribution::pooled);
+    CHECK(r.pooled_draws == std::size_t(3 * 5 * 200)); // 3 nodes x 5 set sizes x 200 draws
+    CHECK(r.p(0, 0) < 1.0 / 201); // below what 200 draws of its own can show
+    CHECK(r.q(0, 0) < 0.05);
+    for (Index a = 0; a < r.z.size(); ++a)
+        for (Index b = 0; b < r.z.size(); ++b)
+            if (r.z.data()[a] > r.z.data()[b] + 0.01) CHECK(r.p.data()[a] <= r.p.data()[b]);
+    // Random sets are null sets: their pooled p-values spread over (0, 1].
+    std::vector<double> random_p;
+    for (Index k = 0; k < r.p.rows(); ++k)
+        for (Index j = 1; j < r.p.cols(); ++j) random_p.push_back(r.p(k, j));
+    const double mean = std::accumulate(random_p.begin(), random_p.end(), 0.0) / double(random_p.size());
+    const auto small = std::count_if(random_p.begin(), random_p.end(), [](double p) { return p < 0.05; });
+    CHECK(mean == doctest::Approx(0.5).epsilon(0.25));
+    CHECK(double(small) <= 0.15 * double(random_p.size()));
+}
+
 TEST_CASE("normalising genes divides out a saliency scale that every node shares") {
     // Genes 0..11 (set SHARED) are salient for every node alike; genes 20..31 (set NODE0) are
     // moderately salient for node 0 only. Raw scores rank SHARED first on every node; with

@@ -38,6 +38,8 @@ inline const char* pathways_usage() {
            "                      genes) or rank_auc (the set's genes against all others by mean |saliency|)\n"
            "  --groups FILE       barcode<TAB>label per cell: one contrast per label\n"
            "  --permutations N    random sets per node and set size, at most (default 1000)\n"
+           "  --null N            per-set (default: each pair's own random sets; p >= 1/(1+N)) or pooled\n"
+           "                      (the null z-scores of all pairs together, for large collections like GO)\n"
            "  --seed S            null sets and cell subsample (default 42)\n"
            "  --min-genes N       sets with fewer model genes are skipped (default 10)\n"
            "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
@@ -61,6 +63,7 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
     try {
         o.saliency.method = interpret::method_from_string(a.get("method", "guided"));
         o.score = interpret::set_score_from_string(a.get("score", "median"));
+        o.null = interpret::null_distribution_from_string(a.get("null", "per-set"));
     } catch (const Error& e) {
         throw UsageError(e.what());
     }
@@ -86,7 +89,7 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 /// on `err`; returns 0, 1 for input that cannot be used, 2 for a bad command line.
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
-        const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "seed", "min-genes",
+        const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
                             "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage"},
                      {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
@@ -117,6 +120,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"cells", result.cells.size()},
             {"test_cells", result.test_cells},
             {"normalize_genes", options.normalize_genes},
+            {"null", interpret::to_string(result.null)},
             {"nodes", result.score.rows()},
             {"sets_scored", result.sets.size()},
             {"sets_too_small", result.too_small.size()},
@@ -125,6 +129,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"gene_coverage", in.alignment.coverage},
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
             {"out", dir}};
+        if (result.null == interpret::NullDistribution::pooled) summary["pooled_null_draws"] = result.pooled_draws;
         if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc)
             nlohmann::json nodes = nlohmann::json::object();
             for (const std::string& g : result.activity.groups) nodes[g] = nlohmann::json::array();

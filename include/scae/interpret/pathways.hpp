@@ -22,6 +22,9 @@
 /// seeded subsample of `test_cells` cells (its cost grows with the cells, its information
 /// hardly). Memory is the node's genes x cells matrix, which `max_cells` bounds by scoring a
 /// seeded subsample of the cells when there are more.
+///
+/// p-values come from each pair's own null (exact) or, for large collections such as GO, from
+/// all pairs' null z-scores pooled (PathwayOptions::null).
 
 #include "scae/data/random.hpp"
 #include "scae/data/subset.hpp"
@@ -57,6 +60,22 @@ inline SetScore set_score_from_string(const std::string& name) {
     throw Error("unknown set score '" + name + "' (expected median or rank_auc)");
 }
 
+/// Which null distribution the p-values come from.
+enum class NullDistribution {
+    per_set, ///< each pair's own random sets: exact, but p is never below 1 / (1 + permutations)
+    pooled   ///< every pair's null z-scores together (as GSEA's FDR pools them): p below 1 / (1 + permutations)
+};
+
+/// The null's name in reports and on the command line: "per-set" or "pooled".
+inline std::string to_string(NullDistribution n) { return n == NullDistribution::pooled ? "pooled" : "per-set"; }
+
+/// Parses "per-set" or "pooled"; throws scae::Error otherwise.
+inline NullDistribution null_distribution_from_string(const std::string& name) {
+    if (name == "per-set") return NullDistribution::per_set;
+    if (name == "pooled") return NullDistribution::pooled;
+    throw Error("unknown null distribution '" + name + "' (expected per-set or pooled)");
+}
+
 /// Settings of score_pathways().
 struct PathwayOptions {
     SaliencyOptions saliency{};                 ///< saliency method (default guided backprop)
@@ -69,6 +88,13 @@ struct PathwayOptions {
     std::size_t stop_exceedances = 10;
     std::size_t permutation_batch = 20;         ///< null sets drawn at a time, also the fewest per pair (default 20)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
+    /// Where p comes from (default per_set). With many pairs, per-set p-values cannot pass
+    /// Benjamini-Hochberg: 1,000 permutations give p >= 1/1001, and 64 nodes x 2,000 GO sets
+    /// make q >= 0.05 for all unless ~2,500 pairs reach that floor. The pooled null compares each
+    /// pair's z with the z-scores of all null draws of all pairs (each draw standardised by its
+    /// own pair's null mean and sd), so its resolution is 1 / (1 + all draws). It assumes that
+    /// standardised null scores are alike across set sizes and nodes.
+    NullDistribution null = NullDistribution::per_set;
     /// Divide each gene's |saliency| by its mean over all nodes and cells before scoring.
     /// A gene's overall scale (its expression level, the norm of its input weights) is shared
     /// by every node, so raw scores rank the same high-scale sets first on every node; divided
@@ -101,7 +127,7 @@ struct PathwayResult {
     std::vector<MatchedSet> too_small; ///< sets left out for having fewer than min_genes model genes
     Matrix<double> score;              ///< nodes x sets
     Matrix<double> z;                  ///< (statistic - null mean) / null sd, on the test cells
-    Matrix<double> p;                  ///< empirical p-value, (1 + #null >= statistic) / (1 + #null)
+    Matrix<double> p;                  ///< empirical p-value, (1 + #null >= statistic) / (1 + #null), from `null`
     Matrix<double> q;                  ///< Benjamini-Hochberg q-values over all nodes x sets
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
     SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw)
@@ -113,6 +139,8 @@ struct PathwayResult {
     Index test_cells = 0;              ///< how many of them the permutation test ran on
     Method method = Method::guided;    ///< the saliency method used
     SetScore score_kind = SetScore::median_saliency; ///< the score used
+    NullDistribution null = NullDistribution::per_set; ///< where p came from
+    std::size_t pooled_draws = 0;      ///< with the pooled null: how many null z-scores it holds
 };
 
 namespace detail {
@@ -144,6 +172,39 @@ private:
     Rng rng_;
     std::vector<Index> pool_;
     std::vector<std::vector<Index>> sets_;
+};
+
+/// The pooled null: z-scores of null draws counted in bins 1/512 wide over [-64, 64) (the end
+/// bins take what falls outside). Counting the whole bin of an observed z as reaching it makes p
+/// conservative by less than 1/512 in z, at a fixed 512 KiB however many draws.
+class PooledNull {
+public:
+    PooledNull() : counts_(bins, 0) {}
+
+    void add(double z) {
+        ++counts_[bin(z)];
+        ++draws_;
+    }
+    std::size_t draws() const { return draws_; }
+
+    /// (1 + #null z-scores >= z) / (1 + #null), for any number of calls after the last add().
+    double p(double z) {
+        if (!summed_) { // counts_ becomes "at least this bin"
+            for (std::size_t b = bins - 1; b-- > 0;) counts_[b] += counts_[b + 1];
+            summed_ = true;
+        }
+        return (1.0 + double(counts_[bin(z)])) / (1.0 + double(draws_));
+    }
+
+private:
+    static constexpr std::size_t bins = 128 * 512;
+    static std::size_t bin(double z) {
+        const double at = std::floor((z + 64.0) * 512.0);
+        return at <= 0 ? 0 : at >= double(bins - 1) ? bins - 1 : std::size_t(at);
+    }
+    std::vector<std::uint64_t> counts_;
+    std::size_t draws_ = 0;
+    bool summed_ = false;
 };
 
 /// Per-cell medians over `genes` of the gene-major `values` (genes x cells) into `out`.
@@ -187,6 +248,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     result.too_small = std::move(matched.too_small);
     result.method = options.saliency.method;
     result.score_kind = options.score;
+    result.null = options.null;
 
     // The analysed cells: all, or a seeded subsample in input order.
     result.cells.resize(std::size_t(counts.rows()));
@@ -263,6 +325,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     Matrix<T> values(genes, cells), test_values; // one node's scaled |saliency|, gene-major
     std::vector<T> scratch, medians;
     std::vector<double> observed(n_sets); // the test statistic of each set on the test cells
+    detail::PooledNull pooled;
     const auto ranks_of = [&](const RowVector<double>& mean_abs) {
         return mid_ranks(std::vector<double>(mean_abs.data(), mean_abs.data() + genes));
     };
@@ -360,6 +423,8 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             double squares = 0;
             for (double s : null_scores) squares += (s - mean) * (s - mean);
             const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+            if (options.null == NullDistribution::pooled && sd > 0)
+                for (double draw : null_scores) pooled.add((draw - mean) / sd);
             for (std::size_t m = 0; m < members.size(); ++m) {
                 const Index j = Index(members[m]);
                 result.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
@@ -367,6 +432,10 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
                 result.permutations(k, j) = Index(null_scores.size());
             }
         }
+    }
+    if (options.null == NullDistribution::pooled) {
+        result.pooled_draws = pooled.draws();
+        for (Index i = 0; i < result.p.size(); ++i) result.p.data()[i] = pooled.p(result.z.data()[i]);
     }
     const std::vector<double> q = benjamini_hochberg(std::vector<double>(result.p.data(), result.p.data() + result.p.size()));
     std::copy(q.begin(), q.end(), result.q.data());
