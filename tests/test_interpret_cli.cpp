@@ -77,7 +77,7 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
     CHECK(summary["sets_scored"] == 6);
     CHECK(err.str().find("aligned 200 of 200 model genes") != std::string::npos);
     const std::string scores = read(f / "result/scores.tsv");
-    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\n", 0) == 0);
+    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\tdescription\n", 0) == 0);
     CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 5 * 6);
     CHECK(read(f / "result/top_genes.tsv").rfind("node\trank\tgene\t", 0) == 0);
     CHECK(read(f / "result/contrasts.tsv").find("shared_type1") != std::string::npos);

@@ -4,6 +4,7 @@
 
 #include "scae/interpret/pathway_report.hpp"
 #include "scae/interpret/pathways.hpp"
+#include "scae/io/gmt.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -83,6 +84,19 @@ TEST_CASE("gene sets match model genes by symbol, ignoring case, with a minimum 
     REQUIRE(m.too_small.size() == 2);
     CHECK(m.too_small[0].genes == std::vector<Index>{2});
     CHECK(m.too_small[1].genes.empty());
+}
+
+TEST_CASE("pictures call a set by its description when that is a name (GO), by its name when it is a URL (MSigDB)") {
+    interpret::MatchedSet go{"GO:0019882", {}, 0, "antigen processing and presentation"};
+    CHECK(interpret::display_name(go) == "antigen processing and presentation");
+    CHECK(interpret::display_name(go, 20) == "antigen processin..."); // 20 characters
+    interpret::MatchedSet msigdb{"HALLMARK_APOPTOSIS", {}, 0, "http://www.gsea-msigdb.org/gsea/msigdb/cards/HALLMARK_APOPTOSIS"};
+    CHECK(interpret::display_name(msigdb) == "HALLMARK_APOPTOSIS");
+    // Sets read from a GMT keep their description; set types without one leave it empty.
+    const std::vector<io::GeneSet> read{{"GO:1", "a process", {"Gene1", "Gene2"}}};
+    CHECK(interpret::match_gene_sets(read, symbols(5), 1).sets.at(0).description == "a process");
+    const std::vector<NamedSet> plain{{"PLAIN", {"Gene1", "Gene2"}}};
+    CHECK(interpret::match_gene_sets(plain, symbols(5), 1).sets.at(0).description.empty());
 }
 
 TEST_CASE("the median network agrees with sorting for every size up to 130, ties included") {
@@ -411,7 +425,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     o.permutations = 100;
     auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
     const std::string scores = interpret::pathway_scores_tsv(r);
-    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\n", 0) == 0);
+    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\tdescription\n", 0) == 0);
     CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 4 * 5);
     const std::string top = interpret::top_genes_tsv(r, s.genes, 3);
     CHECK(std::count(top.begin(), top.end(), '\n') == 1 + 4 * 3);

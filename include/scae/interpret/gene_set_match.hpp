@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -17,7 +18,26 @@ struct MatchedSet {
     std::string name;          ///< the set's name
     std::vector<Index> genes;  ///< model columns of its genes, ascending, each once
     std::size_t listed = 0;    ///< genes the set lists
+    std::string description;   ///< the set's description (GMT column 2), "" when the type has none
 };
+
+/// What a picture should call `set`: its description when that reads as a name (GO's term
+/// names), otherwise its name (MSigDB puts a URL there); at most `width` characters.
+inline std::string display_name(const MatchedSet& set, std::size_t width = 48) {
+    const std::string& d = set.description;
+    const bool usable = !d.empty() && d != "NA" && d != "na" && d.rfind("http", 0) != 0;
+    std::string label = usable ? d : set.name;
+    if (label.size() > width) label = label.substr(0, width - 3) + "...";
+    return label;
+}
+
+namespace detail {
+/// Whether a gene-set type has a `description` (io::GeneSet does, data::GeneSet does not).
+template <class Set, class = void>
+struct has_description : std::false_type {};
+template <class Set>
+struct has_description<Set, std::void_t<decltype(std::declval<const Set&>().description)>> : std::true_type {};
+} // namespace detail
 
 /// The sets that keep enough model genes, and those that do not.
 struct MatchedSets {
@@ -39,7 +59,8 @@ MatchedSets match_gene_sets(const std::vector<Set>& sets, const std::vector<std:
         if (!model_symbols[g].empty()) columns[data::fold_symbol(model_symbols[g])].push_back(Index(g));
     MatchedSets out;
     for (const Set& set : sets) {
-        MatchedSet matched{set.name, {}, set.genes.size()};
+        MatchedSet matched{set.name, {}, set.genes.size(), {}};
+        if constexpr (detail::has_description<Set>::value) matched.description = set.description;
         for (const std::string& gene : set.genes) {
             const auto found = columns.find(data::fold_symbol(gene));
             if (found != columns.end()) matched.genes.insert(matched.genes.end(), found->second.begin(), found->second.end());

@@ -27,7 +27,7 @@ struct PathwayReportOptions {
 };
 
 /// The long table: one line per node and set with `node, set, score, z, p, q, n_genes,
-/// permutations` (nodes numbered from 0, as Target::node counts them).
+/// permutations, description` (nodes numbered from 0, as Target::node counts them).
 inline std::string pathway_scores_tsv(const PathwayResult& r) {
     std::vector<std::vector<std::string>> rows;
     rows.reserve(std::size_t(r.score.size()));
@@ -35,8 +35,9 @@ inline std::string pathway_scores_tsv(const PathwayResult& r) {
         for (Index j = 0; j < r.score.cols(); ++j)
             rows.push_back({std::to_string(k), r.sets[std::size_t(j)].name, report::tsv_number(r.score(k, j)),
                             report::tsv_number(r.z(k, j)), report::tsv_number(r.p(k, j)), report::tsv_number(r.q(k, j)),
-                            std::to_string(r.sets[std::size_t(j)].genes.size()), std::to_string(r.permutations(k, j))});
-    return report::tsv_text({"node", "set", "score", "z", "p", "q", "n_genes", "permutations"}, rows);
+                            std::to_string(r.sets[std::size_t(j)].genes.size()), std::to_string(r.permutations(k, j)),
+                            r.sets[std::size_t(j)].description});
+    return report::tsv_text({"node", "set", "score", "z", "p", "q", "n_genes", "permutations", "description"}, rows);
 }
 
 /// Each node's `top` genes by mean |saliency|: `node, rank, gene, mean_abs_saliency,
@@ -97,13 +98,17 @@ inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
     return out;
 }
 
-/// The heatmap of nodes x pathways: scores scaled per pathway (scale_per_pathway), only nodes
+/// The heatmap of nodes x pathways: each score over the mean score of its random sets (so that
+/// nodes of small overall saliency compare fairly), then scaled per pathway (scale_per_pathway), only nodes
 /// and pathways with at least one call q < alpha (all of them when there is none, as the title
 /// then says), significant calls marked. Nodes are ordered by the pathway they score highest
 /// on, so that associations line up along a diagonal. With groups, a node is named after the
 /// group that activates it most (options.activity_auc).
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
-    const Matrix<double> scaled = scale_per_pathway(r.score);
+    const Matrix<double> over_null = r.null_mean.size() == r.score.size()
+                                         ? Matrix<double>(r.score.cwiseQuotient(r.null_mean.cwiseMax(1e-300)))
+                                         : r.score;
+    const Matrix<double> scaled = scale_per_pathway(over_null);
     const auto significant = [&](Index k, Index j) { return r.q(k, j) < options.alpha; };
     std::vector<Index> rows, cols;
     for (Index k = 0; k < r.score.rows(); ++k)
@@ -149,14 +154,14 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
             marks(Index(a), Index(b)) = significant(rows[a], cols[b]);
         }
     }
-    for (Index j : cols) col_names.push_back(r.sets[std::size_t(j)].name);
+    for (Index j : cols) col_names.push_back(display_name(r.sets[std::size_t(j)]));
     report::HeatmapOptions h;
     char alpha[32];
     std::snprintf(alpha, sizeof alpha, "%g", options.alpha);
     h.title = "Bottleneck nodes x pathways (" + to_string(r.method) + " saliency, " + to_string(r.score_kind) + " score)" +
               (none ? std::string(": no call reaches q < ") + alpha : std::string());
     h.scale = report::ColourScale::diverging;
-    h.value_label = "score, scaled per pathway";
+    h.value_label = "score / random sets', scaled per pathway";
     h.mark_label = std::string("q < ") + alpha;
     return report::heatmap_svg(values, row_names, col_names, h, marks);
 }

@@ -127,6 +127,7 @@ struct PathwayResult {
     std::vector<MatchedSet> too_small; ///< sets left out for having fewer than min_genes model genes
     Matrix<double> score;              ///< nodes x sets
     Matrix<double> z;                  ///< (statistic - null mean) / null sd, on the test cells
+    Matrix<double> null_mean;          ///< the mean score of the pair's random sets, on the test cells
     Matrix<double> p;                  ///< empirical p-value, (1 + #null >= statistic) / (1 + #null), from `null`
     Matrix<double> q;                  ///< Benjamini-Hochberg q-values over all nodes x sets
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
@@ -270,7 +271,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     const Index nodes = saliency.nodes(), genes = saliency.genes(), cells = saliency.cells();
     const std::size_t n_sets = result.sets.size(), n_groups = group_names.size();
     result.score.setZero(nodes, Index(n_sets));
-    result.z = result.p = result.q = result.score;
+    result.z = result.null_mean = result.p = result.q = result.score;
     result.permutations.setZero(nodes, Index(n_sets));
     std::vector<Index> group_cells(n_groups, 0);
     for (int g : group_of)
@@ -428,6 +429,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             for (std::size_t m = 0; m < members.size(); ++m) {
                 const Index j = Index(members[m]);
                 result.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
+                result.null_mean(k, j) = mean;
                 result.p(k, j) = empirical_p(exceed[m], null_scores.size());
                 result.permutations(k, j) = Index(null_scores.size());
             }
