@@ -1,8 +1,10 @@
 // `scae pathways`: a saved model, a 10x directory and a GMT file in; tables, heatmap and a JSON
-// summary out; bad command lines and inputs give exit codes 2 and 1 with a message.
+// summary out; bad command lines and inputs give exit codes 2 and 1 with a message. Also the
+// training option that matters most for saliency, `scae train --weight-decay`.
 #include <doctest/doctest.h>
 
 #include "scae/cli/pathways.hpp"
+#include "scae/cli/train.hpp"
 #include "scae/data/gene_sets.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/data/subset.hpp"
@@ -128,6 +130,23 @@ TEST_CASE("commands that apply a model refuse data missing most of its genes unl
     const std::string latent = read(f / "latent.tsv");
     CHECK(std::count(latent.begin(), latent.end(), '\n') == 1 + 60);
     CHECK(cli::embed({"--model", f / "model.json", "--data", f / "partial", "--min-coverage", "1.5", "--out", f / "l.tsv"}, out, err) == 2);
+}
+
+TEST_CASE("scae train --weight-decay shrinks the input weights; a negative value is a usage error") {
+    const Files f;
+    std::ostringstream out, err;
+    const auto input_weight_norm = [&](const std::string& decay) {
+        const std::string path = f / ("wd" + decay + ".json");
+        REQUIRE(cli::train({"--data", f / "data", "--out", path, "--epochs", "20", "--batch", "8", "--lr", "0.01", "--layers", "16,5", "--genes", "all",
+                            "--weight-decay", decay, "--quiet", "--threads", "1"},
+                           out, err) == 0);
+        return double(transfer::load_model(path).model.layers[0].weight.value.norm());
+    };
+    const double with_decay = input_weight_norm("0.01"), without = input_weight_norm("0");
+    INFO("input weight norm with decay " << with_decay << ", without " << without);
+    CHECK(with_decay < 0.8 * without);
+    CHECK(cli::train({"--data", f / "data", "--out", f / "bad.json", "--weight-decay", "-1"}, out, err) == 2);
+    CHECK(err.str().find("--weight-decay") != std::string::npos);
 }
 
 } // namespace test_interpret_cli

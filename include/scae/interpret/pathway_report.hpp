@@ -161,7 +161,7 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
     h.title = "Bottleneck nodes x pathways (" + to_string(r.method) + " saliency, " + to_string(r.score_kind) + " score)" +
               (none ? std::string(": no call reaches q < ") + alpha : std::string());
     h.scale = report::ColourScale::diverging;
-    h.value_label = "score / random sets', scaled per pathway";
+    h.value_label = "score over random sets, scaled per pathway";
     h.mark_label = std::string("q < ") + alpha;
     return report::heatmap_svg(values, row_names, col_names, h, marks);
 }
