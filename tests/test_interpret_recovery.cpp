@@ -114,7 +114,7 @@ TEST_CASE("planted programs are recovered from a model trained on simulated coun
 
 TEST_CASE("evaluate_recovery: truth from correlations, recovery by the best node's top set") {
     interpret::PathwayResult r;
-    r.sets = {{"P1", {}, 0}, {"P2", {}, 0}, {"DECOY", {}, 0}};
+    r.sets = {{"P1", {}, 0, ""}, {"P2", {}, 0, ""}, {"DECOY", {}, 0, ""}};
     r.z.resize(3, 3);
     r.z << 9, 1, 2, //
         1, 3, 4,    // node 1's top set is the decoy: P2 (best on node 1) is not recovered
