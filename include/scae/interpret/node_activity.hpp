@@ -11,6 +11,7 @@
 #include "scae/core/error.hpp"
 #include "scae/interpret/statistics.hpp"
 
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>

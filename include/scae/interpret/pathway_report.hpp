@@ -99,9 +99,9 @@ inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
 }
 
 /// The heatmap of nodes x pathways: each score over the mean score of its random sets (so that
-/// nodes of small overall saliency compare fairly), then scaled per pathway (scale_per_pathway), only nodes
-/// and pathways with at least one call q < alpha (all of them when there is none, as the title
-/// then says), significant calls marked. Nodes are ordered by the pathway they score highest
+/// nodes of small overall saliency compare fairly), then scaled per pathway (scale_per_pathway);
+/// only nodes and pathways with at least one call q < alpha (all of them when there is none, as
+/// the title then says), significant calls marked. Nodes are ordered by the pathway they score highest
 /// on, so that associations line up along a diagonal. With groups, a node is named after the
 /// group that activates it most (options.activity_auc).
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
@@ -167,8 +167,8 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
 }
 
 /// Writes the report into the existing directory `dir`: scores.tsv (pathway_scores_tsv),
-/// top_genes.tsv, heatmap.svg, and with groups contrasts.tsv and node_activity.tsv. Each file is written
-/// atomically. Throws scae::Error when a file cannot be written.
+/// top_genes.tsv, heatmap.svg, and with groups contrasts.tsv and node_activity.tsv. Each file is
+/// written atomically. Throws scae::Error when a file cannot be written.
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
                                  const PathwayReportOptions& options = {}) {
     const std::filesystem::path base(dir);
