@@ -92,6 +92,11 @@ TEST_CASE("pictures call a set by its description when that is a name (GO), by i
     CHECK(interpret::display_name(go, 20) == "antigen processin..."); // 20 characters
     interpret::MatchedSet msigdb{"HALLMARK_APOPTOSIS", {}, 0, "http://www.gsea-msigdb.org/gsea/msigdb/cards/HALLMARK_APOPTOSIS"};
     CHECK(interpret::display_name(msigdb) == "HALLMARK_APOPTOSIS");
+    // One description shared by several sets (the simulator writes such files) tells them apart
+    // by nothing: those sets are called by their names.
+    const interpret::MatchedSet p1{"PROGRAM_1", {}, 0, "planted program"}, p2{"PROGRAM_2", {}, 0, "planted program"};
+    CHECK(interpret::display_names({go, p1, p2, msigdb}) ==
+          std::vector<std::string>{"antigen processing and presentation", "PROGRAM_1", "PROGRAM_2", "HALLMARK_APOPTOSIS"});
     // Sets read from a GMT keep their description; set types without one leave it empty.
     const std::vector<io::GeneSet> read{{"GO:1", "a process", {"Gene1", "Gene2"}}};
     CHECK(interpret::match_gene_sets(read, symbols(5), 1).sets.at(0).description == "a process");

@@ -31,6 +31,17 @@ inline std::string display_name(const MatchedSet& set, std::size_t width = 48) {
     return label;
 }
 
+/// display_name() of every set, except that sets whose labels would be the same (a generator
+/// that writes one description for many sets) are called by their names.
+inline std::vector<std::string> display_names(const std::vector<MatchedSet>& sets, std::size_t width = 48) {
+    std::vector<std::string> labels;
+    std::unordered_map<std::string, int> uses;
+    for (const MatchedSet& set : sets) ++uses[labels.emplace_back(display_name(set, width))];
+    for (std::size_t i = 0; i < sets.size(); ++i)
+        if (uses[labels[i]] > 1) labels[i] = display_name(MatchedSet{sets[i].name, {}, 0, ""}, width);
+    return labels;
+}
+
 namespace detail {
 /// Whether a gene-set type has a `description` (io::GeneSet does, data::GeneSet does not).
 template <class Set, class = void>

@@ -154,7 +154,8 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
             marks(Index(a), Index(b)) = significant(rows[a], cols[b]);
         }
     }
-    for (Index j : cols) col_names.push_back(display_name(r.sets[std::size_t(j)]));
+    const std::vector<std::string> set_labels = display_names(r.sets);
+    for (Index j : cols) col_names.push_back(set_labels[std::size_t(j)]);
     report::HeatmapOptions h;
     char alpha[32];
     std::snprintf(alpha, sizeof alpha, "%g", options.alpha);
