@@ -64,21 +64,22 @@ NodeActivity node_activity(const Matrix<T>& latent, const std::vector<std::strin
         }
     a.mean_group.setZero(groups, nodes);
     a.mean_rest = a.auc = a.mean_group;
+    // Each group's positions among the labelled cells: the AUC is then the rank AUC of those
+    // positions in the node's ranking, and one ranking per node serves every group.
+    std::vector<std::vector<Index>> members(a.groups.size());
+    for (std::size_t i = 0; i < labelled.size(); ++i) members[std::size_t(group_of[std::size_t(labelled[i])])].push_back(Index(i));
     std::vector<double> values(labelled.size());
-    std::vector<bool> in_group(labelled.size());
     for (Index k = 0; k < nodes; ++k) {
         double total = 0;
         for (std::size_t i = 0; i < labelled.size(); ++i) total += values[i] = double(latent(labelled[i], k));
+        const std::vector<double> ranks = mid_ranks(values);
         for (Index g = 0; g < groups; ++g) {
             double sum = 0;
-            for (std::size_t i = 0; i < labelled.size(); ++i) {
-                in_group[i] = group_of[std::size_t(labelled[i])] == int(g);
-                if (in_group[i]) sum += values[i];
-            }
+            for (Index i : members[std::size_t(g)]) sum += values[std::size_t(i)];
             const double n = double(a.cells[std::size_t(g)]), rest = double(labelled.size()) - n;
             a.mean_group(g, k) = sum / n;
             a.mean_rest(g, k) = rest > 0 ? (total - sum) / rest : std::numeric_limits<double>::quiet_NaN();
-            a.auc(g, k) = auroc(values, in_group);
+            a.auc(g, k) = set_rank_auc(ranks, members[std::size_t(g)]);
         }
     }
     return a;

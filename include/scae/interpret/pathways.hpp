@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -326,7 +327,8 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     Matrix<T> values(genes, cells), test_values; // one node's scaled |saliency|, gene-major
     std::vector<T> scratch, medians;
     std::vector<double> observed(n_sets); // the test statistic of each set on the test cells
-    detail::PooledNull pooled;
+    std::optional<detail::PooledNull> pooled; // only for NullDistribution::pooled (512 KiB of bins)
+    if (options.null == NullDistribution::pooled) pooled.emplace();
     const auto ranks_of = [&](const RowVector<double>& mean_abs) {
         return mid_ranks(std::vector<double>(mean_abs.data(), mean_abs.data() + genes));
     };
@@ -424,8 +426,8 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             double squares = 0;
             for (double s : null_scores) squares += (s - mean) * (s - mean);
             const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
-            if (options.null == NullDistribution::pooled && sd > 0)
-                for (double draw : null_scores) pooled.add((draw - mean) / sd);
+            if (pooled && sd > 0)
+                for (double draw : null_scores) pooled->add((draw - mean) / sd);
             for (std::size_t m = 0; m < members.size(); ++m) {
                 const Index j = Index(members[m]);
                 result.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
@@ -435,9 +437,9 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
             }
         }
     }
-    if (options.null == NullDistribution::pooled) {
-        result.pooled_draws = pooled.draws();
-        for (Index i = 0; i < result.p.size(); ++i) result.p.data()[i] = pooled.p(result.z.data()[i]);
+    if (pooled) {
+        result.pooled_draws = pooled->draws();
+        for (Index i = 0; i < result.p.size(); ++i) result.p.data()[i] = pooled->p(result.z.data()[i]);
     }
     const std::vector<double> q = benjamini_hochberg(std::vector<double>(result.p.data(), result.p.data() + result.p.size()));
     std::copy(q.begin(), q.end(), result.q.data());
