@@ -28,13 +28,13 @@ inline void append_floats(std::ofstream& out, const scae::Matrix<float>& m) {
 } // namespace detail
 
 /// Options: --cells 1000 --genes 2000 --hidden 128 --nodes 64 --density 0.1 --method guided
-/// --threads 2 --repeat 3 --seed 1 [--export PREFIX]. With --export it writes PREFIX.json
+/// --threads 2 --repeat 3 --seed 1 [--block CELLS] [--export PREFIX]. With --export it writes PREFIX.json
 /// (shapes, activations, method) and PREFIX.bin (float32: each encoder layer's weight
 /// (inputs x outputs) and bias, the counts (cells x genes), then the result's mean |saliency|
 /// and mean saliency (nodes x genes)) for the PyTorch peer.
 inline int bench_saliency(const std::vector<std::string>& args) {
     using namespace scae;
-    cli::Args a(args, {"cells", "genes", "hidden", "nodes", "density", "method", "threads", "repeat", "seed", "export"});
+    cli::Args a(args, {"cells", "genes", "hidden", "nodes", "density", "method", "threads", "repeat", "seed", "block", "export"});
     const Index cells = a.integer("cells", 1000), genes = a.integer("genes", 2000);
     const Index hidden = a.integer("hidden", 128), nodes = a.integer("nodes", 64);
     const double density = a.number("density", 0.1);
@@ -42,6 +42,7 @@ inline int bench_saliency(const std::vector<std::string>& args) {
     const std::uint64_t seed = std::uint64_t(a.integer("seed", 1));
     interpret::SaliencyOptions options;
     options.method = interpret::method_from_string(a.get("method", "guided"));
+    options.block_cells = a.integer("block", options.block_cells);
 #ifdef _OPENMP
     if (threads > 0) omp_set_num_threads(threads);
 #endif

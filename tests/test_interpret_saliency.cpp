@@ -181,7 +181,7 @@ TEST_CASE("batched all-node saliency equals the per-node tape loop (float, sever
     }
 }
 
-TEST_CASE("NodeSaliency: node ranges, gene-major layout and integrated-gradients output change") {
+TEST_CASE("NodeSaliency: any cells in any order, node ranges, and integrated gradients' output change") {
     nn::AutoencoderOptions options;
     options.encoder_sizes = {12, 5};
     nn::Autoencoder<double> model(30, options);
@@ -189,20 +189,54 @@ TEST_CASE("NodeSaliency: node ranges, gene-major layout and integrated-gradients
     interpret::SaliencyOptions o;
     o.method = Method::integrated_gradients;
     o.steps = 64;
-    interpret::NodeSaliency<double> saliency(model, counts, o);
-    Matrix<double> block;
-    saliency.compute(3, 4, 1, 3, block); // cells 3..6, nodes 1..3
-    REQUIRE(block.rows() == 30);
-    REQUIRE(block.cols() == 12);
+    const interpret::NodeSaliency<double> saliency(model, counts, o);
+    interpret::NodeGradients<double> gradients;
+    interpret::MapScratch<double> scratch;
+    Matrix<double> map;
+    const std::vector<Index> cells{6, 3, 5, 4};
+    saliency.gradients(cells, 1, 3, gradients); // nodes 1..3
+    REQUIRE(gradients.size() == 4);
+    REQUIRE(gradients.output_change.rows() == 4);
+    REQUIRE(gradients.output_change.cols() == 3);
+    saliency.map(gradients, 1, map, scratch); // node 2
+    REQUIRE(map.rows() == 4);
+    REQUIRE(map.cols() == 30);
     const auto node2 = interpret::saliency(model, counts, Target::node(2), o);
     for (Index c = 0; c < 4; ++c) {
-        CHECK(max_difference(block.col(c * 3 + 1).transpose(), node2.values.row(3 + c)) < 1e-12);
-        // Completeness: the column sums are the change of the node's activation along the path.
-        CHECK(block.col(c * 3 + 1).sum() == doctest::Approx(saliency.output_change()(c, 1)).epsilon(0.01));
-        CHECK(saliency.output_change()(c, 1) == doctest::Approx(node2.output_change[std::size_t(3 + c)]).epsilon(1e-12));
+        const Index cell = cells[std::size_t(c)];
+        CHECK(max_difference(map.row(c), node2.values.row(cell)) < 1e-12);
+        // Completeness: a cell's attributions add up to the change of the node's activation along the path.
+        CHECK(map.row(c).sum() == doctest::Approx(gradients.output_change(c, 1)).epsilon(0.01));
+        CHECK(gradients.output_change(c, 1) == doctest::Approx(node2.output_change[std::size_t(cell)]).epsilon(1e-12));
     }
-    CHECK_THROWS_AS(saliency.compute(8, 2, 0, 1, block), Error);
-    CHECK_THROWS_AS(saliency.compute(0, 1, 4, 2, block), Error);
+    CHECK_THROWS_AS(saliency.gradients({9}, 0, 1, gradients), Error);
+    CHECK_THROWS_AS(saliency.gradients({-1}, 0, 1, gradients), Error);
+    CHECK_THROWS_AS(saliency.gradients({0}, 4, 2, gradients), Error);
+}
+
+TEST_CASE("guided backprop leaves out the units its clamp zeroes, and the maps stay exact") {
+    // One hidden layer: under guided backprop the units with a negative weight into node k
+    // carry no gradient for any cell, so map() multiplies only the others.
+    nn::AutoencoderOptions options;
+    options.encoder_sizes = {16, 4};
+    options.seed = 5;
+    nn::Autoencoder<double> model(25, options);
+    const Csr<double> counts = random_counts(7, 25, 4).cast<double>();
+    interpret::SaliencyOptions o;
+    o.method = Method::guided;
+    const interpret::NodeSaliency<double> saliency(model, counts, o);
+    interpret::NodeGradients<double> gradients;
+    interpret::MapScratch<double> scratch;
+    Matrix<double> map;
+    saliency.gradients({0, 1, 2, 3, 4, 5, 6}, 0, 4, gradients);
+    for (Index k = 0; k < 4; ++k) {
+        CAPTURE(k);
+        saliency.map(gradients, k, map, scratch);
+        const Index positive = (model.layers[1].weight.value.col(k).array() > 0).count();
+        CHECK(Index(scratch.active.size()) == positive);
+        CHECK(positive < 16);
+        CHECK(max_difference(map, interpret::saliency(model, counts, Target::node(k), o).values) < 1e-12);
+    }
 }
 
 TEST_CASE("integrated gradients is complete within 1% at 64 steps for every target") {

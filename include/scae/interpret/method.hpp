@@ -74,8 +74,9 @@ struct SaliencyOptions {
     /// Integrated gradients: points on the path, evaluated at the midpoints (s + 1/2) / steps,
     /// s = 0..steps-1, whose error falls as 1/steps^2 (default 64).
     int steps = 64;
-    /// Cells processed together; memory grows with block_cells x nodes x genes (default 32).
-    Index block_cells = 32;
+    /// Cells processed together (default 128). Memory: their gradients (block_cells x nodes x
+    /// first-layer units) and one block_cells x genes map per thread.
+    Index block_cells = 128;
 };
 
 /// Throws scae::Error when `options` cannot be used.

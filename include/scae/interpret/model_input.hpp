@@ -7,6 +7,7 @@
 #include "scae/nn/autoencoder.hpp"
 
 #include <string>
+#include <vector>
 
 namespace scae::interpret {
 
@@ -28,6 +29,14 @@ void dense_rows(const Csr<T>& m, Index first, Index count, Matrix<T>& out) {
     out.setZero(count, m.cols());
     for (Index r = 0; r < count; ++r)
         for (typename Csr<T>::InnerIterator it(m, first + r); it; ++it) out(r, it.col()) = it.value();
+}
+
+/// Rows `rows` of the compressed sparse `m` as dense rows of `out`, in that order.
+template <class T>
+void dense_rows(const Csr<T>& m, const std::vector<Index>& rows, Matrix<T>& out) {
+    out.setZero(Index(rows.size()), m.cols());
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (typename Csr<T>::InnerIterator it(m, rows[r]); it; ++it) out(Index(r), it.col()) = it.value();
 }
 
 /// The integrated-gradients baseline (1 x genes) for the transformed `input`: zeros, or the

@@ -4,28 +4,35 @@
 ///
 /// For a dense encoder z = a_L(... a_1(x W_1 + b_1) ... W_L + b_L) the gradient of node k for
 /// one cell is a backward sweep that starts from the unit vector e_k. Sweeping all K unit
-/// vectors together, the rows of a matrix R (one row per cell and node), gives every node's
+/// vectors together, the rows of a matrix R (one row per node and cell), gives every node's
 /// gradient with matrix products:
 ///
 ///     R = one-hot rows;  for l = L..1:  R <- clamp(R) * a_l'(h_l) [row-wise];  R <- R W_l^T (l > 1)
-///     saliency (genes x rows) = W_1 R^T
+///     saliency of node k (cells x genes) = R_k W_1^T
 ///
 /// where clamp is max(., 0) under guided backprop and the identity otherwise. The clamp is
 /// applied where the tape applies it, to each node's own incoming gradient before it meets the
-/// activation's derivative, so for guided backprop the result is not a product of per-cell
-/// Jacobians (with two or more hidden layers the clamp depends on the cell and the node) but
-/// it is still one batched sweep. The only large product is the last, genes x first-layer units
-/// x rows, the same arithmetic a per-node loop spends; what the batch saves is the K separate
-/// passes, their small products and their memory traffic.
+/// activation's derivative. The first step needs no product: a one-hot row times W_L^T is a
+/// column of W_L, scaled.
 ///
-/// Gradient x input (and integrated gradients from a zero baseline) vanish wherever the input
-/// does, so for them the last product is taken only at each cell's nonzero inputs: with
-/// single-cell counts mostly zero, a fraction of the dense cost.
+/// The sweep is cheap; the last product, cells x first-layer units x genes for every node, is
+/// where the time goes, and a per-node loop spends it too. What makes it cheaper here is
+/// structure the loop cannot see. Guided backprop zeroes every unit whose incoming gradient
+/// is negative; with one hidden layer that is each unit whose weight into node k is negative,
+/// about half of them, for every cell. Units that are zero for all cells of a block are left
+/// out of the product (and so are dead ReLU units). Gradient x input (and integrated gradients
+/// from a zero baseline) vanish wherever the input does, so for them the product is taken only
+/// at each cell's nonzero inputs: with single-cell counts mostly zero, a fraction of the dense
+/// cost.
 ///
 /// Integrated gradients exploits that the first layer is affine: the pre-activation along the
 /// path is the interpolation of its two ends, and the mean gradient over the path is W_1 times
 /// the mean of R over the path points, so the steps cost one small sweep each and a single
 /// final product.
+///
+/// Work is split in two so that threads can share it: NodeSaliency::gradients() fills a
+/// NodeGradients (R for a block of cells and nodes), and NodeSaliency::map() turns one node
+/// of it into a cells x genes map. Both are const; each thread brings its own buffers.
 
 #include "scae/interpret/model_input.hpp"
 
@@ -33,6 +40,41 @@
 #include <vector>
 
 namespace scae::interpret {
+
+/// The backward sweep of a block of cells and nodes: everything a saliency map needs but the
+/// last product with the first layer's weights. Filled by NodeSaliency::gradients(); reuse one
+/// per thread so that its buffers are allocated once.
+template <class T>
+struct NodeGradients {
+    std::vector<Index> cells; ///< rows of the input, in block order
+    Index first_node = 0;     ///< the block's first node
+    Index count = 0;          ///< nodes in the block
+    /// (count * cells) x first-layer units: row j * cells + c is the gradient of node
+    /// first_node + j of cell cells[c] with respect to the first layer's pre-activation
+    /// (for integrated gradients, its mean over the path).
+    Matrix<T> rows;
+    /// Integrated gradients: cells x count, f(input) - f(baseline) of each cell and node, which
+    /// the sum of the cell's attributions should equal (completeness).
+    Matrix<T> output_change;
+
+    /// Cells in the block.
+    Index size() const { return Index(cells.size()); }
+    /// The rows of node first_node + j (cells x first-layer units).
+    auto node(Index j) const { return rows.middleRows(j * size(), size()); }
+
+    // Buffers of the sweep.
+    std::vector<Matrix<T>> derivative;
+    Matrix<T> sweep, scratch, pre, top;
+};
+
+/// Buffers of NodeSaliency::map(), one per thread.
+template <class T>
+struct MapScratch {
+    std::vector<Index> active; ///< first-layer units with a nonzero gradient
+    Matrix<T> gradients;       ///< the node's rows at those units
+    Matrix<T> weights;         ///< W_1^T at those units
+    Matrix<T> input;           ///< dense input rows (integrated gradients from the mean cell)
+};
 
 namespace detail {
 
@@ -68,19 +110,31 @@ void encoder_trace(const nn::Autoencoder<T>& model, const Matrix<T>& pre1, std::
     }
 }
 
-/// The backward sweep for nodes [first, first + count): `grad` gets, in row r * count + j, the
-/// gradient of node first + j of row r with respect to the first layer's pre-activation.
+/// The backward sweep for nodes [first, first + count) at `points` rows whose activation
+/// derivatives are `derivative` (one points x units matrix per encoder layer): `grad` gets, in
+/// row j * points + p, the gradient of node first + j at row p with respect to the first
+/// layer's pre-activation.
 template <class T>
-void backward_nodes(const nn::Autoencoder<T>& model, const std::vector<Matrix<T>>& derivative, Index first, Index count,
-                    ad::Rule rule, Matrix<T>& grad, Matrix<T>& scratch) {
-    const Index rows = derivative.front().rows();
-    grad.setZero(rows * count, model.latent_size());
-    for (Index r = 0; r < rows; ++r)
-        for (Index j = 0; j < count; ++j) grad(r * count + j, first + j) = T(1);
-    for (std::size_t l = model.encoder_layers(); l-- > 0;) {
+void sweep_nodes(const nn::Autoencoder<T>& model, const std::vector<Matrix<T>>& derivative, Index first, Index count,
+                 ad::Rule rule, Matrix<T>& grad, Matrix<T>& scratch) {
+    const Index points = derivative.front().rows();
+    const std::size_t top = model.encoder_layers() - 1;
+    // The seed e_k meets the bottleneck's derivative (the guided clamp keeps a positive seed):
+    // below the bottleneck that is the derivative times column k of its weights.
+    const Matrix<T>& top_derivative = derivative[top];
+    if (top == 0) {
+        grad.setZero(count * points, model.latent_size());
+        for (Index j = 0; j < count; ++j) grad.col(first + j).segment(j * points, points) = top_derivative.col(first + j);
+        return;
+    }
+    const Matrix<T>& w = model.layers[top].weight.value;
+    grad.resize(count * points, w.rows());
+    for (Index j = 0; j < count; ++j)
+        grad.middleRows(j * points, points).noalias() = top_derivative.col(first + j) * w.col(first + j).transpose();
+    for (std::size_t l = top; l-- > 0;) {
         const nn::Dense<T>& layer = model.layers[l];
         if (rule == ad::Rule::guided && layer.activation != nn::Activation::identity) grad = grad.cwiseMax(T(0));
-        for (Index r = 0; r < rows; ++r) grad.middleRows(r * count, count).array().rowwise() *= derivative[l].row(r).array();
+        for (Index j = 0; j < count; ++j) grad.middleRows(j * points, points).array() *= derivative[l].array();
         if (l > 0) {
             scratch.noalias() = grad * layer.weight.value.transpose();
             grad.swap(scratch);
@@ -90,9 +144,9 @@ void backward_nodes(const nn::Autoencoder<T>& model, const std::vector<Matrix<T>
 
 } // namespace detail
 
-/// Saliency of bottleneck nodes for the cells of one count matrix, computed block by block.
+/// Saliency of bottleneck nodes for the cells of one count matrix, block by block.
 /// Construction transforms the counts and runs the encoder once (keeping cells x hidden units
-/// values); compute() then returns any block of cells and nodes.
+/// values); gradients() and map() then give any block of cells and nodes.
 template <class T>
 class NodeSaliency {
 public:
@@ -102,6 +156,7 @@ public:
         : model_(model), options_(options), input_(model_input(model, counts)) {
         check(options_);
         const nn::Dense<T>& first = model_.layers.front();
+        weights_t_ = first.weight.value.transpose();
         sparse_times_dense(view_all(input_), first.weight.value, pre1_);
         pre1_.rowwise() += first.bias.value.row(0);
         if (ig()) {
@@ -123,43 +178,53 @@ public:
     /// The transformed input the saliency is taken against (cells x genes).
     const Csr<T>& input() const { return input_; }
 
-    /// Saliency of nodes [first_node, first_node + count) for cells [first_cell, first_cell + n),
-    /// gene-major: `out` is genes x (n * count) and column c * count + j belongs to cell
-    /// first_cell + c and node first_node + j. Throws scae::Error for ranges out of bounds.
-    void compute(Index first_cell, Index n, Index first_node, Index count, Matrix<T>& out) {
-        if (first_cell < 0 || n < 0 || first_cell + n > cells())
-            throw Error("NodeSaliency: cells [" + std::to_string(first_cell) + ", " + std::to_string(first_cell + n) +
-                        ") out of range (" + std::to_string(cells()) + " cells)");
+    /// The backward sweep of nodes [first_node, first_node + count) for the input rows
+    /// `cells`, into `out`. Throws scae::Error for cells or nodes out of range.
+    void gradients(std::vector<Index> cells, Index first_node, Index count, NodeGradients<T>& out) const {
+        for (Index c : cells)
+            if (c < 0 || c >= this->cells())
+                throw Error("NodeSaliency: cell " + std::to_string(c) + " out of range (" + std::to_string(this->cells()) + " cells)");
         if (first_node < 0 || count < 1 || first_node + count > nodes())
             throw Error("NodeSaliency: nodes [" + std::to_string(first_node) + ", " + std::to_string(first_node + count) +
                         ") out of range (" + std::to_string(nodes()) + " nodes)");
+        out.cells = std::move(cells);
+        out.first_node = first_node;
+        out.count = count;
         if (ig()) {
-            integrated(first_cell, n, first_node, count);
-        } else {
-            cell_derivative_.resize(derivative_.size());
-            for (std::size_t l = 0; l < derivative_.size(); ++l) cell_derivative_[l] = derivative_[l].middleRows(first_cell, n);
-            const ad::Rule rule = options_.method == Method::guided ? ad::Rule::guided : ad::Rule::standard;
-            detail::backward_nodes(model_, cell_derivative_, first_node, count, rule, grad_, scratch_);
-        }
-        if (zero_where_input_is_zero()) {
-            input_product(first_cell, n, count, out);
+            integrated(out);
             return;
         }
-        out.noalias() = model_.layers.front().weight.value * grad_.transpose();
-        if (options_.method == Method::vanilla || options_.method == Method::guided) return;
-        // Gradient x input, or (input - baseline) x mean path gradient for integrated gradients.
-        dense_rows(input_, first_cell, n, x_);
-        if (ig()) x_.rowwise() -= base_;
-        for (Index g = 0; g < genes(); ++g) {
-            T* row = out.row(g).data();
-            for (Index c = 0; c < n; ++c)
-                for (Index j = 0; j < count; ++j) row[c * count + j] *= x_(c, g);
-        }
+        out.derivative.resize(derivative_.size());
+        for (std::size_t l = 0; l < derivative_.size(); ++l) out.derivative[l] = derivative_[l](out.cells, Eigen::all);
+        const ad::Rule rule = options_.method == Method::guided ? ad::Rule::guided : ad::Rule::standard;
+        detail::sweep_nodes(model_, out.derivative, first_node, count, rule, out.rows, out.scratch);
     }
 
-    /// Integrated gradients only: f(input) - f(baseline) of the block of the last compute(), as
-    /// n x count (cell, node); the completeness check compares it with the column sums.
-    const Matrix<T>& output_change() const { return change_; }
+    /// The saliency map of node g.first_node + j into `out` (cells x genes; row c is cell
+    /// g.cells[c]). Threads may call this at once, each with its own `out` and `scratch`.
+    void map(const NodeGradients<T>& g, Index j, Matrix<T>& out, MapScratch<T>& scratch) const {
+        const auto rows = g.node(j);
+        if (zero_where_input_is_zero()) {
+            input_product(g.cells, rows, out);
+            return;
+        }
+        // Units whose gradient is zero for every cell of the block add nothing.
+        const Index units = rows.cols();
+        scratch.active.clear();
+        for (Index h = 0; h < units; ++h)
+            if ((rows.col(h).array() != T(0)).any()) scratch.active.push_back(h);
+        if (Index(scratch.active.size()) == units) {
+            out.noalias() = rows * weights_t_;
+        } else {
+            scratch.gradients = rows(Eigen::all, scratch.active);
+            scratch.weights = weights_t_(scratch.active, Eigen::all);
+            out.noalias() = scratch.gradients * scratch.weights;
+        }
+        if (!ig()) return; // vanilla, guided
+        // Integrated gradients from the mean cell: (input - baseline) x mean path gradient.
+        dense_rows(input_, g.cells, scratch.input);
+        out.array() *= (scratch.input.rowwise() - base_).array();
+    }
 
 private:
     bool ig() const { return options_.method == Method::integrated_gradients; }
@@ -169,60 +234,59 @@ private:
         return options_.method == Method::gradient_x_input || (ig() && options_.baseline == Baseline::zeros);
     }
 
-    /// The last step for those methods, at the input's nonzeros only: for each cell, the rows of
-    /// W_1 of its expressed genes times its gradient rows, scaled by the input. With counts
-    /// about 10% nonzero this is a tenth of the dense product W_1 R^T.
-    void input_product(Index first_cell, Index n, Index count, Matrix<T>& out) {
+    /// The map of those methods at the input's nonzeros only: each is the input times the dot
+    /// product of the gene's first-layer weights with the cell's gradient row. With counts about
+    /// 10% nonzero this is a tenth of the dense product.
+    template <class Rows>
+    void input_product(const std::vector<Index>& cells, const Rows& rows, Matrix<T>& out) const {
         const Matrix<T>& w1 = model_.layers.front().weight.value;
-        out.setZero(genes(), n * count);
-        for (Index c = 0; c < n; ++c) {
-            const Index row = first_cell + c;
-            const int begin = input_.outerIndexPtr()[row], end = input_.outerIndexPtr()[row + 1];
-            gathered_.resize(end - begin, w1.cols());
-            for (int p = begin; p < end; ++p) gathered_.row(p - begin) = w1.row(input_.innerIndexPtr()[p]);
-            product_.noalias() = gathered_ * grad_.middleRows(c * count, count).transpose();
-            for (int p = begin; p < end; ++p)
-                out.row(input_.innerIndexPtr()[p]).segment(c * count, count) = input_.valuePtr()[p] * product_.row(p - begin);
+        out.setZero(Index(cells.size()), genes());
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            const Index row = cells[c];
+            for (int p = input_.outerIndexPtr()[row]; p < input_.outerIndexPtr()[row + 1]; ++p) {
+                const int gene = input_.innerIndexPtr()[p];
+                out(Index(c), gene) = input_.valuePtr()[p] * rows.row(Index(c)).dot(w1.row(gene));
+            }
         }
     }
 
-    /// Mean over the path of the first-layer gradient, into grad_; the steps are batched.
-    void integrated(Index first_cell, Index n, Index first_node, Index count) {
+    /// Mean over the path of the first-layer gradient, into g.rows; the steps are batched.
+    void integrated(NodeGradients<T>& g) const {
         const int steps = options_.steps;
+        const Index n = g.size(), count = g.count, units = pre1_.cols();
         const Index batch = std::max<Index>(1, std::min<Index>(steps, 4096 / std::max<Index>(1, n * count)));
-        Matrix<T> mean = Matrix<T>::Zero(n * count, model_.layers.front().outputs());
-        Matrix<T> pre(n * batch, mean.cols()), top;
+        g.rows.setZero(count * n, units);
         for (int s0 = 0; s0 < steps; s0 += int(batch)) {
             const Index chunk = std::min<Index>(batch, steps - s0);
-            pre.resize(n * chunk, mean.cols());
+            g.pre.resize(chunk * n, units);
             // Row s * n + c: cell c at path point s0 + s; the first layer is affine along the path.
             for (Index s = 0; s < chunk; ++s) {
                 const T alpha = T((s0 + s + 0.5) / steps);
                 for (Index c = 0; c < n; ++c)
-                    pre.row(s * n + c) = base_pre1_ + alpha * (pre1_.row(first_cell + c) - base_pre1_);
+                    g.pre.row(s * n + c) = base_pre1_ + alpha * (pre1_.row(g.cells[std::size_t(c)]) - base_pre1_);
             }
-            detail::encoder_trace(model_, pre, derivative_, top);
-            detail::backward_nodes(model_, derivative_, first_node, count, ad::Rule::standard, grad_, scratch_);
-            for (Index s = 0; s < chunk; ++s) mean += grad_.middleRows(s * n * count, n * count);
+            detail::encoder_trace(model_, g.pre, g.derivative, g.top);
+            detail::sweep_nodes(model_, g.derivative, g.first_node, count, ad::Rule::standard, g.sweep, g.scratch);
+            for (Index j = 0; j < count; ++j)
+                for (Index s = 0; s < chunk; ++s) g.rows.middleRows(j * n, n) += g.sweep.middleRows((j * chunk + s) * n, n);
         }
-        grad_ = mean / T(steps);
+        g.rows /= T(steps);
         // The path's two ends, for the completeness check.
-        pre.resize(n + 1, mean.cols());
-        pre.topRows(n) = pre1_.middleRows(first_cell, n);
-        pre.row(n) = base_pre1_;
-        detail::encoder_trace(model_, pre, derivative_, top);
-        change_ = top.block(0, first_node, n, count).rowwise() - top.block(n, first_node, 1, count).row(0);
+        g.pre.resize(n + 1, units);
+        g.pre.topRows(n) = pre1_(g.cells, Eigen::all);
+        g.pre.row(n) = base_pre1_;
+        detail::encoder_trace(model_, g.pre, g.derivative, g.top);
+        g.output_change = g.top.block(0, g.first_node, n, count).rowwise() - g.top.block(n, g.first_node, 1, count).row(0);
     }
 
     const nn::Autoencoder<T>& model_;
     SaliencyOptions options_;
     Csr<T> input_;
-    Matrix<T> pre1_;                      // cells x first-layer units, pre-activation
-    std::vector<Matrix<T>> derivative_;   // per encoder layer: cells x units (all cells unless IG)
-    RowVector<T> base_;                   // IG baseline input
-    RowVector<T> base_pre1_;              // its first-layer pre-activation
-    std::vector<Matrix<T>> cell_derivative_;
-    Matrix<T> grad_, scratch_, x_, change_, gathered_, product_;
+    Matrix<T> weights_t_;               // W_1^T: first-layer units x genes
+    Matrix<T> pre1_;                    // cells x first-layer units, pre-activation
+    std::vector<Matrix<T>> derivative_; // per encoder layer: cells x units (unless IG)
+    RowVector<T> base_;                 // IG baseline input
+    RowVector<T> base_pre1_;            // its first-layer pre-activation
 };
 
 /// Saliency of every bottleneck node for every cell of raw `counts`: element k is node k's
@@ -230,15 +294,21 @@ private:
 /// block by block or the summaries of summary.hpp.
 template <class T>
 std::vector<Matrix<T>> node_saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, const SaliencyOptions& options = {}) {
-    NodeSaliency<T> saliency(model, counts, options);
+    const NodeSaliency<T> saliency(model, counts, options);
     const Index cells = saliency.cells(), nodes = saliency.nodes();
     std::vector<Matrix<T>> maps(std::size_t(nodes), Matrix<T>(cells, saliency.genes()));
-    Matrix<T> block;
+    NodeGradients<T> gradients;
+    MapScratch<T> scratch;
+    Matrix<T> map;
     for (Index first = 0; first < cells; first += options.block_cells) {
         const Index n = std::min(options.block_cells, cells - first);
-        saliency.compute(first, n, 0, nodes, block);
-        for (Index c = 0; c < n; ++c)
-            for (Index k = 0; k < nodes; ++k) maps[std::size_t(k)].row(first + c) = block.col(c * nodes + k).transpose();
+        std::vector<Index> block(static_cast<std::size_t>(n));
+        for (Index c = 0; c < n; ++c) block[std::size_t(c)] = first + c;
+        saliency.gradients(block, 0, nodes, gradients);
+        for (Index k = 0; k < nodes; ++k) {
+            saliency.map(gradients, k, map, scratch);
+            maps[std::size_t(k)].middleRows(first, n) = map;
+        }
     }
     return maps;
 }

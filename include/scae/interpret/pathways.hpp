@@ -282,18 +282,15 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
                                     Matrix<double>::Zero(nodes, Index(n_sets))});
 
     // First pass, all nodes at once: per-gene means overall and per group, and the gene scale.
-    Matrix<T> block;
+    // Cells without a group form a bucket of their own, so that the buckets pool to all cells.
     {
-        SummarySums all(1, nodes, genes), by_group(int(std::max<std::size_t>(1, n_groups)), nodes, genes);
-        const std::vector<int> everyone(std::size_t(cells), 0);
-        for (Index first = 0; first < cells; first += options.saliency.block_cells) {
-            const Index n = std::min(options.saliency.block_cells, cells - first);
-            saliency.compute(first, n, 0, nodes, block);
-            all.add(block, n, everyone.data() + first);
-            if (n_groups > 0) by_group.add(block, n, group_of.data() + first);
-        }
-        result.summary = all.summaries()[0];
-        if (n_groups > 0) result.group_summaries = by_group.summaries();
+        std::vector<int> bucket(group_of);
+        for (int& b : bucket)
+            if (b < 0) b = int(n_groups);
+        std::vector<SaliencySummary> parts =
+            summarize_node_saliency(saliency, bucket, int(n_groups) + 1, options.saliency.block_cells);
+        result.summary = pool_summaries(parts);
+        if (n_groups > 0) result.group_summaries.assign(parts.begin(), parts.begin() + std::ptrdiff_t(n_groups));
     }
     result.gene_scale = RowVector<double>::Ones(genes);
     if (options.normalize_genes) {
@@ -333,13 +330,27 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         return mid_ranks(std::vector<double>(mean_abs.data(), mean_abs.data() + genes));
     };
     for (Index k = 0; k < nodes; ++k) {
-        // The node's scaled |saliency| for every analysed cell. One node's block of cells holds
-        // as many values as an all-node block of block_cells.
-        const Index node_block = options.saliency.block_cells * nodes;
-        for (Index first = 0; first < cells; first += node_block) {
-            const Index n = std::min(node_block, cells - first);
-            saliency.compute(first, n, k, 1, block);
-            values.middleCols(first, n) = (block.cwiseAbs().array().colwise() * result.gene_scale.transpose().cast<T>().array()).matrix();
+        // The node's scaled |saliency| for every analysed cell, gene-major; threads take blocks of cells.
+        const RowVector<T> scale = result.gene_scale.cast<T>();
+        const Index block_cells = options.saliency.block_cells, blocks = (cells + block_cells - 1) / block_cells;
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+        {
+            NodeGradients<T> gradients;
+            MapScratch<T> scratch;
+            Matrix<T> map;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (Index b = 0; b < blocks; ++b) {
+                const Index first = b * block_cells, n = std::min(block_cells, cells - first);
+                std::vector<Index> block(static_cast<std::size_t>(n));
+                std::iota(block.begin(), block.end(), first);
+                saliency.gradients(std::move(block), k, 1, gradients);
+                saliency.map(gradients, 0, map, scratch);
+                values.middleCols(first, n) = (map.cwiseAbs().array().rowwise() * scale.array()).matrix().transpose();
+            }
         }
         if (!test_columns.empty()) test_values = values(Eigen::all, test_columns);
         const Matrix<T>& tested = test_columns.empty() ? values : test_values;

@@ -18,58 +18,64 @@ struct SaliencySummary {
     Index cells = 0;         ///< cells averaged
 };
 
-/// Running sums behind SaliencySummary, fed block by block with NodeSaliency's gene-major blocks.
-class SummarySums {
-public:
-    /// Sums for `groups` groups of cells, `nodes` nodes and `genes` genes.
-    SummarySums(int groups, Index nodes, Index genes)
-        : abs_(std::size_t(groups), Matrix<double>::Zero(genes, nodes)),
-          signed_(std::size_t(groups), Matrix<double>::Zero(genes, nodes)), cells_(std::size_t(groups), 0) {}
-
-    /// Adds a gene-major block of all nodes (genes x (n * nodes), column c * nodes + k) for n
-    /// cells whose groups are `group[0..n)` (-1: the cell belongs to no group).
-    template <class T>
-    void add(const Matrix<T>& block, Index n, const int* group) {
-        const Index nodes = abs_.front().cols();
-        for (Index c = 0; c < n; ++c)
-            if (group[c] >= 0) ++cells_[std::size_t(group[c])];
+/// Summarises `saliency` over each group of cells: `group[c]` in [0, groups) puts input row c
+/// in that group, -1 leaves it out; the result has one summary per group. Each group's cells
+/// are taken options.block_cells at a time; threads share a block's nodes, and each node's sums
+/// have one writer and a fixed order, so the result does not depend on the thread count.
+/// Memory: the block's gradients plus one block_cells x genes map per thread.
+/// Throws scae::Error when `group` has the wrong length or a label outside [-1, groups).
+template <class T>
+std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& saliency, const std::vector<int>& group, int groups,
+                                                     Index block_cells) {
+    if (Index(group.size()) != saliency.cells())
+        throw Error("summarize_node_saliency: " + std::to_string(group.size()) + " group labels for " +
+                    std::to_string(saliency.cells()) + " cells");
+    if (block_cells < 1) throw Error("summarize_node_saliency: block_cells must be at least 1");
+    std::vector<std::vector<Index>> members(std::size_t(std::max(groups, 0)));
+    for (std::size_t c = 0; c < group.size(); ++c) {
+        if (group[c] < -1 || group[c] >= groups)
+            throw Error("summarize_node_saliency: group label " + std::to_string(group[c]) + " outside [-1, " + std::to_string(groups) + ")");
+        if (group[c] >= 0) members[std::size_t(group[c])].push_back(Index(c));
+    }
+    const Index nodes = saliency.nodes(), genes = saliency.genes();
+    std::vector<SaliencySummary> out(members.size());
+    NodeGradients<T> gradients;
+    for (std::size_t q = 0; q < members.size(); ++q) {
+        Matrix<double> sum_abs = Matrix<double>::Zero(nodes, genes), sum = sum_abs;
+        const Index cells = Index(members[q].size());
+        for (Index first = 0; first < cells; first += block_cells) {
+            const Index n = std::min(block_cells, cells - first);
+            saliency.gradients({members[q].begin() + first, members[q].begin() + first + n}, 0, nodes, gradients);
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (block.size() > 65536)
+#pragma omp parallel
 #endif
-        for (Index g = 0; g < block.rows(); ++g) {
-            const T* row = block.row(g).data();
-            for (Index c = 0; c < n; ++c) {
-                if (group[c] < 0) continue;
-                double* a = abs_[std::size_t(group[c])].row(g).data();
-                double* s = signed_[std::size_t(group[c])].row(g).data();
+            {
+                MapScratch<T> scratch;
+                Matrix<T> map;
+                RowVector<T> block_abs(genes), block_sum(genes);
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
                 for (Index k = 0; k < nodes; ++k) {
-                    const double v = double(row[c * nodes + k]);
-                    a[k] += std::abs(v);
-                    s[k] += v;
+                    saliency.map(gradients, k, map, scratch);
+                    block_abs.setZero();
+                    block_sum.setZero();
+                    for (Index c = 0; c < n; ++c) {
+                        block_abs += map.row(c).cwiseAbs();
+                        block_sum += map.row(c);
+                    }
+                    sum_abs.row(k) += block_abs.template cast<double>();
+                    sum.row(k) += block_sum.template cast<double>();
                 }
             }
         }
+        const double scale = cells > 0 ? 1.0 / double(cells) : 0.0;
+        out[q] = {sum_abs * scale, sum * scale, cells};
     }
+    return out;
+}
 
-    /// The means so far, one summary per group (nodes x genes).
-    std::vector<SaliencySummary> summaries() const {
-        std::vector<SaliencySummary> out(abs_.size());
-        for (std::size_t q = 0; q < abs_.size(); ++q) {
-            const double scale = cells_[q] > 0 ? 1.0 / double(cells_[q]) : 0.0;
-            out[q].mean_abs = abs_[q].transpose() * scale;
-            out[q].mean = signed_[q].transpose() * scale;
-            out[q].cells = cells_[q];
-        }
-        return out;
-    }
-
-private:
-    std::vector<Matrix<double>> abs_, signed_; // per group: genes x nodes
-    std::vector<Index> cells_;
-};
-
-/// Summarises every bottleneck node's saliency over the cells of raw `counts`, block by block
-/// (memory: one block of options.block_cells x nodes x genes values plus the sums).
+/// Summarises every bottleneck node's saliency over the cells of raw `counts`, block by block.
 /// `group[c]` in [0, G) puts cell c in group `group[c]` and -1 leaves it out; the result has
 /// one summary per group 0..G-1. An empty `group` makes one group of all cells.
 /// Throws scae::Error when `group` has the wrong length.
@@ -77,19 +83,27 @@ template <class T>
 std::vector<SaliencySummary> summarize_node_saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts,
                                                      const SaliencyOptions& options = {}, std::vector<int> group = {}) {
     if (group.empty()) group.assign(std::size_t(counts.rows()), 0);
-    if (Index(group.size()) != counts.rows())
-        throw Error("summarize_node_saliency: " + std::to_string(group.size()) + " group labels for " +
-                    std::to_string(counts.rows()) + " cells");
-    const int groups = group.empty() ? 1 : std::max(1, *std::max_element(group.begin(), group.end()) + 1);
-    NodeSaliency<T> saliency(model, counts, options);
-    SummarySums sums(groups, saliency.nodes(), saliency.genes());
-    Matrix<T> block;
-    for (Index first = 0; first < saliency.cells(); first += options.block_cells) {
-        const Index n = std::min(options.block_cells, saliency.cells() - first);
-        saliency.compute(first, n, 0, saliency.nodes(), block);
-        sums.add(block, n, group.data() + first);
+    const int groups = std::max(1, *std::max_element(group.begin(), group.end()) + 1);
+    return summarize_node_saliency(NodeSaliency<T>(model, counts, options), group, groups, options.block_cells);
+}
+
+/// The summary of the union of disjoint groups, from theirs.
+inline SaliencySummary pool_summaries(const std::vector<SaliencySummary>& parts) {
+    SaliencySummary all;
+    for (const SaliencySummary& part : parts) {
+        if (all.mean_abs.size() == 0) {
+            all.mean_abs = Matrix<double>::Zero(part.mean_abs.rows(), part.mean_abs.cols());
+            all.mean = all.mean_abs;
+        }
+        all.mean_abs += part.mean_abs * double(part.cells);
+        all.mean += part.mean * double(part.cells);
+        all.cells += part.cells;
     }
-    return sums.summaries();
+    if (all.cells > 0) {
+        all.mean_abs /= double(all.cells);
+        all.mean /= double(all.cells);
+    }
+    return all;
 }
 
 } // namespace scae::interpret
