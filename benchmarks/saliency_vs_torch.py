@@ -7,6 +7,8 @@ Runs `scae_bench saliency --export PREFIX`, which times scae and writes its mode
 result; then times PyTorch on those, checks that both give the same per-node, per-gene mean
 |saliency|, and prints the three JSON lines (scae, torch, ratio).
 
+Both sides run with OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=THREADS (see threading_env).
+
 usage: /usr/bin/python3 benchmarks/saliency_vs_torch.py [--cells 1000] [--genes 2000]
        [--nodes 64] [--hidden 128] [--method guided|vanilla|gradxinput] [--threads 2]
        [--repeat 3] [--bench build/bin/scae_bench]
@@ -17,10 +19,35 @@ import os
 import subprocess
 import time
 
-import numpy as np
-import torch
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def threading_env(threads):
+    """The threading environment of both sides. PyTorch runs its element-wise ops on OpenMP
+    threads and its matrix products on OpenBLAS's own threads; with OpenMP's default spin-wait
+    the idle OpenMP threads keep the cores busy while OpenBLAS computes, which made PyTorch's
+    loop 2-3x slower at two threads than with passive waiting (measured on a 2-core machine).
+    Passive waiting is PyTorch's best setting there and costs scae nothing measurable."""
+    return {"OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_NUM_THREADS": str(threads)}
+
+
+if __name__ == "__main__":
+    # OpenMP and OpenBLAS read their environment when they load (numpy already loads OpenBLAS),
+    # so it is set before the imports below.
+    _early = argparse.ArgumentParser(add_help=False)
+    _early.add_argument("--threads", type=int, default=2)
+    os.environ.update(threading_env(_early.parse_known_args()[0].threads))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+
+def blas_library():
+    """The BLAS actually loaded: Debian's torch is built against the generic libblas.so.3
+    interface, which the alternatives system resolves to OpenBLAS or to the slow reference BLAS."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if line.split()[-1].rsplit("/", 1)[-1].startswith(("libblas", "libopenblas"))}
+    return ",".join(sorted(paths)) or "none found"
 
 
 def activation(name, beta):
@@ -94,7 +121,7 @@ def main():
     p.add_argument("--export", default="/tmp/scae_bench_saliency")
     a = p.parse_args()
 
-    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    env = dict(os.environ)  # threading_env(a.threads), set at start-up
     scae_line = subprocess.run(
         [a.bench, "saliency", "--cells", str(a.cells), "--genes", str(a.genes), "--nodes", str(a.nodes),
          "--hidden", str(a.hidden), "--method", a.method, "--threads", str(a.threads), "--repeat", str(a.repeat),
@@ -113,7 +140,8 @@ def main():
     difference = float((got_abs - want_abs).abs().max()) / scale
     mean_difference = float((got_mean - want_mean).abs().max()) / scale
     torch_json = {"what": "saliency", "impl": "torch", "torch": torch.__version__, "method": a.method, "cells": a.cells,
-                  "genes": a.genes, "hidden": a.hidden, "nodes": a.nodes, "threads": a.threads, "seconds": best}
+                  "genes": a.genes, "hidden": a.hidden, "nodes": a.nodes, "threads": a.threads, "seconds": best,
+                  "blas": blas_library(), "env": threading_env(a.threads)}
     print(scae_line)
     print(json.dumps(torch_json))
     print(json.dumps({"what": "saliency_ratio", "method": a.method, "threads": a.threads,

@@ -11,7 +11,10 @@ data=${3:-/tmp/scae_bench_train_10k}
 bench=${SCAE_BENCH:-$here/../build/bin/scae_bench}
 py=/usr/bin/python3
 [ -d "$data" ] || $py "$here/make_counts.py" --out "$data" --cells 10000 --genes 2000 --density 0.10 >&2
-export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
+# Both sides wait passively: with OpenMP's default spin-wait, PyTorch's idle OpenMP threads
+# compete with OpenBLAS's threads for the cores (on a 2-core machine PyTorch took 1.25-1.45
+# s/epoch at two threads instead of 0.54), and scae's idle threads slowed it too (0.54 vs 0.38).
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads OMP_WAIT_POLICY=PASSIVE
 scae=$("$bench" train --data "$data" --epochs "$epochs" --threads "$threads")
 torch=$($py "$here/train_torch.py" --data "$data" --epochs "$epochs" --threads "$threads")
 echo "$scae"
