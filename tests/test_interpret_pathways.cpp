@@ -422,6 +422,38 @@ TEST_CASE("inputs that cannot be scored are reported") {
     CHECK_THROWS_AS(interpret::set_score_from_string("mean"), Error);
 }
 
+TEST_CASE("the median score is refused for attributions that vanish with the input, where most genes are unexpressed") {
+    Setup s;
+    // The same cells with a tenth of the counts (the rest zero), and with almost all of them.
+    const auto thinned = [&](double keep) {
+        Matrix<float> m(s.counts);
+        Rng rng(17);
+        for (Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < keep ? 1.0f + float(rng.below(20)) : 0.0f;
+        Csr<float> c = m.sparseView();
+        c.makeCompressed();
+        return c;
+    };
+    const Csr<float> sparse = thinned(0.1), dense = thinned(0.9);
+    interpret::PathwayOptions o;
+    o.permutations = 20;
+    for (interpret::Method method : {interpret::Method::gradient_x_input, interpret::Method::integrated_gradients}) {
+        CAPTURE(interpret::to_string(method));
+        o.saliency.method = method;
+        o.saliency.baseline = interpret::Baseline::zeros;
+        o.score = interpret::SetScore::median_saliency;
+        CHECK_THROWS_WITH_AS(interpret::score_pathways(s.model, sparse, s.genes, s.sets, o), doctest::Contains("--score rank_auc"), Error);
+        CHECK_NOTHROW(interpret::score_pathways(s.model, dense, s.genes, s.sets, o));
+        o.score = interpret::SetScore::rank_auc;
+        CHECK_NOTHROW(interpret::score_pathways(s.model, sparse, s.genes, s.sets, o));
+    }
+    // Gradients, and integrated gradients from the mean cell, do not vanish with the input.
+    o.score = interpret::SetScore::median_saliency;
+    o.saliency.baseline = interpret::Baseline::mean_cell;
+    CHECK_NOTHROW(interpret::score_pathways(s.model, sparse, s.genes, s.sets, o));
+    o.saliency.method = interpret::Method::guided;
+    CHECK_NOTHROW(interpret::score_pathways(s.model, sparse, s.genes, s.sets, o));
+}
+
 TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     Setup s;
     std::vector<std::string> groups(50, "A");

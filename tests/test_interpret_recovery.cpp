@@ -47,7 +47,10 @@ struct Analysis {
 Analysis analyse(const nn::Autoencoder<float>& model, const Csr<float>& counts, const std::vector<std::string>& symbols,
                  const data::Simulation& sim, std::size_t permutations) {
     interpret::PathwayOptions o;
+    // Gradient x input is zero wherever a gene is unexpressed, so the rank score (the median's is
+    // refused on such sparse counts).
     o.saliency.method = interpret::Method::gradient_x_input;
+    o.score = interpret::SetScore::rank_auc;
     o.permutations = permutations;
     const auto result = interpret::score_pathways(model, counts, symbols, sim.gene_sets, o);
     std::vector<std::string> programs;
@@ -103,9 +106,12 @@ TEST_CASE("planted programs are recovered from a model trained on simulated coun
     Rng rng(11);
     rng.shuffle(shuffled);
     const Analysis scrambled = analyse(model, counts, shuffled, sim, 200);
-    MESSAGE("shuffled genes: " << scrambled.recovery.recovered_count << " recovered, AUROC " << scrambled.recovery.auroc);
-    CHECK(scrambled.recovery.recovered_count <= 2);
+    MESSAGE("shuffled genes: " << scrambled.recovery.recovered_count << " recovered, AUROC " << scrambled.recovery.auroc << ", " << scrambled.significant << " calls");
+    // "Recovered" by chance: a set's best node has that set on top about 16/27 of the time for
+    // 16 nodes and 12 sets of independent noise, 3.6 of 6 programs.
+    CHECK(scrambled.recovery.recovered_count <= 4);
     CHECK(scrambled.recovery.auroc < 0.8);
+    CHECK(scrambled.significant <= 1);
     // An untrained network of the same shape encodes no program in any node.
     const Analysis untrained_analysis = analyse(untrained, counts, symbols, sim, 200);
     MESSAGE("untrained: " << untrained_analysis.recovery.encoded_count << " programs encoded");

@@ -79,6 +79,14 @@ struct SaliencyOptions {
     Index block_cells = 128;
 };
 
+/// Whether the maps of `options` are zero wherever the input is: gradient x input, and
+/// integrated gradients from the zero baseline (an attribution is the input's change times a
+/// gradient).
+inline bool vanishes_where_input_is_zero(const SaliencyOptions& options) {
+    return options.method == Method::gradient_x_input ||
+           (options.method == Method::integrated_gradients && options.baseline == Baseline::zeros);
+}
+
 /// Throws scae::Error when `options` cannot be used.
 inline void check(const SaliencyOptions& options) {
     if (options.steps < 1) throw Error("SaliencyOptions: steps must be at least 1, got " + std::to_string(options.steps));

@@ -204,7 +204,7 @@ public:
     /// g.cells[c]). Threads may call this at once, each with its own `out` and `scratch`.
     void map(const NodeGradients<T>& g, Index j, Matrix<T>& out, MapScratch<T>& scratch) const {
         const auto rows = g.node(j);
-        if (zero_where_input_is_zero()) {
+        if (vanishes_where_input_is_zero(options_)) {
             input_product(g.cells, rows, out);
             return;
         }
@@ -228,11 +228,6 @@ public:
 
 private:
     bool ig() const { return options_.method == Method::integrated_gradients; }
-
-    /// Gradient x input, and integrated gradients from zeros, vanish wherever the input does.
-    bool zero_where_input_is_zero() const {
-        return options_.method == Method::gradient_x_input || (ig() && options_.baseline == Baseline::zeros);
-    }
 
     /// The map of those methods at the input's nonzeros only: each is the input times the dot
     /// product of the gene's first-layer weights with the cell's gradient row. With counts about
