@@ -466,6 +466,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 4 * 5);
     const std::string top = interpret::top_genes_tsv(r, s.genes, 3);
     CHECK(std::count(top.begin(), top.end(), '\n') == 1 + 4 * 3);
+    CHECK(top.rfind("node\trank\tgene\tsd_scaled_saliency\tmean_abs_saliency\tmean_saliency\tinput_sd\n", 0) == 0);
     CHECK(interpret::contrasts_tsv(r).find("\nB\t25\t") != std::string::npos);
     // Mark one call significant: the heatmap shows just that node and pathway, with a dot.
     r.q.setOnes();
@@ -483,6 +484,33 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
         CHECK(std::filesystem::exists(dir / file));
     std::filesystem::remove_all(dir);
     CHECK_THROWS_AS(interpret::top_genes_tsv(r, symbols(3), 3), Error);
+}
+
+TEST_CASE("top genes are ranked by mean |saliency| times the gene's input standard deviation") {
+    Setup s;
+    interpret::PathwayOptions o;
+    o.permutations = 20;
+    auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
+    // The input's standard deviation, by brute force on the transformed counts.
+    const Matrix<double> input = Matrix<float>(nn::transform_input(s.counts, s.model.options.input)).cast<double>();
+    const RowVector<double> mean = input.colwise().mean();
+    for (Index g = 0; g < input.cols(); ++g)
+        CHECK(r.input_sd(g) == doctest::Approx(std::sqrt((input.col(g).array() - mean(g)).square().sum() / double(input.rows() - 1))).epsilon(1e-9));
+    // A gene the data does not move ranks last whatever its saliency; one that moves a lot, first.
+    r.summary.mean_abs.setOnes();
+    r.input_sd.setConstant(1.0);
+    r.input_sd(7) = 0.0;
+    r.input_sd(11) = 5.0;
+    r.summary.mean_abs(0, 7) = 100.0;
+    const std::string top = interpret::top_genes_tsv(r, s.genes, 60);
+    std::istringstream lines(top);
+    std::string header, first, line, last;
+    std::getline(lines, header);
+    std::getline(lines, first);
+    while (std::getline(lines, line))
+        if (line.rfind("0\t", 0) == 0) last = line;
+    CHECK(first.rfind("0\t1\tGene11\t5\t", 0) == 0);
+    CHECK(last.rfind("0\t60\tGene7\t0\t100\t", 0) == 0);
 }
 
 } // namespace test_interpret_pathways

@@ -26,7 +26,7 @@ inline const char* pathways_usage() {
            "model), scores each node against each gene set of FILE (GMT; symbols matched ignoring case)\n"
            "with a permutation null of random gene sets of the same size, and writes into DIR:\n"
            "  scores.tsv      node, set, score, z, p, q, n_genes, permutations (nodes from 0)\n"
-           "  top_genes.tsv   each node's genes by mean |saliency|\n"
+           "  top_genes.tsv   each node's genes by mean |saliency| times the gene's sd (a typical change)\n"
            "  heatmap.svg     nodes x pathways with a significant call: score over random sets, scaled per pathway\n"
            "  contrasts.tsv   with --groups: each group's score minus the score of the other cells\n"
            "  node_activity.tsv  with --groups: each node's activation per group and its AUC (group vs rest)\n"

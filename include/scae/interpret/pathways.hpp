@@ -135,6 +135,7 @@ struct PathwayResult {
     SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw)
     std::vector<SaliencySummary> group_summaries; ///< the same per group, in the order of `contrasts`
     RowVector<double> gene_scale;      ///< what each gene's |saliency| was multiplied by before scoring
+    RowVector<double> input_sd;        ///< each gene's standard deviation of the model input over the analysed cells
     std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
     NodeActivity activity;             ///< with groups: which groups activate each node
     std::vector<Index> cells;          ///< rows of the input that were analysed
@@ -219,6 +220,20 @@ void set_medians(const Matrix<T>& values, const std::vector<Index>& genes, const
     for (std::size_t i = 0; i < genes.size(); ++i)
         std::copy_n(values.row(genes[i]).data(), cells, scratch.data() + i * std::size_t(cells));
     network.median(scratch.data(), cells, out.data());
+}
+
+/// The standard deviation of each column of `m` (over its rows, divisor rows - 1).
+template <class T>
+RowVector<double> column_sd(const Csr<T>& m) {
+    RowVector<double> sum = RowVector<double>::Zero(m.cols()), squares = sum;
+    for (Index r = 0; r < m.rows(); ++r)
+        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
+            sum(it.col()) += double(it.value());
+            squares(it.col()) += double(it.value()) * double(it.value());
+        }
+    const double n = double(m.rows());
+    if (n < 2) return RowVector<double>::Zero(m.cols());
+    return ((squares - sum.cwiseProduct(sum) / n) / (n - 1)).cwiseMax(0.0).cwiseSqrt();
 }
 
 /// The median score of a method whose maps vanish with the input is 0 in every cell that
@@ -319,6 +334,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         result.summary = pool_summaries(parts);
         if (n_groups > 0) result.group_summaries.assign(parts.begin(), parts.begin() + std::ptrdiff_t(n_groups));
     }
+    result.input_sd = detail::column_sd(saliency.input());
     result.gene_scale = RowVector<double>::Ones(genes);
     if (options.normalize_genes) {
         const RowVector<double> mean = result.summary.mean_abs.colwise().mean();
