@@ -237,6 +237,16 @@ TEST_CASE("guided backprop leaves out the units its clamp zeroes, and the maps s
         CHECK(positive < 16);
         CHECK(max_difference(map, interpret::saliency(model, counts, Target::node(k), o).values) < 1e-12);
     }
+    // A node whose incoming weights are all negative: guided backprop passes nothing back.
+    model.layers[1].weight.value.col(2) = -model.layers[1].weight.value.col(2).cwiseAbs();
+    const interpret::NodeSaliency<double> negative(model, counts, o);
+    negative.gradients({0, 1, 2}, 2, 1, gradients);
+    negative.map(gradients, 0, map, scratch);
+    CHECK(scratch.active.empty());
+    REQUIRE(map.rows() == 3);
+    REQUIRE(map.cols() == 25);
+    CHECK(map.cwiseAbs().maxCoeff() == 0);
+    CHECK(interpret::saliency(model, counts, Target::node(2), o).values.cwiseAbs().maxCoeff() == 0);
 }
 
 TEST_CASE("integrated gradients is complete within 1% at 64 steps for every target") {

@@ -213,7 +213,9 @@ public:
         scratch.active.clear();
         for (Index h = 0; h < units; ++h)
             if ((rows.col(h).array() != T(0)).any()) scratch.active.push_back(h);
-        if (Index(scratch.active.size()) == units) {
+        if (scratch.active.empty()) { // e.g. guided backprop on a node whose weights are all negative
+            out.setZero(g.size(), genes());
+        } else if (Index(scratch.active.size()) == units) {
             out.noalias() = rows * weights_t_;
         } else {
             scratch.gradients = rows(Eigen::all, scratch.active);
@@ -229,9 +231,9 @@ public:
 private:
     bool ig() const { return options_.method == Method::integrated_gradients; }
 
-    /// The map of those methods at the input's nonzeros only: each is the input times the dot
-    /// product of the gene's first-layer weights with the cell's gradient row. With counts about
-    /// 10% nonzero this is a tenth of the dense product.
+    /// The map of a method that vanishes with the input, at the input's nonzeros only: each is
+    /// the input times the dot product of the gene's first-layer weights with the cell's gradient
+    /// row. With counts about 10% nonzero this is a tenth of the dense product.
     template <class Rows>
     void input_product(const std::vector<Index>& cells, const Rows& rows, Matrix<T>& out) const {
         const Matrix<T>& w1 = model_.layers.front().weight.value;
