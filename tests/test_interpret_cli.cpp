@@ -77,6 +77,8 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
     CHECK(summary["nodes"] == 5);
     CHECK(summary["cells"] == 60);
     CHECK(summary["sets_scored"] == 6);
+    const std::size_t floor = summary["pairs_at_p_floor"].get<std::size_t>();
+    CHECK((err.str().find("more permutations may lower their q") != std::string::npos) == (floor > 0));
     CHECK(err.str().find("aligned 200 of 200 model genes") != std::string::npos);
     const std::string scores = read(f / "result/scores.tsv");
     CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\tdescription\n", 0) == 0);

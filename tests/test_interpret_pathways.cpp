@@ -104,6 +104,26 @@ TEST_CASE("pictures call a set by its description when that is a name (GO), by i
     CHECK(interpret::match_gene_sets(plain, symbols(5), 1).sets.at(0).description.empty());
 }
 
+TEST_CASE("pairs at the p floor are those no random set reached") {
+    interpret::PathwayResult r;
+    r.p.resize(1, 4);
+    r.permutations.resize(1, 4);
+    r.p << 1.0 / 1001, 2.0 / 1001, 1.0 / 21, 0.5;
+    r.permutations << 1000, 1000, 20, 1000; // the third pair stopped early, at its own floor
+    CHECK(interpret::pairs_at_p_floor(r) == 2);
+}
+
+TEST_CASE("a prefix all shown set names share is said once, in the heatmap's title") {
+    using interpret::shared_label_prefix;
+    CHECK(shared_label_prefix({"HALLMARK_APOPTOSIS", "HALLMARK_HYPOXIA"}) == "HALLMARK_");
+    CHECK(shared_label_prefix({"KEGG_CELL_CYCLE", "KEGG_CELL_ADHESION"}) == "KEGG_CELL_"); // up to the last shared '_'
+    CHECK(shared_label_prefix({"KEGG_CELL_CYCLE", "KEGG_CELL_"}).empty());  // a label would be left empty
+    CHECK(shared_label_prefix({"SET_1", "OTHER_2"}).empty());
+    CHECK(shared_label_prefix({"ABC_DEF", "ABX_DEF"}).empty());            // the shared part has no '_'
+    CHECK(shared_label_prefix({"HALLMARK_APOPTOSIS"}).empty());             // one column: nothing to save
+    CHECK(shared_label_prefix({}).empty());
+}
+
 TEST_CASE("the median network agrees with sorting for every size up to 130, ties included") {
     Rng rng(1);
     for (int n = 1; n <= 130; ++n) {
@@ -474,7 +494,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     const std::string svg = interpret::pathway_heatmap_svg(r);
     CHECK(svg.find(">node 2<") != std::string::npos);
     CHECK(svg.find(">node 1<") == std::string::npos);
-    CHECK(svg.find(">SET_3<") != std::string::npos);
+    CHECK(svg.find(">SET_3<") != std::string::npos); // one column: its name stays whole
     CHECK(svg.find("<circle") != std::string::npos);
     CHECK(svg.find("q &lt; 0.05") != std::string::npos);
     const auto dir = std::filesystem::temp_directory_path() / "scae_test_pathway_report";

@@ -38,7 +38,8 @@ inline const char* pathways_usage() {
            "                      genes) or rank_auc (the set's genes against all others by mean |saliency|);\n"
            "                      gradxinput and ig from zeros need rank_auc where most genes are unexpressed\n"
            "  --groups FILE       barcode<TAB>label per cell: one contrast per label\n"
-           "  --permutations N    random sets per node and set size, at most (default 1000)\n"
+           "  --permutations N    random sets per node and set size, at most (default 1000; p >= 1/(1+N), so\n"
+           "                      Benjamini-Hochberg over many pairs may need 10000 or more)\n"
            "  --null N            per-set (default: each pair's own random sets; p >= 1/(1+N)) or pooled\n"
            "                      (the null z-scores of all pairs together, for large collections like GO)\n"
            "  --seed S            null sets and cell subsample (default 42)\n"
@@ -131,6 +132,14 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
             {"out", dir}};
         if (result.null == interpret::NullDistribution::pooled) summary["pooled_null_draws"] = result.pooled_draws;
+        if (result.null == interpret::NullDistribution::per_set) {
+            const std::size_t floor = interpret::pairs_at_p_floor(result);
+            summary["pairs_at_p_floor"] = floor;
+            if (floor > 0)
+                err << "scae pathways: " << floor << " of " << result.p.size() << " pairs have p = 1/(1 + permutations), the smallest "
+                    << options.permutations << " random sets allow; more permutations may lower their q (--permutations 10000: "
+                    << "sets that cannot become significant stop drawing early), or see --null pooled\n";
+        }
         if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc)
             nlohmann::json nodes = nlohmann::json::object();
             for (const std::string& g : result.activity.groups) nodes[g] = nlohmann::json::array();

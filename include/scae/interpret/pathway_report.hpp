@@ -108,12 +108,30 @@ inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
     return out;
 }
 
+/// The longest prefix that ends in '_' and that every one of two or more `labels` starts with
+/// and outgrows ("HALLMARK_" for MSigDB Hallmark names), or "".
+inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
+    if (labels.size() < 2) return "";
+    std::size_t length = labels.front().size();
+    for (const std::string& label : labels) {
+        std::size_t same = 0;
+        while (same < length && same < label.size() && label[same] == labels.front()[same]) ++same;
+        length = same;
+    }
+    const std::size_t end = labels.front().rfind('_', length == 0 ? 0 : length - 1);
+    if (length == 0 || end == std::string::npos) return "";
+    for (const std::string& label : labels)
+        if (label.size() <= end + 1) return "";
+    return labels.front().substr(0, end + 1);
+}
+
 /// The heatmap of nodes x pathways: each score over the mean score of its random sets (so that
 /// nodes of small overall saliency compare fairly), then scaled per pathway (scale_per_pathway);
 /// only nodes and pathways with at least one call q < alpha (all of them when there is none, as
 /// the title then says), significant calls marked. Nodes are ordered by the pathway they score highest
 /// on, so that associations line up along a diagonal. With groups, a node is named after the
-/// group that activates it most (options.activity_auc).
+/// group that activates it most (options.activity_auc). A prefix every shown set name shares
+/// ("HALLMARK_") is said once in the title instead of on every column.
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
     const Matrix<double> over_null = r.null_mean.size() == r.score.size()
                                          ? Matrix<double>(r.score.cwiseQuotient(r.null_mean.cwiseMax(1e-300)))
@@ -166,11 +184,13 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
     }
     const std::vector<std::string> set_labels = display_names(r.sets);
     for (Index j : cols) col_names.push_back(set_labels[std::size_t(j)]);
+    const std::string prefix = shared_label_prefix(col_names);
+    for (std::string& name : col_names) name.erase(0, prefix.size());
     report::HeatmapOptions h;
     char alpha[32];
     std::snprintf(alpha, sizeof alpha, "%g", options.alpha);
-    h.title = "Bottleneck nodes x pathways (" + to_string(r.method) + " saliency, " + to_string(r.score_kind) + " score)" +
-              (none ? std::string(": no call reaches q < ") + alpha : std::string());
+    h.title = "Bottleneck nodes x " + (prefix.empty() ? std::string("pathways") : prefix + "* sets") + " (" + to_string(r.method) +
+              " saliency, " + to_string(r.score_kind) + " score)" + (none ? std::string(": no call reaches q < ") + alpha : std::string());
     h.scale = report::ColourScale::diverging;
     h.value_label = "score over random sets, scaled per pathway";
     h.mark_label = std::string("q < ") + alpha;

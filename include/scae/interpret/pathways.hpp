@@ -263,6 +263,16 @@ void check_median_is_informative(const Csr<T>& counts, Method method) {
 
 } // namespace detail
 
+/// How many node x set pairs have the smallest p-value their own random sets allow,
+/// 1 / (1 + draws): more permutations could make them smaller. Benjamini-Hochberg over m pairs
+/// needs p near alpha / m for a lone strong pair, so with the per-set null a few pairs at this
+/// floor often mean that the permutations, not the data, kept q above alpha.
+inline std::size_t pairs_at_p_floor(const PathwayResult& r) {
+    std::size_t n = 0;
+    for (Index i = 0; i < r.p.size(); ++i) n += r.p.data()[i] * (1.0 + double(r.permutations.data()[i])) <= 1.0 + 1e-9;
+    return n;
+}
+
 /// Scores every bottleneck node of `model` against every gene set for the cells of raw `counts`
 /// (cells x genes in model gene order), with a permutation null and q-values; see the file
 /// comment. `gene_symbols` names the model's genes (matched to the sets case-insensitively).
