@@ -44,4 +44,20 @@ TEST_CASE("node_activity: one group has no rest (NaN AUC); mismatched lengths ar
     CHECK_THROWS_WITH_AS(interpret::node_activity(latent, {"a"}), doctest::Contains("1 labels for 2 cells"), Error);
 }
 
+TEST_CASE("silent nodes: activation that hardly varies over the cells") {
+    Matrix<float> latent(4, 4);
+    latent << 1, 0.001f, 5, 2, //
+        3, 0.002f, 5, 4,       //
+        5, 0.001f, 5, 6,       //
+        7, 0.003f, 5, 9;       // node 2 is constant
+    const RowVector<double> sd = interpret::activation_sd(latent);
+    CHECK(sd(0) == doctest::Approx(std::sqrt(20.0 / 3.0)));
+    CHECK(sd(2) == 0);
+    // Median of {2.58, 0.00096, 0, 2.99} is the upper middle value, 2.58: nodes 1 and 2 fall below 5% of it.
+    CHECK(interpret::silent_nodes(sd) == std::vector<Index>{1, 2});
+    CHECK(interpret::silent_nodes(sd, 0.0).empty());
+    CHECK(interpret::silent_nodes(RowVector<double>()).empty());
+    CHECK(interpret::activation_sd(Matrix<float>(1, 3)).isZero());
+}
+
 } // namespace test_interpret_node_activity

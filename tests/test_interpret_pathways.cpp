@@ -7,6 +7,8 @@
 #include "scae/io/gmt.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -104,13 +106,43 @@ TEST_CASE("pictures call a set by its description when that is a name (GO), by i
     CHECK(interpret::match_gene_sets(plain, symbols(5), 1).sets.at(0).description.empty());
 }
 
+TEST_CASE("silent nodes are scored but left out of the q-values") {
+    Setup s;
+    // Node 1 pushed far below zero on every cell: softplus keeps it at about 0.
+    s.model.layers[1].bias.value(0, 1) = -60.0f;
+    interpret::PathwayOptions o;
+    o.permutations = 50;
+    const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
+    CHECK(r.silent == std::vector<Index>{1});
+    CHECK(r.activation_sd(1) < 1e-6 * r.activation_sd(0));
+    std::vector<double> p_rest;
+    for (Index k = 0; k < r.q.rows(); ++k) {
+        CHECK(std::isfinite(r.z(k, 0)));
+        for (Index j = 0; j < r.q.cols(); ++j) {
+            CHECK(std::isnan(r.q(k, j)) == (k == 1));
+            if (k != 1) p_rest.push_back(r.p(k, j));
+        }
+    }
+    // The others' q-values are Benjamini-Hochberg over their own p-values.
+    const std::vector<double> q = interpret::benjamini_hochberg(p_rest);
+    for (Index k = 0, at = 0; k < r.q.rows(); ++k)
+        for (Index j = 0; k != 1 && j < r.q.cols(); ++j) CHECK(r.q(k, j) == q[std::size_t(at++)]);
+    o.silent_fraction = 0;
+    const auto all = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
+    CHECK(all.silent.empty());
+    CHECK(all.q.allFinite());
+}
+
 TEST_CASE("pairs at the p floor are those no random set reached") {
     interpret::PathwayResult r;
     r.p.resize(1, 4);
     r.permutations.resize(1, 4);
     r.p << 1.0 / 1001, 2.0 / 1001, 1.0 / 21, 0.5;
     r.permutations << 1000, 1000, 20, 1000; // the third pair stopped early, at its own floor
+    r.q.setConstant(1, 4, 0.5);
     CHECK(interpret::pairs_at_p_floor(r) == 2);
+    r.q(0, 0) = std::numeric_limits<double>::quiet_NaN(); // a silent node's pair is not tested
+    CHECK(interpret::pairs_at_p_floor(r) == 1);
 }
 
 TEST_CASE("a prefix all shown set names share is said once, in the heatmap's title") {
@@ -493,6 +525,10 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     r.q(2, 3) = 0.01;
     const std::string svg = interpret::pathway_heatmap_svg(r);
     CHECK(svg.find(">node 2<") != std::string::npos);
+    // A silent node is called so.
+    r.silent = {2};
+    CHECK(interpret::pathway_heatmap_svg(r).find(">node 2 (silent)<") != std::string::npos);
+    r.silent.clear();
     CHECK(svg.find(">node 1<") == std::string::npos);
     CHECK(svg.find(">SET_3<") != std::string::npos); // one column: its name stays whole
     CHECK(svg.find("<circle") != std::string::npos);

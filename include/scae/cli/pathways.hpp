@@ -7,6 +7,7 @@
 #include "scae/interpret/pathway_report.hpp"
 #include "scae/io/gmt.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -47,6 +48,8 @@ inline const char* pathways_usage() {
            "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
            "  --max-cells N       score a seeded subsample of at most N cells; 0: all (default 5000)\n"
            "  --test-cells N      run the permutation test on at most N of them; 0: all (default 500)\n"
+           "  --silent F          nodes whose activation sd is below F x the median node's are silent:\n"
+           "                      scored, but left out of the q-values (q = NaN; default 0.05; 0: none)\n"
            "  --raw               score raw |saliency| (the reference's score) instead of dividing each\n"
            "                      gene by its mean over all nodes and cells\n"
            "  --steps N           integrated gradients: path points (default 64)\n"
@@ -81,6 +84,8 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
     o.max_cells = Index(a.integer("max-cells", o.max_cells));
     o.test_cells = Index(a.integer("test-cells", o.test_cells));
     o.normalize_genes = !a.has("raw");
+    o.silent_fraction = a.number("silent", o.silent_fraction);
+    if (!(o.silent_fraction >= 0)) throw UsageError("--silent must be at least 0");
     return o;
 }
 
@@ -92,7 +97,7 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
-                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage"},
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent"},
                      {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
@@ -140,11 +145,14 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                     << options.permutations << " random sets allow; more permutations may lower their q (--permutations 10000: "
                     << "sets that cannot become significant stop drawing early), or see --null pooled\n";
         }
-        if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc)
+        const std::vector<Index>& silent = result.silent;
+        summary["silent_nodes"] = silent;
+        if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc), silent ones aside
             nlohmann::json nodes = nlohmann::json::object();
             for (const std::string& g : result.activity.groups) nodes[g] = nlohmann::json::array();
             for (Index k = 0; k < result.score.rows(); ++k)
-                if (const std::string g = interpret::most_active_group(result.activity, k, report.activity_auc); !g.empty())
+                if (const std::string g = interpret::most_active_group(result.activity, k, report.activity_auc);
+                    !g.empty() && std::find(silent.begin(), silent.end(), k) == silent.end())
                     nodes[g].push_back(k);
             summary["nodes_by_group"] = nodes;
         }

@@ -130,7 +130,8 @@ inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
 /// only nodes and pathways with at least one call q < alpha (all of them when there is none, as
 /// the title then says), significant calls marked. Nodes are ordered by the pathway they score highest
 /// on, so that associations line up along a diagonal. With groups, a node is named after the
-/// group that activates it most (options.activity_auc). A prefix every shown set name shares
+/// group that activates it most (options.activity_auc), and a silent node (PathwayResult::silent)
+/// is called so. A prefix every shown set name shares
 /// ("HALLMARK_") is said once in the title instead of on every column.
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
     const Matrix<double> over_null = r.null_mean.size() == r.score.size()
@@ -175,7 +176,8 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
     report::Mask marks(values.rows(), values.cols());
     std::vector<std::string> row_names, col_names;
     for (std::size_t a = 0; a < rows.size(); ++a) {
-        const std::string group = r.activity.groups.empty() ? "" : most_active_group(r.activity, rows[a], options.activity_auc);
+        std::string group = r.activity.groups.empty() ? "" : most_active_group(r.activity, rows[a], options.activity_auc);
+        if (std::find(r.silent.begin(), r.silent.end(), rows[a]) != r.silent.end()) group = "silent";
         row_names.push_back("node " + std::to_string(rows[a]) + (group.empty() ? "" : " (" + group + ")"));
         for (std::size_t b = 0; b < cols.size(); ++b) {
             values(Index(a), Index(b)) = scaled(rows[a], cols[b]);

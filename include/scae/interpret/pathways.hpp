@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -106,6 +107,15 @@ struct PathwayOptions {
     /// Score at most this many cells, a seeded random subsample when there are more (memory is
     /// genes x max_cells values); 0 scores every cell. Default 5000.
     Index max_cells = 5000;
+    /// A node is silent when its activation's standard deviation over the analysed cells is
+    /// below this fraction of the median node's (silent_nodes()). Silent nodes are scored but
+    /// left out of Benjamini-Hochberg (their q is NaN): such a node carries almost nothing about
+    /// these cells, yet its saliency still follows the first layer's weights, which the other
+    /// nodes trained, so its calls would describe the first layer rather than the node (on PBMC a
+    /// quarter of the calls fell on silent nodes). Leaving them out is independent filtering: a
+    /// node's activation says nothing about which genes a random set holds. 0 tests every node.
+    /// Default 0.05.
+    double silent_fraction = 0.05;
     /// Run the permutation test (z, p) on at most this many of the scored cells, a seeded
     /// subsample: the null's cost grows with the cells, while the spread of a set's score over
     /// random sets comes from the choice of genes, which a few hundred cells already average
@@ -130,7 +140,7 @@ struct PathwayResult {
     Matrix<double> z;                  ///< (statistic - null mean) / null sd, on the test cells
     Matrix<double> null_mean;          ///< the mean score of the pair's random sets, on the test cells
     Matrix<double> p;                  ///< empirical p-value, (1 + #null >= statistic) / (1 + #null), from `null`
-    Matrix<double> q;                  ///< Benjamini-Hochberg q-values over all nodes x sets
+    Matrix<double> q;                  ///< Benjamini-Hochberg q-values over the pairs of nodes that are not silent (NaN for those)
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
     SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw)
     std::vector<SaliencySummary> group_summaries; ///< the same per group, in the order of `contrasts`
@@ -138,6 +148,8 @@ struct PathwayResult {
     RowVector<double> input_sd;        ///< each gene's standard deviation of the model input over the analysed cells
     std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
     NodeActivity activity;             ///< with groups: which groups activate each node
+    RowVector<double> activation_sd;   ///< each node's standard deviation of activation over the analysed cells
+    std::vector<Index> silent;         ///< silent nodes (PathwayOptions::silent_fraction), left out of the q-values
     std::vector<Index> cells;          ///< rows of the input that were analysed
     Index test_cells = 0;              ///< how many of them the permutation test ran on
     Method method = Method::guided;    ///< the saliency method used
@@ -263,13 +275,14 @@ void check_median_is_informative(const Csr<T>& counts, Method method) {
 
 } // namespace detail
 
-/// How many node x set pairs have the smallest p-value their own random sets allow,
+/// How many tested node x set pairs (q not NaN) have the smallest p-value their own random sets allow,
 /// 1 / (1 + draws): more permutations could make them smaller. Benjamini-Hochberg over m pairs
 /// needs p near alpha / m for a lone strong pair, so with the per-set null a few pairs at this
 /// floor often mean that the permutations, not the data, kept q above alpha.
 inline std::size_t pairs_at_p_floor(const PathwayResult& r) {
     std::size_t n = 0;
-    for (Index i = 0; i < r.p.size(); ++i) n += r.p.data()[i] * (1.0 + double(r.permutations.data()[i])) <= 1.0 + 1e-9;
+    for (Index i = 0; i < r.p.size(); ++i)
+        n += !std::isnan(r.q.data()[i]) && r.p.data()[i] * (1.0 + double(r.permutations.data()[i])) <= 1.0 + 1e-9;
     return n;
 }
 
@@ -318,7 +331,11 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     for (Index c : result.cells) labels.push_back(groups.empty() ? std::string() : groups[std::size_t(c)]);
     std::vector<int> group_of;
     const std::vector<std::string> group_names = detail::group_index(labels, group_of);
-    if (!group_names.empty()) result.activity = node_activity(model.encode(analysed), labels);
+    {
+        const Matrix<T> latent = model.encode(analysed);
+        result.activation_sd = activation_sd(latent);
+        if (!group_names.empty()) result.activity = node_activity(latent, labels);
+    }
 
     NodeSaliency<T> saliency(model, analysed, options.saliency);
     const Index nodes = saliency.nodes(), genes = saliency.genes(), cells = saliency.cells();
@@ -505,8 +522,20 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         result.pooled_draws = pooled->draws();
         for (Index i = 0; i < result.p.size(); ++i) result.p.data()[i] = pooled->p(result.z.data()[i]);
     }
-    const std::vector<double> q = benjamini_hochberg(std::vector<double>(result.p.data(), result.p.data() + result.p.size()));
-    std::copy(q.begin(), q.end(), result.q.data());
+    // Benjamini-Hochberg over the nodes that are not silent.
+    result.silent = silent_nodes(result.activation_sd, options.silent_fraction);
+    std::vector<char> tested(std::size_t(nodes), 1);
+    for (Index k : result.silent) tested[std::size_t(k)] = 0;
+    std::vector<double> p_tested;
+    for (Index k = 0; k < nodes; ++k)
+        if (tested[std::size_t(k)]) p_tested.insert(p_tested.end(), result.p.row(k).data(), result.p.row(k).data() + n_sets);
+    const std::vector<double> q = benjamini_hochberg(p_tested);
+    result.q.setConstant(std::numeric_limits<double>::quiet_NaN());
+    for (Index k = 0, at = 0; k < nodes; ++k)
+        if (tested[std::size_t(k)]) {
+            std::copy_n(q.begin() + std::ptrdiff_t(at), n_sets, result.q.row(k).data());
+            at += Index(n_sets);
+        }
     return result;
 }
 
