@@ -23,14 +23,6 @@ Csr<T> model_input(const nn::Autoencoder<T>& model, const Csr<T>& counts) {
     return input;
 }
 
-/// Rows [first, first + count) of the compressed sparse `m` as dense rows of `out`.
-template <class T>
-void dense_rows(const Csr<T>& m, Index first, Index count, Matrix<T>& out) {
-    out.setZero(count, m.cols());
-    for (Index r = 0; r < count; ++r)
-        for (typename Csr<T>::InnerIterator it(m, first + r); it; ++it) out(r, it.col()) = it.value();
-}
-
 /// Rows `rows` of the compressed sparse `m` as dense rows of `out`, in that order.
 template <class T>
 void dense_rows(const Csr<T>& m, const std::vector<Index>& rows, Matrix<T>& out) {

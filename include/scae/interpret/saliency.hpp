@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 namespace scae::interpret {
@@ -164,7 +165,9 @@ SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, c
     std::vector<int> rows;
     for (Index first = 0; first < cells; first += block) {
         const Index n = std::min(block, cells - first);
-        dense_rows(input, first, n, x);
+        std::vector<Index> block(static_cast<std::size_t>(n));
+        std::iota(block.begin(), block.end(), first);
+        dense_rows(input, block, x);
         // Row r * steps + s of the batch is cell r at path point s (or cell r itself).
         path.resize(n * steps, genes);
         rows.resize(std::size_t(n * steps));

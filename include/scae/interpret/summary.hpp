@@ -20,7 +20,7 @@ struct SaliencySummary {
 
 /// Summarises `saliency` over each group of cells: `group[c]` in [0, groups) puts input row c
 /// in that group, -1 leaves it out; the result has one summary per group. Each group's cells
-/// are taken options.block_cells at a time; threads share a block's nodes, and each node's sums
+/// are taken `block_cells` at a time; threads share a block's nodes, and each node's sums
 /// have one writer and a fixed order, so the result does not depend on the thread count.
 /// Memory: the block's gradients plus one block_cells x genes map per thread.
 /// Throws scae::Error when `group` has the wrong length or a label outside [-1, groups).
