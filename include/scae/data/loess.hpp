@@ -135,7 +135,9 @@ inline std::vector<double> loess_fit(const std::vector<double>& x, const std::ve
         const double r0 = total(t0), r1 = total(t1), r2 = total(t2);
         Eigen::Matrix3d gram;
         gram << m0, m1, m2, m1, m2, m3, m2, m3, m4;
-        const Eigen::Vector3d rhs(r0, r1, r2);
+        // A dynamic right-hand side: solving with a block of a fixed 3-vector makes GCC 12 see
+        // Eigen's 8-wide AVX-512 path (never taken for 3 values) as out of bounds (-Warray-bounds).
+        const Eigen::VectorXd rhs = Eigen::Vector3d(r0, r1, r2);
         const Eigen::Index p = static_cast<Eigen::Index>(coefficients);
         Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> solver(gram.topLeftCorner(p, p));
         solver.setThreshold(1e-10);
