@@ -148,10 +148,11 @@ TEST_CASE("pairs at the p floor are those no random set reached") {
 TEST_CASE("a prefix all shown set names share is said once, in the heatmap's title") {
     using interpret::shared_label_prefix;
     CHECK(shared_label_prefix({"HALLMARK_APOPTOSIS", "HALLMARK_HYPOXIA"}) == "HALLMARK_");
-    CHECK(shared_label_prefix({"KEGG_CELL_CYCLE", "KEGG_CELL_ADHESION"}) == "KEGG_CELL_"); // up to the last shared '_'
-    CHECK(shared_label_prefix({"KEGG_CELL_CYCLE", "KEGG_CELL_"}).empty());  // a label would be left empty
+    CHECK(shared_label_prefix({"KEGG_CELL_CYCLE", "KEGG_CELL_ADHESION"}) == "KEGG_"); // the collection only
+    CHECK(shared_label_prefix({"KEGG_CYCLE", "KEGG_"}).empty());            // a label would be left empty
     CHECK(shared_label_prefix({"SET_1", "OTHER_2"}).empty());
-    CHECK(shared_label_prefix({"ABC_DEF", "ABX_DEF"}).empty());            // the shared part has no '_'
+    CHECK(shared_label_prefix({"ABC_DEF", "ABX_DEF"}).empty());
+    CHECK(shared_label_prefix({"ABCDEF", "ABCXYZ"}).empty());               // no '_'
     CHECK(shared_label_prefix({"HALLMARK_APOPTOSIS"}).empty());             // one column: nothing to save
     CHECK(shared_label_prefix({}).empty());
 }

@@ -140,8 +140,9 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         if (result.null == interpret::NullDistribution::per_set) {
             const std::size_t floor = interpret::pairs_at_p_floor(result);
             summary["pairs_at_p_floor"] = floor;
+            const Index tested = Index(result.q.size()) - Index(result.silent.size()) * result.q.cols();
             if (floor > 0)
-                err << "scae pathways: " << floor << " of " << result.p.size() << " pairs have p = 1/(1 + permutations), the smallest "
+                err << "scae pathways: " << floor << " of " << tested << " tested pairs have p = 1/(1 + permutations), the smallest "
                     << options.permutations << " random sets allow; more permutations may lower their q (--permutations 10000: "
                     << "sets that cannot become significant stop drawing early), or see --null pooled\n";
         }

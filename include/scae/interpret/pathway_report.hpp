@@ -108,20 +108,14 @@ inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
     return out;
 }
 
-/// The longest prefix that ends in '_' and that every one of two or more `labels` starts with
-/// and outgrows ("HALLMARK_" for MSigDB Hallmark names), or "".
+/// The collection prefix, up to and including the first '_', that every one of two or more
+/// `labels` starts with and outgrows ("HALLMARK_" for MSigDB Hallmark names), or "".
 inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
     if (labels.size() < 2) return "";
-    std::size_t length = labels.front().size();
-    for (const std::string& label : labels) {
-        std::size_t same = 0;
-        while (same < length && same < label.size() && label[same] == labels.front()[same]) ++same;
-        length = same;
-    }
-    const std::size_t end = labels.front().rfind('_', length == 0 ? 0 : length - 1);
-    if (length == 0 || end == std::string::npos) return "";
+    const std::size_t end = labels.front().find('_');
+    if (end == std::string::npos) return "";
     for (const std::string& label : labels)
-        if (label.size() <= end + 1) return "";
+        if (label.size() <= end + 1 || label.compare(0, end + 1, labels.front(), 0, end + 1) != 0) return "";
     return labels.front().substr(0, end + 1);
 }
 
@@ -131,8 +125,8 @@ inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
 /// the title then says), significant calls marked. Nodes are ordered by the pathway they score highest
 /// on, so that associations line up along a diagonal. With groups, a node is named after the
 /// group that activates it most (options.activity_auc), and a silent node (PathwayResult::silent)
-/// is called so. A prefix every shown set name shares
-/// ("HALLMARK_") is said once in the title instead of on every column.
+/// is called so. A collection prefix every shown set name shares ("HALLMARK_") is said once, in
+/// the title.
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
     const Matrix<double> over_null = r.null_mean.size() == r.score.size()
                                          ? Matrix<double>(r.score.cwiseQuotient(r.null_mean.cwiseMax(1e-300)))

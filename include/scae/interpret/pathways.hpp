@@ -111,8 +111,8 @@ struct PathwayOptions {
     /// below this fraction of the median node's (silent_nodes()). Silent nodes are scored but
     /// left out of Benjamini-Hochberg (their q is NaN): such a node carries almost nothing about
     /// these cells, yet its saliency still follows the first layer's weights, which the other
-    /// nodes trained, so its calls would describe the first layer rather than the node (on PBMC a
-    /// quarter of the calls fell on silent nodes). Leaving them out is independent filtering: a
+    /// nodes trained, so its calls would describe the first layer rather than the node (on PBMC
+    /// with 5,000 genes, 27 of 38 calls fell on silent nodes). Leaving them out is independent filtering: a
     /// node's activation says nothing about which genes a random set holds. 0 tests every node.
     /// Default 0.05.
     double silent_fraction = 0.05;
@@ -251,7 +251,7 @@ RowVector<double> column_sd(const Csr<T>& m) {
 /// The median score of a method whose maps vanish with the input is 0 in every cell that
 /// expresses fewer than half of a set's genes. Where that is most cells, a set's score counts
 /// its expressed genes: random sets score about 0, and any set of well-expressed genes looks
-/// significant on every node (on PBMC, z in the hundreds for one set on all 64 nodes). Throws
+/// significant on every node (on PBMC, one set on all 64 nodes with z up to 1,561). Throws
 /// scae::Error then, naming the scores that do work.
 template <class T>
 void check_median_is_informative(const Csr<T>& counts, Method method) {
