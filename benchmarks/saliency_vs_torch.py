@@ -41,13 +41,7 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-
-def blas_library():
-    """The BLAS actually loaded: Debian's torch is built against the generic libblas.so.3
-    interface, which the alternatives system resolves to OpenBLAS or to the slow reference BLAS."""
-    with open("/proc/self/maps") as maps:
-        paths = {line.split()[-1] for line in maps if line.split()[-1].rsplit("/", 1)[-1].startswith(("libblas", "libopenblas"))}
-    return ",".join(sorted(paths)) or "none found"
+from train_torch import blas_library  # noqa: E402  (the BLAS the process actually loaded)
 
 
 def activation(name, beta):

@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <numeric>
 
 int main(int argc, char** argv) {
     if (argc != 4) {
@@ -47,8 +46,6 @@ int main(int argc, char** argv) {
         const auto result = scae::interpret::score_pathways(trained.model, counts, trained.gene_symbols, sets.sets, options, labels);
         std::cout << result.silent.size() << " of " << result.score.rows() << " nodes are silent\n";
 
-        // Top genes: mean |saliency| times the gene's standard deviation (see top_genes_tsv()).
-        const scae::Matrix<double> effect = result.summary.mean_abs.array().rowwise() * result.input_sd.array();
         for (scae::Index k = 0; k < result.score.rows(); ++k) {
             const std::string group = scae::interpret::most_active_group(result.activity, k, 0.75);
             if (group.empty() || std::count(result.silent.begin(), result.silent.end(), k)) continue;
@@ -61,12 +58,8 @@ int main(int argc, char** argv) {
             for (scae::Index j : calls)
                 std::cout << "  " << result.sets[std::size_t(j)].name << "  z " << std::fixed << std::setprecision(2) << result.z(k, j)
                           << "  q " << std::setprecision(3) << result.q(k, j) << "\n";
-            std::vector<scae::Index> genes(std::size_t(effect.cols()));
-            std::iota(genes.begin(), genes.end(), scae::Index(0));
-            std::partial_sort(genes.begin(), genes.begin() + 8, genes.end(),
-                              [&](scae::Index a, scae::Index b) { return effect(k, a) > effect(k, b); });
-            std::cout << "  top genes:";
-            for (int i = 0; i < 8; ++i) std::cout << " " << trained.gene_symbols[std::size_t(genes[std::size_t(i)])];
+            std::cout << "  top genes:"; // by mean |saliency| times the gene's standard deviation
+            for (scae::Index g : scae::interpret::top_genes(result, k, 8)) std::cout << " " << trained.gene_symbols[std::size_t(g)];
             std::cout << "\n";
         }
         return 0;

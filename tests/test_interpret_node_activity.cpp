@@ -53,7 +53,7 @@ TEST_CASE("silent nodes: activation that hardly varies over the cells") {
     const RowVector<double> sd = interpret::activation_sd(latent);
     CHECK(sd(0) == doctest::Approx(std::sqrt(20.0 / 3.0)));
     CHECK(sd(2) == 0);
-    // Median of {2.58, 0.00096, 0, 2.99} is the upper middle value, 2.58: nodes 1 and 2 fall below 5% of it.
+    // The median of {2.58, 0.00096, 0, 2.99} is 1.29: nodes 1 and 2 fall below 5% of it.
     CHECK(interpret::silent_nodes(sd) == std::vector<Index>{1, 2});
     CHECK(interpret::silent_nodes(sd, 0.0).empty());
     CHECK(interpret::silent_nodes(RowVector<double>()).empty());

@@ -559,6 +559,9 @@ TEST_CASE("top genes are ranked by mean |saliency| times the gene's input standa
     r.input_sd(7) = 0.0;
     r.input_sd(11) = 5.0;
     r.summary.mean_abs(0, 7) = 100.0;
+    CHECK(interpret::top_genes(r, 0, 1) == std::vector<Index>{11});
+    CHECK(interpret::top_genes(r, 0, 100).size() == 60);
+    CHECK(interpret::top_genes(r, 0, 100).back() == 7);
     const std::string top = interpret::top_genes_tsv(r, s.genes, 60);
     std::istringstream lines(top);
     std::string header, first, line, last;

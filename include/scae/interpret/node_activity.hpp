@@ -9,9 +9,9 @@
 /// does). Unlabelled cells ("") take no part.
 
 #include "scae/core/error.hpp"
+#include "scae/data/normalize.hpp"
 #include "scae/interpret/statistics.hpp"
 
-#include <algorithm>
 #include <limits>
 #include <map>
 #include <string>
@@ -102,10 +102,8 @@ RowVector<double> activation_sd(const Matrix<T>& latent) {
 /// their statistics. On PBMC the silent nodes of two models had at most 0.93% of the median sd
 /// and the others at least 33%, hence the default 5%.
 inline std::vector<Index> silent_nodes(const RowVector<double>& sd, double fraction = 0.05) {
-    std::vector<double> sorted(sd.data(), sd.data() + sd.size());
-    if (sorted.empty()) return {};
-    std::nth_element(sorted.begin(), sorted.begin() + std::ptrdiff_t(sorted.size() / 2), sorted.end());
-    const double median = sorted[sorted.size() / 2];
+    if (sd.size() == 0) return {};
+    const double median = data::median(std::vector<double>(sd.data(), sd.data() + sd.size()));
     std::vector<Index> out;
     for (Index k = 0; k < sd.size(); ++k)
         if (sd(k) < fraction * median) out.push_back(k);

@@ -37,6 +37,7 @@
 #include "scae/interpret/model_input.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <vector>
 
 namespace scae::interpret {
@@ -62,9 +63,11 @@ struct NodeGradients {
     /// The rows of node first_node + j (cells x first-layer units).
     auto node(Index j) const { return rows.middleRows(j * size(), size()); }
 
-    // Buffers of the sweep.
-    std::vector<Matrix<T>> derivative;
-    Matrix<T> sweep, scratch, pre, top;
+    std::vector<Matrix<T>> derivative; ///< buffer: each encoder layer's activation derivative at the block's rows
+    Matrix<T> sweep;                   ///< buffer: integrated gradients' sweep of a batch of path points
+    Matrix<T> scratch;                 ///< buffer: the sweep's products
+    Matrix<T> pre;                     ///< buffer: integrated gradients' first-layer pre-activations on the path
+    Matrix<T> top;                     ///< buffer: the bottleneck at those points
 };
 
 /// Buffers of NodeSaliency::map(), one per thread.
@@ -300,8 +303,8 @@ std::vector<Matrix<T>> node_saliency(const nn::Autoencoder<T>& model, const Csr<
     for (Index first = 0; first < cells; first += options.block_cells) {
         const Index n = std::min(options.block_cells, cells - first);
         std::vector<Index> block(static_cast<std::size_t>(n));
-        for (Index c = 0; c < n; ++c) block[std::size_t(c)] = first + c;
-        saliency.gradients(block, 0, nodes, gradients);
+        std::iota(block.begin(), block.end(), first);
+        saliency.gradients(std::move(block), 0, nodes, gradients);
         for (Index k = 0; k < nodes; ++k) {
             saliency.map(gradients, k, map, scratch);
             maps[std::size_t(k)].middleRows(first, n) = map;

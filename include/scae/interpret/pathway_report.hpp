@@ -40,31 +40,40 @@ inline std::string pathway_scores_tsv(const PathwayResult& r) {
     return report::tsv_text({"node", "set", "score", "z", "p", "q", "n_genes", "permutations", "description"}, rows);
 }
 
-/// Each node's `top` genes by the change a typical change of the gene would cause in the node:
-/// `node, rank, gene, sd_scaled_saliency, mean_abs_saliency, mean_saliency, input_sd` (rank from
-/// 1), where sd_scaled_saliency is mean |saliency| times the gene's standard deviation of the model
-/// input, the node's first-order change for a one-sd change of the gene. Saliency alone is per
-/// unit of input, so it ranks first the genes the data hardly moves: rarely detected genes, whose
-/// weights training barely shaped, and steady housekeeping genes. `gene_symbols` names the
-/// model's genes.
+/// Node `k`'s `top` genes (columns) by the change a typical change of the gene would cause in
+/// the node: mean |saliency| times the gene's standard deviation of the model input, the node's
+/// first-order change for a one-sd change of the gene, largest first. Saliency alone is per unit
+/// of input, so it ranks first the genes the data hardly moves: rarely detected genes, whose
+/// weights training barely shaped, and steady housekeeping genes. Throws scae::Error when the
+/// result has no input standard deviation per gene.
+inline std::vector<Index> top_genes(const PathwayResult& r, Index k, std::size_t top) {
+    const Matrix<double>& abs = r.summary.mean_abs;
+    if (r.input_sd.size() != abs.cols())
+        throw Error("top_genes: the result has no input standard deviation for each of its " + std::to_string(abs.cols()) + " genes");
+    std::vector<Index> order(std::size_t(abs.cols()));
+    std::iota(order.begin(), order.end(), Index(0));
+    const std::size_t shown = std::min(top, order.size());
+    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(shown), order.end(),
+                      [&](Index a, Index b) { return abs(k, a) * r.input_sd(a) > abs(k, b) * r.input_sd(b); });
+    order.resize(shown);
+    return order;
+}
+
+/// Each node's `top` genes (top_genes()): `node, rank, gene, sd_scaled_saliency,
+/// mean_abs_saliency, mean_saliency, input_sd` (rank from 1), where sd_scaled_saliency is mean
+/// |saliency| times input_sd. `gene_symbols` names the model's genes.
 inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::string>& gene_symbols, std::size_t top) {
     const Matrix<double>& abs = r.summary.mean_abs;
     if (Index(gene_symbols.size()) != abs.cols())
         throw Error("top_genes_tsv: " + std::to_string(gene_symbols.size()) + " gene symbols for " + std::to_string(abs.cols()) + " genes");
-    if (r.input_sd.size() != abs.cols())
-        throw Error("top_genes_tsv: the result has no input standard deviation for each of its " + std::to_string(abs.cols()) + " genes");
-    const Matrix<double> effect = abs.array().rowwise() * r.input_sd.array();
-    const std::size_t shown = std::min<std::size_t>(top, std::size_t(abs.cols()));
     std::vector<std::vector<std::string>> rows;
-    std::vector<Index> order(std::size_t(abs.cols()));
     for (Index k = 0; k < abs.rows(); ++k) {
-        std::iota(order.begin(), order.end(), Index(0));
-        std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(shown), order.end(),
-                          [&](Index a, Index b) { return effect(k, a) > effect(k, b); });
-        for (std::size_t i = 0; i < shown; ++i) {
-            const Index g = order[i];
-            rows.push_back({std::to_string(k), std::to_string(i + 1), gene_symbols[std::size_t(g)], report::tsv_number(effect(k, g)),
-                            report::tsv_number(abs(k, g)), report::tsv_number(r.summary.mean(k, g)), report::tsv_number(r.input_sd(g))});
+        const std::vector<Index> genes = top_genes(r, k, top);
+        for (std::size_t i = 0; i < genes.size(); ++i) {
+            const Index g = genes[i];
+            rows.push_back({std::to_string(k), std::to_string(i + 1), gene_symbols[std::size_t(g)],
+                            report::tsv_number(abs(k, g) * r.input_sd(g)), report::tsv_number(abs(k, g)),
+                            report::tsv_number(r.summary.mean(k, g)), report::tsv_number(r.input_sd(g))});
         }
     }
     return report::tsv_text({"node", "rank", "gene", "sd_scaled_saliency", "mean_abs_saliency", "mean_saliency", "input_sd"}, rows);

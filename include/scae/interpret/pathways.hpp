@@ -26,6 +26,7 @@
 /// p-values come from each pair's own null (exact) or, for large collections such as GO, from
 /// all pairs' null z-scores pooled (PathwayOptions::null).
 
+#include "scae/data/hvg.hpp"
 #include "scae/data/random.hpp"
 #include "scae/data/subset.hpp"
 #include "scae/interpret/gene_set_match.hpp"
@@ -234,20 +235,6 @@ void set_medians(const Matrix<T>& values, const std::vector<Index>& genes, const
     network.median(scratch.data(), cells, out.data());
 }
 
-/// The standard deviation of each column of `m` (over its rows, divisor rows - 1).
-template <class T>
-RowVector<double> column_sd(const Csr<T>& m) {
-    RowVector<double> sum = RowVector<double>::Zero(m.cols()), squares = sum;
-    for (Index r = 0; r < m.rows(); ++r)
-        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
-            sum(it.col()) += double(it.value());
-            squares(it.col()) += double(it.value()) * double(it.value());
-        }
-    const double n = double(m.rows());
-    if (n < 2) return RowVector<double>::Zero(m.cols());
-    return ((squares - sum.cwiseProduct(sum) / n) / (n - 1)).cwiseMax(0.0).cwiseSqrt();
-}
-
 /// The median score of a method whose maps vanish with the input is 0 in every cell that
 /// expresses fewer than half of a set's genes. Where that is most cells, a set's score counts
 /// its expressed genes: random sets score about 0, and any set of well-expressed genes looks
@@ -262,8 +249,7 @@ void check_median_is_informative(const Csr<T>& counts, Method method) {
         expressed[std::size_t(c)] = double(nonzero) / double(std::max<Index>(1, counts.cols()));
     }
     if (expressed.empty()) return;
-    std::nth_element(expressed.begin(), expressed.begin() + std::ptrdiff_t(expressed.size() / 2), expressed.end());
-    const double median = expressed[expressed.size() / 2];
+    const double median = data::median(std::move(expressed));
     if (median >= 0.5) return;
     throw Error("score_pathways: the median score does not work with " + to_string(method) +
                 " here: its maps are zero wherever a gene is not expressed, and the median cell expresses " +
@@ -361,7 +347,11 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         result.summary = pool_summaries(parts);
         if (n_groups > 0) result.group_summaries.assign(parts.begin(), parts.begin() + std::ptrdiff_t(n_groups));
     }
-    result.input_sd = detail::column_sd(saliency.input());
+    {
+        std::vector<double> means, variances;
+        data::column_mean_variance(saliency.input(), means, variances);
+        result.input_sd = Eigen::Map<const RowVector<double>>(variances.data(), Index(variances.size())).cwiseSqrt();
+    }
     result.gene_scale = RowVector<double>::Ones(genes);
     if (options.normalize_genes) {
         const RowVector<double> mean = result.summary.mean_abs.colwise().mean();

@@ -39,20 +39,25 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
     }
     const Index nodes = saliency.nodes(), genes = saliency.genes();
     std::vector<SaliencySummary> out(members.size());
+    for (SaliencySummary& summary : out) summary.mean_abs = summary.mean = Matrix<double>::Zero(nodes, genes);
     NodeGradients<T> gradients;
-    for (std::size_t q = 0; q < members.size(); ++q) {
-        Matrix<double> sum_abs = Matrix<double>::Zero(nodes, genes), sum = sum_abs;
-        const Index cells = Index(members[q].size());
-        for (Index first = 0; first < cells; first += block_cells) {
-            const Index n = std::min(block_cells, cells - first);
-            saliency.gradients({members[q].begin() + first, members[q].begin() + first + n}, 0, nodes, gradients);
+    // One parallel region for all blocks, so that each thread allocates its buffers once: one
+    // thread sweeps a block, then the threads share its nodes.
 #ifdef _OPENMP
 #pragma omp parallel
 #endif
-            {
-                MapScratch<T> scratch;
-                Matrix<T> map;
-                RowVector<T> block_abs(genes), block_sum(genes);
+    {
+        MapScratch<T> scratch;
+        Matrix<T> map;
+        RowVector<T> block_abs(genes), block_sum(genes);
+        for (std::size_t q = 0; q < members.size(); ++q) {
+            const Index cells = Index(members[q].size());
+            for (Index first = 0; first < cells; first += block_cells) {
+                const Index n = std::min(block_cells, cells - first);
+#ifdef _OPENMP
+#pragma omp single
+#endif
+                saliency.gradients({members[q].begin() + first, members[q].begin() + first + n}, 0, nodes, gradients);
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
@@ -64,13 +69,17 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
                         block_abs += map.row(c).cwiseAbs();
                         block_sum += map.row(c);
                     }
-                    sum_abs.row(k) += block_abs.template cast<double>();
-                    sum.row(k) += block_sum.template cast<double>();
+                    out[q].mean_abs.row(k) += block_abs.template cast<double>();
+                    out[q].mean.row(k) += block_sum.template cast<double>();
                 }
             }
         }
-        const double scale = cells > 0 ? 1.0 / double(cells) : 0.0;
-        out[q] = {sum_abs * scale, sum * scale, cells};
+    }
+    for (std::size_t q = 0; q < out.size(); ++q) { // sums to means
+        out[q].cells = Index(members[q].size());
+        const double scale = out[q].cells > 0 ? 1.0 / double(out[q].cells) : 0.0;
+        out[q].mean_abs *= scale;
+        out[q].mean *= scale;
     }
     return out;
 }
