@@ -7,7 +7,9 @@
 #include "scae/data/atomic_file.hpp"
 #include "scae/io/labels.hpp"
 #include "scae/io/read_counts.hpp"
+#include "scae/report/report_folder.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -17,6 +19,10 @@
 
 #ifdef SCAE_HAVE_ZLIB
 #include <zlib.h>
+#endif
+
+#if __has_include(<unistd.h>)
+#include <unistd.h>
 #endif
 
 namespace scae::cli {
@@ -39,6 +45,74 @@ inline int guarded(const std::string& command, const std::vector<std::string>& a
         err << "scae " << command << ": " << e.what() << "\n";
         return runtime_error;
     }
+}
+
+namespace detail {
+
+/// True when `a` and `b` name the same file or folder (same inode where both exist, the same
+/// canonical path otherwise).
+inline bool same_path(const std::filesystem::path& a, const std::filesystem::path& b) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::exists(a, error) && fs::exists(b, error)) return fs::equivalent(a, b, error);
+    return fs::weakly_canonical(a, error) == fs::weakly_canonical(b, error);
+}
+
+/// Throws scae::Error unless new entries can be made in `folder` (or, where it does not exist
+/// yet, in the nearest folder above it that does).
+inline void check_can_write_in(std::filesystem::path folder, const std::string& option, const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    folder = fs::absolute(folder, error);
+    while (!fs::exists(folder, error) && folder.has_relative_path()) folder = folder.parent_path();
+    if (!fs::is_directory(folder, error))
+        fail(path, 0, "cannot write --" + option + " here: " + folder.string() + " is not a folder");
+#if __has_include(<unistd.h>)
+    if (::access(folder.c_str(), W_OK | X_OK) != 0)
+        fail(path, 0, "cannot write --" + option + ": no permission to create files in " + folder.string());
+#endif
+}
+
+/// Refuses `output` (the value of --`option`) when it is one of `inputs`.
+inline void check_not_input(const std::string& output, const std::string& option, const std::vector<std::string>& inputs) {
+    for (const std::string& input : inputs)
+        if (!input.empty() && same_path(output, input))
+            throw UsageError("--" + option + " " + output + " is also an input (" + input +
+                             "); expected an output path apart from the inputs");
+}
+
+} // namespace detail
+
+/// The value of --`option` as a file to write, checked before any work: refused when it is one
+/// of `inputs` (paths; "" entries are ignored), an existing folder, or in a folder that does not
+/// exist or cannot be written.
+inline std::string output_file(const Args& a, const std::string& option, const std::vector<std::string>& inputs) {
+    const std::string path = a.required(option);
+    detail::check_not_input(path, option, inputs);
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::is_directory(path, error)) fail(path, 0, "--" + option + " names a folder, expected a file name");
+    fs::path parent = fs::path(path).parent_path();
+    if (parent.empty()) parent = ".";
+    if (!fs::is_directory(parent, error)) fail(path, 0, "cannot write --" + option + ": the folder " + parent.string() + " does not exist");
+    detail::check_can_write_in(parent, option, path);
+    return path;
+}
+
+/// The value of --`option` as a report folder, checked before any work: refused when it is one
+/// of `inputs`, an existing file, or where no folder can be created.
+inline std::string output_folder(const Args& a, const std::string& option, const std::vector<std::string>& inputs) {
+    const std::string path = a.required(option);
+    detail::check_not_input(path, option, inputs);
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::exists(path, error) && !fs::is_directory(path, error))
+        fail(path, 0, "--" + option + " names an existing file, expected a folder for the report");
+    fs::path parent = fs::absolute(fs::path(path), error).lexically_normal();
+    if (!parent.has_filename()) parent = parent.parent_path();
+    detail::check_can_write_in(parent.parent_path(), option, path);
+    if (fs::is_directory(parent, error)) detail::check_can_write_in(parent, option, path);
+    return path;
 }
 
 /// Labels of `barcodes` from a `barcode<TAB>label` file; "" for cells the file does not name.

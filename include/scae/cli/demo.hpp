@@ -72,7 +72,10 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
     return guarded("demo", args, usage, out, err, [&] {
         const Args a(args, {"out", "seed", "threads"}, {"quiet"});
         const auto start = std::chrono::steady_clock::now();
-        const std::string dir = a.get("out", "scae-demo"), seed = a.get("seed", "42"), threads = a.get("threads", "0");
+        const std::string seed = std::to_string(a.integer("seed", 42)), threads = std::to_string(a.threads());
+        const std::string out_dir = a.has("out") ? output_folder(a, "out", {}) : std::string("scae-demo");
+        report::ReportFolder folder(out_dir); // every output is moved into out_dir once the demo is complete
+        const std::string dir = folder.path().string();
         std::vector<std::string> common = {"--seed", seed, "--threads", threads};
         if (a.has("quiet")) common.push_back("--quiet");
         auto with = [&](std::vector<std::string> v) {
@@ -83,7 +86,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
         auto step = [&](const char* what, int code) {
             if (code != ok) throw Error(std::string("demo step '") + what + "' failed");
         };
-        err << "scae demo: simulating tissues A and B into " << dir << "\n";
+        err << "scae demo: simulating tissues A and B into " << out_dir << "\n";
         step("simulate", simulate({"--out", dir + "/data", "--seed", seed}, quiet, err));
         err << "scae demo: training on tissue A\n";
         step("train", train(with({"--data", dir + "/data/A", "--labels", dir + "/data/A/labels.tsv", "--genes", "all",
@@ -99,6 +102,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
                                   quiet, err));
 
         std::ifstream report_file(dir + "/transfer_B/report.json"), truth_file(dir + "/data/truth.json");
+        if (!report_file || !truth_file) throw Error(where(dir, 0, "the demo's report.json or truth.json is missing"));
         const auto report = nlohmann::json::parse(report_file);
         const auto truth = nlohmann::json::parse(truth_file);
         // The model saw tissue A only: programs shared by A and B are what it can explain in B;
@@ -112,6 +116,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
         const std::string scores = dir + "/pathways_B/scores.tsv";
         const auto [recovered, n_shared] = detail::planted_recovered(scores, shared);
         const auto [false_found, n_b_only] = detail::planted_recovered(scores, b_only);
+        folder.commit();
         const auto& lat = report["latent"];
         const auto& dn = report["denoising"];
         using detail::fixed;
@@ -129,7 +134,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
             << "  planted programs found  " << recovered << " of " << n_shared << " shared by A and B;  " << false_found
             << " of " << n_b_only << " B-only programs, unseen in training (expect 0)\n"
             << "                          (found: the top set, by z, of the node with the program's highest z)\n"
-            << "  outputs                 " << dir << "/transfer_B/report.md, " << dir << "/pathways_B/heatmap.svg\n"
+            << "  outputs                 " << out_dir << "/transfer_B/report.md, " << out_dir << "/pathways_B/heatmap.svg\n"
             << "  time                    "
             << fixed(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1) << " s\n";
         return int(ok);

@@ -21,8 +21,7 @@ struct AlignedInput {
 /// default 0.5; lower it knowingly for another technology or a targeted panel).
 inline data::AlignOptions align_options(const Args& a) {
     data::AlignOptions options;
-    options.min_coverage = a.number("min-coverage", options.min_coverage);
-    if (!(options.min_coverage >= 0 && options.min_coverage <= 1)) throw UsageError("--min-coverage must be in [0, 1]");
+    options.min_coverage = a.number("min-coverage", options.min_coverage, 0, 1);
     return options;
 }
 
@@ -49,9 +48,10 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
     const char* usage = "usage: scae embed --model MODEL.json --data DIR [--min-coverage F] --out latent.tsv[.gz]\n";
     return guarded("embed", args, usage, out, err, [&] {
         const Args a(args, {"model", "data", "out", "min-coverage"});
+        const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a);
         const Matrix<float> latent = in.model.model.encode(in.counts);
-        write_output(a.required("out"), matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
+        write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);
     });
@@ -62,9 +62,10 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
     const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] --out denoised.tsv[.gz]\n";
     return guarded("denoise", args, usage, out, err, [&] {
         const Args a(args, {"model", "data", "out", "min-coverage"});
+        const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a);
         const Matrix<float> rates = in.model.model.reconstruct(in.counts);
-        write_output(a.required("out"), matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
+        write_output(out_path, matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);
     });

@@ -76,7 +76,7 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
     std::string path;
     io::ReadOptions options;
     try {
-        const Args parsed(args, {"duplicates", "layout", "delimiter"}, {"require-counts", "allow-negative", "help"});
+        const Args parsed(args, {"duplicates", "layout", "delimiter"}, {"require-counts", "allow-negative", "help"}, 1);
         if (parsed.has("help")) {
             out << inspect_usage();
             return Exit::ok;
@@ -84,6 +84,7 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
         if (parsed.positional().size() != 1)
             throw UsageError("expected one PATH, got " + std::to_string(parsed.positional().size()));
         path = parsed.positional()[0];
+        if (path.empty()) throw UsageError("PATH is empty, expected a 10x directory, a .mtx file or a table");
         options = detail::inspect_options(parsed);
     } catch (const UsageError& e) {
         err << "scae inspect: " << e.what() << "\n" << inspect_usage();

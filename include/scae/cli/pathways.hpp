@@ -52,11 +52,11 @@ inline const char* pathways_usage() {
            "                      scored, but left out of the q-values (q = NaN; default 0.05; 0: none)\n"
            "  --raw               score raw |saliency| (the reference's score) instead of dividing each\n"
            "                      gene by its mean over all nodes and cells\n"
-           "  --steps N           integrated gradients: path points (default 64)\n"
+           "  --steps N           integrated gradients: path points, 1..10000 (default 64)\n"
            "  --baseline B        integrated gradients: zeros (default) or mean\n"
            "  --top-genes N       genes per node in top_genes.tsv (default 20)\n"
-           "  --alpha A           q-value threshold of a significant call (default 0.05)\n"
-           "  --threads T         OpenMP threads (default: all)\n"
+           "  --alpha A           q-value threshold of a significant call, in (0, 1] (default 0.05)\n"
+           "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
            "  --help              print this text\n";
 }
 
@@ -75,17 +75,14 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
     const std::string baseline = a.get("baseline", "zeros");
     if (baseline != "zeros" && baseline != "mean") throw UsageError("--baseline expects zeros or mean, got '" + baseline + "'");
     o.saliency.baseline = baseline == "mean" ? interpret::Baseline::mean_cell : interpret::Baseline::zeros;
-    o.saliency.steps = int(a.integer("steps", o.saliency.steps));
-    if (o.saliency.steps < 1) throw UsageError("--steps must be at least 1");
-    o.permutations = std::size_t(a.integer("permutations", static_cast<long long>(o.permutations)));
-    if (o.permutations < 1) throw UsageError("--permutations must be at least 1");
+    o.saliency.steps = int(a.integer("steps", o.saliency.steps, 1, 10000));
+    o.permutations = std::size_t(a.integer("permutations", static_cast<long long>(o.permutations), 1, 10000000));
     o.seed = std::uint64_t(a.integer("seed", static_cast<long long>(o.seed)));
-    o.min_genes = std::size_t(a.integer("min-genes", static_cast<long long>(o.min_genes)));
+    o.min_genes = std::size_t(a.integer("min-genes", static_cast<long long>(o.min_genes), 1, 10000000));
     o.max_cells = Index(a.integer("max-cells", o.max_cells));
     o.test_cells = Index(a.integer("test-cells", o.test_cells));
     o.normalize_genes = !a.has("raw");
-    o.silent_fraction = a.number("silent", o.silent_fraction);
-    if (!(o.silent_fraction >= 0)) throw UsageError("--silent must be at least 0");
+    o.silent_fraction = a.number("silent", o.silent_fraction, 0, 1000);
     return o;
 }
 
@@ -101,11 +98,12 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                      {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
-        report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes)));
-        report.alpha = a.number("alpha", report.alpha);
-        const std::string dir = a.required("out"), gmt = a.required("gmt");
+        report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));
+        report.alpha = a.positive_number("alpha", report.alpha, 1);
+        const std::string gmt = a.required("gmt"),
+                          out_dir = output_folder(a, "out", {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
 #ifdef _OPENMP
-        if (const long long threads = a.integer("threads", 0); threads > 0) omp_set_num_threads(int(threads));
+        if (const int threads = a.threads(); threads > 0) omp_set_num_threads(threads);
 #endif
         const auto start = std::chrono::steady_clock::now();
         const auto in = load_aligned(a);
@@ -115,8 +113,10 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes);
         const interpret::PathwayResult result =
             interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
-        std::filesystem::create_directories(dir);
+        report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
+        const std::string dir = folder.path().string(); // the report is moved into out_dir once whole
         interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
+        folder.commit();
 
         std::size_t significant = 0;
         for (Index i = 0; i < result.q.size(); ++i) significant += result.q.data()[i] < report.alpha;
@@ -135,7 +135,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"alpha", report.alpha},
             {"gene_coverage", in.alignment.coverage},
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
-            {"out", dir}};
+            {"out", out_dir}};
         if (result.null == interpret::NullDistribution::pooled) summary["pooled_null_draws"] = result.pooled_draws;
         if (result.null == interpret::NullDistribution::per_set) {
             const std::size_t floor = interpret::pairs_at_p_floor(result);

@@ -15,47 +15,47 @@ inline const char* train_usage() {
            "  --out FILE          model file to write (JSON)\n"
            "  --labels FILE       barcode<TAB>label; kept in the model for label transfer\n"
            "  --genes SPEC        all | hvg:N (default hvg:2000) | gmt:FILE (genes of these sets)\n"
-           "  --epochs N          at most N epochs (default 100; early stopping, patience 10)\n"
-           "  --batch N           minibatch size (default 128)\n"
-           "  --lr X              Adam learning rate (default 1e-3)\n"
-           "  --weight-decay X    Adam L2 penalty (default 0); also shrinks the input weights of genes\n"
+           "  --epochs N          at most N epochs, 1..100000 (default 100; early stopping, patience 10)\n"
+           "  --batch N           minibatch size, 1..1048576 (default 128)\n"
+           "  --lr X              Adam learning rate, in (0, 1] (default 1e-3)\n"
+           "  --weight-decay X    Adam L2 penalty in [0, 10] (default 0); also shrinks the input weights of genes\n"
            "                      the data rarely updates, which otherwise keep their random start\n"
-           "  --layers A,B        encoder sizes, bottleneck last (default 128,64)\n"
+           "  --layers A,B        encoder sizes, bottleneck last (default 128,64; each 1..16384, at most 16)\n"
            "  --loss NAME         poisson (default) | negative_binomial | mse\n"
            "  --no-normalize      feed log1p(raw counts) instead of depth-normalised counts\n"
            "  --seed S            seed of initialisation, splits and shuffles (default 42)\n"
-           "  --threads T         OpenMP threads (default: all)\n"
+           "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
            "  --quiet             no progress on stderr\n";
 }
 
-/// Parses "128,64".
+/// Largest layer width and depth --layers accepts: far above the published 128,64, far below
+/// what would exhaust memory on the first layer (genes x width floats).
+inline constexpr long long max_layer_size = 16384, max_layers = 16;
+
+/// Parses "128,64": 1 to max_layers sizes, each 1..max_layer_size.
 inline std::vector<Index> parse_layers(const std::string& text) {
     std::vector<Index> sizes;
-    std::stringstream s(text);
-    std::string part;
-    while (std::getline(s, part, ',')) {
-        try {
-            std::size_t used = 0;
-            const long long v = std::stoll(part, &used);
-            if (used != part.size() || v <= 0) throw std::invalid_argument(part);
-            sizes.push_back(Index(v));
-        } catch (const std::exception&) {
-            throw UsageError("--layers expects positive integers separated by commas, got '" + text + "'");
-        }
+    std::size_t begin = 0;
+    for (;;) {
+        const std::size_t comma = text.find(',', begin);
+        const std::string part = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+        sizes.push_back(Index(parse_integer(part, "--layers (positive integers separated by commas)", 1, max_layer_size)));
+        if (comma == std::string::npos) break;
+        begin = comma + 1;
     }
-    if (sizes.empty()) throw UsageError("--layers needs at least one size");
+    if (Index(sizes.size()) > max_layers)
+        throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(max_layers));
     return sizes;
 }
 
 /// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads --quiet).
 inline void read_train_options(const Args& a, train::TrainOptions& t) {
-    t.epochs = int(a.integer("epochs", t.epochs));
-    t.batch_size = int(a.integer("batch", t.batch_size));
-    t.learning_rate = a.number("lr", t.learning_rate);
-    t.weight_decay = a.number("weight-decay", t.weight_decay);
-    if (!(t.weight_decay >= 0)) throw UsageError("--weight-decay must be at least 0");
+    t.epochs = int(a.integer("epochs", t.epochs, 1, 100000));
+    t.batch_size = int(a.integer("batch", t.batch_size, 1, 1 << 20));
+    t.learning_rate = a.positive_number("lr", t.learning_rate, 1);
+    t.weight_decay = a.number("weight-decay", t.weight_decay, 0, 10);
     t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
-    t.threads = int(a.integer("threads", t.threads));
+    if (a.has("threads")) t.threads = a.threads();
     if (a.has("quiet")) t.progress = train::ProgressMode::never;
 }
 
@@ -64,9 +64,7 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
     p.hvg.n_top_genes = 0; // no HVG step unless asked for
     if (spec == "all") return;
     if (spec.rfind("hvg:", 0) == 0) {
-        const long long n = std::atoll(spec.c_str() + 4);
-        if (n <= 0) throw UsageError("--genes hvg:N needs a positive N, got '" + spec + "'");
-        p.hvg.n_top_genes = Index(n);
+        p.hvg.n_top_genes = Index(parse_integer(spec.substr(4), "--genes hvg:N", 1, 10000000));
         return;
     }
     if (spec.rfind("gmt:", 0) == 0) {
@@ -82,21 +80,23 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
     return guarded("train", args, train_usage(), out, err, [&] {
         const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads"},
                      {"no-normalize", "quiet"});
+        const std::string genes = a.get("genes", "hvg:2000");
+        const std::string data_path = a.required("data");
+        const std::string model_path = output_file(a, "out", {data_path, a.get("labels", ""), genes.rfind("gmt:", 0) == 0 ? genes.substr(4) : ""});
         transfer::TrainRecipe recipe;
-        read_gene_selection(a.get("genes", "hvg:2000"), recipe.preprocess);
+        read_gene_selection(genes, recipe.preprocess);
         recipe.normalize = !a.has("no-normalize");
         if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
         if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
-        const std::string data_path = a.required("data"), model_path = a.required("out");
         const auto data = io::read_counts<float>(data_path);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
         auto model = transfer::train_model(data, recipe, data_path, labels);
         model.provenance.extra["command"] = "scae train";
         if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");
         transfer::save_model(model_path, model);
-        const auto& last = model.history.epochs.back();
+        const train::EpochRecord last = model.history.epochs.empty() ? train::EpochRecord{} : model.history.epochs.back();
         out << nlohmann::json{{"model", model_path},
                               {"cells", model.provenance.cells},
                               {"genes", model.model.genes()},

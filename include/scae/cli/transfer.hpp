@@ -83,7 +83,8 @@ inline const char* transfer_usage() {
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
         const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage"}, {"native", "no-native", "quiet"});
-        const std::string model_path = a.required("model"), data_path = a.required("data"), dir = a.required("out");
+        const std::string model_path = a.required("model"), data_path = a.required("data"),
+                          out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
         const auto model = transfer::load_model(model_path);
         const auto data = io::read_counts<float>(data_path);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
@@ -94,7 +95,8 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         options.seed = options.native_train.seed;
         const auto result = transfer::run_transfer(model, data, labels, options);
 
-        std::filesystem::create_directories(dir);
+        report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});
+        const std::string dir = folder.path().string(); // the report is moved into out_dir once whole
         nlohmann::json report = result.report;
         report["model"] = model_path;
         report["data"] = data_path;
@@ -120,6 +122,7 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         report::ScatterOptions scatter;
         scatter.title = "Foreign-model latent space of " + std::filesystem::path(data_path).filename().string() + " (PCA of the bottleneck)";
         write_output(dir + "/latent.svg", report::scatter_svg(result.latent_2d, colour, scatter));
+        folder.commit();
         out << report.dump() << "\n";
         return int(ok);
     });
