@@ -28,23 +28,20 @@ inline const char* train_usage() {
            "  --quiet             no progress on stderr\n";
 }
 
-/// Largest layer width and depth --layers accepts: far above the published 128,64, far below
-/// what would exhaust memory on the first layer (genes x width floats).
-inline constexpr long long max_layer_size = 16384, max_layers = 16;
-
-/// Parses "128,64": 1 to max_layers sizes, each 1..max_layer_size.
+/// Parses "128,64": 1 to transfer::max_layers sizes, each 1..transfer::max_layer_size (the limits
+/// of a model file).
 inline std::vector<Index> parse_layers(const std::string& text) {
     std::vector<Index> sizes;
     std::size_t begin = 0;
     for (;;) {
         const std::size_t comma = text.find(',', begin);
         const std::string part = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
-        sizes.push_back(Index(parse_integer(part, "--layers (positive integers separated by commas)", 1, max_layer_size)));
+        sizes.push_back(Index(parse_integer(part, "--layers (positive integers separated by commas)", 1, transfer::max_layer_size)));
         if (comma == std::string::npos) break;
         begin = comma + 1;
     }
-    if (Index(sizes.size()) > max_layers)
-        throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(max_layers));
+    if (Index(sizes.size()) > transfer::max_layers)
+        throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(transfer::max_layers));
     return sizes;
 }
 

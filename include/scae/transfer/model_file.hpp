@@ -17,9 +17,15 @@
 #include "scae/train/train.hpp"
 #include "scae/version.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <limits>
+#include <sstream>
+#include <string_view>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -54,6 +60,15 @@ struct ModelFile {
     Matrix<float> reference_latent;
 };
 
+/// Largest bottleneck / hidden width and depth a model file may declare (and `scae train
+/// --layers` accepts): far above the published 128,64, far below sizes that exhaust memory.
+inline constexpr long long max_layer_size = 16384, max_layers = 16;
+/// Most genes a model file may declare.
+inline constexpr long long max_model_genes = 10000000;
+/// Largest weight magnitude accepted: trained weights are of order 1; values near the float limit
+/// overflow in the first product and would turn every output into NaN.
+inline constexpr double max_weight_magnitude = 1e6;
+
 namespace detail {
 
 inline bool little_endian() {
@@ -71,25 +86,141 @@ inline nlohmann::json encode_matrix(const std::string& name, const Matrix<float>
     return {{"name", name}, {"rows", m.rows()}, {"cols", m.cols()}, {"dtype", "float32le"}, {"data", base64::encode(bytes.data(), bytes.size())}};
 }
 
-inline void decode_matrix(const std::string& file, const nlohmann::json& entry, const std::string& name, Matrix<float>& into) {
-    if (entry.value("name", "") != name) fail(file, 0, "weights out of order: expected '" + name + "', found '" + entry.value("name", "") + "'");
-    if (entry.value("dtype", "") != "float32le") fail(file, 0, "weight '" + name + "' has dtype '" + entry.value("dtype", "") + "', expected float32le");
-    const Index rows = entry.at("rows").get<Index>(), cols = entry.at("cols").get<Index>();
-    if (rows != into.rows() || cols != into.cols())
-        fail(file, 0, "weight '" + name + "' is " + std::to_string(rows) + "x" + std::to_string(cols) + ", the architecture needs " +
-                          std::to_string(into.rows()) + "x" + std::to_string(into.cols()));
-    std::vector<std::uint8_t> bytes;
-    try {
-        bytes = base64::decode(entry.at("data").get<std::string>());
-    } catch (const Error& e) {
-        fail(file, 0, "weight '" + name + "': " + e.what());
+/// Checked access to the fields of a model document: every problem is a scae::Error naming the
+/// file and the JSON path ("architecture.encoder_sizes[0]") and what was expected.
+class ModelReader {
+public:
+    explicit ModelReader(const std::string& file) : file_(file) {}
+
+    [[noreturn]] void fail(const std::string& path, const std::string& what) const { scae::fail(file_, 0, path + ": " + what); }
+
+    /// What `j` holds, for messages: "the string \"x\"", "the number 230.5", "an array".
+    static std::string found(const nlohmann::json& j) {
+        if (j.is_null()) return "null";
+        if (j.is_object()) return "an object";
+        if (j.is_array()) return "an array of " + std::to_string(j.size());
+        if (j.is_boolean()) return j.get<bool>() ? "true" : "false";
+        const std::string text = j.dump();
+        return (j.is_string() ? "the string " : "the number ") + (text.size() > 40 ? text.substr(0, 40) + "..." : text);
     }
-    if (bytes.size() != std::size_t(rows * cols) * 4)
-        fail(file, 0, "weight '" + name + "' holds " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(rows * cols * 4));
-    if (!little_endian())
-        for (std::size_t i = 0; i < bytes.size(); i += 4) std::swap(bytes[i], bytes[i + 3]), std::swap(bytes[i + 1], bytes[i + 2]);
+
+    const nlohmann::json& object(const nlohmann::json& j, const std::string& path) const {
+        if (!j.is_object()) fail(path, "expected an object, found " + found(j));
+        return j;
+    }
+
+    /// The member `key` of the object `j` at `path`; missing is an error.
+    const nlohmann::json& at(const nlohmann::json& j, const std::string& path, const std::string& key) const {
+        object(j, path);
+        const auto it = j.find(key);
+        if (it == j.end()) fail(join(path, key), "missing (required field)");
+        return *it;
+    }
+
+    static std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+    long long integer(const nlohmann::json& j, const std::string& path, long long min, long long max) const {
+        const std::string range = " in " + std::to_string(min) + ".." + std::to_string(max);
+        if (j.is_number_unsigned()) {
+            if (j.get<unsigned long long>() > static_cast<unsigned long long>(max)) fail(path, "expected an integer" + range + ", found " + found(j));
+            return static_cast<long long>(j.get<unsigned long long>());
+        }
+        if (!j.is_number_integer()) fail(path, "expected an integer" + range + ", found " + found(j));
+        const long long v = j.get<long long>();
+        if (v < min || v > max) fail(path, "expected an integer" + range + ", found " + found(j));
+        return v;
+    }
+
+    std::uint64_t unsigned_integer(const nlohmann::json& j, const std::string& path) const {
+        if (!j.is_number_unsigned()) fail(path, "expected a non-negative integer, found " + found(j));
+        return j.get<std::uint64_t>();
+    }
+
+    double real(const nlohmann::json& j, const std::string& path, double min, double max) const {
+        if (!j.is_number()) fail(path, "expected a number, found " + found(j));
+        const double v = j.get<double>();
+        if (!std::isfinite(v) || v < min || v > max) {
+            std::ostringstream s;
+            s << "expected a finite number in [" << min << ", " << max << "], found " << found(j);
+            fail(path, s.str());
+        }
+        return v;
+    }
+
+    std::string string(const nlohmann::json& j, const std::string& path) const {
+        if (!j.is_string()) fail(path, "expected a string, found " + found(j));
+        return j.get<std::string>();
+    }
+
+    bool boolean(const nlohmann::json& j, const std::string& path) const {
+        if (!j.is_boolean()) fail(path, "expected true or false, found " + found(j));
+        return j.get<bool>();
+    }
+
+    /// An array of exactly `size` strings (non-empty when `non_empty`).
+    std::vector<std::string> strings(const nlohmann::json& j, const std::string& path, std::size_t size, bool non_empty) const {
+        if (!j.is_array()) fail(path, "expected an array of strings, found " + found(j));
+        if (j.size() != size) fail(path, "expected " + std::to_string(size) + " entries, found " + std::to_string(j.size()));
+        std::vector<std::string> out;
+        out.reserve(size);
+        for (std::size_t i = 0; i < j.size(); ++i) {
+            out.push_back(string(j[i], path + "[" + std::to_string(i) + "]"));
+            if (non_empty && out.back().empty()) fail(path + "[" + std::to_string(i) + "]", "expected a non-empty string");
+        }
+        return out;
+    }
+
+    /// Checks the weight entry at `path` against its name and shape and the length of its data
+    /// before anything is allocated for it; returns the decoded bytes.
+    std::vector<std::uint8_t> weight_bytes(const nlohmann::json& entry, const std::string& path, const std::string& name, Index rows,
+                                           Index cols) const {
+        object(entry, path);
+        const std::string found_name = string(at(entry, path, "name"), join(path, "name"));
+        if (found_name != name) fail(join(path, "name"), "weights out of order: expected '" + name + "', found '" + found_name + "'");
+        const std::string dtype = string(at(entry, path, "dtype"), join(path, "dtype"));
+        if (dtype != "float32le") fail(join(path, "dtype"), "weight '" + name + "' has dtype '" + dtype + "', expected float32le");
+        const long long r = integer(at(entry, path, "rows"), join(path, "rows"), 0, std::numeric_limits<int>::max());
+        const long long c = integer(at(entry, path, "cols"), join(path, "cols"), 0, std::numeric_limits<int>::max());
+        if (r != rows || c != cols)
+            fail(path, "weight '" + name + "' is " + std::to_string(r) + "x" + std::to_string(c) + ", the architecture needs " +
+                           std::to_string(rows) + "x" + std::to_string(cols));
+        const nlohmann::json& data = at(entry, path, "data");
+        if (!data.is_string()) fail(join(path, "data"), "expected a base64 string, found " + found(data));
+        const std::size_t expected = std::size_t(rows) * std::size_t(cols) * 4;
+        const std::size_t text = data.get_ref<const std::string&>().size();
+        if (text / 4 * 3 < expected || text / 4 * 3 > expected + 3)
+            fail(join(path, "data"), "weight '" + name + "' holds about " + std::to_string(text / 4 * 3) + " bytes of base64, expected " +
+                                         std::to_string(expected) + " (" + std::to_string(rows) + " x " + std::to_string(cols) + " float32)");
+        std::vector<std::uint8_t> bytes;
+        try {
+            bytes = base64::decode(data.get_ref<const std::string&>());
+        } catch (const Error& e) {
+            fail(join(path, "data"), "weight '" + name + "': " + e.what());
+        }
+        if (bytes.size() != expected)
+            fail(join(path, "data"), "weight '" + name + "' holds " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(expected));
+        if (!little_endian())
+            for (std::size_t i = 0; i < bytes.size(); i += 4) std::swap(bytes[i], bytes[i + 3]), std::swap(bytes[i + 1], bytes[i + 2]);
+        for (std::size_t i = 0; i < bytes.size(); i += 4) {
+            float v;
+            std::memcpy(&v, bytes.data() + i, 4);
+            if (!std::isfinite(v) || std::abs(v) > max_weight_magnitude) {
+                std::ostringstream s;
+                s << "weight '" << name << "' holds " << v << " at position " << i / 4 << ", expected finite values of magnitude at most "
+                  << max_weight_magnitude;
+                fail(join(path, "data"), s.str());
+            }
+        }
+        return bytes;
+    }
+
+private:
+    const std::string& file_;
+};
+
+/// Copies checked weight bytes (ModelReader::weight_bytes) into `into`, already of the right shape.
+inline void copy_weights(const std::vector<std::uint8_t>& bytes, Matrix<float>& into) {
     std::memcpy(into.data(), bytes.data(), bytes.size());
-    if (!into.allFinite()) fail(file, 0, "weight '" + name + "' contains NaN or infinite values");
 }
 
 inline nlohmann::json history_to_json(const train::History& h) {
@@ -103,20 +234,35 @@ inline nlohmann::json history_to_json(const train::History& h) {
             {"train_cells", h.train_cells}, {"validation_cells", h.validation_cells}};
 }
 
-inline train::History history_from_json(const nlohmann::json& j) {
+inline train::History history_from_json(const nlohmann::json& j, const ModelReader& read) {
     train::History h;
-    for (const auto& e : j.value("epochs", nlohmann::json::array())) {
-        train::EpochRecord r;
-        r.epoch = e.value("epoch", 0);
-        r.train_loss = e.value("train_loss", 0.0);
-        if (e.contains("validation_loss") && e["validation_loss"].is_number()) r.validation_loss = e["validation_loss"].get<double>();
-        r.seconds = e.value("seconds", 0.0);
-        h.epochs.push_back(r);
+    read.object(j, "history");
+    const auto number = [&](const nlohmann::json& o, const std::string& path, const char* key, double fallback) {
+        const auto it = o.find(key);
+        if (it == o.end() || it->is_null()) return fallback; // validation_loss is null where there was none
+        return read.real(*it, ModelReader::join(path, key), -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
+    };
+    const auto count = [&](const nlohmann::json& o, const std::string& path, const char* key) {
+        const auto it = o.find(key);
+        return it == o.end() ? 0LL : read.integer(*it, ModelReader::join(path, key), 0, std::numeric_limits<int>::max());
+    };
+    if (const auto it = j.find("epochs"); it != j.end()) {
+        if (!it->is_array()) read.fail("history.epochs", "expected an array, found " + ModelReader::found(*it));
+        for (std::size_t i = 0; i < it->size(); ++i) {
+            const std::string path = "history.epochs[" + std::to_string(i) + "]";
+            const auto& e = read.object((*it)[i], path);
+            train::EpochRecord r;
+            r.epoch = int(count(e, path, "epoch"));
+            r.train_loss = number(e, path, "train_loss", 0.0);
+            r.validation_loss = number(e, path, "validation_loss", r.validation_loss);
+            r.seconds = number(e, path, "seconds", 0.0);
+            h.epochs.push_back(r);
+        }
     }
-    h.best_epoch = j.value("best_epoch", 0);
-    h.stopped_early = j.value("stopped_early", false);
-    h.train_cells = j.value("train_cells", std::size_t(0));
-    h.validation_cells = j.value("validation_cells", std::size_t(0));
+    h.best_epoch = int(count(j, "history", "best_epoch"));
+    if (const auto it = j.find("stopped_early"); it != j.end()) h.stopped_early = read.boolean(*it, "history.stopped_early");
+    h.train_cells = std::size_t(count(j, "history", "train_cells"));
+    h.validation_cells = std::size_t(count(j, "history", "validation_cells"));
     return h;
 }
 
@@ -168,62 +314,129 @@ inline nlohmann::json to_json(const ModelFile& m) {
               {"extra", m.provenance.extra}}}};
 }
 
-/// Reads a model from its JSON document; `file` names it in error messages.
-inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<model>") {
+/// Reads a model from its JSON document; `file` names it in error messages. Every field is
+/// type- and range-checked, and the gene list and every weight's shape and data length are
+/// checked against the architecture before the network is allocated, so a hostile file can
+/// neither crash the reader nor make it allocate more than the document holds.
+inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<model>");
+
+namespace detail {
+inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& file) {
+    const detail::ModelReader read(file);
+    if (!j.is_object()) read.fail("(top level)", "expected an scae model object, found " + detail::ModelReader::found(j));
+    if (!j.contains("format") || !j["format"].is_string() || j["format"].get<std::string>() != "scae-model")
+        fail(file, 0, "not an scae model file (field \"format\" is not \"scae-model\")");
+    const std::string version = read.string(read.at(j, "", "format_version"), "format_version");
+    const std::size_t dot = version.find('.');
+    const std::string major_text = version.substr(0, dot);
+    if (major_text.empty() || major_text.size() > 4 || major_text.find_first_not_of("0123456789") != std::string::npos ||
+        (dot != std::string::npos && (dot + 1 == version.size() || version.find_first_not_of("0123456789", dot + 1) != std::string::npos)))
+        read.fail("format_version", "expected a version such as \"1.0\", found \"" + version + "\"");
+    const int major = std::stoi(major_text);
+    if (major > format_major)
+        fail(file, 0, "model format " + version + " is newer than this scae (" SCAE_VERSION ") reads (" + std::to_string(format_major) +
+                          ".x); upgrade scae");
+    if (major < 1) fail(file, 0, "unknown model format version '" + version + "'");
+
+    const auto& a = read.at(j, "", "architecture");
+    nn::AutoencoderOptions o;
+    const Index genes = Index(read.integer(read.at(a, "architecture", "genes"), "architecture.genes", 1, max_model_genes));
+    const auto& sizes = read.at(a, "architecture", "encoder_sizes");
+    if (!sizes.is_array() || sizes.empty() || sizes.size() > std::size_t(max_layers))
+        read.fail("architecture.encoder_sizes", "expected an array of 1 to " + std::to_string(max_layers) + " layer sizes, found " +
+                                                    detail::ModelReader::found(sizes));
+    o.encoder_sizes.clear();
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+        o.encoder_sizes.push_back(
+            Index(read.integer(sizes[i], "architecture.encoder_sizes[" + std::to_string(i) + "]", 1, max_layer_size)));
+    const auto named = [&](const nlohmann::json& obj, const std::string& path, const char* key, auto from_string) {
+        const std::string path_key = detail::ModelReader::join(path, key);
+        const std::string name = read.string(read.at(obj, path, key), path_key);
+        try {
+            return from_string(name);
+        } catch (const Error& e) {
+            read.fail(path_key, e.what());
+        }
+    };
+    o.activation = named(a, "architecture", "activation", nn::activation_from_string);
+    o.output_activation = named(a, "architecture", "output_activation", nn::activation_from_string);
+    // softplus(x) = log(1 + exp(beta x)) / beta: beta <= 0 is no softplus, and a huge beta
+    // overflows exp() in float.
+    o.softplus_beta = read.real(read.at(a, "architecture", "softplus_beta"), "architecture.softplus_beta", 1e-3, 1e3);
+    o.loss = named(a, "architecture", "loss", nn::loss_from_string);
+    o.orthogonality_weight = read.real(read.at(a, "architecture", "orthogonality_weight"), "architecture.orthogonality_weight", 0, 1e6);
+    if (a.contains("seed")) o.seed = read.unsigned_integer(a["seed"], "architecture.seed");
+    const auto& input = read.at(j, "", "input_transform");
+    o.input.target_sum = read.real(read.at(input, "input_transform", "target_sum"), "input_transform.target_sum", 0, 1e12);
+    o.input.log1p = read.boolean(read.at(input, "input_transform", "log1p"), "input_transform.log1p");
+
+    // The gene list and every weight are checked before the network is built.
+    const auto& gene_names = read.at(j, "", "genes");
+    std::vector<std::string> gene_ids = read.strings(read.at(gene_names, "genes", "ids"), "genes.ids", std::size_t(genes), true);
+    std::vector<std::string> gene_symbols = read.strings(read.at(gene_names, "genes", "symbols"), "genes.symbols", std::size_t(genes), false);
+    {
+        std::unordered_map<std::string_view, std::size_t> first;
+        first.reserve(gene_ids.size());
+        for (std::size_t g = 0; g < gene_ids.size(); ++g)
+            if (const auto [it, fresh] = first.emplace(gene_ids[g], g); !fresh)
+                read.fail("genes.ids[" + std::to_string(g) + "]", "found the gene id \"" + gene_ids[g] + "\" again (first at genes.ids[" +
+                                                                 std::to_string(it->second) + "]), expected each id once");
+    }
+    std::vector<Index> widths{genes};
+    widths.insert(widths.end(), o.encoder_sizes.begin(), o.encoder_sizes.end());
+    for (auto it = o.encoder_sizes.rbegin() + 1; it != o.encoder_sizes.rend(); ++it) widths.push_back(*it);
+    widths.push_back(genes);
+    const std::size_t n_layers = widths.size() - 1;
+    const auto& weights = read.at(j, "", "weights");
+    const std::size_t expected = 2 * n_layers + (o.loss == nn::Loss::negative_binomial ? 1 : 0);
+    if (!weights.is_array() || weights.size() != expected)
+        read.fail("weights", "expected an array of " + std::to_string(expected) + " weights for this architecture, found " +
+                                 detail::ModelReader::found(weights));
+    const auto names = detail::layer_names(n_layers);
+    std::vector<std::vector<std::uint8_t>> bytes;
+    for (std::size_t i = 0; i < n_layers; ++i) {
+        bytes.push_back(read.weight_bytes(weights[2 * i], "weights[" + std::to_string(2 * i) + "]", names[2 * i], widths[i], widths[i + 1]));
+        bytes.push_back(read.weight_bytes(weights[2 * i + 1], "weights[" + std::to_string(2 * i + 1) + "]", names[2 * i + 1], 1, widths[i + 1]));
+    }
+    if (o.loss == nn::Loss::negative_binomial)
+        bytes.push_back(read.weight_bytes(weights.back(), "weights[" + std::to_string(expected - 1) + "]", "log_theta", 1, genes));
+
+    ModelFile m{nn::Autoencoder<float>(genes, o), std::move(gene_ids), std::move(gene_symbols), {}, {}, {}, {}, {}};
+    for (std::size_t i = 0; i < n_layers; ++i) {
+        detail::copy_weights(bytes[2 * i], m.model.layers[i].weight.value);
+        detail::copy_weights(bytes[2 * i + 1], m.model.layers[i].bias.value);
+    }
+    if (o.loss == nn::Loss::negative_binomial) detail::copy_weights(bytes.back(), m.model.log_theta.value);
+    bytes.clear();
+
+    if (const auto it = j.find("preprocessing"); it != j.end()) m.preprocessing = read.object(*it, "preprocessing");
+    if (const auto it = j.find("history"); it != j.end() && !it->is_null()) m.history = detail::history_from_json(*it, read);
+    if (const auto it = j.find("reference"); it != j.end() && !it->is_null()) {
+        const auto& labels = read.at(*it, "reference", "labels");
+        if (!labels.is_array()) read.fail("reference.labels", "expected an array of strings, found " + detail::ModelReader::found(labels));
+        m.reference_labels = read.strings(labels, "reference.labels", labels.size(), true);
+        const auto latent =
+            read.weight_bytes(read.at(*it, "reference", "latent"), "reference.latent", "latent", Index(m.reference_labels.size()), m.model.latent_size());
+        m.reference_latent.resize(Index(m.reference_labels.size()), m.model.latent_size());
+        detail::copy_weights(latent, m.reference_latent);
+    }
+    if (const auto it = j.find("provenance"); it != j.end() && !it->is_null()) {
+        const auto& p = read.object(*it, "provenance");
+        if (p.contains("data_path")) m.provenance.data_path = read.string(p["data_path"], "provenance.data_path");
+        if (p.contains("cells")) m.provenance.cells = read.integer(p["cells"], "provenance.cells", 0, std::numeric_limits<long long>::max());
+        if (p.contains("seed")) m.provenance.seed = read.unsigned_integer(p["seed"], "provenance.seed");
+        if (p.contains("created")) m.provenance.created = read.string(p["created"], "provenance.created");
+        if (p.contains("extra")) m.provenance.extra = read.object(p["extra"], "provenance.extra");
+    }
+    return m;
+}
+} // namespace detail
+
+inline ModelFile from_json(const nlohmann::json& j, const std::string& file) {
     try {
-        if (j.value("format", "") != "scae-model") fail(file, 0, "not an scae model file (field \"format\" is not \"scae-model\")");
-        const std::string version = j.at("format_version").get<std::string>();
-        const int major = std::atoi(version.c_str());
-        if (major > format_major)
-            fail(file, 0, "model format " + version + " is newer than this scae (" SCAE_VERSION ") reads (" + std::to_string(format_major) +
-                              ".x); upgrade scae");
-        if (major < 1) fail(file, 0, "unknown model format version '" + version + "'");
-        const auto& a = j.at("architecture");
-        nn::AutoencoderOptions o;
-        o.encoder_sizes = a.at("encoder_sizes").get<std::vector<Index>>();
-        o.activation = nn::activation_from_string(a.at("activation").get<std::string>());
-        o.output_activation = nn::activation_from_string(a.at("output_activation").get<std::string>());
-        o.softplus_beta = a.at("softplus_beta").get<double>();
-        o.loss = nn::loss_from_string(a.at("loss").get<std::string>());
-        o.orthogonality_weight = a.at("orthogonality_weight").get<double>();
-        o.seed = a.value("seed", std::uint64_t(0));
-        o.input.target_sum = j.at("input_transform").at("target_sum").get<double>();
-        o.input.log1p = j.at("input_transform").at("log1p").get<bool>();
-        const Index genes = a.at("genes").get<Index>();
-        ModelFile m{nn::Autoencoder<float>(genes, o), {}, {}, {}, {}, {}, {}, {}};
-        m.gene_ids = j.at("genes").at("ids").get<std::vector<std::string>>();
-        m.gene_symbols = j.at("genes").at("symbols").get<std::vector<std::string>>();
-        if (Index(m.gene_ids.size()) != genes || Index(m.gene_symbols.size()) != genes)
-            fail(file, 0, "the model has " + std::to_string(genes) + " genes but lists " + std::to_string(m.gene_ids.size()) + " ids and " +
-                              std::to_string(m.gene_symbols.size()) + " symbols");
-        const auto& weights = j.at("weights");
-        const std::size_t expected = 2 * m.model.layers.size() + (o.loss == nn::Loss::negative_binomial ? 1 : 0);
-        if (!weights.is_array() || weights.size() != expected)
-            fail(file, 0, "expected " + std::to_string(expected) + " weight arrays, found " + std::to_string(weights.size()));
-        const auto names = detail::layer_names(m.model.layers.size());
-        for (std::size_t i = 0; i < m.model.layers.size(); ++i) {
-            detail::decode_matrix(file, weights[2 * i], names[2 * i], m.model.layers[i].weight.value);
-            detail::decode_matrix(file, weights[2 * i + 1], names[2 * i + 1], m.model.layers[i].bias.value);
-        }
-        if (o.loss == nn::Loss::negative_binomial) detail::decode_matrix(file, weights.back(), "log_theta", m.model.log_theta.value);
-        m.preprocessing = j.value("preprocessing", nlohmann::json::object());
-        if (j.contains("history")) m.history = detail::history_from_json(j["history"]);
-        if (j.contains("reference") && j["reference"].is_object()) {
-            m.reference_labels = j["reference"].at("labels").get<std::vector<std::string>>();
-            m.reference_latent.resize(Index(m.reference_labels.size()), m.model.latent_size());
-            detail::decode_matrix(file, j["reference"].at("latent"), "latent", m.reference_latent);
-        }
-        if (j.contains("provenance")) {
-            const auto& p = j["provenance"];
-            m.provenance.data_path = p.value("data_path", "");
-            m.provenance.cells = p.value("cells", 0LL);
-            m.provenance.seed = p.value("seed", std::uint64_t(0));
-            m.provenance.created = p.value("created", "");
-            m.provenance.extra = p.value("extra", nlohmann::json::object());
-        }
-        return m;
+        return detail::from_json_checked(j, file);
     } catch (const nlohmann::json::exception& e) {
-        fail(file, 0, std::string("malformed model file: ") + e.what());
+        fail(file, 0, std::string("malformed model file: ") + e.what()); // a check above missed a case
     }
 }
 
@@ -235,13 +448,22 @@ inline void save_model(const std::string& path, const ModelFile& m) {
 
 /// Reads and validates a model file; every problem is a scae::Error naming the file.
 inline ModelFile load_model(const std::string& path) {
+    if (path.empty()) throw Error("the model path is empty; expected a model file (JSON) written by scae train");
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) fail(path, 0, "is a folder, expected a model file (JSON) written by scae train");
     std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, 0, "cannot open model file");
+    if (!in) fail(path, 0, std::string("cannot open model file: ") + std::strerror(errno));
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(path, 0, std::string("not valid JSON: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        // nlohmann's messages start with "[json.exception.parse_error.101] parse error at ...".
+        std::string what = e.what();
+        if (const std::size_t close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+            what = what.substr(close + 2);
+        fail(path, 0, "not a valid JSON model file (truncated or damaged?): " + what);
+    } catch (const std::exception& e) {
+        fail(path, 0, std::string("cannot read model file: ") + e.what());
     }
     return from_json(j, path);
 }
