@@ -5,6 +5,7 @@
 
 #include "scae/cli/args.hpp"
 #include "scae/data/atomic_file.hpp"
+#include "scae/data/subset.hpp"
 #include "scae/io/labels.hpp"
 #include "scae/io/read_counts.hpp"
 #include "scae/report/report_folder.hpp"
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #ifdef SCAE_HAVE_ZLIB
@@ -115,6 +117,91 @@ inline std::string output_folder(const Args& a, const std::string& option, const
     return path;
 }
 
+/// The largest total count one cell may have: far above any assay (a deep Smart-seq cell holds
+/// about 1e7 reads), and where float32 sums in training and preprocessing keep some precision.
+inline constexpr double max_cell_total = 1e9;
+
+/// What to do with gene ids listed more than once in a dataset (`--duplicate-genes`).
+enum class DuplicateGeneIds {
+    error,  ///< refuse the data, naming the repeats (default: a repeated id usually means a broken file)
+    unique, ///< rename the repeats id.1, id.2, ... (as R's make.unique)
+    first   ///< keep the first column of each id, drop the others
+};
+
+/// Applies `policy` to repeated ids in `data` (read from `path`); returns a line for stderr that
+/// says what was done ("" when every id is unique). Throws scae::Error for DuplicateGeneIds::error.
+template <class T>
+std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneIds policy, const std::string& path) {
+    std::unordered_map<std::string, std::size_t> first;
+    first.reserve(data.gene_ids.size());
+    std::vector<std::size_t> repeats; // columns whose id came before
+    for (std::size_t g = 0; g < data.gene_ids.size(); ++g)
+        if (!first.emplace(data.gene_ids[g], g).second) repeats.push_back(g);
+    if (repeats.empty()) return "";
+    std::string sample;
+    for (std::size_t k = 0; k < repeats.size() && k < 5; ++k)
+        sample += (k ? ", '" : "'") + data.gene_ids[repeats[k]] + "' (genes " + std::to_string(first[data.gene_ids[repeats[k]]] + 1) +
+                  " and " + std::to_string(repeats[k] + 1) + ")";
+    if (repeats.size() > 5) sample += ", ...";
+    const std::string what = std::to_string(repeats.size()) + " gene id" + (repeats.size() == 1 ? " repeats" : "s repeat") + " an earlier one: " + sample;
+    if (policy == DuplicateGeneIds::error)
+        fail(path, 0, "found " + what + "; expected each gene id once (--duplicate-genes unique renames repeats id.1, id.2, ...; "
+                      "--duplicate-genes first keeps the first)");
+    if (policy == DuplicateGeneIds::unique) {
+        for (const std::size_t g : repeats) {
+            const std::string base = data.gene_ids[g];
+            for (std::size_t n = 1;; ++n)
+                if (first.emplace(base + "." + std::to_string(n), g).second) {
+                    data.gene_ids[g] = base + "." + std::to_string(n);
+                    break;
+                }
+        }
+        return "scae: " + path + ": " + what + "; renamed the repeats id.1, id.2, ... (--duplicate-genes unique)";
+    }
+    std::vector<bool> drop(data.gene_ids.size(), false);
+    for (const std::size_t g : repeats) drop[g] = true;
+    std::vector<Index> keep;
+    for (std::size_t g = 0; g < drop.size(); ++g)
+        if (!drop[g]) keep.push_back(Index(g));
+    Csr<T> kept = data::select_columns(data.counts, keep);
+    data.counts.swap(kept);
+    for (auto* names : {&data.gene_ids, &data.gene_symbols, &data.feature_types}) {
+        if (names->size() != drop.size()) continue;
+        std::vector<std::string> out;
+        out.reserve(keep.size());
+        for (const Index g : keep) out.push_back(std::move((*names)[std::size_t(g)]));
+        names->swap(out);
+    }
+    return "scae: " + path + ": " + what + "; kept the first column of each (--duplicate-genes first)";
+}
+
+/// Reads counts from the path of --`option` for training or applying a model: refuses cells whose
+/// total is not finite in float or above max_cell_total, and applies --duplicate-genes (default
+/// error) to repeated gene ids, with a line on `err` when it changed the data.
+inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const std::string& option = "data") {
+    const std::string policy_name = a.get("duplicate-genes", "error");
+    const DuplicateGeneIds policy = policy_name == "error"    ? DuplicateGeneIds::error
+                                    : policy_name == "unique" ? DuplicateGeneIds::unique
+                                    : policy_name == "first"  ? DuplicateGeneIds::first
+                                                              : throw UsageError("--duplicate-genes expects error, unique or first, got '" +
+                                                                                 policy_name + "'");
+    const std::string path = a.required(option);
+    io::CountMatrix<float> data = io::read_counts<float>(path);
+    for (Index c = 0; c < data.cells(); ++c) {
+        double total = 0;
+        for (Csr<float>::InnerIterator it(data.counts, c); it; ++it) total += double(it.value());
+        if (!(total <= max_cell_total)) {
+            std::ostringstream s;
+            s << "cell " << c + 1 << " ('" << (std::size_t(c) < data.barcodes.size() ? data.barcodes[std::size_t(c)] : std::string("?"))
+              << "') sums to " << total << ", expected at most " << max_cell_total
+              << " per cell: no assay counts that many molecules, and float32 sums lose their precision there";
+            fail(path, 0, s.str());
+        }
+    }
+    if (const std::string note = resolve_duplicate_gene_ids(data, policy, path); !note.empty()) err << note << "\n";
+    return data;
+}
+
 /// Labels of `barcodes` from a `barcode<TAB>label` file; "" for cells the file does not name.
 inline std::vector<std::string> read_cell_labels(const std::string& path, const std::vector<std::string>& barcodes) {
     return io::read_labels(path, barcodes).per_cell;
@@ -140,6 +227,15 @@ inline void write_output(const std::string& path, const std::string& text) {
 #else
     throw Error(where(path, 0, "writing .gz needs zlib: install zlib1g-dev and reconfigure scae, or drop the .gz suffix"));
 #endif
+}
+
+/// Throws scae::Error when `m` (what `model_path` computed on the data) holds NaN or infinite
+/// values, rather than writing them with exit code 0.
+template <class Matrixish>
+void require_finite(const Matrixish& m, const std::string& model_path, const std::string& what) {
+    if (!m.allFinite())
+        fail(model_path, 0, "the model gives NaN or infinite " + what +
+                                " on this data (weights or activations out of float range); expected a model trained by scae");
 }
 
 /// A dense matrix as TSV: header `cell<TAB>col...`, one row per cell.

@@ -25,9 +25,10 @@ inline data::AlignOptions align_options(const Args& a) {
     return options;
 }
 
-/// Loads `--model` and `--data` and aligns the data to the model's genes.
-inline AlignedInput load_aligned(const Args& a) {
-    AlignedInput in{transfer::load_model(a.required("model")), io::read_counts<float>(a.required("data")), {}, {}};
+/// Loads `--model` and `--data` (read_data(): --duplicate-genes, notes on `err`) and aligns the
+/// data to the model's genes.
+inline AlignedInput load_aligned(const Args& a, std::ostream& err = std::cerr) {
+    AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}};
     in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
                                      align_options(a));
     in.counts = data::apply_alignment(in.data.counts, in.alignment);
@@ -45,12 +46,14 @@ inline std::string alignment_line(const data::Alignment& a) {
 
 /// `scae embed`: writes the bottleneck activations as TSV (cells x nodes).
 inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae embed --model MODEL.json --data DIR [--min-coverage F] --out latent.tsv[.gz]\n";
+    const char* usage = "usage: scae embed --model MODEL.json --data DIR [--min-coverage F] [--duplicate-genes error|unique|first]\n"
+                        "                  --out latent.tsv[.gz]\n";
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out", "min-coverage"});
+        const Args a(args, {"model", "data", "out", "min-coverage", "duplicate-genes"});
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
-        const auto in = load_aligned(a);
+        const auto in = load_aligned(a, err);
         const Matrix<float> latent = in.model.model.encode(in.counts);
+        require_finite(latent, a.required("model"), "bottleneck activations");
         write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);
@@ -59,12 +62,14 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 
 /// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes).
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] --out denoised.tsv[.gz]\n";
+    const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] [--duplicate-genes error|unique|first]\n"
+                        "                    --out denoised.tsv[.gz]\n";
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out", "min-coverage"});
+        const Args a(args, {"model", "data", "out", "min-coverage", "duplicate-genes"});
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
-        const auto in = load_aligned(a);
+        const auto in = load_aligned(a, err);
         const Matrix<float> rates = in.model.model.reconstruct(in.counts);
+        require_finite(rates, a.required("model"), "expected counts");
         write_output(out_path, matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);

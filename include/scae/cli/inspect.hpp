@@ -7,6 +7,7 @@
 #include "scae/io/read_counts.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <ostream>
 #include <string>
@@ -100,6 +101,9 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
         double total = 0;
         const double* values = counts.counts.valuePtr();
         for (long long k = 0; k < nnz; ++k) total += values[k];
+        if (!std::isfinite(total))
+            fail(path, 0, "the values sum to more than the largest double (about 1.8e308), so their total cannot be reported; "
+                          "expected counts or expression levels");
         nlohmann::json report = {{"path", path},
                                  {"format", io::to_string(format)},
                                  {"cells", counts.cells()},

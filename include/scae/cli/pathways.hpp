@@ -46,6 +46,7 @@ inline const char* pathways_usage() {
            "  --seed S            null sets and cell subsample (default 42)\n"
            "  --min-genes N       sets with fewer model genes are skipped (default 10)\n"
            "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
+           "  --duplicate-genes P repeated gene ids in DIR: error (default), unique (id.1, id.2, ...) or first\n"
            "  --max-cells N       score a seeded subsample of at most N cells; 0: all (default 5000)\n"
            "  --test-cells N      run the permutation test on at most N of them; 0: all (default 500)\n"
            "  --silent F          nodes whose activation sd is below F x the median node's are silent:\n"
@@ -94,7 +95,7 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
-                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent"},
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent", "duplicate-genes"},
                      {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
@@ -106,11 +107,15 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         if (const int threads = a.threads(); threads > 0) omp_set_num_threads(threads);
 #endif
         const auto start = std::chrono::steady_clock::now();
-        const auto in = load_aligned(a);
+        const auto in = load_aligned(a, err);
         err << alignment_line(in.alignment) << "\n";
         const io::GeneSets sets = io::read_gmt(gmt);
         std::vector<std::string> groups;
         if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes);
+        { // a model whose activations overflow would give NaN scores with exit code 0
+            const Csr<float> head = in.counts.topRows(std::min<Index>(in.counts.rows(), 2000));
+            require_finite(in.model.model.encode(head), a.required("model"), "bottleneck activations");
+        }
         const interpret::PathwayResult result =
             interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
         report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});

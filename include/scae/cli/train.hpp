@@ -14,6 +14,7 @@ inline const char* train_usage() {
            "  --data DIR          10x directory, .mtx file or dense table of counts\n"
            "  --out FILE          model file to write (JSON)\n"
            "  --labels FILE       barcode<TAB>label; kept in the model for label transfer\n"
+           "  --duplicate-genes P repeated gene ids in DATA: error (default), unique (id.1, id.2, ...) or first\n"
            "  --genes SPEC        all | hvg:N (default hvg:2000) | gmt:FILE (genes of these sets)\n"
            "  --epochs N          at most N epochs, 1..100000 (default 100; early stopping, patience 10)\n"
            "  --batch N           minibatch size, 1..1048576 (default 128)\n"
@@ -75,7 +76,7 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
 /// `scae train`; returns the exit code.
 inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("train", args, train_usage(), out, err, [&] {
-        const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads"},
+        const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes"},
                      {"no-normalize", "quiet"});
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
@@ -87,7 +88,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
-        const auto data = io::read_counts<float>(data_path);
+        const auto data = read_data(a, err);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
         auto model = transfer::train_model(data, recipe, data_path, labels);
         model.provenance.extra["command"] = "scae train";

@@ -71,6 +71,7 @@ inline const char* transfer_usage() {
     return "usage: scae transfer --model MODEL.json --data DIR --out REPORT_DIR [options]\n"
            "  --labels FILE       barcode<TAB>label of the target cells (classification and clustering)\n"
            "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
+           "  --duplicate-genes P repeated gene ids in DIR: error (default), unique (id.1, id.2, ...) or first\n"
            "  --native            also train a native model on the target (default on; --no-native to skip)\n"
            "  --no-native         skip the native baseline\n"
            "  --epochs N          native model epochs (default 100, early stopping)\n"
@@ -82,11 +83,11 @@ inline const char* transfer_usage() {
 /// `scae transfer`; returns the exit code.
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage"}, {"native", "no-native", "quiet"});
+        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage", "duplicate-genes"}, {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
         const auto model = transfer::load_model(model_path);
-        const auto data = io::read_counts<float>(data_path);
+        const auto data = read_data(a, err);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
         transfer::TransferOptions options;
         options.align = align_options(a);

@@ -10,7 +10,9 @@
 #include "scae/io/tenx.hpp"
 #include "scae/io/values.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,10 +51,11 @@ CountMatrix<T> read_dense_table(const std::string& path, const ReadOptions& opti
     LineReader reader(path);
     std::string_view line;
     if (!reader.next(line)) fail(path, 0, "empty file; expected a header row of column names");
-    std::vector<std::string_view> fields;
-    split(line, delimiter, fields);
-    std::vector<std::string> column_names;
-    for (const std::string_view field : fields) column_names.emplace_back(detail::unquote(field));
+    reader.require_utf8(line, "the header line");
+    // The header is kept as one string and cut into names only once the data rows confirm them,
+    // so a huge header over no data costs its bytes, not tens of bytes per name.
+    const std::string header(line);
+    const std::size_t header_fields = 1 + static_cast<std::size_t>(std::count(header.begin(), header.end(), delimiter));
 
     struct Entry {
         int index; ///< column of the file
@@ -63,40 +66,60 @@ CountMatrix<T> read_dense_table(const std::string& path, const ReadOptions& opti
     std::vector<int> row_sizes;
     std::vector<long long> row_lines;
     std::vector<int> column_sizes;
+    std::size_t columns = 0;
     CountMatrix<T> result;
     result.field = Field::real;
     bool header_has_corner = true;
     while (reader.next(line)) {
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-        split(line, delimiter, fields);
+        const std::size_t n_fields = 1 + static_cast<std::size_t>(std::count(line.begin(), line.end(), delimiter));
         if (row_names.empty()) {
-            header_has_corner = fields.size() == column_names.size();
-            if (!header_has_corner && fields.size() != column_names.size() + 1)
-                reader.fail("found " + std::to_string(fields.size()) + " fields, expected " +
-                            std::to_string(column_names.size() + 1) + " (a row name and one value per name of line 1)");
-            if (header_has_corner) column_names.erase(column_names.begin());
-            if (column_names.empty())
+            header_has_corner = n_fields == header_fields;
+            if (!header_has_corner && n_fields != header_fields + 1)
+                reader.fail("found " + std::to_string(n_fields) + " fields, expected " + std::to_string(header_fields + 1) +
+                            " (a row name and one value per name of line 1)");
+            columns = header_has_corner ? header_fields - 1 : header_fields;
+            if (columns == 0 || (columns == 1 && !header_has_corner && header.empty()))
                 fail(path, 1, "found no column names, expected names separated by " +
                                   std::string(delimiter == '\t' ? "tabs" : std::string("'") + delimiter + "'") +
                                   " (is the delimiter right?)");
-            column_sizes.assign(column_names.size(), 0);
+            if (columns > static_cast<std::size_t>(std::numeric_limits<int>::max() - 1))
+                fail(path, 1, "found " + std::to_string(columns) + " columns, expected fewer than 2147483647");
+            column_sizes.assign(columns, 0);
         }
-        if (fields.size() != column_names.size() + 1)
-            reader.fail("found " + std::to_string(fields.size()) + " fields, expected " +
-                        std::to_string(column_names.size() + 1) + " (a row name and one value per column)");
-        row_names.emplace_back(detail::unquote(fields[0]));
+        if (n_fields != columns + 1)
+            reader.fail("found " + std::to_string(n_fields) + " fields, expected " + std::to_string(columns + 1) +
+                        " (a row name and one value per column)");
+        std::size_t stop = line.find(delimiter);
+        const std::string_view row_name = line.substr(0, stop);
+        reader.require_utf8(row_name, "the row name");
+        row_names.emplace_back(detail::unquote(row_name));
         row_lines.push_back(reader.line_number());
+        if (row_names.size() > static_cast<std::size_t>(std::numeric_limits<int>::max() - 1))
+            reader.fail("found more than 2147483646 rows, expected fewer (scae indexes rows with int)");
         int nonzeros = 0;
-        for (std::size_t c = 1; c < fields.size(); ++c) {
-            const T value = parse_value<T>(fields[c], Field::real, options, reader, result.integer_values);
+        for (std::size_t c = 0; c < columns; ++c) {
+            const std::size_t begin = stop + 1;
+            stop = line.find(delimiter, begin);
+            const std::string_view field = line.substr(begin, stop == std::string_view::npos ? std::string_view::npos : stop - begin);
+            const T value = parse_value<T>(field, Field::real, options, reader, result.integer_values);
             if (value == T(0)) continue;
-            entries.push_back({static_cast<int>(c - 1), value});
-            ++column_sizes[c - 1];
+            entries.push_back({static_cast<int>(c), value});
+            ++column_sizes[c];
             ++nonzeros;
         }
+        if (entries.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+            reader.fail("found more than 2147483647 nonzero values, expected fewer (scae indexes sparse values with int)");
         row_sizes.push_back(nonzeros);
     }
     if (row_names.empty()) fail(path, reader.line_number(), "found no data rows, expected rows after the header line");
+    std::vector<std::string> column_names;
+    column_names.reserve(columns);
+    {
+        std::vector<std::string_view> fields;
+        split(header, delimiter, fields);
+        for (std::size_t f = header_has_corner ? 1 : 0; f < fields.size(); ++f) column_names.emplace_back(detail::unquote(fields[f]));
+    }
 
     const bool rows_are_genes = options.layout == Layout::genes_by_cells;
     const std::vector<int>& cell_sizes = rows_are_genes ? column_sizes : row_sizes;

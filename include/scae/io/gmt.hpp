@@ -56,6 +56,7 @@ inline GeneSets read_gmt(const std::string& path, const GmtOptions& options = {}
     while (reader.next(line)) {
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
         any_line = true;
+        reader.require_utf8(line, "the gene set line");
         split(line, '\t', fields);
         if (fields[0].empty()) reader.fail("found " + in_quotes(line) + ", expected a set name in the first field");
         const auto [named, fresh] = line_of_name.emplace(std::string(fields[0]), reader.line_number());

@@ -64,6 +64,7 @@ inline Labels read_labels(const std::string& path, const std::vector<std::string
     bool first = true;
     while (reader.next(line)) {
         if (line.empty()) continue;
+        reader.require_utf8(line, "the line");
         split(line, '\t', fields);
         if (first) {
             first = false;

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,7 +43,14 @@ struct FileCloser {
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 /// Opens `path` for binary reading or throws an Error naming the file and the system's reason.
+/// An empty path and a folder are named as such (fopen accepts a folder on Linux, and reading
+/// it fails later with a less helpful message).
 inline FilePtr open_or_throw(const std::string& path) {
+    if (path.empty()) throw Error("the path is empty; expected the name of a file");
+    {
+        std::error_code error;
+        if (std::filesystem::is_directory(path, error)) fail(path, 0, "is a folder, expected a file");
+    }
     FilePtr f(std::fopen(path.c_str(), "rb"));
     if (!f) fail(path, 0, std::string("cannot open file: ") + std::strerror(errno));
     return f;
@@ -146,6 +154,42 @@ private:
 
 } // namespace detail
 
+/// Position (0-based) of the first byte of `text` that breaks UTF-8 (a stray continuation
+/// byte, a truncated or overlong sequence, a surrogate, a code point above U+10FFFF), or npos
+/// when `text` is valid UTF-8.
+inline std::size_t invalid_utf8_at(std::string_view text) {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const unsigned char c = s[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned lowest = 0x80, highest = 0xBF; // allowed range of the second byte
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            length = 3;
+            if (c == 0xE0) lowest = 0xA0;  // overlong
+            if (c == 0xED) highest = 0x9F; // surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            length = 4;
+            if (c == 0xF0) lowest = 0x90;  // overlong
+            if (c == 0xF4) highest = 0x8F; // above U+10FFFF
+        } else {
+            return i;
+        }
+        if (i + length > n || s[i + 1] < lowest || s[i + 1] > highest) return i;
+        for (std::size_t k = 2; k < length; ++k)
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+        i += length;
+    }
+    return std::string_view::npos;
+}
+
 /// True when the file at `path` starts with the gzip magic bytes 1f 8b. Throws Error when the
 /// file cannot be opened.
 inline bool is_gzip(const std::string& path) {
@@ -213,6 +257,21 @@ public:
 
     /// Throws Error "PATH:LINE: what" for the line last returned.
     [[noreturn]] void fail(const std::string& what) const { scae::fail(path_, line_, what); }
+
+    /// Throws Error naming the file, the line and the byte when `text` (`what`: "the gene id",
+    /// "the label") of the line last returned is not valid UTF-8: names end up in JSON and SVG
+    /// reports, which must be UTF-8.
+    void require_utf8(std::string_view text, const char* what) const {
+        const std::size_t bad = invalid_utf8_at(text);
+        if (bad == std::string_view::npos) return;
+        static const char* hex = "0123456789abcdef";
+        const unsigned char byte = static_cast<unsigned char>(text[bad]);
+        std::string shown;
+        for (const char c : text.substr(0, std::min<std::size_t>(bad, 40)))
+            if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) shown += c;
+        fail(std::string("found ") + what + " '" + shown + "' followed by the byte 0x" + hex[byte >> 4] + hex[byte & 15] +
+             " at byte " + std::to_string(bad + 1) + ", which is not valid UTF-8; expected UTF-8 text (re-encode the file, e.g. with iconv)");
+    }
 
 private:
     bool finish_line(std::string_view& line) {

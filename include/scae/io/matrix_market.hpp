@@ -10,8 +10,12 @@
 #include "scae/io/line_reader.hpp"
 #include "scae/io/values.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
+#include <filesystem>
+#include <limits>
+#include <utility>
 #include <new>
 #include <optional>
 #include <string>
@@ -105,6 +109,21 @@ inline MatrixMarketHeader read_matrix_market_header(LineReader& reader) {
 
 namespace detail {
 
+/// Most entries the file at `path` can hold: an entry line takes at least 6 bytes ("1 1 1\n"),
+/// and deflate inflates at most 1032-fold, so a gzip file holds at most 1032 times its size.
+/// The largest Index when the size cannot be known (a pipe).
+inline Index max_entries_in(const std::string& path) {
+    std::error_code error;
+    const auto bytes = std::filesystem::file_size(path, error);
+    if (error) return std::numeric_limits<Index>::max();
+    const double inflated = is_gzip(path) ? 1032.0 * double(bytes) : double(bytes);
+    return static_cast<Index>(std::min(inflated / 6.0 + 1.0, double(std::numeric_limits<int>::max())));
+}
+
+/// Most rows or columns a matrix of `entries` entries may declare: a few more than its entries
+/// (empty cells are normal), but not millions of empty rows that would only cost memory.
+inline Index max_dimension(Index entries) { return std::max<Index>(Index(1) << 24, 2 * entries); }
+
 /// Lines on which the entry (row, col) (1-based, file coordinates) appears; re-reads the file,
 /// which only happens on the way to reporting a duplicate.
 inline std::vector<long long> lines_of_entry(const std::string& path, long long row, long long col) {
@@ -184,6 +203,16 @@ CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarket
         fail(reader.path(), header.size_line,
              "found " + std::to_string(header.entries) + " entries declared for a " + std::to_string(header.rows) +
                  " x " + std::to_string(header.cols) + " matrix, expected at most rows x columns entries");
+    if (const Index bound = detail::max_entries_in(reader.path()); header.entries > bound)
+        fail(reader.path(), header.size_line,
+             "declares " + std::to_string(header.entries) + " entries, but the file is too small to hold more than " +
+                 std::to_string(bound) + " (an entry line takes at least 6 bytes); is the size line right, or the file cut short?");
+    for (const auto& [size, what] : {std::pair<Index, const char*>{header.rows, "rows"}, {header.cols, "columns"}})
+        if (size > detail::max_dimension(header.entries))
+            fail(reader.path(), header.size_line,
+                 "declares " + std::to_string(size) + " " + what + " for " + std::to_string(header.entries) +
+                     " entries; expected at most " + std::to_string(detail::max_dimension(header.entries)) +
+                     " (2 x entries, or 16777216): mostly empty " + what + " only cost memory (is the size line right?)");
     std::optional<CsrBuilder<T>> builder;
     try {
         builder.emplace(out_rows, out_cols, header.entries);

@@ -88,6 +88,7 @@ inline Features read_features(const std::string& path) {
     std::vector<std::string_view> fields;
     std::string_view line;
     while (reader.next(line)) {
+        reader.require_utf8(line, "the gene line");
         split(line, '\t', fields);
         if (fields[0].empty())
             reader.fail("found " + in_quotes(line) + ", expected 'gene_id<TAB>symbol[<TAB>type]'");
@@ -107,6 +108,7 @@ inline std::vector<std::string> read_barcodes(const std::string& path) {
     std::string_view line;
     while (reader.next(line)) {
         const std::string_view barcode = line.substr(0, line.find('\t'));
+        reader.require_utf8(barcode, "the barcode");
         if (barcode.empty()) reader.fail("found an empty line, expected one barcode per line");
         barcodes.emplace_back(barcode);
     }

@@ -442,7 +442,9 @@ inline ModelFile from_json(const nlohmann::json& j, const std::string& file) {
 
 /// Writes `m` to `path` atomically (temporary file, then rename).
 inline void save_model(const std::string& path, const ModelFile& m) {
-    const std::string text = to_json(m).dump(1);
+    // Names and paths come from users' files and command lines; a byte that is not UTF-8 is
+    // written as U+FFFD rather than failing after a whole training run.
+    const std::string text = to_json(m).dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
     data::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
 }
 
