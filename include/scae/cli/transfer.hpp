@@ -86,14 +86,14 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage", "duplicate-genes"}, {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
-        const auto model = transfer::load_model(model_path);
-        const auto data = read_data(a, err);
-        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
         transfer::TransferOptions options;
         options.align = align_options(a);
         options.native = !a.has("no-native");
         read_train_options(a, options.native_train);
         options.seed = options.native_train.seed;
+        const auto model = transfer::load_model(model_path);
+        const auto data = read_data(a, err);
+        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
         const auto result = transfer::run_transfer(model, data, labels, options);
 
         report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});

@@ -1,0 +1,471 @@
+// Hostile and careless input to the command line: every finding of the hostile-input campaign
+// (issue 16) as a test. Each bad input must give a clear message and exit code 2 (command line)
+// or 1 (data), before any work, with no output written and no input overwritten; valid input
+// must still give a correct result.
+#include <doctest/doctest.h>
+
+#include "scae/cli/main.hpp"
+#include "scae/data/simulate.hpp"
+#include "scae/data/write_10x.hpp"
+#include "scae/report/report_folder.hpp"
+#include "scae/transfer/model_file.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace test_cli_hostile {
+
+using namespace scae;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A small simulated tissue as a 10x folder, its labels, a dense table, a GMT file and an
+/// untrained model over its genes, in a fresh temporary folder.
+struct Files {
+    fs::path dir = fs::temp_directory_path() / "scae_test_cli_hostile";
+    data::SimulatedTissue tissue;
+    Files() {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        data::SimulationOptions o;
+        o.n_genes = 60;
+        o.n_programs = 2;
+        o.program_size = 12;
+        o.shared_program_fraction = 1.0;
+        o.n_decoy_sets = 1;
+        o.n_tissues = 1;
+        o.cells_per_tissue = 40;
+        o.cell_types_per_tissue = 2;
+        o.shared_cell_types = 2;
+        const data::Simulation sim = data::simulate(o);
+        tissue = sim.tissues[0];
+        data::write_10x(dir / "data", tissue.counts, tissue.gene_ids, tissue.gene_symbols, tissue.barcodes, tissue.cell_types);
+        data::write_gmt(sim.gene_sets, dir / "sets.gmt");
+        std::ofstream labels(dir / "labels.tsv");
+        for (std::size_t c = 0; c < tissue.barcodes.size(); ++c) labels << tissue.barcodes[c] << '\t' << tissue.cell_types[c] << '\n';
+        labels.close();
+        std::ofstream table(dir / "t.tsv");
+        table << "gene";
+        for (const auto& b : tissue.barcodes) table << '\t' << b;
+        table << '\n';
+        const Matrix<float> dense = Matrix<float>(tissue.counts);
+        for (Index g = 0; g < dense.cols(); ++g) {
+            table << tissue.gene_ids[std::size_t(g)];
+            for (Index c = 0; c < dense.rows(); ++c) table << '\t' << dense(c, g);
+            table << '\n';
+        }
+        table.close();
+        transfer::save_model((dir / "model.json").string(), untrained_model());
+    }
+    ~Files() { fs::remove_all(dir); }
+
+    transfer::ModelFile untrained_model() const {
+        nn::AutoencoderOptions architecture;
+        architecture.encoder_sizes = {8, 4};
+        return transfer::ModelFile{nn::Autoencoder<float>(Index(tissue.gene_ids.size()), architecture), tissue.gene_ids, tissue.gene_symbols,
+                                   nlohmann::json::object(), train::History{}, transfer::Provenance{}, {}, Matrix<float>()};
+    }
+    std::string operator/(const std::string& name) const { return (dir / name).string(); }
+};
+
+/// The result of one command line.
+struct Run {
+    int code;
+    std::string out, err;
+};
+
+Run run(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    const int code = cli::main(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// Checks that `r` failed with `code` and a message holding `part`.
+#define CHECK_FAILS(r, expected_code, part)                                                                                     \
+    do {                                                                                                                        \
+        const Run result_ = (r);                                                                                                \
+        INFO("stderr: " << result_.err);                                                                                        \
+        CHECK(result_.code == (expected_code));                                                                                 \
+        CHECK(contains(result_.err, part));                                                                                     \
+    } while (0)
+
+const std::vector<std::string> quick_train = {"--genes", "all", "--epochs", "1", "--layers", "4,2", "--batch", "8", "--quiet"};
+
+std::vector<std::string> cat(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+/// The model file with `edit` applied to its JSON.
+template <class Edit>
+std::string edited_model(const Files& f, const std::string& name, Edit edit) {
+    nlohmann::json j = transfer::to_json(f.untrained_model());
+    edit(j);
+    write(f / name, j.dump());
+    return f / name;
+}
+
+} // namespace
+
+TEST_CASE("the argument parser refuses unknown, single-dash, stray, repeated, empty and option-like arguments") {
+    const Files f;
+    const auto train = [&](std::vector<std::string> extra) {
+        return run(cat(cat({"train", "--data", f / "data", "--out", f / "m.json"}, quick_train), extra));
+    };
+    CHECK_FAILS(run({"train", "--data", f / "data", "--out", "--epochs", "2"}), 2, "found the option --epochs");
+    CHECK_FAILS(train({"extra"}), 2, "unexpected argument 'extra'");
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "data", "--out", f / "l.tsv", "extra"}), 2,
+                "unexpected argument 'extra'");
+    CHECK_FAILS(train({"-seed", "2"}), 2, "unknown option -seed (options start with two dashes: --seed)");
+    CHECK_FAILS(train({"--seed", "2", "--seed", "3"}), 2, "given twice");
+    CHECK_FAILS(train({"--colour", "red"}), 2, "unknown option --colour");
+    CHECK_FAILS(train({"--no-normalize=yes"}), 2, "takes no value");
+    CHECK_FAILS(run({"train", "--data", f / "data", "--out"}), 2, "--out needs a value");
+    CHECK_FAILS(run({"train", "--data", f / "data", "--out", ""}), 2, "--out needs a non-empty value");
+    CHECK_FAILS(run({"train", "--data", f / "data", "--out="}), 2, "--out needs a non-empty value");
+    CHECK_FAILS(train({"--"}), 2, "bare '--'");
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "data", "--out", f / "l.tsv", "--quiet", "word"}), 2,
+                "unknown option --quiet");
+    CHECK(!fs::exists(f / "m.json"));
+    CHECK(!fs::exists("--epochs"));
+}
+
+TEST_CASE("numbers are parsed exactly and checked against their documented ranges") {
+    const Files f;
+    const auto train = [&](std::vector<std::string> extra) {
+        return run(cat({"train", "--data", f / "data", "--out", f / "m.json", "--quiet"}, extra));
+    };
+    CHECK_FAILS(train({"--epochs", "0x10"}), 2, "decimal digits only");
+    CHECK_FAILS(train({"--epochs", "1e3"}), 2, "decimal digits only");
+    CHECK_FAILS(train({"--epochs", "2.5"}), 2, "decimal digits only");
+    CHECK_FAILS(train({"--epochs", "0"}), 2, "in 1..100000");
+    CHECK_FAILS(train({"--epochs", "-3"}), 2, "in 1..100000");
+    CHECK_FAILS(train({"--epochs", "99999999999999999999"}), 2, "above 9223372036854775807");
+    CHECK_FAILS(train({"--batch", "4294967297"}), 2, "--batch expects a whole number in 1..1048576, got 4294967297");
+    CHECK_FAILS(train({"--threads", "4294967297"}), 2, "--threads expects a whole number in 0..");
+    CHECK_FAILS(train({"--threads", "1e12"}), 2, "decimal digits only");
+    CHECK_FAILS(train({"--threads", "100000"}), 2, "hardware threads");
+    CHECK_FAILS(train({"--lr", "-0.001"}), 2, "--lr expects a number in [0, 1], got -0.001");
+    CHECK_FAILS(train({"--lr", "0"}), 2, "greater than 0");
+    CHECK_FAILS(train({"--lr", "1e309"}), 2, "'1e309', which overflows a double");
+    CHECK_FAILS(train({"--lr", "1e-400"}), 2, "too close to zero");
+    CHECK_FAILS(train({"--lr", "nan"}), 2, "finite number");
+    CHECK_FAILS(train({"--lr", "0.01x"}), 2, "expects a number, got '0.01x'");
+    CHECK_FAILS(train({"--weight-decay", "-1"}), 2, "--weight-decay expects a number in [0, 10]");
+    CHECK_FAILS(train({"--layers", "1000000000"}), 2, "--layers");
+    CHECK_FAILS(train({"--layers", "8.5,4"}), 2, "--layers");
+    CHECK_FAILS(train({"--layers", "8,,4"}), 2, "--layers");
+    CHECK_FAILS(train({"--genes", "hvg:50.5"}), 2, "--genes hvg:N expects a whole number");
+    CHECK_FAILS(train({"--genes", "hvg:1e3"}), 2, "--genes hvg:N expects a whole number");
+    CHECK_FAILS(train({"--genes", "hvg:0"}), 2, "--genes hvg:N");
+    CHECK(!fs::exists(f / "m.json"));
+
+    const std::vector<std::string> pathways = {"pathways", "--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out", f / "p"};
+    for (const char* alpha : {"-1", "2", "nan", "0"}) CHECK_FAILS(run(cat(pathways, {"--alpha", alpha})), 2, "--alpha");
+    CHECK_FAILS(run(cat(pathways, {"--method", "ig", "--steps", "100000000"})), 2, "--steps expects a whole number in 1..10000");
+    CHECK_FAILS(run(cat(pathways, {"--permutations", "0"})), 2, "--permutations");
+    CHECK_FAILS(run(cat(pathways, {"--threads", "1000000"})), 2, "hardware threads");
+    CHECK(!fs::exists(f / "p"));
+
+    CHECK_FAILS(run({"transfer", "--model", f / "model.json", "--data", f / "data", "--out", f / "r", "--epochs", "0"}), 2,
+                "--epochs expects a whole number in 1..100000");
+    CHECK_FAILS(run({"simulate", "--out", f / "s", "--cells", "0"}), 2, "--cells");
+    CHECK_FAILS(run({"simulate", "--out", f / "s", "--cells", "1000000000"}), 2, "--cells");
+    CHECK_FAILS(run({"simulate", "--out", f / "s", "--cells", "1000000", "--genes", "100000"}), 2, "at most 2147483647");
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "data", "--out", f / "l.tsv", "--min-coverage", "1.5"}), 2,
+                "--min-coverage");
+    CHECK_FAILS(run({"demo", "--threads", "-1"}), 2, "--threads");
+    CHECK(!fs::exists(f / "s"));
+}
+
+TEST_CASE("outputs that are also inputs are refused before any work, whatever the spelling") {
+    const Files f;
+    const std::string table = read(f / "t.tsv"), labels = read(f / "labels.tsv"), model = read(f / "model.json");
+    CHECK_FAILS(run(cat({"train", "--data", f / "t.tsv", "--out", f / "t.tsv"}, quick_train)), 2, "is also an input");
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--labels", f / "labels.tsv", "--out", f / "labels.tsv"}, quick_train)), 2,
+                "is also an input");
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "data", "--out", f / "model.json"}), 2, "is also an input");
+    CHECK_FAILS(run({"denoise", "--model", f / "model.json", "--data", f / "t.tsv", "--out", (f.dir / "data" / ".." / "t.tsv").string()}), 2,
+                "is also an input");
+    fs::create_symlink(f / "t.tsv", f / "link.tsv");
+    CHECK_FAILS(run({"denoise", "--model", f / "model.json", "--data", f / "t.tsv", "--out", f / "link.tsv"}), 2, "is also an input");
+    CHECK_FAILS(run({"transfer", "--model", f / "model.json", "--data", f / "data", "--out", f / "data", "--no-native"}), 2, "is also an input");
+    CHECK_FAILS(run({"pathways", "--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out", f / "data"}), 2,
+                "is also an input");
+    CHECK(read(f / "t.tsv") == table);
+    CHECK(read(f / "labels.tsv") == labels);
+    CHECK(read(f / "model.json") == model);
+
+    // Unwritable places are named up front too.
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "no/such/folder/m.json"}, quick_train)), 1, "does not exist");
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "data"}, quick_train)), 1, "names a folder");
+    CHECK_FAILS(run({"transfer", "--model", f / "model.json", "--data", f / "data", "--out", f / "t.tsv", "--no-native"}), 1,
+                "names an existing file");
+}
+
+TEST_CASE("train --epochs 1 trains and reports; an empty history is no crash") {
+    const Files f;
+    const Run r = run(cat({"train", "--data", f / "data", "--out", f / "m.json"}, quick_train));
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    const auto summary = nlohmann::json::parse(r.out);
+    CHECK(summary["epochs"] == 1);
+    CHECK(transfer::load_model(f / "m.json").model.latent_size() == 2);
+}
+
+TEST_CASE("model files: every field is typed and range-checked, and the error names the file and the JSON path") {
+    const Files f;
+    const auto load_error = [&](const std::string& path) -> std::string {
+        try {
+            transfer::load_model(path);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "(loaded)";
+    };
+    struct Case {
+        const char* name;
+        std::function<void(nlohmann::json&)> edit;
+        const char* message;
+    };
+    const std::vector<Case> cases = {
+        {"genes_1e12", [](nlohmann::json& j) { j["architecture"]["genes"] = 1e12; }, "architecture.genes: expected an integer"},
+        {"genes_huge", [](nlohmann::json& j) { j["architecture"]["genes"] = 3000000; }, "genes.ids: expected 3000000 entries, found 60"},
+        {"genes_30m", [](nlohmann::json& j) { j["architecture"]["genes"] = 30000000; }, "architecture.genes: expected an integer in 1..10000000"},
+        {"genes_too_many", [](nlohmann::json& j) { j["architecture"]["genes"] = 3000000000LL; }, "architecture.genes: expected an integer in 1..10000000"},
+        {"sizes_1e9", [](nlohmann::json& j) { j["architecture"]["encoder_sizes"] = {1e9, 4}; }, "architecture.encoder_sizes[0]: expected an integer"},
+        {"sizes_big", [](nlohmann::json& j) { j["architecture"]["encoder_sizes"] = {1000000000, 4}; }, "architecture.encoder_sizes[0]: expected an integer in 1..16384"},
+        {"sizes_frac", [](nlohmann::json& j) { j["architecture"]["encoder_sizes"] = {8.5, 4}; }, "architecture.encoder_sizes[0]: expected an integer in 1..16384, found the number 8.5"},
+        {"sizes_empty", [](nlohmann::json& j) { j["architecture"]["encoder_sizes"] = nlohmann::json::array(); }, "architecture.encoder_sizes"},
+        {"beta_0", [](nlohmann::json& j) { j["architecture"]["softplus_beta"] = 0; }, "architecture.softplus_beta: expected a finite number in [0.001, 1000]"},
+        {"beta_neg", [](nlohmann::json& j) { j["architecture"]["softplus_beta"] = -1; }, "architecture.softplus_beta"},
+        {"beta_huge", [](nlohmann::json& j) { j["architecture"]["softplus_beta"] = 1e300; }, "architecture.softplus_beta"},
+        {"beta_string", [](nlohmann::json& j) { j["architecture"]["softplus_beta"] = "1"; }, "architecture.softplus_beta: expected a number, found the string"},
+        {"target_neg", [](nlohmann::json& j) { j["input_transform"]["target_sum"] = -100; }, "input_transform.target_sum"},
+        {"log1p_int", [](nlohmann::json& j) { j["input_transform"]["log1p"] = 1; }, "input_transform.log1p: expected true or false"},
+        {"rows_frac", [](nlohmann::json& j) { j["weights"][0]["rows"] = 60.5; }, "weights[0].rows: expected an integer"},
+        {"rows_wrong", [](nlohmann::json& j) { j["weights"][0]["rows"] = 59; }, "weights[0]: weight 'layer0.weight' is 59x8, the architecture needs 60x8"},
+        {"data_short", [](nlohmann::json& j) { j["weights"][1]["data"] = "AAAA"; }, "weights[1].data"},
+        {"data_number", [](nlohmann::json& j) { j["weights"][1]["data"] = 5; }, "weights[1].data: expected a base64 string"},
+        {"activation", [](nlohmann::json& j) { j["architecture"]["activation"] = "swish"; }, "architecture.activation: unknown activation 'swish'"},
+        {"loss_missing", [](nlohmann::json& j) { j["architecture"].erase("loss"); }, "architecture.loss: missing"},
+        {"ids_short", [](nlohmann::json& j) { j["genes"]["ids"].erase(0); }, "genes.ids: expected 60 entries, found 59"},
+        {"ids_repeat", [](nlohmann::json& j) { j["genes"]["ids"][1] = j["genes"]["ids"][0]; }, "genes.ids[1]: found the gene id"},
+        {"ids_number", [](nlohmann::json& j) { j["genes"]["ids"][3] = 3; }, "genes.ids[3]: expected a string"},
+        {"version", [](nlohmann::json& j) { j["format_version"] = "one"; }, "format_version"},
+        {"history", [](nlohmann::json& j) { j["history"]["epochs"] = {{{"epoch", "x"}}}; }, "history.epochs[0].epoch"},
+        {"weights_object", [](nlohmann::json& j) { j["weights"] = nlohmann::json::object(); }, "weights: expected an array of 8"},
+        {"top_array", [](nlohmann::json& j) { j = nlohmann::json::array(); }, "(top level): expected an scae model object"},
+        {"format", [](nlohmann::json& j) { j["format"] = "other"; }, "not an scae model file"},
+    };
+    for (const Case& c : cases) {
+        const std::string path = edited_model(f, std::string(c.name) + ".json", c.edit);
+        const auto start = std::chrono::steady_clock::now();
+        const std::string message = load_error(path);
+        INFO(c.name << ": " << message);
+        CHECK(contains(message, path + ": "));
+        CHECK(contains(message, c.message));
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2)); // nothing was built first
+    }
+
+    // Weights at the float limit would make every output NaN.
+    {
+        nlohmann::json j = transfer::to_json(f.untrained_model());
+        transfer::ModelFile huge = f.untrained_model();
+        huge.model.layers[0].weight.value.setConstant(3e38f);
+        write(f / "huge.json", transfer::to_json(huge).dump());
+        const std::string message = load_error(f / "huge.json");
+        CHECK(contains(message, "weights[0].data: weight 'layer0.weight' holds 3e+38"));
+        CHECK_FAILS(run({"embed", "--model", f / "huge.json", "--data", f / "data", "--out", f / "l.tsv"}), 1, "huge.json");
+        CHECK(!fs::exists(f / "l.tsv"));
+    }
+
+    // Not JSON, cut short, a folder, an empty path.
+    write(f / "text.json", "hello");
+    CHECK(contains(load_error(f / "text.json"), "text.json: not a valid JSON model file"));
+    const std::string whole = read(f / "model.json");
+    write(f / "cut.json", whole.substr(0, whole.size() / 2));
+    CHECK(contains(load_error(f / "cut.json"), "cut.json: not a valid JSON model file (truncated or damaged?)"));
+    write(f / "overflow.json", "{\"format\": \"scae-model\", \"format_version\": \"1.0\", \"architecture\": {\"genes\": 1e400}}");
+    CHECK(contains(load_error(f / "overflow.json"), "overflow.json: not a valid JSON model file"));
+    CHECK(contains(load_error(f / "data"), "data: is a folder, expected a model file"));
+    CHECK(contains(load_error(""), "the model path is empty"));
+    CHECK(contains(load_error(f / "missing.json"), "missing.json: cannot open model file"));
+    CHECK(load_error(f / "model.json") == "(loaded)");
+}
+
+TEST_CASE("sizes are checked against what the file can hold before allocating") {
+    const Files f;
+    const auto start = std::chrono::steady_clock::now();
+    write(f / "wide.mtx", "%%MatrixMarket matrix coordinate integer general\n4 500000000 1\n1 1 1\n");
+    CHECK_FAILS(run({"inspect", f / "wide.mtx"}), 1, "declares 500000000 columns for 1 entries");
+    write(f / "huge.mtx", "%%MatrixMarket matrix coordinate integer general\n2147483646 2147483646 1\n1 1 1\n");
+    CHECK_FAILS(run({"inspect", f / "huge.mtx"}), 1, "declares 2147483646 rows for 1 entries");
+    write(f / "many.mtx", "%%MatrixMarket matrix coordinate integer general\n1000 1000 900000\n1 1 1\n");
+    CHECK_FAILS(run({"inspect", f / "many.mtx"}), 1, "the file is too small to hold more than");
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+
+    // A dense table whose header names a million cells and which has no data rows.
+    {
+        std::ofstream table(f / "header.tsv");
+        table << "gene";
+        for (int i = 0; i < 1000000; ++i) table << "\tc" << i;
+        table << '\n';
+    }
+    CHECK_FAILS(run({"inspect", f / "header.tsv"}), 1, "found no data rows");
+
+    // Valid files still read.
+    const Run ok = run({"inspect", f / "data"});
+    INFO(ok.err);
+    CHECK(ok.code == 0);
+    CHECK(nlohmann::json::parse(ok.out)["cells"] == 40);
+}
+
+TEST_CASE("counts that overflow, duplicate gene ids and non-UTF-8 text are refused with the file named") {
+    const Files f;
+    // One count of 1e17 in a table.
+    std::string table = read(f / "t.tsv");
+    const std::size_t second_line = table.find('\n') + 1, value = table.find('\t', second_line) + 1;
+    table.replace(value, table.find('\t', value) - value, "1e17");
+    write(f / "big.tsv", table);
+    CHECK_FAILS(run(cat({"train", "--data", f / "big.tsv", "--out", f / "m.json"}, quick_train)), 1, "sums to 1e+17");
+    CHECK(!fs::exists(f / "m.json"));
+
+    // inspect of two values near the double limit: an error, never "total": null.
+    write(f / "max.mtx", "%%MatrixMarket matrix coordinate real general\n1 2 2\n1 1 1.7e308\n1 2 1.7e308\n");
+    const Run r = run({"inspect", f / "max.mtx"});
+    CHECK(r.code == 1);
+    CHECK(!contains(r.out, "null"));
+    CHECK(contains(r.err, "sum to more than the largest double"));
+    write(f / "overflow.mtx", "%%MatrixMarket matrix coordinate real general\n1 2 1\n1 1 1e309\n");
+    CHECK_FAILS(run({"inspect", f / "overflow.mtx"}), 1, "overflow.mtx:3: found '1e309', which overflows a double");
+    write(f / "bigint.mtx", "%%MatrixMarket matrix coordinate integer general\n1 2 1\n1 1 99999999999999999999\n");
+    CHECK_FAILS(run({"inspect", f / "bigint.mtx"}), 1, "bigint.mtx:3: found the integer '99999999999999999999', which is larger than");
+
+    // Two lines "MS4A1 MS4A1" in features.tsv.
+    fs::copy(f / "data", f / "dup");
+    std::string features = read(f / "dup/features.tsv");
+    const std::size_t line2 = features.find('\n') + 1;
+    const std::string first_line = features.substr(0, line2);
+    features.replace(line2, features.find('\n', line2) + 1 - line2, first_line);
+    write(f / "dup/features.tsv", features);
+    CHECK_FAILS(run(cat({"train", "--data", f / "dup", "--out", f / "m.json"}, quick_train)), 1, "1 gene id repeats an earlier one");
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv"}), 1, "(genes 1 and 2)");
+    const Run unique = run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv", "--duplicate-genes", "unique"});
+    INFO(unique.err);
+    CHECK(unique.code == 0);
+    CHECK(contains(unique.err, "renamed the repeats"));
+    const Run first = run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv", "--duplicate-genes", "first"});
+    CHECK(first.code == 0);
+    CHECK(contains(first.err, "kept the first column"));
+    CHECK(contains(first.err, "aligned 59 of 60 model genes"));
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv", "--duplicate-genes", "sum"}), 2,
+                "--duplicate-genes expects error, unique or first");
+
+    // A symbol with a byte that is not UTF-8, and a label with one.
+    fs::copy(f / "data", f / "latin1");
+    std::string latin1 = read(f / "latin1/features.tsv");
+    latin1.insert(latin1.find('\n') + 3, "\xe9");
+    write(f / "latin1/features.tsv", latin1);
+    CHECK_FAILS(run(cat({"train", "--data", f / "latin1", "--out", f / "m.json"}, quick_train)), 1, "features.tsv:2: found the gene line");
+    std::string bad_labels = read(f / "labels.tsv");
+    bad_labels.insert(bad_labels.find('\n'), "\xff");
+    write(f / "bad_labels.tsv", bad_labels);
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--labels", f / "bad_labels.tsv", "--out", f / "m.json"}, quick_train)), 1,
+                "bad_labels.tsv:1: found the line");
+    write(f / "bad.gmt", "SET\tdesc\tG0001\tG\xc3\x28\n");
+    CHECK_FAILS(run({"pathways", "--model", f / "model.json", "--data", f / "data", "--gmt", f / "bad.gmt", "--out", f / "p"}), 1,
+                "bad.gmt:1: found the gene set line");
+    CHECK(!fs::exists(f / "m.json"));
+    CHECK(!fs::exists(f / "p"));
+}
+
+TEST_CASE("helpful messages: an empty path, a folder, a missing file") {
+    const Files f;
+    CHECK_FAILS(run({"inspect", ""}), 2, "PATH is empty");
+    CHECK_FAILS(run({"inspect", f / "a", f / "b"}), 2, "unexpected argument");
+    CHECK_FAILS(run({"inspect", f / "nothing.mtx"}), 1, "nothing.mtx: cannot open file");
+    CHECK_FAILS(run({"embed", "--model", f / "data", "--data", f / "data", "--out", f / "l.tsv"}), 1, "is a folder, expected a model file");
+    CHECK_FAILS(run({"train", "--data", f / "data", "--genes", "gmt:" + (f / "data"), "--out", f / "m.json"}), 1, "is a folder, expected a file");
+}
+
+TEST_CASE("report::ReportFolder: a failed report leaves the earlier one intact; a finished one replaces it") {
+    const Files f;
+    const fs::path target = f.dir / "report";
+    {
+        report::ReportFolder folder(target);
+        write(folder.file("a.tsv"), "old a");
+        fs::create_directories(folder.path() / "sub");
+        write((folder.path() / "sub" / "x").string(), "old x");
+        folder.commit();
+    }
+    CHECK(read((target / "a.tsv").string()) == "old a");
+    write((target / "user.txt").string(), "mine");
+    try {
+        report::ReportFolder folder(target);
+        write(folder.file("a.tsv"), "new a");
+        throw Error("the run fails halfway");
+    } catch (const Error&) {
+    }
+    CHECK(read((target / "a.tsv").string()) == "old a");
+    {
+        report::ReportFolder folder(target);
+        write(folder.file("a.tsv"), "new a");
+        write(folder.file("b.tsv"), "new b");
+        fs::create_directories(folder.path() / "sub");
+        write((folder.path() / "sub" / "y").string(), "new y");
+        folder.commit();
+    }
+    CHECK(read((target / "a.tsv").string()) == "new a");
+    CHECK(read((target / "b.tsv").string()) == "new b");
+    CHECK(read((target / "user.txt").string()) == "mine");
+    CHECK(!fs::exists(target / "sub" / "x"));
+    CHECK(read((target / "sub" / "y").string()) == "new y");
+    // A report entry that would replace an input is refused, and nothing is moved.
+    write((target / "input.tsv").string(), "input");
+    {
+        report::ReportFolder folder(target, {target / "input.tsv"});
+        write(folder.file("a.tsv"), "newer a");
+        write(folder.file("input.tsv"), "report");
+        CHECK_THROWS_WITH_AS(folder.commit(), doctest::Contains("would replace the input"), Error);
+    }
+    CHECK(read((target / "input.tsv").string()) == "input");
+    CHECK(read((target / "a.tsv").string()) == "new a");
+    std::size_t leftovers = 0;
+    for (const auto& entry : fs::directory_iterator(f.dir)) leftovers += contains(entry.path().filename().string(), ".partial");
+    CHECK(leftovers == 0);
+}
+
+TEST_CASE("pathways: a failing run leaves the earlier report whole") {
+    const Files f;
+    const std::vector<std::string> pathways = {"pathways", "--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt",
+                                               "--permutations", "20", "--max-cells", "20", "--out", f / "p"};
+    const Run good = run(pathways);
+    INFO(good.err);
+    REQUIRE(good.code == 0);
+    const std::string scores = read(f / "p/scores.tsv");
+    // The same report again, asked to fail late: every set is too small.
+    const Run bad = run(cat(pathways, {"--min-genes", "1000"}));
+    CHECK(bad.code == 1);
+    CHECK(read(f / "p/scores.tsv") == scores);
+    for (const auto& entry : fs::directory_iterator(f.dir)) CHECK(!contains(entry.path().filename().string(), ".partial"));
+}
+
+} // namespace test_cli_hostile
