@@ -215,7 +215,8 @@ TEST_CASE("outputs that are also inputs are refused before any work, whatever th
 
     // Unwritable places are named up front too.
     CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "no/such/folder/m.json"}, quick_train)), 1, "does not exist");
-    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "data"}, quick_train)), 1, "names a folder");
+    fs::create_directories(f.dir / "folder");
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "folder"}, quick_train)), 1, "names a folder");
     CHECK_FAILS(run({"transfer", "--model", f / "model.json", "--data", f / "data", "--out", f / "t.tsv", "--no-native"}), 1,
                 "names an existing file");
 }

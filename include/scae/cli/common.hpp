@@ -4,6 +4,7 @@
 /// turning exceptions into exit codes.
 
 #include "scae/cli/args.hpp"
+#include "scae/data/align.hpp"
 #include "scae/data/atomic_file.hpp"
 #include "scae/data/subset.hpp"
 #include "scae/io/labels.hpp"
@@ -236,6 +237,24 @@ void require_finite(const Matrixish& m, const std::string& model_path, const std
     if (!m.allFinite())
         fail(model_path, 0, "the model gives NaN or infinite " + what +
                                 " on this data (weights or activations out of float range); expected a model trained by scae");
+}
+
+/// require_finite() on the bottleneck and the reconstruction of the first cells of `data`,
+/// aligned to the model's genes: a cheap check, before a long run, that a model file's weights
+/// do not overflow float on this data. Alignment problems are left to the run to report.
+template <class ModelFile>
+void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>& data, const std::string& model_path) {
+    Csr<float> head;
+    try {
+        data::AlignOptions lenient;
+        lenient.min_coverage = 0;
+        const data::Alignment alignment = data::align_genes(model.gene_ids, model.gene_symbols, data.gene_ids, data.gene_symbols, lenient);
+        head = data::apply_alignment(Csr<float>(data.counts.topRows(std::min<Index>(data.cells(), 2000))), alignment);
+    } catch (const Error&) {
+        return;
+    }
+    require_finite(model.model.encode(head), model_path, "bottleneck activations");
+    require_finite(model.model.reconstruct(head), model_path, "expected counts");
 }
 
 /// A dense matrix as TSV: header `cell<TAB>col...`, one row per cell.

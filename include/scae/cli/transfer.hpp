@@ -94,6 +94,7 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         const auto model = transfer::load_model(model_path);
         const auto data = read_data(a, err);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
+        require_finite_on_head(model, data, model_path); // NaN here would surface later as a PCA error naming no file
         const auto result = transfer::run_transfer(model, data, labels, options);
 
         report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});

@@ -1,0 +1,8 @@
+// libFuzzer harness: matrix_market (see targets.hpp). Built and run by .ci/run:
+//   clang++-14 -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I include tests/fuzz/fuzz_matrix_market.cpp -lz
+#include "targets.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    scae_fuzz::targets().at("matrix_market")(std::string_view(reinterpret_cast<const char*>(data), size));
+    return 0;
+}
