@@ -272,7 +272,7 @@ TEST_CASE("model files: every field is typed and range-checked, and the error na
         {"ids_number", [](nlohmann::json& j) { j["genes"]["ids"][3] = 3; }, "genes.ids[3]: expected a string"},
         {"version", [](nlohmann::json& j) { j["format_version"] = "one"; }, "format_version"},
         {"history", [](nlohmann::json& j) { j["history"]["epochs"] = {{{"epoch", "x"}}}; }, "history.epochs[0].epoch"},
-        {"weights_object", [](nlohmann::json& j) { j["weights"] = nlohmann::json::object(); }, "weights: expected an array of 8"},
+        {"weights_object", [](nlohmann::json& j) { j["weights"] = nlohmann::json::object(); }, "weights: expected 8 weight arrays"},
         {"top_array", [](nlohmann::json& j) { j = nlohmann::json::array(); }, "(top level): expected an scae model object"},
         {"format", [](nlohmann::json& j) { j["format"] = "other"; }, "not an scae model file"},
     };
@@ -300,12 +300,12 @@ TEST_CASE("model files: every field is typed and range-checked, and the error na
 
     // Not JSON, cut short, a folder, an empty path.
     write(f / "text.json", "hello");
-    CHECK(contains(load_error(f / "text.json"), "text.json: not a valid JSON model file"));
+    CHECK(contains(load_error(f / "text.json"), "text.json: not valid JSON"));
     const std::string whole = read(f / "model.json");
     write(f / "cut.json", whole.substr(0, whole.size() / 2));
-    CHECK(contains(load_error(f / "cut.json"), "cut.json: not a valid JSON model file (truncated or damaged?)"));
+    CHECK(contains(load_error(f / "cut.json"), "cut.json: not valid JSON, expected a model file written by scae train (truncated or damaged?)"));
     write(f / "overflow.json", "{\"format\": \"scae-model\", \"format_version\": \"1.0\", \"architecture\": {\"genes\": 1e400}}");
-    CHECK(contains(load_error(f / "overflow.json"), "overflow.json: not a valid JSON model file"));
+    CHECK(contains(load_error(f / "overflow.json"), "overflow.json: not valid JSON"));
     CHECK(contains(load_error(f / "data"), "data: is a folder, expected a model file"));
     CHECK(contains(load_error(""), "the model path is empty"));
     CHECK(contains(load_error(f / "missing.json"), "missing.json: cannot open model file"));

@@ -92,13 +92,13 @@ TEST_CASE("validation errors name the file and the problem") {
     expect(j, "weight arrays");
     j = good;
     j["genes"]["ids"].erase(0);
-    expect(j, "lists 5 ids");
+    expect(j, "genes.ids: expected 6 entries, found 5");
     j = good;
     j["architecture"]["activation"] = "swish";
     expect(j, "unknown activation");
     j = good;
     j.erase("architecture");
-    expect(j, "m.json: malformed model file");
+    expect(j, "m.json: architecture: missing");
     // A NaN weight.
     j = good;
     {

@@ -206,7 +206,12 @@ public:
             std::memcpy(&v, bytes.data() + i, 4);
             if (!std::isfinite(v) || std::abs(v) > max_weight_magnitude) {
                 std::ostringstream s;
-                s << "weight '" << name << "' holds " << v << " at position " << i / 4 << ", expected finite values of magnitude at most "
+                s << "weight '" << name << "' holds ";
+                if (std::isnan(v))
+                    s << "NaN";
+                else
+                    s << v;
+                s << " at position " << i / 4 << ", expected finite values of magnitude at most "
                   << max_weight_magnitude;
                 fail(join(path, "data"), s.str());
             }
@@ -390,7 +395,7 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     const auto& weights = read.at(j, "", "weights");
     const std::size_t expected = 2 * n_layers + (o.loss == nn::Loss::negative_binomial ? 1 : 0);
     if (!weights.is_array() || weights.size() != expected)
-        read.fail("weights", "expected an array of " + std::to_string(expected) + " weights for this architecture, found " +
+        read.fail("weights", "expected " + std::to_string(expected) + " weight arrays for this architecture, found " +
                                  detail::ModelReader::found(weights));
     const auto names = detail::layer_names(n_layers);
     std::vector<std::vector<std::uint8_t>> bytes;
@@ -463,7 +468,7 @@ inline ModelFile load_model(const std::string& path) {
         std::string what = e.what();
         if (const std::size_t close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
             what = what.substr(close + 2);
-        fail(path, 0, "not a valid JSON model file (truncated or damaged?): " + what);
+        fail(path, 0, "not valid JSON, expected a model file written by scae train (truncated or damaged?): " + what);
     } catch (const std::exception& e) {
         fail(path, 0, std::string("cannot read model file: ") + e.what());
     }
