@@ -99,6 +99,10 @@ inline std::string output_file(const Args& a, const std::string& option, const s
     if (parent.empty()) parent = ".";
     if (!fs::is_directory(parent, error)) fail(path, 0, "cannot write --" + option + ": the folder " + parent.string() + " does not exist");
     detail::check_can_write_in(parent, option, path);
+#ifndef SCAE_HAVE_ZLIB
+    if (path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0)
+        fail(path, 0, "writing .gz needs zlib: install zlib1g-dev and reconfigure scae, or drop the .gz suffix");
+#endif
     return path;
 }
 
