@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <new>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -44,6 +45,10 @@ inline int guarded(const std::string& command, const std::vector<std::string>& a
     } catch (const UsageError& e) {
         err << "scae " << command << ": " << e.what() << "\n\n" << usage;
         return usage_error;
+    } catch (const std::bad_alloc&) {
+        err << "scae " << command << ": not enough memory for this input with these options (std::bad_alloc); fewer genes "
+            << "(--genes hvg:N), smaller --layers or --batch, or a machine with more memory may help\n";
+        return runtime_error;
     } catch (const std::exception& e) {
         err << "scae " << command << ": " << e.what() << "\n";
         return runtime_error;
