@@ -414,7 +414,7 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     if (o.loss == nn::Loss::negative_binomial) detail::copy_weights(bytes.back(), m.model.log_theta.value);
     bytes.clear();
 
-    if (const auto it = j.find("preprocessing"); it != j.end()) m.preprocessing = read.object(*it, "preprocessing");
+    if (const auto it = j.find("preprocessing"); it != j.end() && !it->is_null()) m.preprocessing = read.object(*it, "preprocessing");
     if (const auto it = j.find("history"); it != j.end() && !it->is_null()) m.history = detail::history_from_json(*it, read);
     if (const auto it = j.find("reference"); it != j.end() && !it->is_null()) {
         const auto& labels = read.at(*it, "reference", "labels");
