@@ -5,7 +5,7 @@
 
 #include "scae/cli/args.hpp"
 #include "scae/data/atomic_file.hpp"
-#include "scae/io/labels.hpp"
+#include "scae/io/h5ad_labels.hpp"
 #include "scae/io/read_counts.hpp"
 
 #include <functional>
@@ -41,9 +41,11 @@ inline int guarded(const std::string& command, const std::vector<std::string>& a
     }
 }
 
-/// Labels of `barcodes` from a `barcode<TAB>label` file; "" for cells the file does not name.
-inline std::vector<std::string> read_cell_labels(const std::string& path, const std::vector<std::string>& barcodes) {
-    return io::read_labels(path, barcodes).per_cell;
+/// Labels of `barcodes` from a `barcode<TAB>label` file, or from an obs column of the AnnData
+/// file `data_path` ("obs:COLUMN"); "" for cells without a label.
+inline std::vector<std::string> read_cell_labels(const std::string& path, const std::vector<std::string>& barcodes,
+                                                 const std::string& data_path = "") {
+    return io::read_cell_labels(path, data_path, barcodes).per_cell;
 }
 
 /// Writes `text` to `path` atomically; a name ending in .gz is gzip-compressed (needs zlib).
