@@ -216,16 +216,9 @@ CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}
                                        m.compression, selection, read, result.counts);
     result.field = summary.field;
     result.integer_values = summary.integer_values;
-    const auto keep = [&](std::vector<std::string>& names) {
-        if (selection.new_column.empty()) return;
-        std::size_t write = 0;
-        for (std::size_t g = 0; g < names.size(); ++g)
-            if (selection.new_column[g] >= 0) names[write++] = std::move(names[g]);
-        names.resize(write);
-    };
-    keep(genes.ids);
-    keep(genes.symbols);
-    keep(genes.types);
+    hdf5::keep_selected(genes.ids, selection);
+    hdf5::keep_selected(genes.symbols, selection);
+    hdf5::keep_selected(genes.types, selection);
     result.gene_ids = std::move(genes.ids);
     result.gene_symbols = std::move(genes.symbols);
     result.feature_types = std::move(genes.types);

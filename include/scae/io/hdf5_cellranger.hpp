@@ -46,15 +46,21 @@ inline std::vector<std::string> read_names(const hdf5::File& file, const std::st
     return dataset.read_strings();
 }
 
-/// The matrix shape a Cell Ranger `shape` dataset declares: (genes, cells).
-inline std::pair<Index, Index> cellranger_shape(const hdf5::File& file, const std::string& path) {
-    const hdf5::Dataset dataset = file.dataset(path);
+/// The matrix shape the `shape` dataset of Cell Ranger group `group` declares: (genes, cells),
+/// checked against the length of its indptr (one offset per cell + 1).
+inline std::pair<Index, Index> cellranger_shape(const hdf5::File& file, const std::string& group) {
+    const hdf5::Dataset dataset = file.dataset(group + "/shape");
     dataset.expect_vector(2, "(genes, cells) shape");
     dataset.expect_numbers("the matrix shape");
     const auto shape = dataset.read_all<std::int64_t>();
     if (shape[0] < 0 || shape[1] < 0 || shape[0] > std::numeric_limits<int>::max() || shape[1] > std::numeric_limits<int>::max())
         dataset.fail("declares a shape of " + std::to_string(shape[0]) + " x " + std::to_string(shape[1]) +
                      ", expected two counts below 2^31");
+    const hdf5::Dataset indptr = file.dataset(group + "/indptr");
+    indptr.expect_vector(-1, "offset array");
+    if (indptr.shape()[0] != hsize_t(shape[1]) + 1)
+        dataset.fail("declares " + std::to_string(shape[1]) + " cells but " + indptr.path() + " holds " +
+                     std::to_string(indptr.shape()[0]) + " offsets, expected one per cell + 1");
     return {Index(shape[0]), Index(shape[1])};
 }
 
@@ -76,7 +82,7 @@ CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& opt
     std::vector<std::string> genome_of; // v3: the genome of each feature, when the file says
     if (file.is_group("/matrix")) {
         group = "/matrix";
-        const auto [genes, cells] = detail::cellranger_shape(file, group + "/shape");
+        const auto [genes, cells] = detail::cellranger_shape(file, group);
         result.gene_ids = detail::read_names(file, group + "/features/id", genes, "feature ID per gene (shape[0])");
         result.gene_symbols = detail::read_names(file, group + "/features/name", genes, "feature name per gene (shape[0])");
         if (file.exists(group + "/features/feature_type"))
@@ -100,7 +106,7 @@ CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& opt
         } else {
             group = "/" + genomes[0];
         }
-        const auto [genes, cells] = detail::cellranger_shape(file, group + "/shape");
+        const auto [genes, cells] = detail::cellranger_shape(file, group);
         result.gene_ids = detail::read_names(file, group + "/genes", genes, "gene ID per gene (shape[0])");
         result.gene_symbols = file.exists(group + "/gene_names")
                                   ? detail::read_names(file, group + "/gene_names", genes, "gene name per gene (shape[0])")
@@ -154,17 +160,9 @@ CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& opt
     result.field = summary.field;
     result.integer_values = summary.integer_values;
 
-    if (!selection.new_column.empty()) {
-        const auto keep = [&](std::vector<std::string>& names) {
-            std::size_t write = 0;
-            for (std::size_t g = 0; g < names.size(); ++g)
-                if (selection.new_column[g] >= 0) names[write++] = std::move(names[g]);
-            names.resize(write);
-        };
-        keep(result.gene_ids);
-        keep(result.gene_symbols);
-        keep(result.feature_types);
-    }
+    hdf5::keep_selected(result.gene_ids, selection);
+    hdf5::keep_selected(result.gene_symbols, selection);
+    hdf5::keep_selected(result.feature_types, selection);
     result.source = group;
     if (choose_genome) result.source += " (genome '" + options.genome + "')";
     if (!left_out.empty()) {

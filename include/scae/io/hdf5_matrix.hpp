@@ -41,6 +41,18 @@ struct GeneSelection {
     Index kept = 0;              ///< number of columns of the result
 };
 
+/// Keeps the entries of `names` (one per gene of the file) that `selection` keeps, in order.
+inline void keep_selected(std::vector<std::string>& names, const GeneSelection& selection) {
+    if (selection.new_column.empty()) return;
+    std::size_t write = 0;
+    for (std::size_t g = 0; g < names.size(); ++g)
+        if (selection.new_column[g] >= 0) {
+            if (write != g) names[write] = std::move(names[g]);
+            ++write;
+        }
+    names.resize(write);
+}
+
 /// What the values of a matrix turned out to be.
 struct ValueSummary {
     Field field = Field::integer; ///< the type the dataset stores (integer or floating point)
