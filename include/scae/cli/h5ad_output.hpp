@@ -6,6 +6,7 @@
 
 #include "scae/cli/args.hpp"
 #include "scae/core/error.hpp"
+#include "scae/core/types.hpp"
 #include "scae/io/hdf5_signature.hpp"
 #include "scae/version.hpp"
 
@@ -13,6 +14,7 @@
 #include "scae/io/h5ad_write.hpp"
 #endif
 
+#include <cctype>
 #include <string>
 
 #include <nlohmann/json.hpp>

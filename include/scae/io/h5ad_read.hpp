@@ -209,11 +209,10 @@ CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}
             left_out = 0;
         }
     }
-    ReadOptions read = options;
     const hdf5::ValueSummary summary =
-        m.dense ? hdf5::read_dense<T>(file, m.path, selection, read, result.counts)
+        m.dense ? hdf5::read_dense<T>(file, m.path, selection, options, result.counts)
                 : hdf5::read_sparse<T>(file, {m.path + "/data", m.path + "/indices", m.path + "/indptr"}, m.cells, m.genes,
-                                       m.compression, selection, read, result.counts);
+                                       m.compression, selection, options, result.counts);
     result.field = summary.field;
     result.integer_values = summary.integer_values;
     hdf5::keep_selected(genes.ids, selection);

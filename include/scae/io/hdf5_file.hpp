@@ -24,6 +24,10 @@ namespace scae::io::hdf5 {
 /// Elements per slab when a reader streams a dataset: 256 Ki elements (2 MiB of int64).
 inline constexpr hsize_t slab_elements = hsize_t(1) << 18;
 
+/// Bytes of decompressed chunks HDF5 keeps per open dataset (its default is 1 MiB): a chunk that
+/// straddles two slabs is then decompressed once, not twice.
+inline constexpr std::size_t chunk_cache_bytes = std::size_t(4) << 20;
+
 /// An HDF5 identifier that closes itself (file, group, dataset, dataspace, type or attribute).
 class Id {
 public:
@@ -89,11 +93,11 @@ template <> inline hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; 
 template <> inline hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
 template <> inline hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
 
-/// A variable-length C string type in memory.
-inline Id vlen_string_type() {
+/// A variable-length C string type in memory, of character set `cset` (UTF-8 by default).
+inline Id vlen_string_type(H5T_cset_t cset = H5T_CSET_UTF8) {
     Id type(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(type.get(), H5T_VARIABLE);
-    H5Tset_cset(type.get(), H5T_CSET_UTF8);
+    H5Tset_cset(type.get(), cset);
     return type;
 }
 
@@ -113,7 +117,7 @@ std::vector<std::string> read_string_values(hid_t type_of_file, std::size_t coun
     std::vector<std::string> out;
     out.reserve(count);
     if (H5Tis_variable_str(type_of_file) > 0) {
-        const Id memtype = vlen_string_type();
+        const Id memtype = vlen_string_type(H5Tget_cset(type_of_file)); // same character set: no conversion
         std::vector<char*> pointers(count, nullptr);
         ok = read(memtype.get(), pointers.data());
         for (char* p : pointers) {
@@ -127,6 +131,7 @@ std::vector<std::string> read_string_values(hid_t type_of_file, std::size_t coun
     Id memtype(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(memtype.get(), size);
     H5Tset_strpad(memtype.get(), H5T_STR_NULLPAD);
+    H5Tset_cset(memtype.get(), H5Tget_cset(type_of_file));
     std::vector<char> buffer(count * size + 1, '\0');
     ok = read(memtype.get(), buffer.data());
     for (std::size_t k = 0; k < count && ok; ++k) out.push_back(fixed_string(buffer.data() + k * size, size, space_padded));
@@ -297,6 +302,26 @@ public:
     void expect_numbers(const std::string& meaning) const {
         if (kind_ != ValueKind::integer && kind_ != ValueKind::real)
             fail("holds " + std::string(to_string(kind_)) + ", expected numbers (" + meaning + ")");
+    }
+
+    /// The chunk extent of each dimension; empty for a contiguous dataset.
+    std::vector<hsize_t> chunk_shape() const {
+        const Id properties(H5Dget_create_plist(dataset_.get()), H5Pclose);
+        std::vector<hsize_t> chunk(shape_.size());
+        if (chunk.empty() || H5Pget_layout(properties.get()) != H5D_CHUNKED ||
+            H5Pget_chunk(properties.get(), int(chunk.size()), chunk.data()) < 0)
+            return {};
+        return chunk;
+    }
+
+    /// Rows per block for streaming a two-dimensional dataset: about a slab, and a whole number
+    /// of chunk rows, so that each chunk is decompressed once per pass.
+    hsize_t row_block() const {
+        const hsize_t width = std::max<hsize_t>(1, shape_.at(1));
+        hsize_t rows = std::max<hsize_t>(1, slab_elements / width);
+        const std::vector<hsize_t> chunk = chunk_shape();
+        if (!chunk.empty() && chunk[0] > 0) rows = std::max<hsize_t>(1, rows / chunk[0]) * chunk[0];
+        return rows;
     }
 
     /// Reads `count` elements from element `start` of a one-dimensional dataset, converted to T
@@ -531,7 +556,9 @@ private:
 
 inline Dataset::Dataset(const File& file, const std::string& path) : path_(path), where_(file.where(path)) {
     if (!file.is_dataset(path)) fail(file.exists(path) ? "is a group, expected a dataset" : "no such dataset");
-    dataset_ = Id(H5Dopen2(file.id(), path.c_str(), H5P_DEFAULT), H5Dclose);
+    const Id access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
+    H5Pset_chunk_cache(access.get(), 521, chunk_cache_bytes, 0.75);
+    dataset_ = Id(H5Dopen2(file.id(), path.c_str(), access.get()), H5Dclose);
     if (!dataset_.valid()) fail("cannot open dataset: " + detail::take_error());
     type_ = Id(H5Dget_type(dataset_.get()), H5Tclose);
     kind_ = kind_of(type_.get());

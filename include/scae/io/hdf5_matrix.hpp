@@ -254,7 +254,7 @@ ValueSummary read_dense(const File& file, const std::string& path, const GeneSel
     if (!selection.new_column.empty() && Index(selection.new_column.size()) != genes)
         dataset.fail("has " + std::to_string(genes) + " columns, expected " + std::to_string(selection.new_column.size()) + " genes");
     const Index columns = selection.new_column.empty() ? genes : selection.kept;
-    const hsize_t block = std::max<hsize_t>(1, slab_elements / hsize_t(std::max<Index>(genes, 1)));
+    const hsize_t block = dataset.row_block();
     std::vector<double> rows;
     detail::ValueCheck check(dataset, options);
     const auto stream = [&](auto&& visit) {
@@ -305,7 +305,7 @@ inline ValueSummary scan_values(const File& file, const std::string& path) {
         }
     } else if (dataset.shape().size() == 2) {
         const hsize_t width = std::max<hsize_t>(1, dataset.shape()[1]);
-        const hsize_t block = std::max<hsize_t>(1, slab_elements / width);
+        const hsize_t block = dataset.row_block();
         for (hsize_t first = 0; first < dataset.shape()[0]; first += block) {
             const hsize_t n = std::min(block, dataset.shape()[0] - first);
             slab.resize(n * width);
