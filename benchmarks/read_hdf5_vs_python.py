@@ -6,7 +6,7 @@ usage: /usr/bin/python3 benchmarks/read_hdf5_vs_python.py [SCAE_BENCH] [--out DI
        [--genes N] [--density D] [--repeat R]
 
 SCAE_BENCH defaults to build/bin/scae_bench. The first call writes, under /tmp unless --out
-says otherwise, random counts (10,000 cells x 20,000 genes at 5% by default: 10 M entries) as
+says otherwise, random counts (20,000 cells x 20,000 genes at 5% by default: 20 M entries) as
   - cellranger.h5   Cell Ranger 3 layout (genes x cells compressed over cells, int32 data,
                     int64 indices, gzip chunks), as Cell Ranger writes it;
   - csr.h5ad        anndata's write_h5ad of the cells x genes CSR (float32);
@@ -59,7 +59,7 @@ with h5py.File(f"{out}/cellranger.h5", "w") as f:
     g = f.create_group("matrix")
     g.create_dataset("data", data=m.data.astype("<i4"), compression="gzip", chunks=(80000,))
     g.create_dataset("indices", data=m.indices.astype("<i8"), compression="gzip", chunks=(80000,))
-    g.create_dataset("indptr", data=m.indptr.astype("<i8"), compression="gzip", chunks=(80000,))
+    g.create_dataset("indptr", data=m.indptr.astype("<i8"), compression="gzip", chunks=(min(80000, cells + 1),))
     g["shape"] = np.array([genes, cells], dtype="<i4")
     g["barcodes"] = np.array([f"CELL{c:08d}-1".encode() for c in range(cells)])
     feats = g.create_group("features")
@@ -91,7 +91,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bench", nargs="?", default=os.path.join(here, "..", "build", "bin", "scae_bench"))
     parser.add_argument("--out", help="folder for the generated files (default: under /tmp)")
-    parser.add_argument("--cells", type=int, default=10000)
+    parser.add_argument("--cells", type=int, default=20000)
     parser.add_argument("--genes", type=int, default=20000)
     parser.add_argument("--density", default="0.05")
     parser.add_argument("--repeat", type=int, default=3)

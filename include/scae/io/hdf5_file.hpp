@@ -21,12 +21,11 @@
 
 namespace scae::io::hdf5 {
 
-/// Elements per slab when a reader streams a dataset: 256 Ki elements (2 MiB of int64).
-inline constexpr hsize_t slab_elements = hsize_t(1) << 18;
+/// Elements per slab when a reader streams a dataset: 64 Ki elements (512 KiB of int64), few
+/// enough that the slabs add little to the result's memory, many enough that HDF5's per-call
+/// cost does not show.
+inline constexpr hsize_t slab_elements = hsize_t(1) << 16;
 
-/// Bytes of decompressed chunks HDF5 keeps per open dataset (its default is 1 MiB): a chunk that
-/// straddles two slabs is then decompressed once, not twice.
-inline constexpr std::size_t chunk_cache_bytes = std::size_t(4) << 20;
 
 /// An HDF5 identifier that closes itself (file, group, dataset, dataspace, type or attribute).
 class Id {
@@ -314,6 +313,15 @@ public:
         return chunk;
     }
 
+    /// Elements per slab for streaming a one-dimensional dataset: about slab_elements, and a
+    /// whole number of chunks, so that no chunk straddles two slabs (HDF5 would decompress it
+    /// twice when it does not fit its 1 MiB chunk cache).
+    hsize_t slab() const {
+        const std::vector<hsize_t> chunk = chunk_shape();
+        if (chunk.empty() || chunk[0] == 0) return slab_elements;
+        return std::max<hsize_t>(1, slab_elements / chunk[0]) * chunk[0];
+    }
+
     /// Rows per block for streaming a two-dimensional dataset: about a slab, and a whole number
     /// of chunk rows, so that each chunk is decompressed once per pass.
     hsize_t row_block() const {
@@ -556,9 +564,7 @@ private:
 
 inline Dataset::Dataset(const File& file, const std::string& path) : path_(path), where_(file.where(path)) {
     if (!file.is_dataset(path)) fail(file.exists(path) ? "is a group, expected a dataset" : "no such dataset");
-    const Id access(H5Pcreate(H5P_DATASET_ACCESS), H5Pclose);
-    H5Pset_chunk_cache(access.get(), 521, chunk_cache_bytes, 0.75);
-    dataset_ = Id(H5Dopen2(file.id(), path.c_str(), access.get()), H5Dclose);
+    dataset_ = Id(H5Dopen2(file.id(), path.c_str(), H5P_DEFAULT), H5Dclose);
     if (!dataset_.valid()) fail("cannot open dataset: " + detail::take_error());
     type_ = Id(H5Dget_type(dataset_.get()), H5Tclose);
     kind_ = kind_of(type_.get());

@@ -160,10 +160,11 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
     std::vector<std::int64_t> index_slab;
     std::vector<double> value_slab;
     // Calls visit(major, minor, value, element) for every entry in file order, slab by slab.
+    const hsize_t slab = indices.slab();
     const auto stream = [&](bool with_values, auto&& visit) {
         Index major = 0;
-        for (hsize_t start = 0; start < entries; start += slab_elements) {
-            const hsize_t n = std::min(slab_elements, entries - start);
+        for (hsize_t start = 0; start < entries; start += slab) {
+            const hsize_t n = std::min(slab, entries - start);
             index_slab.resize(n);
             indices.read(start, n, index_slab.data());
             if (with_values) {
@@ -296,8 +297,9 @@ inline ValueSummary scan_values(const File& file, const std::string& path) {
     const hsize_t total = dataset.size();
     std::vector<double> slab;
     if (dataset.shape().size() == 1) {
-        for (hsize_t start = 0; start < total; start += slab_elements) {
-            const hsize_t n = std::min(slab_elements, total - start);
+        const hsize_t step = dataset.slab();
+        for (hsize_t start = 0; start < total; start += step) {
+            const hsize_t n = std::min(step, total - start);
             slab.resize(n);
             dataset.read(start, n, slab.data());
             for (hsize_t i = 0; i < n; ++i) check(slab[i], start + i);
