@@ -141,6 +141,8 @@ TEST_CASE("the HDF5 signature is found at offset 0 and after a user block of 512
     CHECK_FALSE(scae::io::is_hdf5_file((dir / "table.h5").string()));
     CHECK_FALSE(scae::io::is_hdf5_file((dir / "missing").string()));
     CHECK(scae::io::detect_count_format((dir / "table.h5").string()) == scae::io::CountFormat::dense_table);
+    CHECK(mentions(error_of([&] { scae::io::read_counts<float>((dir / "table.h5").string()); }),
+                   {(dir / "table.h5").string() + ": is named like an HDF5 file but lacks the HDF5 signature"}));
 }
 
 #ifdef SCAE_HAVE_HDF5

@@ -88,8 +88,11 @@ inline std::string first_column(const Frame& frame, std::initializer_list<const 
 }
 
 /// The matrix `options.layer` asks for; for the default, X when it holds counts, otherwise the
-/// first of raw/X and layers/counts that does, otherwise X. `why` says what was chosen and why.
-inline MatrixLocation choose_matrix(const hdf5::File& file, const ReadOptions& options, std::string& why) {
+/// first of raw/X and layers/counts that does, otherwise X. `values_of_x` tells what X's values
+/// are (the caller reads X with it, so that X is read once when it holds counts); the others
+/// are scanned. `why` says what was chosen and why.
+template <class ValuesOfX>
+MatrixLocation choose_matrix(const hdf5::File& file, const ReadOptions& options, std::string& why, ValuesOfX&& values_of_x) {
     const std::string& layer = options.layer;
     const auto x = locate(file, "/X", "/var");
     if (layer == "X") {
@@ -116,7 +119,7 @@ inline MatrixLocation choose_matrix(const hdf5::File& file, const ReadOptions& o
     };
     std::optional<hdf5::ValueSummary> x_values;
     if (x) {
-        x_values = hdf5::scan_values(file, x->values);
+        x_values = values_of_x(*x);
         if (x_values->counts()) return *x;
     }
     std::vector<std::optional<MatrixLocation>> candidates = {locate_raw(file)};
@@ -181,47 +184,68 @@ inline bool is_h5ad(const hdf5::File& file) {
 /// the dataset for anything inconsistent or malformed.
 template <class T = float>
 CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}) {
-    std::string why;
-    const h5ad::MatrixLocation m = h5ad::choose_matrix(file, options, why);
     CountMatrix<T> result;
-    result.barcodes = h5ad::Frame(file, "/obs").index();
-    h5ad::GeneNames genes = h5ad::read_gene_names(file, m.var);
-    if (Index(result.barcodes.size()) != m.cells)
-        file.fail_at(m.path, "has " + std::to_string(m.cells) + " rows but /obs names " + std::to_string(result.barcodes.size()) +
-                                 " cells, expected one row per cell");
-    if (Index(genes.ids.size()) != m.genes)
-        file.fail_at(m.path, "has " + std::to_string(m.genes) + " columns but " + m.var + " names " + std::to_string(genes.ids.size()) +
-                                 " genes, expected one column per gene");
-
-    // Cell Ranger feature types survive scanpy's read_10x_h5(gex_only=False): keep the same
-    // ones as for the .h5. A var column of other vocabularies (biotypes) is left alone.
-    hdf5::GeneSelection selection;
     Index left_out = 0;
-    if (!options.feature_types.empty()) {
-        std::vector<int> column(genes.types.size(), -1);
-        for (std::size_t g = 0; g < genes.types.size(); ++g)
-            if (std::find(options.feature_types.begin(), options.feature_types.end(), genes.types[g]) != options.feature_types.end())
-                column[g] = int(selection.kept++);
-        left_out = Index(genes.types.size()) - selection.kept;
-        if (selection.kept > 0 && left_out > 0) {
-            selection.new_column = std::move(column);
-        } else {
-            left_out = 0;
+    // Reads matrix m with its names into result.
+    const auto read = [&](const h5ad::MatrixLocation& m, const ReadOptions& read_options) {
+        result = CountMatrix<T>();
+        left_out = 0;
+        result.barcodes = h5ad::Frame(file, "/obs").index();
+        h5ad::GeneNames genes = h5ad::read_gene_names(file, m.var);
+        if (Index(result.barcodes.size()) != m.cells)
+            file.fail_at(m.path, "has " + std::to_string(m.cells) + " rows but /obs names " + std::to_string(result.barcodes.size()) +
+                                     " cells, expected one row per cell");
+        if (Index(genes.ids.size()) != m.genes)
+            file.fail_at(m.path, "has " + std::to_string(m.genes) + " columns but " + m.var + " names " + std::to_string(genes.ids.size()) +
+                                     " genes, expected one column per gene");
+
+        // Cell Ranger feature types survive scanpy's read_10x_h5(gex_only=False): keep the same
+        // ones as for the .h5. A var column of other vocabularies (biotypes) is left alone.
+        hdf5::GeneSelection selection;
+        if (!options.feature_types.empty()) {
+            std::vector<int> column(genes.types.size(), -1);
+            for (std::size_t g = 0; g < genes.types.size(); ++g)
+                if (std::find(options.feature_types.begin(), options.feature_types.end(), genes.types[g]) != options.feature_types.end())
+                    column[g] = int(selection.kept++);
+            left_out = Index(genes.types.size()) - selection.kept;
+            if (selection.kept > 0 && left_out > 0) {
+                selection.new_column = std::move(column);
+            } else {
+                left_out = 0;
+            }
         }
+        const hdf5::ValueSummary summary =
+            m.dense ? hdf5::read_dense<T>(file, m.path, selection, read_options, result.counts)
+                    : hdf5::read_sparse<T>(file, {m.path + "/data", m.path + "/indices", m.path + "/indptr"}, m.cells, m.genes,
+                                           m.compression, selection, read_options, result.counts);
+        result.field = summary.field;
+        result.integer_values = summary.integer_values;
+        hdf5::keep_selected(genes.ids, selection);
+        hdf5::keep_selected(genes.symbols, selection);
+        hdf5::keep_selected(genes.types, selection);
+        result.gene_ids = std::move(genes.ids);
+        result.gene_symbols = std::move(genes.symbols);
+        result.feature_types = std::move(genes.types);
+        result.source = m.path + (m.dense ? " (dense)" : m.compression == hdf5::Compression::over_cells ? " (CSR)" : " (CSC)");
+        return summary;
+    };
+    // The default reads X as it is, whatever its values, and keeps it when it holds counts.
+    std::optional<hdf5::ValueSummary> x_read;
+    const auto read_x = [&](const h5ad::MatrixLocation& x) {
+        ReadOptions permissive = options;
+        permissive.allow_negative = true;
+        permissive.require_counts = false;
+        x_read = read(x, permissive);
+        return *x_read;
+    };
+    std::string why;
+    const h5ad::MatrixLocation m = h5ad::choose_matrix(file, options, why, read_x);
+    if (x_read && m.path == "/X") {
+        if (options.require_counts && !x_read->integer_values)
+            file.fail_at("/X", "holds non-integer values, expected counts (and neither raw/X nor layers/counts holds them)");
+    } else {
+        read(m, options);
     }
-    const hdf5::ValueSummary summary =
-        m.dense ? hdf5::read_dense<T>(file, m.path, selection, options, result.counts)
-                : hdf5::read_sparse<T>(file, {m.path + "/data", m.path + "/indices", m.path + "/indptr"}, m.cells, m.genes,
-                                       m.compression, selection, options, result.counts);
-    result.field = summary.field;
-    result.integer_values = summary.integer_values;
-    hdf5::keep_selected(genes.ids, selection);
-    hdf5::keep_selected(genes.symbols, selection);
-    hdf5::keep_selected(genes.types, selection);
-    result.gene_ids = std::move(genes.ids);
-    result.gene_symbols = std::move(genes.symbols);
-    result.feature_types = std::move(genes.types);
-    result.source = m.path + (m.dense ? " (dense)" : m.compression == hdf5::Compression::over_cells ? " (CSR)" : " (CSC)");
     if (!why.empty()) result.source += ": " + why;
     if (left_out > 0)
         result.source += "; left out " + std::to_string(left_out) + " features of other types (--feature-types all keeps them)";

@@ -71,7 +71,12 @@ CountMatrix<T> read_counts(const std::string& path, const ReadOptions& options =
     switch (detect_count_format(path)) {
     case CountFormat::tenx: return read_10x<T>(path, options);
     case CountFormat::matrix_market: return read_matrix_market<T>(path, options);
-    case CountFormat::dense_table: break;
+    case CountFormat::dense_table:
+        for (const char* suffix : {".h5", ".h5ad", ".hdf5"})
+            if (detail::ends_with(path, suffix))
+                fail(path, 0, "is named like an HDF5 file but lacks the HDF5 signature (at offset 0, 512, 1024, ...): "
+                              "a damaged or incomplete download?");
+        break;
     case CountFormat::cellranger_h5:
     case CountFormat::h5ad: {
 #ifdef SCAE_HAVE_HDF5
