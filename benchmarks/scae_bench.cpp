@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
     const std::string usage =
         "usage: scae_bench train --data DIR [--epochs E] [--threads T] [--batch B] [--seed S]\n"
         "       scae_bench read [--dir DIR] [--cells N] [--genes G] [--density D] [--repeat R] [--format mtx|gz]\n"
+        "       scae_bench read --file FILE.h5|FILE.h5ad [--layer L] [--repeat R]\n"
         "       scae_bench saliency [--cells N] [--genes G] [--hidden H] [--nodes K] [--density D] [--method M]\n"
         "                           [--threads T] [--repeat R] [--seed S] [--export PREFIX]\n";
     if (argc < 2) {

@@ -6,8 +6,9 @@
 #include "scae/cli/args.hpp"
 #include "scae/data/align.hpp"
 #include "scae/data/atomic_file.hpp"
+#include "scae/cli/input_options.hpp"
 #include "scae/data/subset.hpp"
-#include "scae/io/labels.hpp"
+#include "scae/io/h5ad_labels.hpp"
 #include "scae/io/read_counts.hpp"
 #include "scae/report/report_folder.hpp"
 
@@ -196,7 +197,8 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
                                                               : throw UsageError("--duplicate-genes expects error, unique or first, got '" +
                                                                                  policy_name + "'");
     const std::string path = a.required(option);
-    io::CountMatrix<float> data = io::read_counts<float>(path);
+    io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
+    if (!data.source.empty()) err << "read " << path << ":" << data.source << "\n";
     for (Index c = 0; c < data.cells(); ++c) {
         double total = 0;
         for (Csr<float>::InnerIterator it(data.counts, c); it; ++it) total += double(it.value());
@@ -212,9 +214,11 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
     return data;
 }
 
-/// Labels of `barcodes` from a `barcode<TAB>label` file; "" for cells the file does not name.
-inline std::vector<std::string> read_cell_labels(const std::string& path, const std::vector<std::string>& barcodes) {
-    return io::read_labels(path, barcodes).per_cell;
+/// Labels of `barcodes` from a `barcode<TAB>label` file, or from an obs column of the AnnData
+/// file `data_path` ("obs:COLUMN"); "" for cells without a label.
+inline std::vector<std::string> read_cell_labels(const std::string& path, const std::vector<std::string>& barcodes,
+                                                 const std::string& data_path = "") {
+    return io::read_cell_labels(path, data_path, barcodes).per_cell;
 }
 
 /// Writes `text` to `path` atomically; a name ending in .gz is gzip-compressed (needs zlib).

@@ -4,6 +4,8 @@
 /// both applying a saved model to new data after aligning its genes.
 
 #include "scae/cli/common.hpp"
+#include "scae/cli/h5ad_output.hpp"
+#include "scae/cli/input_options.hpp"
 #include "scae/data/align.hpp"
 #include "scae/transfer/model_file.hpp"
 
@@ -25,9 +27,9 @@ inline data::AlignOptions align_options(const Args& a) {
     return options;
 }
 
-/// Loads `--model` and `--data` (read_data(): --duplicate-genes, notes on `err`) and aligns the
+/// Loads `--model` and `--data` (read_data(): the input options, notes on `err`) and aligns the
 /// data to the model's genes.
-inline AlignedInput load_aligned(const Args& a, std::ostream& err = std::cerr) {
+inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
     AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}};
     in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
                                      align_options(a));
@@ -46,15 +48,19 @@ inline std::string alignment_line(const data::Alignment& a) {
 
 /// `scae embed`: writes the bottleneck activations as TSV (cells x nodes).
 inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae embed --model MODEL.json --data DIR [--min-coverage F] [--duplicate-genes error|unique|first]\n"
-                        "                  --out latent.tsv[.gz]\n";
+    const std::string usage = std::string("usage: scae embed --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
+                                          "                  --out latent.tsv[.gz]|latent.h5ad\n") +
+                              "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n" + input_options_usage();
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out", "min-coverage", "duplicate-genes"});
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
         const Matrix<float> latent = in.model.model.encode(in.counts);
         require_finite(latent, a.required("model"), "bottleneck activations");
-        write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
+        if (is_h5ad_output(out_path))
+            write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);
+        else
+            write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);
     });
@@ -62,15 +68,19 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 
 /// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes).
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] [--duplicate-genes error|unique|first]\n"
-                        "                    --out denoised.tsv[.gz]\n";
+    const std::string usage = std::string("usage: scae denoise --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
+                                          "                    --out denoised.tsv[.gz]|denoised.h5ad\n") +
+                              "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n" + input_options_usage();
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out", "min-coverage", "duplicate-genes"});
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
         const Matrix<float> rates = in.model.model.reconstruct(in.counts);
         require_finite(rates, a.required("model"), "expected counts");
-        write_output(out_path, matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
+        if (is_h5ad_output(out_path))
+            write_h5ad_output(out_path, "denoise", a, in, &rates, nullptr);
+        else
+            write_output(out_path, matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);
     });

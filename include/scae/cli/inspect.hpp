@@ -3,6 +3,7 @@
 /// @brief `scae inspect PATH`: reads counts and prints their size as one JSON object.
 
 #include "scae/cli/args.hpp"
+#include "scae/cli/input_options.hpp"
 #include "scae/core/error.hpp"
 #include "scae/io/read_counts.hpp"
 
@@ -18,12 +19,13 @@
 namespace scae::cli {
 
 /// Usage text of `scae inspect`.
-inline const char* inspect_usage() {
-    return "usage: scae inspect [options] PATH\n"
+inline std::string inspect_usage() {
+    return std::string("usage: scae inspect [options] PATH\n"
            "\n"
-           "Reads a 10x directory, a Matrix Market file (.mtx or .mtx.gz) or a dense TSV/CSV table\n"
-           "and prints one JSON object: path, format, cells, genes, nnz, total (sum of all values),\n"
-           "density, field, integer_values, seconds (time spent reading).\n"
+           "Reads a 10x directory, a Matrix Market file (.mtx or .mtx.gz), a dense TSV/CSV table, a\n"
+           "Cell Ranger .h5 or an AnnData .h5ad and prints one JSON object: path, format, cells, genes,\n"
+           "nnz, total (sum of all values), density, field, integer_values, matrix (which matrix of an\n"
+           "HDF5 file was read), seconds (time spent reading).\n"
            "\n"
            "options:\n"
            "  --duplicates error|sum   repeated (row, column) entries: fail (default) or add them\n"
@@ -32,7 +34,7 @@ inline const char* inspect_usage() {
            "  --delimiter tab|comma    table separator (default: comma for .csv, tab otherwise)\n"
            "  --require-counts         fail on values that are not whole numbers\n"
            "  --allow-negative         accept negative values\n"
-           "  --help                   print this text\n";
+           "  --help                   print this text\n") + input_options_usage();
 }
 
 namespace detail {
@@ -64,7 +66,7 @@ inline io::ReadOptions inspect_options(const Args& args) {
     }
     options.require_counts = args.has("require-counts");
     options.allow_negative = args.has("allow-negative");
-    return options;
+    return input_options(args, options);
 }
 
 } // namespace detail
@@ -77,7 +79,7 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
     std::string path;
     io::ReadOptions options;
     try {
-        const Args parsed(args, {"duplicates", "layout", "delimiter"}, {"require-counts", "allow-negative", "help"}, 1);
+        const Args parsed(args, with_input_options({"duplicates", "layout", "delimiter"}), {"require-counts", "allow-negative", "help"}, 1);
         if (parsed.has("help")) {
             out << inspect_usage();
             return Exit::ok;
@@ -113,6 +115,7 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
                                  {"density", cells * genes > 0 ? static_cast<double>(nnz) / (cells * genes) : 0.0},
                                  {"field", io::to_string(counts.field)},
                                  {"integer_values", counts.integer_values},
+                                 {"matrix", counts.source},
                                  {"seconds", seconds}};
         out << report.dump() << "\n";
         return Exit::ok;

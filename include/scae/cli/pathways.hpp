@@ -20,8 +20,8 @@
 namespace scae::cli {
 
 /// Usage text of `scae pathways`.
-inline const char* pathways_usage() {
-    return "usage: scae pathways --model MODEL.json --data DIR --gmt FILE --out DIR [options]\n"
+inline std::string pathways_usage() {
+    return std::string("usage: scae pathways --model MODEL.json --data DIR --gmt FILE --out DIR [options]\n"
            "\n"
            "Computes the saliency of every bottleneck node for every cell of DIR (genes aligned to the\n"
            "model), scores each node against each gene set of FILE (GMT; symbols matched ignoring case)\n"
@@ -38,7 +38,7 @@ inline const char* pathways_usage() {
            "  --score S           median (default: mean over cells of the median |saliency| of the set's\n"
            "                      genes) or rank_auc (the set's genes against all others by mean |saliency|);\n"
            "                      gradxinput and ig from zeros need rank_auc where most genes are unexpressed\n"
-           "  --groups FILE       barcode<TAB>label per cell: one contrast per label\n"
+           "  --groups FILE       barcode<TAB>label per cell, or obs:COLUMN of an .h5ad: one contrast per label\n"
            "  --permutations N    random sets per node and set size, at most (default 1000; p >= 1/(1+N), so\n"
            "                      Benjamini-Hochberg over many pairs may need 10000 or more)\n"
            "  --null N            per-set (default: each pair's own random sets; p >= 1/(1+N)) or pooled\n"
@@ -58,7 +58,7 @@ inline const char* pathways_usage() {
            "  --top-genes N       genes per node in top_genes.tsv (default 20)\n"
            "  --alpha A           q-value threshold of a significant call, in (0, 1] (default 0.05)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
-           "  --help              print this text\n";
+           "  --help              print this text\n") + input_options_usage();
 }
 
 namespace detail {
@@ -94,8 +94,8 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 /// on `err`; returns 0, 1 for input that cannot be used, 2 for a bad command line.
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
-        const Args a(args, {"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
-                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent", "duplicate-genes"},
+        const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent", "duplicate-genes"}),
                      {"raw"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
@@ -111,7 +111,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         err << alignment_line(in.alignment) << "\n";
         const io::GeneSets sets = io::read_gmt(gmt);
         std::vector<std::string> groups;
-        if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes);
+        if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes, a.required("data"));
         { // a model whose activations overflow would give NaN scores with exit code 0
             const Csr<float> head = in.counts.topRows(std::min<Index>(in.counts.rows(), 2000));
             require_finite(in.model.model.encode(head), a.required("model"), "bottleneck activations");

@@ -3,17 +3,18 @@
 /// @brief `scae train`: fit preprocessing and an autoencoder on one tissue, save the model.
 
 #include "scae/cli/common.hpp"
+#include "scae/cli/input_options.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/transfer/train_model.hpp"
 
 namespace scae::cli {
 
 /// Usage text of `scae train`.
-inline const char* train_usage() {
-    return "usage: scae train --data DIR --out MODEL.json [options]\n"
-           "  --data DIR          10x directory, .mtx file or dense table of counts\n"
+inline std::string train_usage() {
+    return std::string("usage: scae train --data DIR --out MODEL.json [options]\n"
+           "  --data DIR|FILE     10x directory, .mtx file, dense table, Cell Ranger .h5 or AnnData .h5ad\n"
            "  --out FILE          model file to write (JSON)\n"
-           "  --labels FILE       barcode<TAB>label; kept in the model for label transfer\n"
+           "  --labels FILE       barcode<TAB>label, or obs:COLUMN of an .h5ad; kept in the model for label transfer\n"
            "  --duplicate-genes P repeated gene ids in DATA: error (default), unique (id.1, id.2, ...) or first\n"
            "  --genes SPEC        all | hvg:N (default hvg:2000) | gmt:FILE (genes of these sets)\n"
            "  --epochs N          at most N epochs, 1..100000 (default 100; early stopping, patience 10)\n"
@@ -26,7 +27,7 @@ inline const char* train_usage() {
            "  --no-normalize      feed log1p(raw counts) instead of depth-normalised counts\n"
            "  --seed S            seed of initialisation, splits and shuffles (default 42)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
-           "  --quiet             no progress on stderr\n";
+           "  --quiet             no progress on stderr\n") + input_options_usage();
 }
 
 /// Parses "128,64": 1 to transfer::max_layers sizes, each 1..transfer::max_layer_size (the limits
@@ -76,7 +77,7 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
 /// `scae train`; returns the exit code.
 inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("train", args, train_usage(), out, err, [&] {
-        const Args a(args, {"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes"},
+        const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes"}),
                      {"no-normalize", "quiet"});
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
@@ -89,7 +90,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
         const auto data = read_data(a, err);
-        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
+        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
         auto model = transfer::train_model(data, recipe, data_path, labels);
         model.provenance.extra["command"] = "scae train";
         if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");

@@ -67,9 +67,9 @@ inline std::string report_markdown(const nlohmann::json& r) {
 } // namespace detail
 
 /// Usage text of `scae transfer`.
-inline const char* transfer_usage() {
-    return "usage: scae transfer --model MODEL.json --data DIR --out REPORT_DIR [options]\n"
-           "  --labels FILE       barcode<TAB>label of the target cells (classification and clustering)\n"
+inline std::string transfer_usage() {
+    return std::string("usage: scae transfer --model MODEL.json --data DIR|FILE --out REPORT_DIR [options]\n"
+           "  --labels FILE       barcode<TAB>label of the target cells, or obs:COLUMN of an .h5ad (classification and clustering)\n"
            "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
            "  --duplicate-genes P repeated gene ids in DIR: error (default), unique (id.1, id.2, ...) or first\n"
            "  --native            also train a native model on the target (default on; --no-native to skip)\n"
@@ -77,13 +77,13 @@ inline const char* transfer_usage() {
            "  --epochs N          native model epochs (default 100, early stopping)\n"
            "  --seed S            seed of splits, masks, folds and the native model (default 42)\n"
            "  --threads T         OpenMP threads\n"
-           "  --quiet             no progress on stderr\n";
+           "  --quiet             no progress on stderr\n") + input_options_usage();
 }
 
 /// `scae transfer`; returns the exit code.
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, {"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage", "duplicate-genes"}, {"native", "no-native", "quiet"});
+        const Args a(args, with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage", "duplicate-genes"}), {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
         transfer::TransferOptions options;
@@ -93,7 +93,7 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         options.seed = options.native_train.seed;
         const auto model = transfer::load_model(model_path);
         const auto data = read_data(a, err);
-        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes) : std::vector<std::string>{};
+        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
         require_finite_on_head(model, data, model_path); // NaN here would surface later as a PCA error naming no file
         const auto result = transfer::run_transfer(model, data, labels, options);
 

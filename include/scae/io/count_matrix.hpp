@@ -48,6 +48,15 @@ struct ReadOptions {
     /// Field separator of dense tables; 0 (default) means ',' for names ending in .csv or
     /// .csv.gz and a tab otherwise.
     char delimiter = 0;
+    /// HDF5 inputs: the genome of a Cell Ranger file with several ("" default: the only one;
+    /// several are an error that lists them).
+    std::string genome;
+    /// HDF5 inputs: the feature types to keep (Cell Ranger feature_type, AnnData feature_types).
+    /// Default {"Gene Expression"}; empty keeps every feature.
+    std::vector<std::string> feature_types = {"Gene Expression"};
+    /// AnnData inputs: "X", "raw" (raw/X) or the name of a layer. Default "": X when it holds
+    /// counts, otherwise raw/X or layers/counts when they do.
+    std::string layer;
 };
 
 /// A count matrix with its names, as read from disk. Readers return it by value and only on
@@ -74,6 +83,9 @@ struct CountMatrix {
     Field field = Field::integer;
     /// True when every value read is a whole number.
     bool integer_values = true;
+    /// Which matrix of the input was read and why, for people ("/raw/X: X is not counts ...");
+    /// empty for inputs that hold one matrix.
+    std::string source;
 
     /// Number of cells (rows).
     Index cells() const { return counts.rows(); }
