@@ -403,6 +403,10 @@ TEST_CASE("helpful messages: an empty path, a folder, a missing file") {
     CHECK_FAILS(run({"inspect", ""}), 2, "PATH is empty");
     CHECK_FAILS(run({"inspect", f / "a", f / "b"}), 2, "unexpected argument");
     CHECK_FAILS(run({"inspect", f / "nothing.mtx"}), 1, "nothing.mtx: cannot open file");
+    write(f / "empty.mtx", "%%MatrixMarket matrix coordinate integer general\n0 0 0\n");
+    CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "empty.mtx", "--out", f / "l.tsv"}), 1,
+                "empty.mtx: holds 0 cells and 0 genes, expected at least one of each");
+    CHECK(!fs::exists(f / "l.tsv"));
     CHECK_FAILS(run({"embed", "--model", f / "data", "--data", f / "data", "--out", f / "l.tsv"}), 1, "is a folder, expected a model file");
     CHECK_FAILS(run({"train", "--data", f / "data", "--genes", "gmt:" + (f / "data"), "--out", f / "m.json"}), 1, "is a folder, expected a file");
 }
