@@ -199,6 +199,9 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
     const std::string path = a.required(option);
     io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
     if (!data.source.empty()) err << "read " << path << ":" << data.source << "\n";
+    if (data.cells() == 0 || data.genes() == 0)
+        fail(path, 0, "holds " + std::to_string(data.cells()) + " cells and " + std::to_string(data.genes()) +
+                          " genes, expected at least one of each");
     for (Index c = 0; c < data.cells(); ++c) {
         double total = 0;
         for (Csr<float>::InnerIterator it(data.counts, c); it; ++it) total += double(it.value());

@@ -74,7 +74,7 @@ inline std::string transfer_usage() {
            "  --duplicate-genes P repeated gene ids in DIR: error (default), unique (id.1, id.2, ...) or first\n"
            "  --native            also train a native model on the target (default on; --no-native to skip)\n"
            "  --no-native         skip the native baseline\n"
-           "  --epochs N          native model epochs (default 100, early stopping)\n"
+           "  --epochs N          native model epochs, 1..100000 (default 100, early stopping)\n"
            "  --seed S            seed of splits, masks, folds and the native model (default 42)\n"
            "  --threads T         OpenMP threads\n"
            "  --quiet             no progress on stderr\n") + input_options_usage();
