@@ -153,7 +153,8 @@ TEST_CASE("the real Cell Ranger and AnnData files match their expect.json") {
         {"10x_v2_cellranger12_chr21", "filtered_gene_bc_matrices_h5.h5"},
         {"h5ad_csr_lognorm_dentategyrus_celltypes", "adata_50.h5ad"},
         {"h5ad_dense_pbmc68k_reduced", "10x_pbmc68k_reduced.h5ad"}};
-    for (const auto& [dir, name] : files) {
+    for (const auto& file : files) {
+        const std::string &dir = file.first, &name = file.second;
         if (!have_data("formats_hdf5/" + dir + "/expect.json")) continue;
         INFO(dir);
         const nlohmann::json expect = parse_python_json(real(dir + "/expect.json"));
@@ -188,7 +189,8 @@ TEST_CASE("the .h5 and the 10x directory of the same run give identical matrices
     const std::vector<std::pair<std::string, std::string>> twins = {
         {"10x_v3_cellranger3_chr21/filtered_feature_bc_matrix.h5", "10x_v3_cellranger3_chr21/filtered_feature_bc_matrix"},
         {"10x_v2_cellranger12_chr21/filtered_gene_bc_matrices_h5.h5", "10x_v2_cellranger12_chr21/filtered_gene_bc_matrices/hg19_chr21"}};
-    for (const auto& [h5, mtx] : twins) {
+    for (const auto& twin : twins) {
+        const std::string &h5 = twin.first, &mtx = twin.second;
         if (!have_data("formats_hdf5/" + h5) || !have_data("formats_hdf5/" + mtx)) continue;
         INFO(h5);
         const auto a = scae::io::read_counts<double>(real(h5));
@@ -317,7 +319,9 @@ TEST_CASE("broken HDF5 files name the file and the dataset") {
         {"bad_nan.h5ad", {":/X/data: value nan at element 5 is not a finite number"}},
         {"bad_type.h5", {":/matrix/data: holds strings, expected numbers"}},
         {"bad_duplicate.h5", {":/matrix/indices: lists gene 0 twice for cell 0"}}};
-    for (const auto& [name, parts] : cases) {
+    for (const auto& entry : cases) {
+        const std::string& name = entry.first;
+        const std::vector<std::string>& parts = entry.second;
         INFO(name);
         const std::string message = error_of([&] { scae::io::read_counts<float>(fixture(name)); });
         CHECK(message.rfind(fixture(name), 0) == 0);

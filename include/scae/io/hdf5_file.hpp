@@ -471,7 +471,12 @@ public:
     /// Opens `path`; throws Error naming it and HDF5's reason (truncated, not HDF5, ...).
     explicit File(std::string path) : path_(std::move(path)) {
         detail::silence_library();
-        file_ = Id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+        // Reading needs no lock, and HPC file systems without flock (NFS, Lustre) would refuse one.
+        const Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+#if H5_VERSION_GE(1, 10, 7)
+        H5Pset_file_locking(access.get(), false, true);
+#endif
+        file_ = Id(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, access.get()), H5Fclose);
         if (!file_.valid()) {
             const std::string reason = detail::take_error();
             fail(path_, 0, "cannot open as HDF5" + (reason.empty() ? std::string() : ": " + reason) +
