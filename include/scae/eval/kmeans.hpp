@@ -53,7 +53,9 @@ inline void assign_to_nearest(const Matrix<double>& points, const Matrix<double>
     const Vector<double> centroid_sq_norms = centroids.rowwise().squaredNorm();
     const Index n = points.rows();
     const Index chunks = row_chunks(n);
+#ifdef _OPENMP
 #pragma omp parallel for schedule(static)
+#endif
     for (Index chunk = 0; chunk < chunks; ++chunk) {
         const Index first = chunk_start(n, chunks, chunk);
         const Index count = chunk_start(n, chunks, chunk + 1) - first;

@@ -25,7 +25,9 @@ template <class DerivedB>
 Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<DerivedB>& B) {
     Matrix<double> out(A.rows(), B.cols());
     const Index chunks = row_chunks(A.rows());
+#ifdef _OPENMP
 #pragma omp parallel for schedule(static)
+#endif
     for (Index c = 0; c < chunks; ++c) {
         const Index first = chunk_start(A.rows(), chunks, c);
         const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
@@ -39,7 +41,9 @@ Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<Deriv
 inline Matrix<double> transpose_times(const Matrix<double>& A, const Matrix<double>& B) {
     const Index chunks = row_chunks(A.rows());
     std::vector<Matrix<double>> partial(static_cast<std::size_t>(chunks));
+#ifdef _OPENMP
 #pragma omp parallel for schedule(static)
+#endif
     for (Index c = 0; c < chunks; ++c) {
         const Index first = chunk_start(A.rows(), chunks, c);
         const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
