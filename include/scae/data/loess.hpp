@@ -30,7 +30,7 @@ struct LoessOptions {
 /// When more than q points share x0 exactly, the fit there is the mean of their y.
 /// Throws scae::Error on mismatched sizes, non-finite inputs, or a span/degree out of range.
 /// A template over the input precision (float or double; fits run in double) so that including
-/// this header does not compile its Eigen solver: a third of a file's compile time when it was not.
+/// this header does not compile its Eigen solver (a file that never calls it pays nothing).
 template <class T>
 std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, const LoessOptions& options = {}) {
     static_assert(std::is_floating_point_v<T>, "loess_fit: x and y hold float or double");
