@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "scae/data/align.hpp"
-#include "scae/data/random.hpp"
+#include "scae/core/random.hpp"
 #include "scae/data/simulate.hpp"
 
 #include <nlohmann/json.hpp>
@@ -188,10 +188,8 @@ TEST_CASE("a column permutation round-trips exactly on simulated counts") {
     const sd::SimulatedTissue t = sd::simulate(so).tissues[0];
     std::vector<Index> order(static_cast<std::size_t>(t.counts.cols()));
     std::iota(order.begin(), order.end(), Index{0});
-    sd::Rng rng(5);
-    for (std::size_t i = order.size() - 1; i > 0; --i) {
-        std::swap(order[i], order[static_cast<std::size_t>(sd::uniform01(rng) * static_cast<double>(i + 1))]);
-    }
+    scae::Rng rng(5);
+    rng.shuffle(order);
     std::vector<std::string> ids, symbols;
     for (Index g : order) {
         ids.push_back(t.gene_ids[static_cast<std::size_t>(g)]);
@@ -205,6 +203,25 @@ TEST_CASE("a column permutation round-trips exactly on simulated counts") {
     CHECK(back.nonZeros() == t.counts.nonZeros());
     CHECK(to_dense(back) == to_dense(t.counts));
     CHECK_THROWS_AS(sd::apply_alignment(t.counts.leftCols(10).eval(), a), scae::Error);
+}
+
+TEST_CASE("map_columns: drops, moves, copies and adds columns, rows sorted") {
+    Eigen::MatrixXf data(3, 4);
+    data << 1, 2, 3, 4,
+            0, 5, 0, 6,
+            7, 0, 0, 0;
+    // Column 0 -> 2 and 0 (a copy); column 1 dropped; columns 2 and 3 both -> 1 (added).
+    const std::vector<int> starts = {0, 2, 2, 3, 4}, targets = {2, 0, 1, 1};
+    const Csr<float> out = sd::map_columns(from_dense(data), starts, targets, 3);
+    Eigen::MatrixXf expected(3, 3);
+    expected << 1, 7, 1,
+                0, 6, 0,
+                7, 0, 7;
+    CHECK(to_dense(out) == expected);
+    CHECK(out.nonZeros() == 6); // the merged pair of row 0 is one entry
+    for (Index r = 0; r < out.rows(); ++r)
+        for (int k = out.outerIndexPtr()[r] + 1; k < out.outerIndexPtr()[r + 1]; ++k)
+            CHECK(out.innerIndexPtr()[k - 1] < out.innerIndexPtr()[k]);
 }
 
 TEST_CASE("alignment diagnostics as JSON") {

@@ -146,7 +146,7 @@ TEST_CASE("seurat_v3 scores: genes on the trend score 1, and the clipped-varianc
 
     // A larger random matrix: recompute every score by hand from the returned trend, clipping at
     // mean + sqrt(N) * sd; one gene has a huge outlier that the clip must cap.
-    sd::Rng rng(3);
+    scae::Rng rng(3);
     const int cells = 40, genes = 200;
     std::vector<std::vector<double>> dense(cells, std::vector<double>(genes));
     for (int g = 0; g < genes; ++g) {
@@ -203,12 +203,12 @@ TEST_CASE("top_scoring: best first, NaN last, ties to the lower column, output a
 TEST_CASE("both flavours select the planted high-variance genes") {
     // 400 cells x 1000 Poisson genes with means from 0.05 to 20; the 12 planted genes (means 1 to
     // 20) are 8x higher in a random half of the cells than in the other half.
-    sd::Rng rng(11);
+    scae::Rng rng(11);
     const int cells = 400, genes = 1000;
     std::vector<Index> planted;
     for (int g = 520; g < genes; g += 40) planted.push_back(g);
     std::vector<bool> high(cells);
-    for (int c = 0; c < cells; ++c) high[static_cast<std::size_t>(c)] = sd::uniform01(rng) < 0.5;
+    for (int c = 0; c < cells; ++c) high[static_cast<std::size_t>(c)] = rng.uniform() < 0.5;
     std::vector<Eigen::Triplet<double>> entries;
     for (int c = 0; c < cells; ++c) {
         for (int g = 0; g < genes; ++g) {

@@ -1,15 +1,17 @@
-// Portable random variates (scae::data): fixed values for fixed seeds, and the moments of each
-// distribution the simulator draws from.
+// The random source (scae::Rng, scae::derive_seed) and the portable count distributions
+// (scae::data): fixed values for fixed seeds, and the moments of each distribution the simulator draws from.
 #include <doctest/doctest.h>
 
 #include "scae/data/random.hpp"
 
 #include <cmath>
 #include <functional>
+#include <set>
 
 namespace test_data_random {
 
 namespace sd = scae::data;
+using scae::Rng;
 
 namespace {
 
@@ -38,19 +40,31 @@ void check_moments(const Moments& m, double mean, double variance, int n, double
 } // namespace
 
 TEST_CASE("fixed seeds give fixed numbers") {
-    CHECK(sd::mix_seed(0) == 0xE220A8397B1DCDAFULL); // SplitMix64's first output from state 0
-    sd::Rng standard;
-    standard.discard(9999);
-    CHECK(standard() == 9981545732273789042ULL); // the C++ standard's check value for mt19937_64
-    sd::Rng rng(123);
-    CHECK(sd::uniform01(rng) == 0.31320017867847072);
-    CHECK(sd::uniform01(rng) == 0.55597911939485845);
+    Rng standard(5489); // std::mt19937_64's default seed
+    for (int i = 0; i < 9999; ++i) standard.bits();
+    CHECK(standard.bits() == 9981545732273789042ULL); // the C++ standard's check value for mt19937_64
+    Rng rng(123);
+    CHECK(rng.uniform() == 0.31320017867847072);
+    CHECK(rng.uniform() == 0.55597911939485845);
+}
+
+TEST_CASE("derive_seed: SplitMix64's outputs, distinct across bases and streams") {
+    // The first three outputs of SplitMix64 from state 0 (the reference implementation's values).
+    CHECK(scae::derive_seed(0, 0) == 0xE220A8397B1DCDAFULL);
+    CHECK(scae::derive_seed(0, 1) == 0x6E789E6AA1B965F4ULL);
+    CHECK(scae::derive_seed(0, 2) == 0x06C45D188009454FULL);
+    // Nearby bases and streams never collide (base + stream would: (1, 0) and (0, 1)).
+    std::set<std::uint64_t> seen;
+    for (std::uint64_t base = 0; base < 64; ++base)
+        for (std::uint64_t stream = 0; stream < 64; ++stream) seen.insert(scae::derive_seed(base, stream));
+    CHECK(seen.size() == 64 * 64);
 }
 
 TEST_CASE("uniform, normal and gamma moments") {
     const int n = 200000;
-    sd::Rng rng(1);
-    check_moments(moments(n, [&] { return sd::uniform01(rng); }), 0.5, 1.0 / 12, n);
+    Rng rng(1);
+    check_moments(moments(n, [&] { return rng.uniform(); }), 0.5, 1.0 / 12, n);
+    check_moments(moments(n, [&] { return rng.normal(); }), 0, 1, n);
     check_moments(moments(n, [&] { return sd::standard_normal(rng); }), 0, 1, n);
     check_moments(moments(n, [&] { return sd::gamma_variate(rng, 3.0, 2.0); }), 6, 12, n, 6);
     check_moments(moments(n, [&] { return sd::gamma_variate(rng, 0.4, 1.5); }), 0.6, 0.9, n, 40);
@@ -59,7 +73,7 @@ TEST_CASE("uniform, normal and gamma moments") {
 
 TEST_CASE("Poisson moments, by inversion and by PTRS") {
     const int n = 200000;
-    sd::Rng rng(2);
+    Rng rng(2);
     check_moments(moments(n, [&] { return double(sd::poisson_variate(rng, 0.05)); }), 0.05, 0.05, n, 25);
     check_moments(moments(n, [&] { return double(sd::poisson_variate(rng, 3.5)); }), 3.5, 3.5, n);
     check_moments(moments(n, [&] { return double(sd::poisson_variate(rng, 250)); }), 250, 250, n);
@@ -68,7 +82,7 @@ TEST_CASE("Poisson moments, by inversion and by PTRS") {
 
 TEST_CASE("negative binomial moments: variance mean + dispersion * mean^2") {
     const int n = 200000;
-    sd::Rng rng(3);
+    Rng rng(3);
     check_moments(moments(n, [&] { return double(sd::negative_binomial_variate(rng, 0.2, 0.3)); }), 0.2,
                   0.2 + 0.3 * 0.04, n, 30);
     check_moments(moments(n, [&] { return double(sd::negative_binomial_variate(rng, 5, 0.3)); }), 5, 5 + 0.3 * 25,

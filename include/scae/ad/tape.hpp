@@ -58,7 +58,8 @@ struct Node {
     Matrix<T> scratch;                      ///< what an op keeps from forward for backward
     const Matrix<T>* external_value = nullptr; ///< caller-owned value of a leaf
     Matrix<T>* external_grad = nullptr;     ///< caller-owned gradient of a parameter
-    int lhs = -1, rhs = -1;                 ///< inputs (-1: none)
+    int lhs = -1;                           ///< first input (-1: none)
+    int rhs = -1;                           ///< second input (-1: none)
     T param = 0;                            ///< the op's scalar (beta, scale, epsilon)
     bool flag = false;                      ///< the op's switch (e.g. Stirling term on)
     CsrView<T> sparse;                      ///< the op's constant sparse operand (inputs, targets)

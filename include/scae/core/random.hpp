@@ -1,11 +1,12 @@
 #pragma once
 /// @file random.hpp
-/// @brief A seeded random source whose streams are identical on every platform.
+/// @brief The one random source of scae: a seeded generator whose streams are identical on every
+/// platform, and derive_seed() for independent streams of one seed.
 ///
 /// The standard distributions (std::normal_distribution and friends) are
 /// implementation-defined, so a seed would give different models under
 /// libstdc++ and libc++. Only std::mt19937_64 is fully specified; everything
-/// on top of it is written out here.
+/// on top of it is written out here (count distributions: data/random.hpp).
 
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,17 @@
 #include <vector>
 
 namespace scae {
+
+/// Seed of stream `stream` of a run seeded with `base`: the (stream + 1)-th output of SplitMix64
+/// started at `base` (Steele, Lea and Flood 2014). Streams of one base never repeat each other, and
+/// nearby bases or streams give unrelated seeds, unlike `base + stream`. Use one per independent
+/// purpose (a cell, a null set, a data split) so that adding draws to one leaves the others alone.
+inline std::uint64_t derive_seed(std::uint64_t base, std::uint64_t stream) {
+    std::uint64_t x = base + (stream + 1) * 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 /// Seeded generator with portable uniform, normal and shuffle draws.
 class Rng {

@@ -270,76 +270,15 @@ Csr<T> apply_alignment(const Csr<T>& data_counts, const Alignment& alignment) {
         throw Error("apply_alignment: the matrix has " + std::to_string(data_counts.cols()) +
                     " genes but the alignment was made for " + std::to_string(alignment.n_data_genes));
     }
-    // links_of[c] .. links_of[c + 1] are the links of data column c.
-    std::vector<int> links_of(static_cast<std::size_t>(alignment.n_data_genes) + 1, 0);
-    for (const ColumnLink& link : alignment.links) ++links_of[static_cast<std::size_t>(link.data_column) + 1];
-    for (std::size_t c = 1; c < links_of.size(); ++c) links_of[c] += links_of[c - 1];
-    // Rows come out sorted without work when each model column has one source and the order is kept.
-    bool in_order = true;
-    for (std::size_t k = 1; k < alignment.links.size(); ++k) {
-        in_order = in_order && alignment.links[k].model_column > alignment.links[k - 1].model_column;
+    // The links are sorted by data column: starts[c] .. starts[c + 1] are those of data column c.
+    std::vector<int> starts(static_cast<std::size_t>(alignment.n_data_genes) + 1, 0), targets;
+    targets.reserve(alignment.links.size());
+    for (const ColumnLink& link : alignment.links) {
+        ++starts[static_cast<std::size_t>(link.data_column) + 1];
+        targets.push_back(link.model_column);
     }
-
-    const Index n = data_counts.rows();
-    std::vector<Index> lengths(static_cast<std::size_t>(n), 0);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
-        Index length = 0;
-        for (typename Csr<T>::InnerIterator it(data_counts, r); it; ++it) {
-            const std::size_t c = static_cast<std::size_t>(it.col());
-            length += links_of[c + 1] - links_of[c];
-        }
-        lengths[static_cast<std::size_t>(r)] = length;
-    }
-    // First lay out every (model column, value) contribution, then sort and merge each row.
-    Csr<T> spread = csr_with_row_lengths<T>(n, alignment.n_model_genes, lengths);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
-        const int begin = spread.outerIndexPtr()[r];
-        int at = begin;
-        for (typename Csr<T>::InnerIterator it(data_counts, r); it; ++it) {
-            const std::size_t c = static_cast<std::size_t>(it.col());
-            for (int k = links_of[c]; k < links_of[c + 1]; ++k, ++at) {
-                spread.innerIndexPtr()[at] = alignment.links[static_cast<std::size_t>(k)].model_column;
-                spread.valuePtr()[at] = it.value();
-            }
-        }
-        if (in_order) continue;
-        std::vector<std::pair<int, T>> row;
-        row.reserve(static_cast<std::size_t>(at - begin));
-        for (int k = begin; k < at; ++k) row.emplace_back(spread.innerIndexPtr()[k], spread.valuePtr()[k]);
-        std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::size_t merged = 0;
-        for (std::size_t k = 0; k < row.size(); ++k) {
-            if (merged > 0 && row[merged - 1].first == row[k].first) {
-                row[merged - 1].second += row[k].second;
-            } else {
-                row[merged++] = row[k];
-            }
-        }
-        for (std::size_t k = 0; k < merged; ++k) {
-            spread.innerIndexPtr()[begin + static_cast<int>(k)] = row[k].first;
-            spread.valuePtr()[begin + static_cast<int>(k)] = row[k].second;
-        }
-        lengths[static_cast<std::size_t>(r)] = static_cast<Index>(merged);
-    }
-    if (in_order) return spread;
-
-    Csr<T> out = csr_with_row_lengths<T>(n, alignment.n_model_genes, lengths);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
-        const int from = spread.outerIndexPtr()[r];
-        const int to = out.outerIndexPtr()[r];
-        std::copy_n(spread.innerIndexPtr() + from, lengths[static_cast<std::size_t>(r)], out.innerIndexPtr() + to);
-        std::copy_n(spread.valuePtr() + from, lengths[static_cast<std::size_t>(r)], out.valuePtr() + to);
-    }
-    return out;
+    for (std::size_t c = 1; c < starts.size(); ++c) starts[c] += starts[c - 1];
+    return map_columns(data_counts, starts, targets, alignment.n_model_genes);
 }
 
 /// JSON diagnostics of an alignment (without the column links): method, counts, coverages,

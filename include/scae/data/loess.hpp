@@ -11,6 +11,7 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace scae::data {
@@ -28,8 +29,11 @@ struct LoessOptions {
 /// distinct x than coefficients) take the minimum-norm least-squares solution, like R's pseudo-inverse.
 /// When more than q points share x0 exactly, the fit there is the mean of their y.
 /// Throws scae::Error on mismatched sizes, non-finite inputs, or a span/degree out of range.
-inline std::vector<double> loess_fit(const std::vector<double>& x, const std::vector<double>& y,
-                                     const LoessOptions& options = {}) {
+/// A template over the input precision (float or double; fits run in double) so that including
+/// this header does not compile its Eigen solver (a file that never calls it pays nothing).
+template <class T>
+std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, const LoessOptions& options = {}) {
+    static_assert(std::is_floating_point_v<T>, "loess_fit: x and y hold float or double");
     const std::size_t n = x.size();
     if (y.size() != n) {
         throw Error("loess: " + std::to_string(n) + " x values but " + std::to_string(y.size()) + " y values");
@@ -59,8 +63,8 @@ inline std::vector<double> loess_fit(const std::vector<double>& x, const std::ve
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
     std::vector<double> xs(n), ys(n);
     for (std::size_t i = 0; i < n; ++i) {
-        xs[i] = x[order[i]];
-        ys[i] = y[order[i]];
+        xs[i] = static_cast<double>(x[order[i]]);
+        ys[i] = static_cast<double>(y[order[i]]);
     }
 
     // The q nearest neighbours of a sorted point form a window [lo, lo + q) that only moves right

@@ -1,6 +1,7 @@
 #pragma once
 /// @file normalize.hpp
-/// @brief Library-size normalisation and log1p on sparse counts: zeros stay zeros, sparsity is kept.
+/// @brief Library sizes and library-size normalisation on sparse counts: zeros stay zeros, sparsity is
+/// kept. (The model's own input transform, with log1p, is nn::transform_input.)
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
@@ -59,18 +60,6 @@ void normalize_total_in_place(Csr<T>& m, double target_sum) {
         for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
             it.valueRef() = static_cast<T>(static_cast<double>(it.value()) * scale);
         }
-    }
-}
-
-/// Replaces every stored value v of `m` by log(1 + v); log1p(0) = 0 keeps the sparsity pattern.
-template <class T>
-void log1p_in_place(Csr<T>& m) {
-    const Index n = m.rows();
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 2048)
-#endif
-    for (Index r = 0; r < n; ++r) {
-        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) it.valueRef() = std::log1p(it.value());
     }
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 /// @file preprocess.hpp
 /// @brief Fitting a preprocessing recipe on training counts (cell and gene filters, gene-set
-/// restriction, highly variable genes, normalisation target), recording it as JSON, and
-/// re-applying its per-cell input transform to any matrix already in the model's gene order.
+/// restriction, highly variable genes, normalisation target) and recording it as JSON.
 ///
-/// The model's training target is the raw counts of the selected genes (select_model_counts());
-/// its input is apply_input_transform() of those counts: library-size normalisation to the
-/// recorded target sum, then log1p. Library sizes are taken over the model's genes only, so the
-/// transform needs nothing but the model-ordered counts.
+/// The model's training target is the raw counts of the selected genes (select_model_counts()).
+/// Its input is those counts through the model's own nn::transform_input(), whose
+/// nn::InputTransform takes `target_sum` and `log1p` from the fitted Preprocessing
+/// (transfer::train_model): library-size normalisation to the recorded target sum, then log1p.
+/// Library sizes are taken over the model's genes only, so the transform needs nothing but the
+/// model-ordered counts.
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
@@ -152,30 +153,6 @@ Csr<T> select_model_counts(const Csr<T>& counts, const PreprocessingFit& fit) {
                     std::to_string(counts.rows()) + " x " + std::to_string(counts.cols()));
     }
     return select_columns(select_rows(counts, fit.kept_cells), fit.kept_genes);
-}
-
-/// Applies the per-cell input transform of `recipe` in place: scale each cell to
-/// `recipe.target_sum` over its counts, then log1p when `recipe.log1p`. The columns of `counts`
-/// must already be the model genes in model order (see align_genes()/apply_alignment() for new
-/// data). Cells are independent, so the result does not depend on batching or thread count.
-template <class T>
-void apply_input_transform_in_place(Csr<T>& counts, const Preprocessing& recipe) {
-    if (counts.cols() != recipe.n_genes()) {
-        throw Error("apply_input_transform: the matrix has " + std::to_string(counts.cols()) +
-                    " genes but the model has " + std::to_string(recipe.n_genes()) +
-                    "; align the data to the model's genes first (apply_alignment)");
-    }
-    require_counts(counts, "apply_input_transform");
-    normalize_total_in_place(counts, recipe.target_sum);
-    if (recipe.log1p) log1p_in_place(counts);
-}
-
-/// Copying form of apply_input_transform_in_place(): sparse in, sparse out with the same pattern.
-template <class T>
-Csr<T> apply_input_transform(const Csr<T>& counts_in_model_genes, const Preprocessing& recipe) {
-    Csr<T> out = counts_in_model_genes;
-    apply_input_transform_in_place(out, recipe);
-    return out;
 }
 
 namespace detail {

@@ -1,45 +1,37 @@
 #pragma once
 /// @file random.hpp
-/// @brief Portable random variates on std::mt19937_64. The standard library's distributions are
-/// implementation-defined (libstdc++, libc++ and MSVC give different numbers for the same seed), so
-/// the simulator draws from these instead: same seed, same numbers, on every platform.
+/// @brief Portable variates for the simulator (normal, gamma, Poisson, negative binomial) on scae::Rng
+/// (core/random.hpp). The standard library's distributions are implementation-defined (libstdc++,
+/// libc++ and MSVC give different numbers for the same seed), so the simulator draws from these
+/// instead: same seed, same numbers, on every platform.
+
+#include "scae/core/random.hpp"
 
 #include <cmath>
 #include <cstdint>
-#include <random>
 
 namespace scae::data {
 
-/// The generator every sampler here draws from.
-using Rng = std::mt19937_64;
-
-/// SplitMix64 finaliser: a bijective scramble of 64 bits, used to derive independent seeds
-/// (e.g. one per cell) from a base seed and a counter.
-inline std::uint64_t mix_seed(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/// Uniform on [0, 1) with 53 random bits.
-inline double uniform01(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+namespace detail {
 
 /// Uniform on (0, 1]: safe to take the logarithm of.
-inline double uniform_open0(Rng& rng) { return 1.0 - uniform01(rng); }
+inline double uniform_positive(Rng& rng) { return 1.0 - rng.uniform(); }
 
-/// Standard normal by the Box-Muller transform (one variate per call; nothing is cached, so a
-/// draw depends only on the generator state).
+} // namespace detail
+
+/// Standard normal by the Box-Muller transform, one variate per call: the draw that the simulator
+/// and gamma_variate() are defined with. Rng::normal() keeps the pair's second value instead
+/// (twice as fast), but switching the simulator to it would change every simulated data set.
 inline double standard_normal(Rng& rng) {
-    const double radius = std::sqrt(-2.0 * std::log(uniform_open0(rng)));
-    return radius * std::cos(6.283185307179586 * uniform01(rng));
+    const double radius = std::sqrt(-2.0 * std::log(detail::uniform_positive(rng)));
+    return radius * std::cos(6.283185307179586 * rng.uniform());
 }
 
 /// Gamma(shape, scale) by Marsaglia and Tsang (2000); shape < 1 uses the boost
 /// Gamma(shape) = Gamma(shape + 1) * U^(1/shape). Returns 0 when shape or scale is not positive.
 inline double gamma_variate(Rng& rng, double shape, double scale) {
     if (!(shape > 0) || !(scale > 0)) return 0;
-    if (shape < 1) return gamma_variate(rng, shape + 1, scale) * std::pow(uniform_open0(rng), 1.0 / shape);
+    if (shape < 1) return gamma_variate(rng, shape + 1, scale) * std::pow(detail::uniform_positive(rng), 1.0 / shape);
     const double d = shape - 1.0 / 3.0;
     const double c = 1.0 / std::sqrt(9.0 * d);
     for (;;) {
@@ -47,7 +39,7 @@ inline double gamma_variate(Rng& rng, double shape, double scale) {
         double v = 1.0 + c * x;
         if (v <= 0) continue;
         v = v * v * v;
-        const double u = uniform_open0(rng);
+        const double u = detail::uniform_positive(rng);
         if (u < 1.0 - 0.0331 * x * x * x * x) return d * v * scale;
         if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v * scale;
     }
@@ -78,7 +70,7 @@ inline double log_gamma(double x) {
 inline std::int64_t poisson_variate(Rng& rng, double mean) {
     if (!(mean > 0)) return 0;
     if (mean < 10) {
-        const double u = uniform01(rng);
+        const double u = rng.uniform();
         // P(0) = exp(-mean) >= 1 - mean: most draws of a small mean end here without an exp.
         if (u < 1 - mean) return 0;
         std::int64_t k = 0;
@@ -97,8 +89,8 @@ inline std::int64_t poisson_variate(Rng& rng, double mean) {
     const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
     const double v_r = 0.9277 - 3.6224 / (b - 2);
     for (;;) {
-        const double u = uniform01(rng) - 0.5;
-        const double v = uniform_open0(rng);
+        const double u = rng.uniform() - 0.5;
+        const double v = detail::uniform_positive(rng);
         const double us = 0.5 - std::abs(u);
         const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
         if (us >= 0.07 && v <= v_r) return static_cast<std::int64_t>(k);
@@ -118,7 +110,7 @@ inline std::int64_t negative_binomial_variate(Rng& rng, double mean, double disp
     if (!(dispersion > 0)) return poisson_variate(rng, mean);
     const double size = 1.0 / dispersion;
     if (mean >= 30) return poisson_variate(rng, gamma_variate(rng, size, mean * dispersion));
-    const double u = uniform01(rng);
+    const double u = rng.uniform();
     // P(0) >= 1 - mean (Markov's inequality), so a small mean mostly returns here, skipping exp and log1p.
     if (u < 1 - mean) return 0;
     const double success = mean / (mean + size);

@@ -19,9 +19,10 @@
 /// shared programs, so labels can be transferred between tissues; tissue-specific types ("A_type1",
 /// ...) use their tissue's specific programs and shared ones.
 ///
-/// Determinism: every random number comes from std::mt19937_64 through the portable samplers of
-/// random.hpp, and each cell draws from its own generator seeded by (seed, tissue, cell), so the
-/// output depends on the options alone, not on the thread count or the platform's <random>.
+/// Determinism: every random number comes from scae::Rng (core/random.hpp) and the portable
+/// samplers of data/random.hpp, and each cell draws from its own generator seeded by (seed, tissue,
+/// cell), so the output depends on the options alone, not on the thread count or the platform's
+/// `<random>`.
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
@@ -103,19 +104,6 @@ struct Simulation {
 
 namespace detail {
 
-/// Uniform integer in [0, n).
-inline Index uniform_index(Rng& rng, Index n) {
-    return std::min<Index>(static_cast<Index>(uniform01(rng) * static_cast<double>(n)), n - 1);
-}
-
-/// Fisher-Yates shuffle with the portable uniform_index().
-template <class V>
-void shuffle(std::vector<V>& values, Rng& rng) {
-    for (Index i = static_cast<Index>(values.size()) - 1; i > 0; --i) {
-        std::swap(values[static_cast<std::size_t>(i)], values[static_cast<std::size_t>(uniform_index(rng, i + 1))]);
-    }
-}
-
 inline std::string zero_padded(Index value, int width) {
     std::string digits = std::to_string(value);
     return std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(digits.size()))), '0') + digits;
@@ -172,7 +160,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     const SimulationOptions& o = options;
     Simulation sim;
     sim.options = o;
-    Rng rng(mix_seed(o.seed));
+    Rng rng(derive_seed(o.seed, 0));
     const std::size_t n_genes = static_cast<std::size_t>(o.n_genes);
     const int id_width = std::max(4, static_cast<int>(std::to_string(o.n_genes).size()));
     const int set_width = std::max(2, static_cast<int>(std::to_string(std::max(o.n_programs, o.n_decoy_sets)).size()));
@@ -196,14 +184,14 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     const bool disjoint = o.n_programs * o.program_size <= o.n_genes;
     const Index pool_size = std::max({o.n_genes / 2, o.program_size, disjoint ? o.n_programs * o.program_size : 0});
     std::vector<Index> pool(by_rate.begin(), by_rate.begin() + pool_size);
-    detail::shuffle(pool, rng);
+    rng.shuffle(pool);
     const Index n_shared_programs =
         static_cast<Index>(std::lround(o.shared_program_fraction * static_cast<double>(o.n_programs)));
     for (Index p = 0; p < o.n_programs; ++p) {
         PlantedProgram program;
         program.name = "PROGRAM_" + detail::zero_padded(p + 1, set_width);
         program.tissue = p < n_shared_programs ? "" : detail::tissue_name((p - n_shared_programs) % o.n_tissues);
-        if (!disjoint) detail::shuffle(pool, rng);
+        if (!disjoint) rng.shuffle(pool);
         const Index first = disjoint ? p * o.program_size : 0;
         program.genes.assign(pool.begin() + first, pool.begin() + first + o.program_size);
         std::sort(program.genes.begin(), program.genes.end());
@@ -247,14 +235,14 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
             const bool usable = p < n_shared_programs || (!type.tissue.empty() && sim.programs[static_cast<std::size_t>(p)].tissue == type.tissue);
             if (usable && std::find(type.programs.begin(), type.programs.end(), p) == type.programs.end()) pool.push_back(p);
         }
-        detail::shuffle(pool, rng);
+        rng.shuffle(pool);
         for (std::size_t i = 0; i < pool.size() && static_cast<Index>(type.programs.size()) < o.programs_per_cell_type; ++i) {
             type.programs.push_back(pool[i]);
         }
         std::sort(type.programs.begin(), type.programs.end());
         for (Index p : type.programs) {
-            type.levels.push_back(0.7 + 0.3 * uniform01(rng));
-            type.graded.push_back(uniform01(rng) < o.graded_fraction);
+            type.levels.push_back(0.7 + 0.3 * rng.uniform());
+            type.graded.push_back(rng.uniform() < o.graded_fraction);
             sim.programs[static_cast<std::size_t>(p)].cell_types.push_back(type.name);
         }
     }
@@ -270,13 +258,13 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     }
     for (Index d = 0; d < o.n_decoy_sets; ++d) {
         const Index low = std::max<Index>(1, (3 * o.program_size) / 4);
-        const Index size = std::min<Index>(o.n_genes, low + detail::uniform_index(rng, o.program_size / 2 + 1));
+        const std::size_t size =
+            std::min(n_genes, std::size_t(low) + std::size_t(rng.below(std::uint64_t(o.program_size / 2 + 1))));
         std::vector<Index> genes(n_genes);
         for (std::size_t g = 0; g < n_genes; ++g) genes[g] = static_cast<Index>(g);
-        for (Index i = 0; i < size; ++i) {
-            std::swap(genes[static_cast<std::size_t>(i)], genes[static_cast<std::size_t>(i + detail::uniform_index(rng, o.n_genes - i))]);
-        }
-        genes.resize(static_cast<std::size_t>(size));
+        // The first `size` steps of a Fisher-Yates shuffle: a uniform random subset.
+        for (std::size_t i = 0; i < size; ++i) std::swap(genes[i], genes[i + std::size_t(rng.below(n_genes - i))]);
+        genes.resize(size);
         std::sort(genes.begin(), genes.end());
         GeneSet set{"DECOY_" + detail::zero_padded(d + 1, set_width), "decoy: random genes, not planted", {}};
         for (Index g : genes) set.genes.push_back(gene_symbols[static_cast<std::size_t>(g)]);
@@ -298,14 +286,16 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
         for (Index k = 0; k < specific_types; ++k) tissue_types[ti].push_back(specific_type(t, k));
         double total = 0;
         for (std::size_t k = 0; k < tissue_types[ti].size(); ++k) {
-            type_weights[ti].push_back(0.5 + uniform01(rng));
+            type_weights[ti].push_back(0.5 + rng.uniform());
             total += type_weights[ti].back();
         }
         for (double& w : type_weights[ti]) w /= total;
     }
 
     const double log_library_mean = std::log(o.library_size_mean) - 0.5 * o.library_size_log_sd * o.library_size_log_sd;
-    const std::uint64_t cell_stream = mix_seed(o.seed ^ 0x5ce11u);
+    // Each cell's seed, as the simulator has always derived it, so that the simulated data (and the
+    // planted truth that tests and the demo check) stay bit-identical.
+    const std::uint64_t cell_stream = derive_seed(o.seed ^ 0x5ce11u, 0);
     for (Index t = 0; t < o.n_tissues; ++t) {
         const std::size_t ti = static_cast<std::size_t>(t);
         SimulatedTissue tissue;
@@ -322,9 +312,9 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
 #pragma omp parallel for schedule(dynamic, 64)
 #endif
         for (Index c = 0; c < n_cells; ++c) {
-            Rng cell_rng(mix_seed(cell_stream + static_cast<std::uint64_t>(t * n_cells + c)));
+            Rng cell_rng(derive_seed(cell_stream + static_cast<std::uint64_t>(t * n_cells + c), 0));
             const std::size_t ci = static_cast<std::size_t>(c);
-            double pick = uniform01(cell_rng);
+            double pick = cell_rng.uniform();
             std::size_t slot = 0;
             while (slot + 1 < type_weights[ti].size() && pick >= type_weights[ti][slot]) pick -= type_weights[ti][slot++];
             const SimulatedCellType& type = sim.cell_types[tissue_types[ti][slot]];
@@ -336,7 +326,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
             double total = tissue_totals[ti];
             for (std::size_t i = 0; i < type.programs.size(); ++i) {
                 const Index p = type.programs[i];
-                const double activity = type.graded[i] ? type.levels[i] * uniform01(cell_rng)
+                const double activity = type.graded[i] ? type.levels[i] * cell_rng.uniform()
                                                        : std::max(0.0, type.levels[i] * (1 + 0.1 * standard_normal(cell_rng)));
                 tissue.program_activity(c, p) = static_cast<float>(activity);
                 const PlantedProgram& program = sim.programs[static_cast<std::size_t>(p)];
@@ -352,7 +342,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
             for (std::size_t g = 0; g < n_genes; ++g) {
                 const std::int64_t k = negative_binomial_variate(cell_rng, scale * rate[g], o.dispersion);
                 if (k == 0) continue;
-                if (o.dropout > 0 && uniform01(cell_rng) < o.dropout) continue;
+                if (o.dropout > 0 && cell_rng.uniform() < o.dropout) continue;
                 row.emplace_back(static_cast<int>(g), static_cast<float>(k));
             }
         }

@@ -1,6 +1,7 @@
 #pragma once
 /// @file subset.hpp
-/// @brief Row and column subsets of sparse count matrices, and building a CSR matrix from row lengths.
+/// @brief Row and column subsets of sparse count matrices, moving columns (map_columns()), and
+/// building a CSR matrix from row lengths.
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
@@ -60,11 +61,85 @@ Csr<T> select_rows(const Csr<T>& m, const std::vector<Index>& rows) {
     return out;
 }
 
+/// Moves the columns of `m` to new places: column c of `m` goes to output columns
+/// `targets[starts[c]] .. targets[starts[c + 1] - 1]` (none: it is dropped), and values that meet
+/// in one output column of a row are added. The one column kernel behind select_columns() and
+/// apply_alignment(); `starts` has `m.cols() + 1` entries and every target is in [0, out_cols).
+template <class T>
+Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::vector<int>& targets, Index out_cols) {
+    // Rows come out sorted without work when the targets, taken in source column order, increase.
+    bool in_order = true;
+    for (std::size_t k = 1; k < targets.size(); ++k) in_order = in_order && targets[k] > targets[k - 1];
+
+    const Index n = m.rows();
+    std::vector<Index> lengths(static_cast<std::size_t>(n), 0);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 512)
+#endif
+    for (Index r = 0; r < n; ++r) {
+        Index length = 0;
+        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
+            const std::size_t c = static_cast<std::size_t>(it.col());
+            length += starts[c + 1] - starts[c];
+        }
+        lengths[static_cast<std::size_t>(r)] = length;
+    }
+    // First lay out every (output column, value) contribution, then sort and merge each row.
+    Csr<T> spread = csr_with_row_lengths<T>(n, out_cols, lengths);
+    bool merged_any = false;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 512) reduction(|| : merged_any)
+#endif
+    for (Index r = 0; r < n; ++r) {
+        const int begin = spread.outerIndexPtr()[r];
+        int at = begin;
+        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
+            const std::size_t c = static_cast<std::size_t>(it.col());
+            for (int k = starts[c]; k < starts[c + 1]; ++k, ++at) {
+                spread.innerIndexPtr()[at] = targets[static_cast<std::size_t>(k)];
+                spread.valuePtr()[at] = it.value();
+            }
+        }
+        if (in_order) continue;
+        std::vector<std::pair<int, T>> row;
+        row.reserve(static_cast<std::size_t>(at - begin));
+        for (int k = begin; k < at; ++k) row.emplace_back(spread.innerIndexPtr()[k], spread.valuePtr()[k]);
+        std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::size_t merged = 0;
+        for (std::size_t k = 0; k < row.size(); ++k) {
+            if (merged > 0 && row[merged - 1].first == row[k].first) {
+                row[merged - 1].second += row[k].second;
+            } else {
+                row[merged++] = row[k];
+            }
+        }
+        for (std::size_t k = 0; k < merged; ++k) {
+            spread.innerIndexPtr()[begin + static_cast<int>(k)] = row[k].first;
+            spread.valuePtr()[begin + static_cast<int>(k)] = row[k].second;
+        }
+        merged_any = merged_any || merged < row.size();
+        lengths[static_cast<std::size_t>(r)] = static_cast<Index>(merged);
+    }
+    if (!merged_any) return spread;
+
+    // Merged rows are shorter: close the gaps.
+    Csr<T> out = csr_with_row_lengths<T>(n, out_cols, lengths);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 512)
+#endif
+    for (Index r = 0; r < n; ++r) {
+        const int from = spread.outerIndexPtr()[r];
+        const int to = out.outerIndexPtr()[r];
+        std::copy_n(spread.innerIndexPtr() + from, lengths[static_cast<std::size_t>(r)], out.innerIndexPtr() + to);
+        std::copy_n(spread.valuePtr() + from, lengths[static_cast<std::size_t>(r)], out.valuePtr() + to);
+    }
+    return out;
+}
+
 /// Columns `columns` of `m`, in the order given; each column may appear at most once.
 template <class T>
 Csr<T> select_columns(const Csr<T>& m, const std::vector<Index>& columns) {
     std::vector<int> new_of_old(static_cast<std::size_t>(m.cols()), -1);
-    bool increasing = true;
     for (std::size_t j = 0; j < columns.size(); ++j) {
         const Index c = columns[j];
         if (c < 0 || c >= m.cols()) {
@@ -75,48 +150,14 @@ Csr<T> select_columns(const Csr<T>& m, const std::vector<Index>& columns) {
             throw Error("select_columns: column " + std::to_string(c) + " is listed twice");
         }
         new_of_old[static_cast<std::size_t>(c)] = static_cast<int>(j);
-        if (j > 0 && columns[j] < columns[j - 1]) increasing = false;
     }
-    const Index n = m.rows();
-    std::vector<Index> lengths(static_cast<std::size_t>(n), 0);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
-        Index kept = 0;
-        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
-            kept += new_of_old[static_cast<std::size_t>(it.col())] >= 0;
-        }
-        lengths[static_cast<std::size_t>(r)] = kept;
+    std::vector<int> starts(static_cast<std::size_t>(m.cols()) + 1, 0), targets;
+    targets.reserve(columns.size());
+    for (std::size_t c = 0; c < new_of_old.size(); ++c) {
+        if (new_of_old[c] >= 0) targets.push_back(new_of_old[c]);
+        starts[c + 1] = static_cast<int>(targets.size());
     }
-    Csr<T> out = csr_with_row_lengths<T>(n, static_cast<Index>(columns.size()), lengths);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
-        const int begin = out.outerIndexPtr()[r];
-        int at = begin;
-        for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
-            const int target = new_of_old[static_cast<std::size_t>(it.col())];
-            if (target < 0) continue;
-            out.innerIndexPtr()[at] = target;
-            out.valuePtr()[at] = it.value();
-            ++at;
-        }
-        if (!increasing) {
-            // A permuted column order leaves the row unsorted; CSR rows must be sorted by column.
-            std::vector<std::pair<int, T>> row;
-            row.reserve(static_cast<std::size_t>(at - begin));
-            for (int k = begin; k < at; ++k) row.emplace_back(out.innerIndexPtr()[k], out.valuePtr()[k]);
-            std::sort(row.begin(), row.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
-            for (int k = begin; k < at; ++k) {
-                out.innerIndexPtr()[k] = row[static_cast<std::size_t>(k - begin)].first;
-                out.valuePtr()[k] = row[static_cast<std::size_t>(k - begin)].second;
-            }
-        }
-    }
-    return out;
+    return map_columns(m, starts, targets, static_cast<Index>(columns.size()));
 }
 
 } // namespace scae::data

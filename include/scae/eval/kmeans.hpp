@@ -47,17 +47,22 @@ struct KMeansResult {
 };
 
 /// Index of the nearest centroid for every row (ties to the lower index) and
-/// the squared distance to it, one matrix product per block of rows.
-inline void assign_to_nearest(const Matrix<double>& points, const Matrix<double>& centroids,
-                              std::vector<int>& labels, Vector<double>& sq_distance) {
-    const Vector<double> centroid_sq_norms = centroids.rowwise().squaredNorm();
+/// the squared distance to it, one matrix product per block of rows. (The k-means steps are
+/// templates, instantiated with `double` by kmeans(), so that including this header compiles no
+/// Eigen product.)
+template <class Real>
+void assign_to_nearest(const Matrix<Real>& points, const Matrix<Real>& centroids, std::vector<int>& labels,
+                       Vector<Real>& sq_distance) {
+    const Vector<Real> centroid_sq_norms = centroids.rowwise().squaredNorm();
     const Index n = points.rows();
     const Index chunks = row_chunks(n);
+#ifdef _OPENMP
 #pragma omp parallel for schedule(static)
+#endif
     for (Index chunk = 0; chunk < chunks; ++chunk) {
         const Index first = chunk_start(n, chunks, chunk);
         const Index count = chunk_start(n, chunks, chunk + 1) - first;
-        const Matrix<double> d = ranking_distances(points.middleRows(first, count), centroids,
+        const Matrix<Real> d = ranking_distances(points.middleRows(first, count), centroids,
                                                    centroid_sq_norms, Metric::euclidean);
         for (Index r = 0; r < count; ++r) {
             Index best = 0;
@@ -71,11 +76,12 @@ inline void assign_to_nearest(const Matrix<double>& points, const Matrix<double>
 
 /// k-means++ seeding: each new centre is a cell drawn with probability
 /// proportional to its squared distance to the nearest centre so far.
-inline Matrix<double> kmeans_plus_plus(const Matrix<double>& points, Index k, Rng& rng) {
+template <class Real>
+Matrix<Real> kmeans_plus_plus(const Matrix<Real>& points, Index k, Rng& rng) {
     const Index n = points.rows();
-    Matrix<double> centres(k, points.cols());
+    Matrix<Real> centres(k, points.cols());
     centres.row(0) = points.row(static_cast<Index>(rng.below(static_cast<std::uint64_t>(n))));
-    Vector<double> nearest_sq = (points.rowwise() - centres.row(0)).rowwise().squaredNorm();
+    Vector<Real> nearest_sq = (points.rowwise() - centres.row(0)).rowwise().squaredNorm();
     for (Index c = 1; c < k; ++c) {
         // Summed in the same order as the walk below, so the walk always ends
         // on a cell with nonzero weight.
@@ -103,17 +109,18 @@ inline Matrix<double> kmeans_plus_plus(const Matrix<double>& points, Index k, Rn
 }
 
 /// One k-means run (Lloyd iterations) from `centroids`.
-inline KMeansResult lloyd(const Matrix<double>& points, Matrix<double> centroids,
-                          const KMeansOptions& options, double absolute_tolerance) {
+template <class Real>
+KMeansResult lloyd(const Matrix<Real>& points, Matrix<Real> centroids, const KMeansOptions& options,
+                   double absolute_tolerance) {
     const Index n = points.rows();
     const Index k = centroids.rows();
     KMeansResult run;
     run.labels.assign(static_cast<std::size_t>(n), 0);
-    Vector<double> sq_distance(n);
+    Vector<Real> sq_distance(n);
     std::vector<Index> counts(static_cast<std::size_t>(k));
     for (run.iterations = 1; run.iterations <= options.max_iterations; ++run.iterations) {
         assign_to_nearest(points, centroids, run.labels, sq_distance);
-        Matrix<double> updated = Matrix<double>::Zero(k, points.cols());
+        Matrix<Real> updated = Matrix<Real>::Zero(k, points.cols());
         std::fill(counts.begin(), counts.end(), Index(0));
         for (Index i = 0; i < n; ++i) {
             const int c = run.labels[static_cast<std::size_t>(i)];

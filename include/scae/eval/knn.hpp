@@ -58,11 +58,15 @@ inline std::vector<int> vote(const Neighbours& neighbours, const std::vector<int
                              int n_classes) {
     const Index n_query = neighbours.indices.rows();
     std::vector<int> predicted(static_cast<std::size_t>(n_query));
+#ifdef _OPENMP
 #pragma omp parallel
+#endif
     {
         std::vector<int> votes(static_cast<std::size_t>(n_classes));
         std::vector<double> distance_sum(static_cast<std::size_t>(n_classes));
+#ifdef _OPENMP
 #pragma omp for schedule(static)
+#endif
         for (Index q = 0; q < n_query; ++q) {
             std::fill(votes.begin(), votes.end(), 0);
             std::fill(distance_sum.begin(), distance_sum.end(), 0.0);

@@ -24,8 +24,8 @@ struct Neighbours {
 
 /// A reference row and its ranking distance to the query.
 struct Candidate {
-    double distance;
-    Index index;
+    double distance; ///< ranking distance to the query
+    Index index;     ///< row of the reference
 };
 
 /// The `k` smallest entries of `row` in ascending order, equal values by
@@ -79,11 +79,15 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
     const Index block_rows = std::clamp<Index>((Index(1) << 21) / n_reference, 8, 512);
     const Index n_blocks = (n_query + block_rows - 1) / block_rows;
 
+#ifdef _OPENMP
 #pragma omp parallel
+#endif
     {
         std::vector<Candidate> best;
         best.reserve(static_cast<std::size_t>(k));
+#ifdef _OPENMP
 #pragma omp for schedule(dynamic)
+#endif
         for (Index b = 0; b < n_blocks; ++b) {
             const Index first = b * block_rows;
             const Index rows = std::min(block_rows, n_query - first);

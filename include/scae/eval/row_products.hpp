@@ -25,7 +25,9 @@ template <class DerivedB>
 Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<DerivedB>& B) {
     Matrix<double> out(A.rows(), B.cols());
     const Index chunks = row_chunks(A.rows());
+#ifdef _OPENMP
 #pragma omp parallel for schedule(static)
+#endif
     for (Index c = 0; c < chunks; ++c) {
         const Index first = chunk_start(A.rows(), chunks, c);
         const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
@@ -35,18 +37,21 @@ Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<Deriv
 }
 
 /// A^T * B for A and B with the same rows: per-chunk products A_c^T B_c,
-/// summed in chunk order.
-inline Matrix<double> transpose_times(const Matrix<double>& A, const Matrix<double>& B) {
+/// summed in chunk order. (A template, so that including this header compiles no product.)
+template <class Real>
+Matrix<Real> transpose_times(const Matrix<Real>& A, const Matrix<Real>& B) {
     const Index chunks = row_chunks(A.rows());
-    std::vector<Matrix<double>> partial(static_cast<std::size_t>(chunks));
+    std::vector<Matrix<Real>> partial(static_cast<std::size_t>(chunks));
+#ifdef _OPENMP
 #pragma omp parallel for schedule(static)
+#endif
     for (Index c = 0; c < chunks; ++c) {
         const Index first = chunk_start(A.rows(), chunks, c);
         const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
         partial[static_cast<std::size_t>(c)].noalias() =
             A.middleRows(first, count).transpose() * B.middleRows(first, count);
     }
-    Matrix<double> out = std::move(partial[0]);
+    Matrix<Real> out = std::move(partial[0]);
     for (std::size_t c = 1; c < partial.size(); ++c) out += partial[c];
     return out;
 }

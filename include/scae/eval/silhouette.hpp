@@ -55,7 +55,9 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
     std::vector<double> s(static_cast<std::size_t>(n));
     const Index block_rows = std::clamp<Index>((Index(1) << 21) / n, 8, 512);
     const Index n_blocks = (n + block_rows - 1) / block_rows;
+#ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
+#endif
     for (Index b = 0; b < n_blocks; ++b) {
         const Index first = b * block_rows;
         const Index rows = std::min(block_rows, n - first);

@@ -165,7 +165,7 @@ namespace detail {
 class NullSets {
 public:
     NullSets(std::size_t size, Index genes, std::uint64_t seed)
-        : size_(size), rng_(data::mix_seed(seed ^ (0x9e3779b97f4a7c15ULL * (size + 1)))), pool_(std::size_t(genes)) {
+        : size_(size), rng_(derive_seed(seed ^ (0x9e3779b97f4a7c15ULL * (size + 1)), 0)), pool_(std::size_t(genes)) {
         std::iota(pool_.begin(), pool_.end(), Index(0));
     }
 
@@ -373,7 +373,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     if (options.test_cells > 0 && cells > options.test_cells) {
         test_columns.resize(std::size_t(cells));
         std::iota(test_columns.begin(), test_columns.end(), Index(0));
-        Rng rng(data::mix_seed(options.seed + 1));
+        Rng rng(derive_seed(options.seed + 1, 0));
         rng.shuffle(test_columns);
         test_columns.resize(std::size_t(options.test_cells));
         std::sort(test_columns.begin(), test_columns.end());

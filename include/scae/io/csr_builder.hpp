@@ -27,8 +27,8 @@ namespace scae::io {
 
 /// A (row, column) listed more than once, in the builder's coordinates.
 struct DuplicateEntry {
-    int row;
-    int col;
+    int row; ///< 0-based row
+    int col; ///< 0-based column
 };
 
 /// Collects exactly `entries` entries of a rows x cols matrix and turns them into CSR.

@@ -14,7 +14,9 @@ namespace scae::report {
 
 /// An sRGB colour.
 struct Rgb {
-    unsigned char r = 0, g = 0, b = 0;
+    unsigned char r = 0; ///< red, 0-255
+    unsigned char g = 0; ///< green, 0-255
+    unsigned char b = 0; ///< blue, 0-255
 };
 
 /// "#rrggbb".
