@@ -74,6 +74,70 @@ void two_phases(Index first_count, First&& first, Index second_count, Second&& s
     for (Index b = 0; b < second_count; ++b) second(b);
 }
 
+/// y = b + row r of S times W: each stored count adds its weight row. 64 outputs at a time
+/// are summed in registers rather than in memory; every output sums in storage order.
+template <class T>
+void sparse_row_times_dense(const CsrView<T>& s, Index r, const Matrix<T>& w, const Matrix<T>& b, T* y) {
+    constexpr Index lanes = 64;
+    using Lanes = Eigen::Array<T, lanes, 1>;
+    const Index width = w.cols();
+    Index c0 = 0;
+    for (; c0 + lanes <= width; c0 += lanes) {
+        Lanes acc = Eigen::Map<const Lanes>(b.data() + c0);
+        for (int p = s.outer[r]; p < s.outer[r + 1]; ++p)
+            acc += s.values[p] * Eigen::Map<const Lanes>(w.data() + Index(s.inner[p]) * width + c0);
+        Eigen::Map<Lanes>(y + c0) = acc;
+    }
+    if (c0 == width) return;
+    auto tail = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + c0, width - c0);
+    tail = b.row(0).segment(c0, width - c0).transpose().array();
+    for (int p = s.outer[r]; p < s.outer[r + 1]; ++p)
+        tail += s.values[p] * w.row(s.inner[p]).segment(c0, width - c0).transpose().array();
+}
+
+/// Rows [first, first + length) of dW += S^T dz: the block's stored counts are bucketed by
+/// gene (a counting sort into scratch kept per thread), then each gene's row of dW sums its
+/// cells' rows of dz in registers, 64 at a time, in increasing cell order.
+template <class T>
+void add_sparse_block_gradient(const CsrView<T>& s, const Matrix<T>& dz, Index first, Index length, Matrix<T>& dw) {
+    thread_local std::vector<int> start, fill, cell, position;
+    thread_local std::vector<std::pair<int, int>> range; // each cell's entries in the block
+    start.assign(std::size_t(length) + 1, 0);
+    range.resize(std::size_t(s.rows));
+    for (Index r = 0; r < s.rows; ++r) {
+        range[std::size_t(r)] = row_range(s, r, first, first + length);
+        for (int p = range[std::size_t(r)].first; p < range[std::size_t(r)].second; ++p) ++start[std::size_t(s.inner[p] - first) + 1];
+    }
+    for (Index j = 0; j < length; ++j) start[std::size_t(j) + 1] += start[std::size_t(j)];
+    fill.assign(start.begin(), start.end() - 1);
+    cell.resize(std::size_t(start.back()));
+    position.resize(std::size_t(start.back()));
+    for (Index r = 0; r < s.rows; ++r) {
+        for (int p = range[std::size_t(r)].first; p < range[std::size_t(r)].second; ++p) {
+            const int k = fill[std::size_t(s.inner[p] - first)]++;
+            cell[std::size_t(k)] = int(r);
+            position[std::size_t(k)] = p;
+        }
+    }
+    constexpr Index lanes = 64;
+    using Lanes = Eigen::Array<T, lanes, 1>;
+    const Index width = dw.cols();
+    for (Index j = 0; j < length; ++j) {
+        const int k0 = start[std::size_t(j)], k1 = start[std::size_t(j) + 1];
+        if (k0 == k1) continue;
+        T* out = &dw(first + j, 0);
+        Index c0 = 0;
+        for (; c0 + lanes <= width; c0 += lanes) {
+            Lanes acc = Eigen::Map<const Lanes>(out + c0);
+            for (int k = k0; k < k1; ++k)
+                acc += s.values[position[std::size_t(k)]] * Eigen::Map<const Lanes>(&dz(cell[std::size_t(k)], 0) + c0);
+            Eigen::Map<Lanes>(out + c0) = acc;
+        }
+        for (int k = k0; k < k1 && c0 < width; ++k)
+            dw.row(first + j).segment(c0, width - c0) += s.values[position[std::size_t(k)]] * dz.row(cell[std::size_t(k)]).segment(c0, width - c0);
+    }
+}
+
 template <class T>
 void check_layer(const Matrix<T>& w, const Matrix<T>& b, Index inputs, T beta, const char* op) {
     if (inputs != w.rows()) throw Error(std::string("ad::") + op + ": inner dimensions differ");
@@ -128,11 +192,7 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
             dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
             return;
         }
-        const CsrView<T>& s = n.sparse;
-        for (Index r = 0; r < s.rows; ++r) {
-            const auto [p0, p1] = row_range(s, r, i0, i0 + length);
-            for (int p = p0; p < p1; ++p) dw->row(s.inner[p]).noalias() += s.values[p] * dz.row(r);
-        }
+        detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
     };
     const double work = 4.0 * double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows()));
     detail::two_phases(cells.count(), by_cells, inputs.count() + 1, by_inputs, work);
@@ -192,9 +252,7 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
     const Blocks cells{s.rows, detail::layer_block_cells};
     for_each_block(cells.count(), 2.0 * double(s.nonzeros()) * double(wv.cols()), [&](Index blk) {
         for (Index r = cells.first(blk); r < cells.first(blk) + cells.length(blk); ++r) {
-            auto y = n.value.row(r);
-            y = bv.row(0);
-            for (int p = s.outer[r]; p < s.outer[r + 1]; ++p) y.noalias() += s.values[p] * wv.row(s.inner[p]);
+            detail::sparse_row_times_dense(s, r, wv, bv, &n.value(r, 0));
             detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
         }
     });
