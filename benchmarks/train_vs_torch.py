@@ -55,7 +55,7 @@ def main():
         data = os.path.join(a.data_root, f"scae_bench_train_{cells}x{genes}")
         if not os.path.isdir(data):
             subprocess.run([py, os.path.join(HERE, "make_counts.py"), "--out", data, "--cells", str(cells), "--genes", str(genes),
-                            "--density", "0.10"], check=True, stdout=sys.stderr)
+                            "--density", "0.10"] + (["--chunk-rows", "2000"] if cells * genes > 5e7 else []), check=True, stdout=sys.stderr)
         gemm = run_json([a.bench, "gemm", "--cells", str(batch), "--hidden", "128", "--genes", str(genes)], 1)
         scae = {t: [] for t in threads}
         torch = {t: [] for t in threads}
