@@ -9,6 +9,7 @@
 int main(int argc, char** argv) {
     const std::string usage =
         "usage: scae_bench train --data DIR [--epochs E] [--threads T] [--batch B] [--seed S]\n"
+        "       scae_bench gemm [--cells B] [--hidden H] [--genes G] [--seconds S]\n"
         "       scae_bench read [--dir DIR] [--cells N] [--genes G] [--density D] [--repeat R] [--format mtx|gz]\n"
         "       scae_bench read --file FILE.h5|FILE.h5ad [--layer L] [--repeat R]\n"
         "       scae_bench saliency [--cells N] [--genes G] [--hidden H] [--nodes K] [--density D] [--method M]\n"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         if (what == "train") return scae_bench::bench_train(args);
+        if (what == "gemm") return scae_bench::bench_gemm(args);
         if (what == "read") return scae_bench::bench_read(argc - 1, argv + 1);
         if (what == "saliency") return scae_bench::bench_saliency(args);
     } catch (const scae::cli::UsageError& e) {

@@ -2,10 +2,12 @@
 // on random shapes that include a single row.
 #include <doctest/doctest.h>
 
+#include "scae/ad/fused.hpp"
 #include "scae/ad/losses.hpp"
 #include "scae/core/random.hpp"
 
 #include <functional>
+#include <tuple>
 
 namespace test_ad_gradients {
 
@@ -236,6 +238,90 @@ TEST_CASE("orthogonality penalty trains") {
     M q = M::Identity(5, 3);
     ad::Tape<double> tape;
     CHECK(ad::orthogonality(tape.input(q)).value()(0, 0) == doctest::Approx(0.0));
+}
+
+TEST_CASE("fused softplus layers, dense and sparse input") {
+    Rng rng(18);
+    // Up to 70 cells and genes: more than one block of cells (32) and of weight rows (32).
+    for (auto [n, k, m] : std::vector<std::tuple<Index, Index, Index>>{{1, 3, 2}, {5, 4, 3}, {70, 40, 2}}) {
+        const Csr<double> s = random_counts(n, k, rng, 0.3);
+        for (double beta : {1.0, 2.5}) {
+            check({random(n, k, rng, -2, 2), random(k, m, rng), random(1, m, rng)},
+                  [&](auto&, auto& v) { return ad::softplus_layer(v[0], v[1], v[2], beta); });
+            check({random(k, m, rng), random(1, m, rng)},
+                  [&](auto&, auto& v) { return ad::softplus_layer(view_all(s), v[0], v[1], beta); });
+        }
+    }
+}
+
+TEST_CASE("fused softplus layers equal the composed ops, under both rules") {
+    Rng rng(19);
+    const Index n = 40, k = 70, m = 5;
+    const Csr<double> s = random_counts(n, k, rng, 0.3);
+    const M x = random(n, k, rng), w = random(k, m, rng), b = random(1, m, rng), w2 = random(m, 3, rng);
+    for (ad::Rule rule : {ad::Rule::standard, ad::Rule::guided}) {
+        for (bool sparse : {false, true}) {
+            ad::Tape<double> fused, composed;
+            V xf = fused.input(x, true), wf = fused.input(w, true), bf = fused.input(b, true);
+            V xc = composed.input(x, true), wc = composed.input(w, true), bc = composed.input(b, true);
+            V hf = sparse ? ad::softplus_layer(view_all(s), wf, bf, 2.0) : ad::softplus_layer(xf, wf, bf, 2.0);
+            V hc = ad::softplus(ad::add_bias(sparse ? ad::sparse_matmul(view_all(s), wc) : ad::matmul(xc, wc), bc), 2.0);
+            CHECK((hf.value() - hc.value()).cwiseAbs().maxCoeff() < 1e-12);
+            // A mixed-sign head so that the guided rule has something to clamp.
+            V lf = ad::sum(ad::matmul(hf, fused.input(w2))), lc = ad::sum(ad::matmul(hc, composed.input(w2)));
+            fused.backward(lf, rule);
+            composed.backward(lc, rule);
+            INFO("guided " << (rule == ad::Rule::guided) << " sparse " << sparse);
+            CHECK((wf.grad() - wc.grad()).cwiseAbs().maxCoeff() < 1e-12);
+            CHECK((bf.grad() - bc.grad()).cwiseAbs().maxCoeff() < 1e-12);
+            if (!sparse) CHECK((xf.grad() - xc.grad()).cwiseAbs().maxCoeff() < 1e-12);
+        }
+    }
+}
+
+TEST_CASE("fused output layer and Poisson NLL") {
+    Rng rng(16);
+    // Widths below, at and above one gene block (128), so that several blocks share x's gradient.
+    for (auto [n, k, g] : std::vector<std::tuple<Index, Index, Index>>{{1, 3, 5}, {4, 3, 300}, {7, 2, 129}}) {
+        const Csr<double> x = random_counts(n, g, rng, 0.3);
+        const Vector<double> factors = random(n, 1, rng, 0.2, 3);
+        for (double beta : {1.0, 2.5}) {
+            check({random(n, k, rng), random(k, g, rng), random(1, g, rng)},
+                  [&](auto&, auto& v) { return ad::softplus_poisson_nll(v[0], v[1], v[2], view_all(x), beta); });
+            check({random(n, k, rng), random(k, g, rng), random(1, g, rng)},
+                  [&](auto&, auto& v) { return ad::softplus_poisson_nll(v[0], v[1], v[2], view_all(x), beta, factors); });
+        }
+    }
+}
+
+TEST_CASE("the fused output layer equals the composed ops, under both rules") {
+    Rng rng(17);
+    const Index n = 9, k = 6, g = 300;
+    const Csr<double> x = random_counts(n, g, rng, 0.2);
+    const Vector<double> factors = random(n, 1, rng, 0.5, 2);
+    const M h = random(n, k, rng), w = random(k, g, rng), b = random(1, g, rng);
+    for (ad::Rule rule : {ad::Rule::standard, ad::Rule::guided}) {
+        ad::Tape<double> fused, composed;
+        V hf = fused.input(h, true), wf = fused.input(w, true), bf = fused.input(b, true);
+        V hc = composed.input(h, true), wc = composed.input(w, true), bc = composed.input(b, true);
+        V lf = ad::scale(ad::softplus_poisson_nll(hf, wf, bf, view_all(x), 1.5, factors), -0.7);
+        V lc = ad::scale(ad::poisson_nll(ad::scale_rows(ad::softplus(ad::add_bias(ad::matmul(hc, wc), bc), 1.5), factors), view_all(x)), -0.7);
+        CHECK(lf.value()(0, 0) == doctest::Approx(lc.value()(0, 0)).epsilon(1e-12));
+        fused.backward(lf, rule);
+        composed.backward(lc, rule);
+        INFO("guided " << (rule == ad::Rule::guided));
+        CHECK((hf.grad() - hc.grad()).cwiseAbs().maxCoeff() < 1e-12);
+        CHECK((wf.grad() - wc.grad()).cwiseAbs().maxCoeff() < 1e-12);
+        CHECK((bf.grad() - bc.grad()).cwiseAbs().maxCoeff() < 1e-12);
+        if (rule == ad::Rule::guided) CHECK(hf.grad().cwiseAbs().maxCoeff() > 0); // not all clamped
+    }
+    // Unsorted column indices are refused rather than misread.
+    std::vector<int> outer{0, 2}, inner{3, 1};
+    std::vector<double> values{1, 2};
+    const CsrView<double> unsorted{1, g, outer.data(), inner.data(), values.data()};
+    ad::Tape<double> tape;
+    const M h1 = h.topRows(1);
+    CHECK_THROWS_AS(ad::softplus_poisson_nll(tape.input(h1), tape.input(w), tape.input(b), unsorted), Error);
 }
 
 TEST_CASE("a composed network: gradients reach inputs and parameters") {

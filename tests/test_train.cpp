@@ -3,6 +3,7 @@
 
 #include "scae/train/train.hpp"
 
+#include <algorithm>
 #include <random>
 
 namespace test_train {
@@ -102,6 +103,50 @@ TEST_CASE("same seed and thread count give a bit-identical model") {
     nn::Autoencoder<float> c(30, small_model());
     train::fit(c, counts, options);
     CHECK_FALSE(a.layers[0].weight.value == c.layers[0].weight.value);
+}
+
+TEST_CASE("the thread count does not change the model") {
+    // Large enough that every fused op splits its work over threads.
+    const Csr<float> counts = low_rank_counts(300, 300, 8);
+    auto mo = small_model();
+    mo.encoder_sizes = {64, 16};
+    std::vector<std::vector<Matrix<float>>> weights;
+    std::vector<double> losses;
+    for (int threads : {1, 2, 3}) {
+        nn::Autoencoder<float> model(300, mo);
+        auto options = quick(2);
+        options.batch_size = 100;
+        options.threads = threads;
+        const auto history = train::fit(model, counts, options);
+        losses.push_back(history.epochs.back().validation_loss);
+        weights.emplace_back();
+        for (const auto& layer : model.layers) weights.back().push_back(layer.weight.value);
+    }
+    for (std::size_t t = 1; t < weights.size(); ++t) {
+        CHECK(losses[t] == losses[0]);
+        for (std::size_t i = 0; i < weights[0].size(); ++i) CHECK(weights[t][i] == weights[0][i]);
+    }
+}
+
+TEST_CASE("counts stored unsorted or uncompressed train like the same counts stored sorted") {
+    const Csr<float> sorted = low_rank_counts(120, 20, 9);
+    Csr<float> unsorted = sorted;
+    // Reverse every row's entries: the same matrix, stored out of column order.
+    for (Index r = 0; r < unsorted.rows(); ++r) {
+        const int b = unsorted.outerIndexPtr()[r], e = unsorted.outerIndexPtr()[r + 1];
+        std::reverse(unsorted.innerIndexPtr() + b, unsorted.innerIndexPtr() + e);
+        std::reverse(unsorted.valuePtr() + b, unsorted.valuePtr() + e);
+    }
+    Csr<float> uncompressed = sorted;
+    uncompressed.uncompress();
+    REQUIRE_FALSE(uncompressed.isCompressed());
+    std::vector<Matrix<float>> first;
+    for (const Csr<float>* m : std::vector<const Csr<float>*>{&sorted, &unsorted, &uncompressed}) {
+        nn::Autoencoder<float> model(20, small_model());
+        train::fit(model, *m, quick(2));
+        if (first.empty()) first.push_back(model.layers[0].weight.value);
+        else CHECK(model.layers[0].weight.value == first[0]);
+    }
 }
 
 TEST_CASE("early stopping ends a run that stops improving and restores the best weights") {

@@ -60,12 +60,13 @@ struct Node {
     Matrix<T>* external_grad = nullptr;     ///< caller-owned gradient of a parameter
     int lhs = -1;                           ///< first input (-1: none)
     int rhs = -1;                           ///< second input (-1: none)
+    int third = -1;                         ///< a third input (fused ops; -1: none)
     T param = 0;                            ///< the op's scalar (beta, scale, epsilon)
-    bool flag = false;                      ///< the op's switch (e.g. Stirling term on)
     CsrView<T> sparse;                      ///< the op's constant sparse operand (inputs, targets)
     bool needs_grad = false;                ///< some leaf below needs a gradient
     bool activation = false;                ///< the guided rule applies here
     void (*backward)(Tape<T>&, Node&) = nullptr; ///< adds this node's gradient into its inputs
+    std::vector<Matrix<T>> buffers;         ///< further matrices a fused op keeps (kept by clear)
 };
 
 /// The record of a forward pass, replayed backwards to get gradients.
@@ -135,6 +136,9 @@ public:
         return n.grad;
     }
 
+    /// The rule of the backward pass in progress (or of the last one).
+    Rule rule() const { return rule_; }
+
     /// Backpropagates from a scalar (1 x 1) `loss`.
     void backward(Var<T> loss, Rule rule = Rule::standard) {
         if (value(loss).size() != 1) throw Error("Tape::backward: the loss must be 1 x 1; pass a seed gradient otherwise");
@@ -171,10 +175,12 @@ private:
         Node<T>& n = nodes_[size_++];
         // Reset everything but the matrices, whose memory is what we keep.
         Matrix<T> value = std::move(n.value), grad = std::move(n.grad), scratch = std::move(n.scratch);
+        std::vector<Matrix<T>> buffers = std::move(n.buffers);
         n = Node<T>{};
         n.value = std::move(value);
         n.grad = std::move(grad);
         n.scratch = std::move(scratch);
+        n.buffers = std::move(buffers);
         return n;
     }
 

@@ -2,6 +2,7 @@
 /// @file autoencoder.hpp
 /// @brief The count autoencoder: genes -> encoder -> bottleneck -> mirrored decoder -> genes.
 
+#include "scae/ad/fused.hpp"
 #include "scae/ad/losses.hpp"
 #include "scae/nn/dense.hpp"
 #include "scae/nn/input_transform.hpp"
@@ -146,10 +147,25 @@ public:
         return ad::scale_rows(rate, size_factors_);
     }
 
+    /// The reconstruction loss of a batch: `reconstruction_loss(reconstruct(...))`, computed
+    /// by the fused output-layer op (ad::softplus_poisson_nll) for the Poisson loss on a
+    /// softplus output, which is faster and gives the same value up to rounding.
+    ad::Var<T> batch_loss(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
+        const Dense<T>& out = layers.back();
+        if (options.loss != Loss::poisson || out.activation != Activation::softplus)
+            return reconstruction_loss(reconstruct(tape, input, counts), counts);
+        ad::Var<T> h = encode(tape, input);
+        for (std::size_t i = encoder_layers(); i + 1 < layers.size(); ++i) h = layers[i].forward(h);
+        if (options.input.target_sum > 0) size_factors(counts, options.input.target_sum, size_factors_);
+        else size_factors_.resize(0);
+        return ad::softplus_poisson_nll(h, tape.param(layers.back().weight), tape.param(layers.back().bias), counts, out.beta,
+                                        size_factors_);
+    }
+
     /// The training objective of a batch: reconstruction loss plus the weighted
     /// orthogonality penalty on the weights into the bottleneck.
     ad::Var<T> objective(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
-        ad::Var<T> loss = reconstruction_loss(reconstruct(tape, input, counts), counts);
+        ad::Var<T> loss = batch_loss(tape, input, counts);
         if (options.orthogonality_weight == 0) return loss;
         ad::Var<T> w = tape.param(layers[encoder_layers() - 1].weight);
         return ad::add(loss, ad::scale(ad::orthogonality(w), T(options.orthogonality_weight)));

@@ -2,6 +2,7 @@
 /// @file dense.hpp
 /// @brief A fully connected layer: y = activation(x W + b).
 
+#include "scae/ad/fused.hpp"
 #include "scae/core/random.hpp"
 #include "scae/nn/activation.hpp"
 
@@ -32,14 +33,17 @@ struct Dense {
     /// Number of outputs.
     Index outputs() const { return weight.value.cols(); }
 
-    /// The layer on the tape, for a dense input.
+    /// The layer on the tape, for a dense input (one fused op for softplus).
     ad::Var<T> forward(ad::Var<T> x) {
         ad::Tape<T>& t = *x.tape;
+        if (activation == Activation::softplus) return ad::softplus_layer(x, t.param(weight), t.param(bias), beta);
         return activate(ad::add_bias(ad::matmul(x, t.param(weight)), t.param(bias)), activation, beta);
     }
 
-    /// The layer on the tape, for a constant sparse input (the first layer on counts).
+    /// The layer on the tape, for a constant sparse input (the first layer on counts); its
+    /// column indices must increase within each row.
     ad::Var<T> forward(ad::Tape<T>& t, const CsrView<T>& x) {
+        if (activation == Activation::softplus) return ad::softplus_layer(x, t.param(weight), t.param(bias), beta);
         return activate(ad::add_bias(ad::sparse_matmul(x, t.param(weight)), t.param(bias)), activation, beta);
     }
 

@@ -23,22 +23,34 @@ struct InputTransform {
     bool log1p = true;
 };
 
+/// Writes the transformed value of every stored count of `counts` (compressed) to `out`, in
+/// storage order: the values of `transform_input(counts)` without copying the structure.
+/// `out` may be `counts.valuePtr()` (in place).
+template <class T>
+void transform_values(const Csr<T>& counts, const InputTransform& transform, T* out) {
+    if (!counts.isCompressed()) throw Error("transform_values: the sparse matrix must be compressed");
+    const int* outer = counts.outerIndexPtr();
+    const T* values = counts.valuePtr();
+    for (Index r = 0; r < counts.rows(); ++r) {
+        double scale = 1;
+        if (transform.target_sum > 0) {
+            T total = 0; // summed in T, in order, as Eigen sums a row
+            for (int p = outer[r]; p < outer[r + 1]; ++p) total += values[p];
+            scale = total > 0 ? transform.target_sum / double(total) : 1.0;
+        }
+        for (int p = outer[r]; p < outer[r + 1]; ++p) {
+            const double v = double(values[p]) * scale;
+            out[p] = T(transform.log1p ? std::log1p(v) : v);
+        }
+    }
+}
+
 /// Applies `transform` to every row of `counts`. Zeros stay zeros, so sparsity is kept.
 template <class T>
 Csr<T> transform_input(const Csr<T>& counts, const InputTransform& transform) {
     Csr<T> out = counts;
     out.makeCompressed();
-    for (Index r = 0; r < out.rows(); ++r) {
-        double scale = 1;
-        if (transform.target_sum > 0) {
-            const double total = out.row(r).sum();
-            scale = total > 0 ? transform.target_sum / total : 1.0;
-        }
-        for (typename Csr<T>::InnerIterator it(out, r); it; ++it) {
-            const double v = double(it.value()) * scale;
-            it.valueRef() = T(transform.log1p ? std::log1p(v) : v);
-        }
-    }
+    transform_values(out, transform, out.valuePtr());
     return out;
 }
 

@@ -2,7 +2,7 @@
 /// @file adam.hpp
 /// @brief Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), as in PyTorch.
 
-#include "scae/core/csr_view.hpp"
+#include "scae/ad/blocks.hpp"
 #include "scae/optim/clip.hpp"
 
 #include <cmath>
@@ -20,14 +20,21 @@ struct AdamOptions {
 };
 
 /// m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  w -= lr m_hat / (sqrt(v_hat) + eps).
+///
+/// One pass updates every parameter: all of them are cut once into fixed chunks that the
+/// threads share, so small matrices (biases) cost no extra parallel region and the update
+/// is the same for any thread count.
 template <class T>
 class Adam {
 public:
     /// Optimises `params` (which must outlive the optimiser).
     Adam(std::vector<ad::Param<T>*> params, AdamOptions opts) : params_(std::move(params)), options_(opts) {
-        for (ad::Param<T>* p : params_) {
+        for (std::size_t i = 0; i < params_.size(); ++i) {
+            ad::Param<T>* p = params_[i];
             first_.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
             second_.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
+            for (Index begin = 0; begin < p->value.size(); begin += chunk_size)
+                chunks_.push_back({i, begin, std::min<Index>(chunk_size, p->value.size() - begin)});
         }
     }
 
@@ -40,34 +47,55 @@ public:
         const T root_correction2 = T(std::sqrt(1 - std::pow(o.beta2, steps_)));
         const T step_size = lr / correction1;
         const T eps = T(o.epsilon);
-        for (std::size_t i = 0; i < params_.size(); ++i) {
-            Matrix<T>& weight = params_[i]->value;
-            parallel_rows(weight.rows(), weight.cols(), [&](Index first, Index last) {
-                auto w = weight.middleRows(first, last - first).array();
-                auto g = params_[i]->grad.middleRows(first, last - first).array();
-                if (wd != 0) {
-                    if (o.decoupled) w *= T(1) - lr * wd;
-                    else g += wd * w;
-                }
-                auto m = first_[i].middleRows(first, last - first).array();
-                auto v = second_[i].middleRows(first, last - first).array();
-                m = b1 * m + (T(1) - b1) * g;
-                v = b2 * v + (T(1) - b2) * g.square();
-                w -= step_size * m / (v.sqrt() / root_correction2 + eps);
-            });
-        }
+        for (ad::Param<T>* p : params_)
+            if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols())
+                throw Error("optim::Adam: a parameter's gradient differs in shape from its value");
+        ad::for_each_block(Index(chunks_.size()), 10.0 * double(chunk_size) * double(chunks_.size()), [&](Index c) {
+            const Chunk& chunk = chunks_[std::size_t(c)];
+            ad::Param<T>& p = *params_[chunk.param];
+            auto w = span(p.value, chunk);
+            auto g = span(p.grad, chunk);
+            auto m = span(first_[chunk.param], chunk);
+            auto v = span(second_[chunk.param], chunk);
+            if (wd != 0) {
+                if (o.decoupled) w *= T(1) - lr * wd;
+                else g += wd * w;
+            }
+            m = b1 * m + (T(1) - b1) * g;
+            v = b2 * v + (T(1) - b2) * g.square();
+            w -= step_size * m / (v.sqrt() / root_correction2 + eps);
+        });
     }
 
-    /// Zeroes the gradients of the optimised parameters.
-    void zero_grad() { optim::zero_grad(params_); }
+    /// Zeroes the gradients of the optimised parameters (in the same chunks, in parallel).
+    void zero_grad() {
+        for (ad::Param<T>* p : params_)
+            if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols()) p->grad.resize(p->value.rows(), p->value.cols());
+        ad::for_each_block(Index(chunks_.size()), double(chunk_size) * double(chunks_.size()), [&](Index c) {
+            const Chunk& chunk = chunks_[std::size_t(c)];
+            span(params_[chunk.param]->grad, chunk).setZero();
+        });
+    }
 
     /// Updates taken so far.
     long long steps() const { return steps_; }
 
 private:
+    /// Elements per chunk: a few L1 caches of w, g, m and v.
+    static constexpr Index chunk_size = 8192;
+    struct Chunk {
+        std::size_t param; // which parameter
+        Index begin, length; // its elements [begin, begin + length), in storage order
+    };
+
+    static Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> span(Matrix<T>& m, const Chunk& c) {
+        return {m.data() + c.begin, c.length};
+    }
+
     std::vector<ad::Param<T>*> params_;
     AdamOptions options_;
     std::vector<Matrix<T>> first_, second_;
+    std::vector<Chunk> chunks_;
     long long steps_ = 0;
 };
 

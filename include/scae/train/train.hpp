@@ -106,20 +106,57 @@ AnyOptimizer<T> make_optimizer(std::vector<ad::Param<T>*> params, const TrainOpt
 
 } // namespace detail
 
+namespace detail {
+
+/// A minibatch: rows of the counts in shuffled order, with the input's values beside the
+/// counts' (the two share one structure). The buffers only grow, so after the first few
+/// batches nothing is allocated.
+template <class T>
+struct Minibatch {
+    std::vector<int> outer{0}; ///< rows + 1 offsets
+    std::vector<int> inner;    ///< column indices
+    std::vector<T> counts;     ///< raw counts (the target)
+    std::vector<T> input;      ///< transformed counts (the encoder's input)
+    Index cols = 0;            ///< genes
+
+    /// Copies rows `rows[0..count)` of `m` (compressed), and the same entries of `input_values`.
+    void gather(const Csr<T>& m, const std::vector<T>& input_values, const int* rows, Index count) {
+        cols = m.cols();
+        const int* from = m.outerIndexPtr();
+        outer.resize(std::size_t(count) + 1);
+        for (Index i = 0; i < count; ++i) outer[i + 1] = outer[i] + (from[rows[i] + 1] - from[rows[i]]);
+        inner.resize(std::size_t(outer[count]));
+        counts.resize(inner.size());
+        input.resize(inner.size());
+        for (Index i = 0; i < count; ++i) {
+            const int first = from[rows[i]], length = outer[i + 1] - outer[i];
+            std::copy_n(m.innerIndexPtr() + first, length, inner.data() + outer[i]);
+            std::copy_n(m.valuePtr() + first, length, counts.data() + outer[i]);
+            std::copy_n(input_values.data() + first, length, input.data() + outer[i]);
+        }
+    }
+
+    /// The counts of the gathered rows.
+    CsrView<T> count_view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), counts.data()}; }
+    /// The input of the gathered rows.
+    CsrView<T> input_view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), input.data()}; }
+};
+
 /// Mean reconstruction loss (no penalty) of `model` over the listed cells, in batches.
 template <class T>
-double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& input, const Csr<T>& counts, const std::vector<int>& cells,
-                     int batch_size, ad::Tape<T>& tape, CsrBatch<T>& in, CsrBatch<T>& target) {
+double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<T>& input_values,
+                     const std::vector<int>& cells, int batch_size, ad::Tape<T>& tape, Minibatch<T>& batch) {
     double total = 0;
-    for (std::size_t start = 0; start < cells.size(); start += batch_size) {
-        const Index n = Index(std::min<std::size_t>(batch_size, cells.size() - start));
-        in.gather(input, cells.data() + start, n);
-        target.gather(counts, cells.data() + start, n);
+    for (std::size_t start = 0; start < cells.size(); start += std::size_t(batch_size)) {
+        const Index n = Index(std::min<std::size_t>(std::size_t(batch_size), cells.size() - start));
+        batch.gather(counts, input_values, cells.data() + start, n);
         tape.clear();
-        total += double(model.reconstruction_loss(model.reconstruct(tape, in.view(), target.view()), target.view()).value()(0, 0)) * n;
+        total += double(model.batch_loss(tape, batch.input_view(), batch.count_view()).value()(0, 0)) * double(n);
     }
     return cells.empty() ? std::numeric_limits<double>::quiet_NaN() : total / double(cells.size());
 }
+
+} // namespace detail
 
 /// Trains `model` on raw `counts` (cells x genes, in the model's gene order). The model's
 /// own input transform makes the input; the loss compares the output with the raw counts.
@@ -134,9 +171,18 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         throw Error("train::fit: validation_fraction must be in [0, 1)");
     detail::ThreadScope threads(options.threads);
 
-    Csr<T> target = counts;
-    target.makeCompressed();
-    const Csr<T> input = nn::transform_input(target, model.options.input);
+    // Memory beyond the caller's counts: the transformed input's values (one value per stored
+    // count; it shares the counts' structure), and a sorted compressed copy of the counts only
+    // when they are not already stored that way (scae's readers and Eigen's builders store them so).
+    const bool as_stored = counts.isCompressed() && ad::rows_sorted(view_all(counts));
+    Csr<T> sorted;
+    if (!as_stored) {
+        const Eigen::SparseMatrix<T, Eigen::ColMajor, int> by_gene = counts; // each pass sorts
+        sorted = by_gene;
+    }
+    const Csr<T>& target = as_stored ? counts : sorted;
+    std::vector<T> input(std::size_t(target.nonZeros()));
+    nn::transform_values(target, model.options.input, input.data());
 
     // Held-out cells are drawn once from the seed; the rest are shuffled every epoch.
     Rng rng(options.seed);
@@ -153,7 +199,7 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     auto params = model.parameters();
     auto optimizer = detail::make_optimizer(params, options);
     ad::Tape<T> tape;
-    CsrBatch<T> in, target_batch;
+    detail::Minibatch<T> minibatch;
     std::vector<Matrix<T>> best;
     double best_loss = std::numeric_limits<double>::infinity();
     int since_best = 0;
@@ -166,10 +212,9 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         int batch = 0;
         for (std::size_t start = 0; start < training.size(); start += options.batch_size, ++batch) {
             const Index n = Index(std::min<std::size_t>(options.batch_size, training.size() - start));
-            in.gather(input, training.data() + start, n);
-            target_batch.gather(target, training.data() + start, n);
+            minibatch.gather(target, input, training.data() + start, n);
             tape.clear();
-            ad::Var<T> loss = model.objective(tape, in.view(), target_batch.view());
+            ad::Var<T> loss = model.objective(tape, minibatch.input_view(), minibatch.count_view());
             const double value = loss.value()(0, 0);
             if (!std::isfinite(value))
                 throw Error("training stopped: the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
@@ -183,7 +228,7 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         EpochRecord record;
         record.epoch = epoch;
         record.train_loss = sum / double(training.size());
-        record.validation_loss = evaluate_loss(model, input, target, validation, options.batch_size, tape, in, target_batch);
+        record.validation_loss = detail::evaluate_loss(model, target, input, validation, options.batch_size, tape, minibatch);
         record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
         history.epochs.push_back(record);
 

@@ -1,0 +1,383 @@
+#pragma once
+/// @file fused.hpp
+/// @brief Layers as single ops: softplus(x W + b) for a dense or sparse x, and the output
+/// layer together with its Poisson loss.
+///
+/// Composed from the basic ops, a layer is a matmul, a bias add and a softplus, each writing
+/// (and, backwards, reading) its own matrix, and each a parallel region of its own. Fused,
+/// one pass per entry computes the activation and keeps its derivative (one exp and one
+/// log1p per entry; the logistic function is 1/(1+e) or e/(1+e) of the same e), and the work
+/// is cut into fixed blocks (ad/blocks.hpp) that threads take in turn: rows of cells for the
+/// forward pass and the input gradient, rows of the weight for the weight gradient.
+///
+/// The output layer goes further: it is fused with its Poisson loss, and its genes are the
+/// blocks. Each block computes its columns' product, loss, d(loss)/dz, weight and bias
+/// gradient, so the two large matrices (cells x genes, inputs x genes) need no reduction;
+/// only the cells x inputs gradient of x is summed over blocks, in block order.
+
+#include "scae/ad/blocks.hpp"
+#include "scae/ad/losses.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace scae::ad {
+
+namespace detail {
+
+/// Genes per block of the fused output layer: wide enough that each block's three products
+/// run near the machine's product rate, narrow enough that there is a block for every core.
+constexpr Index output_block_genes = 128;
+/// Cells per block of the hidden layers' forward pass and input gradient.
+constexpr Index layer_block_cells = 32;
+/// Weight rows per block of a dense hidden layer's weight gradient (genes for a sparse input).
+constexpr Index layer_block_inputs = 32;
+
+/// Up to 256 values on the stack: the temporaries of one pass over a row.
+template <class T>
+using RowChunk = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, 256, 1>;
+
+/// `y` (width values) becomes softplus_beta(y), and `slope` its derivative sigmoid(beta y),
+/// from one exp and one log1p per value.
+template <class T>
+void softplus_row(T* y, T* slope, Index width, T beta) {
+    for (Index c0 = 0; c0 < width; c0 += 256) {
+        const Index n = std::min<Index>(256, width - c0);
+        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> z(y + c0, n);
+        T* s = slope + c0;
+        const RowChunk<T> bz = beta * z;
+        const RowChunk<T> e = (-bz.abs()).exp();
+        // A plain loop, so that the compiler vectorises the choice of branch.
+        for (Index c = 0; c < n; ++c) s[c] = (bz[c] >= T(0) ? T(1) : e[c]) / (T(1) + e[c]);
+        z = (bz.max(T(0)) + e.log1p()) / beta;
+    }
+}
+
+/// Runs `first(b)` for b < first_count, then (after all are done) `second(b)` for b <
+/// second_count, in one parallel region when `work` pays for the threads.
+template <class First, class Second>
+void two_phases(Index first_count, First&& first, Index second_count, Second&& second, double work) {
+#ifdef _OPENMP
+    if (work >= 2e5 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+#pragma omp parallel
+        {
+#pragma omp for schedule(dynamic, 1)
+            for (Index b = 0; b < first_count; ++b) first(b);
+#pragma omp for schedule(dynamic, 1)
+            for (Index b = 0; b < second_count; ++b) second(b);
+        }
+        return;
+    }
+#endif
+    (void)work;
+    for (Index b = 0; b < first_count; ++b) first(b);
+    for (Index b = 0; b < second_count; ++b) second(b);
+}
+
+/// y = b + row r of S times W: each stored count adds its weight row. 64 outputs at a time
+/// are summed in registers rather than in memory; every output sums in storage order.
+template <class T>
+void sparse_row_times_dense(const CsrView<T>& s, Index r, const Matrix<T>& w, const Matrix<T>& b, T* y) {
+    constexpr Index lanes = 64;
+    using Lanes = Eigen::Array<T, lanes, 1>;
+    const Index width = w.cols();
+    Index c0 = 0;
+    for (; c0 + lanes <= width; c0 += lanes) {
+        Lanes acc = Eigen::Map<const Lanes>(b.data() + c0);
+        for (int p = s.outer[r]; p < s.outer[r + 1]; ++p)
+            acc += s.values[p] * Eigen::Map<const Lanes>(w.data() + Index(s.inner[p]) * width + c0);
+        Eigen::Map<Lanes>(y + c0) = acc;
+    }
+    if (c0 == width) return;
+    auto tail = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + c0, width - c0);
+    tail = b.row(0).segment(c0, width - c0).transpose().array();
+    for (int p = s.outer[r]; p < s.outer[r + 1]; ++p)
+        tail += s.values[p] * w.row(s.inner[p]).segment(c0, width - c0).transpose().array();
+}
+
+/// Rows [first, first + length) of dW += S^T dz: the block's stored counts are bucketed by
+/// gene (a counting sort into scratch kept per thread), then each gene's row of dW sums its
+/// cells' rows of dz in registers, 64 at a time, in increasing cell order.
+template <class T>
+void add_sparse_block_gradient(const CsrView<T>& s, const Matrix<T>& dz, Index first, Index length, Matrix<T>& dw) {
+    thread_local std::vector<int> start, fill, cell, position;
+    thread_local std::vector<std::pair<int, int>> range; // each cell's entries in the block
+    start.assign(std::size_t(length) + 1, 0);
+    range.resize(std::size_t(s.rows));
+    for (Index r = 0; r < s.rows; ++r) {
+        range[std::size_t(r)] = row_range(s, r, first, first + length);
+        for (int p = range[std::size_t(r)].first; p < range[std::size_t(r)].second; ++p) ++start[std::size_t(s.inner[p] - first) + 1];
+    }
+    for (Index j = 0; j < length; ++j) start[std::size_t(j) + 1] += start[std::size_t(j)];
+    fill.assign(start.begin(), start.end() - 1);
+    cell.resize(std::size_t(start.back()));
+    position.resize(std::size_t(start.back()));
+    for (Index r = 0; r < s.rows; ++r) {
+        for (int p = range[std::size_t(r)].first; p < range[std::size_t(r)].second; ++p) {
+            const int k = fill[std::size_t(s.inner[p] - first)]++;
+            cell[std::size_t(k)] = int(r);
+            position[std::size_t(k)] = p;
+        }
+    }
+    constexpr Index lanes = 64;
+    using Lanes = Eigen::Array<T, lanes, 1>;
+    const Index width = dw.cols();
+    for (Index j = 0; j < length; ++j) {
+        const int k0 = start[std::size_t(j)], k1 = start[std::size_t(j) + 1];
+        if (k0 == k1) continue;
+        T* out = &dw(first + j, 0);
+        Index c0 = 0;
+        for (; c0 + lanes <= width; c0 += lanes) {
+            Lanes acc = Eigen::Map<const Lanes>(out + c0);
+            for (int k = k0; k < k1; ++k)
+                acc += s.values[position[std::size_t(k)]] * Eigen::Map<const Lanes>(&dz(cell[std::size_t(k)], 0) + c0);
+            Eigen::Map<Lanes>(out + c0) = acc;
+        }
+        for (int k = k0; k < k1 && c0 < width; ++k)
+            dw.row(first + j).segment(c0, width - c0) += s.values[position[std::size_t(k)]] * dz.row(cell[std::size_t(k)]).segment(c0, width - c0);
+    }
+}
+
+template <class T>
+void check_layer(const Matrix<T>& w, const Matrix<T>& b, Index inputs, T beta, const char* op) {
+    if (inputs != w.rows()) throw Error(std::string("ad::") + op + ": inner dimensions differ");
+    if (b.rows() != 1 || b.cols() != w.cols()) throw Error(std::string("ad::") + op + ": bias must be 1 x columns of the weight");
+    if (!(beta > T(0))) throw Error(std::string("ad::") + op + ": beta must be positive");
+}
+
+template <class T>
+void check_output(const Matrix<T>& xv, const Matrix<T>& wv, const Matrix<T>& bv, const CsrView<T>& counts,
+                  const Vector<T>& factors, T beta) {
+    if (xv.cols() != wv.rows()) throw Error("ad::softplus_poisson_nll: inner dimensions differ");
+    if (bv.rows() != 1 || bv.cols() != wv.cols()) throw Error("ad::softplus_poisson_nll: bias must be 1 x columns of the weight");
+    if (counts.rows != xv.rows() || counts.cols != wv.cols())
+        throw Error("ad::softplus_poisson_nll: the counts are " + std::to_string(counts.rows) + "x" + std::to_string(counts.cols) +
+                    " but the rates " + std::to_string(xv.rows()) + "x" + std::to_string(wv.cols()));
+    if (factors.size() != 0 && factors.size() != xv.rows()) throw Error("ad::softplus_poisson_nll: one factor per row expected");
+    if (!(beta > T(0))) throw Error("ad::softplus_poisson_nll: beta must be positive");
+    if (!rows_sorted(counts)) throw Error("ad::softplus_poisson_nll: the counts' column indices must increase within each row");
+}
+
+} // namespace detail
+
+// ---- hidden layers --------------------------------------------------------------------
+
+/// Backward of `softplus_layer`: per block of cells, dz = incoming * slope and those rows of
+/// dx = dz W^T; then per block of weight rows, dW += x^T dz, and the bias as one more block.
+template <class T>
+void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
+    const Matrix<T>& g = t.incoming(n);
+    const Matrix<T>& w = t.value(n.rhs);
+    const bool sparse_input = n.lhs < 0;
+    Matrix<T>* dx = detail::wants(t, n.lhs) ? &t.grad_of(n.lhs) : nullptr;
+    Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
+    Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
+    Matrix<T>& dz = n.buffers[0];
+    dz.resize(g.rows(), g.cols());
+    const Blocks cells{g.rows(), detail::layer_block_cells};
+    const Blocks inputs{w.rows(), sparse_input ? detail::output_block_genes : detail::layer_block_inputs};
+    auto by_cells = [&](Index b) {
+        const Index r0 = cells.first(b), rows = cells.length(b);
+        dz.middleRows(r0, rows) = g.middleRows(r0, rows).cwiseProduct(n.scratch.middleRows(r0, rows));
+        if (dx) dx->middleRows(r0, rows).noalias() += dz.middleRows(r0, rows) * w.transpose();
+    };
+    auto by_inputs = [&](Index b) {
+        if (b == inputs.count()) {
+            if (db) *db += dz.colwise().sum();
+            return;
+        }
+        if (!dw) return;
+        const Index i0 = inputs.first(b), length = inputs.length(b);
+        if (!sparse_input) {
+            dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
+            return;
+        }
+        detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
+    };
+    const double work = 4.0 * double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows()));
+    detail::two_phases(cells.count(), by_cells, inputs.count() + 1, by_inputs, work);
+}
+
+/// softplus_beta(x W + b) as one op: x cells x inputs, W inputs x outputs, b 1 x outputs.
+/// Equals softplus(add_bias(matmul(x, W), b), beta) up to rounding, under both rules (it
+/// is an activation for the guided rule).
+template <class T>
+Var<T> softplus_layer(Var<T> x, Var<T> w, Var<T> b, T beta = T(1)) {
+    Tape<T>& t = *x.tape;
+    detail::check_layer(t.value(w), t.value(b), t.value(x).cols(), beta, "softplus_layer");
+    Var<T> out = t.record(&softplus_layer_backward<T>, x, w);
+    // References into the tape only now: recording may have moved its nodes.
+    Node<T>& n = t.node(out);
+    const Matrix<T>& xv = t.value(x);
+    const Matrix<T>& wv = t.value(w);
+    const Matrix<T>& bv = t.value(b);
+    n.third = b.id;
+    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
+    n.activation = true;
+    n.param = beta;
+    if (n.buffers.empty()) n.buffers.resize(1);
+    n.value.resize(xv.rows(), wv.cols());
+    n.scratch.resize(xv.rows(), wv.cols());
+    const Blocks cells{xv.rows(), detail::layer_block_cells};
+    for_each_block(cells.count(), 2.0 * double(xv.size()) * double(wv.cols()), [&](Index blk) {
+        const Index r0 = cells.first(blk), rows = cells.length(blk);
+        auto y = n.value.middleRows(r0, rows);
+        y.noalias() = xv.middleRows(r0, rows) * wv;
+        y.rowwise() += bv.row(0);
+        for (Index r = r0; r < r0 + rows; ++r) detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
+    });
+    return out;
+}
+
+/// softplus_beta(S W + b) for a constant sparse S (a minibatch of transformed counts): the
+/// first layer as one op. Only W and b get gradients. S must have increasing column indices
+/// within each row.
+template <class T>
+Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
+    Tape<T>& t = *w.tape;
+    detail::check_layer(t.value(w), t.value(b), s.cols, beta, "softplus_layer");
+    if (!rows_sorted(s)) throw Error("ad::softplus_layer: the sparse input's column indices must increase within each row");
+    Var<T> out = t.record(&softplus_layer_backward<T>, Var<T>{}, w);
+    Node<T>& n = t.node(out);
+    const Matrix<T>& wv = t.value(w);
+    const Matrix<T>& bv = t.value(b);
+    n.third = b.id;
+    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
+    n.activation = true;
+    n.param = beta;
+    n.sparse = s;
+    if (n.buffers.empty()) n.buffers.resize(1);
+    n.value.resize(s.rows, wv.cols());
+    n.scratch.resize(s.rows, wv.cols());
+    const Blocks cells{s.rows, detail::layer_block_cells};
+    for_each_block(cells.count(), 2.0 * double(s.nonzeros()) * double(wv.cols()), [&](Index blk) {
+        for (Index r = cells.first(blk); r < cells.first(blk) + cells.length(blk); ++r) {
+            detail::sparse_row_times_dense(s, r, wv, bv, &n.value(r, 0));
+            detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
+        }
+    });
+    return out;
+}
+
+// ---- the output layer and its loss ------------------------------------------------------------
+
+/// Backward of `softplus_poisson_nll`: from the stored d(loss)/dz, per block of genes the
+/// weight and bias gradients of its columns and its share of the gradient of x; then the
+/// shares are summed, in block order, one row of x per thread.
+template <class T>
+void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
+    const Matrix<T>& x = t.value(n.lhs);
+    const Matrix<T>& w = t.value(n.rhs);
+    const Matrix<T>& dz = n.scratch; // d(mean loss)/dz for a unit seed, from the forward pass
+    Matrix<T>* dx = detail::wants(t, n.lhs) ? &t.grad_of(n.lhs) : nullptr;
+    Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
+    Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
+    const T seed = n.grad(0, 0);
+    const bool guided = t.rule() == Rule::guided;
+    const Blocks genes{w.cols(), detail::output_block_genes};
+    const Index blocks = genes.count(), cells = x.rows();
+    Matrix<T>& partial = n.buffers[0];
+    if (dx) partial.resize(blocks * cells, x.cols());
+
+    auto products = [&](Index b, const auto& g, T alpha) {
+        const Index g0 = genes.first(b), width = genes.length(b);
+        if (dw) dw->middleCols(g0, width).noalias() += alpha * (x.transpose() * g);
+        if (db) db->middleCols(g0, width) += alpha * g.colwise().sum();
+        if (dx) partial.middleRows(b * cells, cells).noalias() = alpha * (g * w.middleCols(g0, width).transpose());
+    };
+    auto block = [&](Index b) {
+        auto g = dz.middleCols(genes.first(b), genes.length(b));
+        if (!guided) return products(b, g, seed);
+        // The rate's softplus is an activation, so the guided rule clamps its incoming
+        // gradient seed * dL/drate at zero; d(rate)/dz > 0 keeps the sign, so clamping
+        // seed * dz is the same. Saliency, not training, takes this path (it allocates).
+        const Matrix<T> clamped = (seed * g).cwiseMax(T(0));
+        products(b, clamped, T(1));
+    };
+    auto sum_rows = [&](Index r) {
+        for (Index b = 0; b < blocks; ++b) dx->row(r) += partial.row(b * cells + r);
+    };
+#ifdef _OPENMP
+    if (blocks > 1 && cells * x.cols() * w.cols() >= 65536 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+#pragma omp parallel
+        {
+#pragma omp for schedule(dynamic, 1)
+            for (Index b = 0; b < blocks; ++b) block(b);
+            if (dx) {
+#pragma omp for schedule(static)
+                for (Index r = 0; r < cells; ++r) sum_rows(r);
+            }
+        }
+        return;
+    }
+#endif
+    for (Index b = 0; b < blocks; ++b) block(b);
+    if (dx)
+        for (Index r = 0; r < cells; ++r) sum_rows(r);
+}
+
+/// Mean over all entries of rate - counts log(rate + eps), with rate = f_r softplus_beta(x W + b)
+/// for cell r: the Poisson NLL of an output layer (x: cells x inputs, W: inputs x genes,
+/// b: 1 x genes). `factors` holds f (one per cell, e.g. size factors) or is empty for f = 1.
+/// Equals poisson_nll(scale_rows(softplus(add_bias(matmul(x, W), b), beta), f), counts, eps)
+/// up to rounding. `counts` must have increasing column indices within each row.
+template <class T>
+Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& counts, T beta = T(1),
+                            const Vector<T>& factors = Vector<T>(), T eps = T(1e-8)) {
+    Tape<T>& t = *x.tape;
+    detail::check_output(t.value(x), t.value(w), t.value(b), counts, factors, beta);
+    // A node with three inputs: x and W as lhs and rhs, the bias by id.
+    Var<T> out = t.record(&softplus_poisson_nll_backward<T>, x, w);
+    Node<T>& n = t.node(out);
+    n.param = eps;
+    n.third = b.id;
+    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
+    n.sparse = counts;
+    if (n.buffers.empty()) n.buffers.resize(1);
+    // References into the tape only now: recording may have moved its nodes.
+    const Matrix<T>& xv = t.value(x);
+    const Matrix<T>& wv = t.value(w);
+    const Matrix<T>& bv = t.value(b);
+
+    const Index cells = xv.rows(), genes = wv.cols();
+    const Blocks blocks{genes, detail::output_block_genes};
+    Matrix<T>& dz = n.scratch;
+    dz.resize(cells, genes);
+    thread_local std::vector<double> kept; // kept between calls: no allocation per minibatch
+    std::vector<double>& block_loss = kept; // the caller's, also in the worker threads
+    block_loss.assign(std::size_t(blocks.count()), 0.0);
+    const T mean = T(1) / T(double(cells) * double(genes));
+
+    for_each_block(blocks.count(), 2.0 * double(cells) * double(xv.cols()) * double(genes), [&](Index blk) {
+        const Index g0 = blocks.first(blk), width = blocks.length(blk);
+        auto z = dz.middleCols(g0, width);
+        z.noalias() = xv * wv.middleCols(g0, width);
+        double loss = 0;
+        for (Index r = 0; r < cells; ++r) {
+            const T f = factors.size() ? factors(r) : T(1);
+            T* zr = &z(r, 0);
+            const detail::RowChunk<T> bz = beta * (z.row(r).array().transpose() + bv.row(0).segment(g0, width).array().transpose());
+            const detail::RowChunk<T> e = (-bz.abs()).exp();
+            // d rate / dz = f sigmoid(beta z): 1/(1+e) for z >= 0, e/(1+e) below (a plain
+            // loop, so that the compiler vectorises the choice).
+            const T scale = mean * f;
+            for (Index c = 0; c < width; ++c) zr[c] = scale * (bz[c] >= T(0) ? T(1) : e[c]) / (T(1) + e[c]);
+            const detail::RowChunk<T> rate = f * (bz.max(T(0)) + e.log1p()) / beta;
+            loss += double(rate.sum());
+            const auto [p0, p1] = row_range(counts, r, g0, g0 + width);
+            for (int p = p0; p < p1; ++p) {
+                const Index c = counts.inner[p] - g0;
+                const double shifted = double(rate[c]) + double(eps), count = counts.values[p];
+                loss -= count * std::log(shifted);
+                zr[c] *= T(1.0 - count / shifted);
+            }
+        }
+        block_loss[std::size_t(blk)] = loss;
+    });
+    double total = 0;
+    for (double l : block_loss) total += l;
+    n.value.setConstant(1, 1, T(total / (double(cells) * double(genes))));
+    return out;
+}
+
+} // namespace scae::ad
