@@ -92,6 +92,8 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
     if (o.score == interpret::SetScore::median_saliency) {
         if (!a.has("weighting")) o.weighting = interpret::CellWeighting::uniform;
         if (!a.has("null") && o.null == interpret::NullDistribution::rank_sum) o.null = interpret::NullDistribution::per_set;
+        if (o.null == interpret::NullDistribution::rank_sum) throw UsageError("--null rank-sum needs --score rank_auc");
+        if (o.weighting == interpret::CellWeighting::activity) throw UsageError("--weighting activity needs --score rank_auc");
     }
     if (a.has("baseline")) {
         const std::string baseline = a.get("baseline", "");
