@@ -95,7 +95,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
                                   quiet, err));
         err << "scae demo: mapping bottleneck nodes of B to gene sets\n";
         step("pathways", pathways({"--model", dir + "/model_A.json", "--data", dir + "/data/B", "--gmt", dir + "/data/gene_sets.gmt",
-                                   "--method", "guided", "--permutations", "1000", "--seed", seed, "--out", dir + "/pathways_B"},
+                                   "--seed", seed, "--out", dir + "/pathways_B"},
                                   quiet, err));
 
         std::ifstream report_file(dir + "/transfer_B/report.json"), truth_file(dir + "/data/truth.json");
