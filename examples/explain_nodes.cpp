@@ -1,23 +1,24 @@
-// Which pathways drive each bottleneck node: train on one tissue, map every node to gene sets
-// with saliency and a permutation null, and print what the nodes that mark a cell type stand for.
+// Which gene sets name each bottleneck node: train on one tissue, map every node to gene sets,
+// and print each cell type's best node, what it is called and its top genes.
 //
 //   explain_nodes DATA_DIR SETS.gmt LABELS.tsv
 //
-// Trains on the 5,000 most variable genes (broad sets such as MSigDB Hallmark keep few genes
-// among 2,000), with a little weight decay, then scores every node against every set (guided
-// backprop, the median score, the pooled null; see docs/tutorial.md, section 3). Prints, for
-// each node a cell type activates (AUC at least 0.75), its calls at q < 0.05 and its top genes.
+// Trains with the defaults of `scae train` (2,000 most variable genes), then scores every node
+// against every set with the defaults of `scae pathways` (integrated gradients from the mean
+// cell weighted by each cell's activity for the node, the rank AUC and the rank-sum test; see
+// docs/interpretation.md). Prints node_calls(): for each cell type, the node with the highest
+// AUC, its three top sets with z and q, and its top genes by the same attribution.
 #include <scae/data/align.hpp>
-#include <scae/interpret/pathway_report.hpp>
-#include <scae/interpret/pathways.hpp>
+#include <scae/interpret/node_calls.hpp>
 #include <scae/io/gmt.hpp>
 #include <scae/io/labels.hpp>
 #include <scae/io/read_counts.hpp>
 #include <scae/transfer/train_model.hpp>
 
-#include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 int main(int argc, char** argv) {
     if (argc != 4) {
@@ -29,9 +30,6 @@ int main(int argc, char** argv) {
         const auto labels = scae::io::read_labels(argv[3], data.barcodes).per_cell;
 
         scae::transfer::TrainRecipe recipe;
-        recipe.preprocess.hvg.n_top_genes = 5000;
-        recipe.train.weight_decay = 1e-5; // shrinks the weights of genes the data hardly moves
-        recipe.train.epochs = 400;        // early stopping ends it
         recipe.train.progress = scae::train::ProgressMode::never;
         const auto trained = scae::transfer::train_model(data, recipe, argv[1], labels);
         std::cout << "trained on " << trained.model.genes() << " genes for " << trained.history.epochs.size() << " epochs\n";
@@ -40,26 +38,22 @@ int main(int argc, char** argv) {
         const auto alignment = scae::data::align_genes(trained.gene_ids, trained.gene_symbols, data.gene_ids, data.gene_symbols);
         scae::Csr<float> counts = scae::data::apply_alignment(data.counts, alignment);
         counts.makeCompressed();
-        scae::interpret::PathwayOptions options;
-        options.null = scae::interpret::NullDistribution::pooled;
         const auto sets = scae::io::read_gmt(argv[2]);
+        scae::interpret::PathwayOptions options;
+        options.min_genes = 5; // cell-type marker sets are short: PanglaoDB's keep 5 to 60 of 2,000 genes
         const auto result = scae::interpret::score_pathways(trained.model, counts, trained.gene_symbols, sets.sets, options, labels);
-        std::cout << result.silent.size() << " of " << result.score.rows() << " nodes are silent\n";
-
-        for (scae::Index k = 0; k < result.score.rows(); ++k) {
-            const std::string group = scae::interpret::most_active_group(result.activity, k, 0.75);
-            if (group.empty() || std::count(result.silent.begin(), result.silent.end(), k)) continue;
-            std::vector<scae::Index> calls;
-            for (scae::Index j = 0; j < result.q.cols(); ++j)
-                if (result.q(k, j) < 0.05) calls.push_back(j);
-            if (calls.empty()) continue;
-            std::sort(calls.begin(), calls.end(), [&](scae::Index a, scae::Index b) { return result.z(k, a) > result.z(k, b); });
-            std::cout << "node " << k << ", activated by " << group << ":\n";
-            for (scae::Index j : calls)
-                std::cout << "  " << result.sets[std::size_t(j)].name << "  z " << std::fixed << std::setprecision(2) << result.z(k, j)
-                          << "  q " << std::setprecision(3) << result.q(k, j) << "\n";
-            std::cout << "  top genes:"; // by mean |saliency| times the gene's standard deviation
-            for (scae::Index g : scae::interpret::top_genes(result, k, 8)) std::cout << " " << trained.gene_symbols[std::size_t(g)];
+        for (const scae::interpret::NodeCall& call : scae::interpret::node_calls(result)) {
+            if (call.node < 0) continue;
+            std::cout << call.group << " (" << call.cells << " cells): node " << call.node << ", AUC " << std::fixed
+                      << std::setprecision(3) << call.auc << (call.silent ? ", silent" : "") << "\n";
+            for (scae::Index j : call.sets) {
+                const double q = result.q(call.node, j);
+                std::cout << "  " << result.sets[std::size_t(j)].name << "  z " << std::setprecision(2) << result.z(call.node, j) << "  q "
+                          << (std::isnan(q) ? std::string("NaN") : (std::ostringstream() << std::setprecision(3) << std::scientific << q).str())
+                          << std::fixed << "\n";
+            }
+            std::cout << "  top genes:";
+            for (scae::Index g : call.genes) std::cout << " " << trained.gene_symbols[std::size_t(g)];
             std::cout << "\n";
         }
         return 0;

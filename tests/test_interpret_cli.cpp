@@ -67,18 +67,29 @@ std::string read(const std::string& path) {
 TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and prints a summary") {
     const Files f;
     std::ostringstream out, err;
-    const int code = cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--method", "vanilla",
-                                    "--groups", f / "labels.tsv", "--permutations", "100", "--seed", "3", "--out", f / "result"},
+    const int code = cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--steps", "8",
+                                    "--groups", f / "labels.tsv", "--seed", "3", "--out", f / "result"},
                                    out, err);
     INFO(err.str());
     REQUIRE(code == 0);
     const auto summary = nlohmann::json::parse(out.str());
-    CHECK(summary["method"] == "vanilla");
+    CHECK(summary["method"] == "ig");
+    CHECK(summary["weighting"] == "activity");
+    CHECK(summary["null"] == "rank-sum");
     CHECK(summary["nodes"] == 5);
     CHECK(summary["cells"] == 60);
     CHECK(summary["sets_scored"] == 6);
-    const std::size_t floor = summary["pairs_at_p_floor"].get<std::size_t>();
-    CHECK((err.str().find("more permutations may lower their q") != std::string::npos) == (floor > 0));
+    CHECK(!summary.contains("pairs_at_p_floor")); // the rank-sum test has no floor
+    // The node calls: one line per group in the table and in the summary.
+    const std::string calls = read(f / "result/node_calls.tsv");
+    CHECK(calls.rfind("group\tcells\tnode\tauc\ttop_set\tz\tp\tq\tsecond_set\tsecond_z\tthird_set\tthird_z\ttop_genes\n", 0) == 0);
+    REQUIRE(summary["node_calls"].is_array());
+    CHECK(std::size_t(std::count(calls.begin(), calls.end(), '\n')) == 1 + summary["node_calls"].size());
+    CHECK(summary["node_calls"].size() == summary["nodes_by_group"].size());
+    for (const auto& call : summary["node_calls"]) {
+        CHECK(call["auc"].get<double>() > 0.5);
+        CHECK(calls.find("\n" + call["group"].get<std::string>() + "\t") != std::string::npos);
+    }
     CHECK(err.str().find("aligned 200 of 200 model genes") != std::string::npos);
     const std::string scores = read(f / "result/scores.tsv");
     CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\tdescription\n", 0) == 0);
@@ -89,6 +100,32 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
     CHECK(activity.rfind("group\tcells\tnode\tmean_group\tmean_rest\tauc\n", 0) == 0);
     CHECK(summary["nodes_by_group"].is_object());
     CHECK(read(f / "result/heatmap.svg").rfind("<?xml", 0) == 0);
+
+    // The reference method by name: guided backprop, median score, per-set permutation null.
+    std::ostringstream ref_out, ref_err;
+    REQUIRE(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--reference", "--method",
+                           "vanilla", "--permutations", "100", "--out", f / "reference"},
+                          ref_out, ref_err) == 0);
+    const auto reference = nlohmann::json::parse(ref_out.str());
+    CHECK(reference["method"] == "vanilla");
+    CHECK(reference["score"] == "median");
+    CHECK(reference["null"] == "per-set");
+    CHECK(reference["weighting"] == "uniform");
+    CHECK(reference["normalize_genes"] == true);
+    const std::size_t floor = reference["pairs_at_p_floor"].get<std::size_t>();
+    CHECK((ref_err.str().find("more permutations may lower their q") != std::string::npos) == (floor > 0));
+    // A median score asked for alone takes the reference's weighting and null; contradictions exit 2.
+    std::ostringstream median_out;
+    REQUIRE(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--score", "median",
+                           "--method", "vanilla", "--permutations", "20", "--out", f / "median"},
+                          median_out, ref_err) == 0);
+    CHECK(nlohmann::json::parse(median_out.str())["null"] == "per-set");
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--score", "median", "--null",
+                         "rank-sum", "--out", f / "bad"},
+                        median_out, ref_err) == 2);
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--raw", "--normalize-genes",
+                         "--out", f / "bad"},
+                        median_out, ref_err) == 2);
 }
 
 TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {

@@ -110,7 +110,7 @@ TEST_CASE("silent nodes are scored but left out of the q-values") {
     Setup s;
     // Node 1 pushed far below zero on every cell: softplus keeps it at about 0.
     s.model.layers[1].bias.value(0, 1) = -60.0f;
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 50;
     const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
     CHECK(r.silent == std::vector<Index>{1});
@@ -199,7 +199,7 @@ TEST_CASE("statistics: empirical p, Benjamini-Hochberg, mid-ranks, rank AUC and 
 
 TEST_CASE("node x set scores are the mean over cells of the median |saliency| over the set's genes") {
     Setup s;
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 200;
     o.saliency.block_cells = 3; // several blocks
     const auto maps = interpret::node_saliency(s.model, s.counts, o.saliency);
@@ -238,7 +238,7 @@ TEST_CASE("node x set scores are the mean over cells of the median |saliency| ov
 
 TEST_CASE("the permutation null: p-values, early stopping, determinism and thread independence") {
     Setup s;
-    interpret::PathwayOptions all;
+    interpret::PathwayOptions all = interpret::reference_pathway_options();
     all.permutations = 300;
     all.stop_exceedances = 0; // every pair draws every permutation
     const auto full = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, all);
@@ -293,7 +293,7 @@ TEST_CASE("a set of genes that drive a node scores far above random sets of its 
     std::vector<NamedSet> sets{{"DRIVER", {}}, {"OTHER", {}}};
     for (int g = 0; g < 12; ++g) sets[0].genes.push_back("Gene" + std::to_string(g));
     for (int g = 20; g < 32; ++g) sets[1].genes.push_back("Gene" + std::to_string(g));
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.saliency.method = interpret::Method::vanilla;
     o.permutations = 500;
     o.normalize_genes = false; // node 0 dominates every gene here: only raw scores tell sets apart
@@ -342,7 +342,7 @@ TEST_CASE("the pooled null: p below the per-set floor for a strong set, the same
         sets.push_back({"RANDOM_" + std::to_string(s), {}});
         for (int i = 0; i < 10 + s % 5; ++i) sets.back().genes.push_back("Gene" + std::to_string(pool[std::size_t(i)]));
     }
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.saliency.method = interpret::Method::vanilla;
     o.normalize_genes = false;
     o.permutations = 200;
@@ -383,7 +383,7 @@ TEST_CASE("normalising genes divides out a saliency scale that every node shares
     std::vector<NamedSet> sets{{"SHARED", {}}, {"NODE0", {}}};
     for (int g = 0; g < 12; ++g) sets[0].genes.push_back("Gene" + std::to_string(g));
     for (int g = 20; g < 32; ++g) sets[1].genes.push_back("Gene" + std::to_string(g));
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.saliency.method = interpret::Method::vanilla;
     o.permutations = 300;
     o.normalize_genes = false;
@@ -401,10 +401,10 @@ TEST_CASE("group contrasts: the score on a group's cells minus the score on the 
     Setup s;
     std::vector<std::string> groups(50);
     for (std::size_t c = 0; c < groups.size(); ++c) groups[c] = c < 20 ? "A" : (c < 45 ? "B" : "");
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 50;
     o.normalize_genes = false; // the gene scale depends on the cells; compare raw scores
-    const auto r_normalized = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, interpret::PathwayOptions{}, groups);
+    const auto r_normalized = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, interpret::reference_pathway_options(), groups);
     REQUIRE(r_normalized.group_summaries.size() == 2);
     CHECK(r_normalized.group_summaries[1].cells == 25);
     const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
@@ -434,7 +434,7 @@ TEST_CASE("group contrasts: the score on a group's cells minus the score on the 
 
 TEST_CASE("a seeded subsample bounds the cells analysed") {
     Setup s;
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 50;
     o.max_cells = 17;
     const auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
@@ -446,7 +446,7 @@ TEST_CASE("a seeded subsample bounds the cells analysed") {
 
 TEST_CASE("the permutation test runs on a subsample of the scored cells; the score on all of them") {
     Setup s;
-    interpret::PathwayOptions all;
+    interpret::PathwayOptions all = interpret::reference_pathway_options();
     all.permutations = 100;
     all.stop_exceedances = 0;
     const auto full = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, all);
@@ -468,7 +468,7 @@ TEST_CASE("inputs that cannot be scored are reported") {
     CHECK_THROWS_WITH_AS(interpret::score_pathways(s.model, s.counts, symbols(59), s.sets), doctest::Contains("59 gene symbols"), Error);
     const std::vector<NamedSet> tiny{{"TINY", {"Gene1", "Gene2"}}};
     CHECK_THROWS_WITH_AS(interpret::score_pathways(s.model, s.counts, s.genes, tiny), doctest::Contains("at least 10"), Error);
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 0;
     CHECK_THROWS_AS(interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o), Error);
     CHECK(interpret::set_score_from_string("rank_auc") == interpret::SetScore::rank_auc);
@@ -487,7 +487,7 @@ TEST_CASE("the median score is refused for attributions that vanish with the inp
         return c;
     };
     const Csr<float> sparse = thinned(0.1), dense = thinned(0.9);
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 20;
     for (interpret::Method method : {interpret::Method::gradient_x_input, interpret::Method::integrated_gradients}) {
         CAPTURE(interpret::to_string(method));
@@ -511,7 +511,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     Setup s;
     std::vector<std::string> groups(50, "A");
     std::fill(groups.begin() + 25, groups.end(), "B");
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 100;
     auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
     const std::string scores = interpret::pathway_scores_tsv(r);
@@ -519,7 +519,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 4 * 5);
     const std::string top = interpret::top_genes_tsv(r, s.genes, 3);
     CHECK(std::count(top.begin(), top.end(), '\n') == 1 + 4 * 3);
-    CHECK(top.rfind("node\trank\tgene\tsd_scaled_saliency\tmean_abs_saliency\tmean_saliency\tinput_sd\n", 0) == 0);
+    CHECK(top.rfind("node\trank\tgene\tattribution\tsd_scaled_saliency\tmean_abs_saliency\tmean_saliency\tinput_sd\n", 0) == 0);
     CHECK(interpret::contrasts_tsv(r).find("\nB\t25\t") != std::string::npos);
     // Mark one call significant: the heatmap shows just that node and pathway, with a dot.
     r.q.setOnes();
@@ -545,7 +545,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
 
 TEST_CASE("top genes are ranked by mean |saliency| times the gene's input standard deviation") {
     Setup s;
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = interpret::reference_pathway_options();
     o.permutations = 20;
     auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o);
     // The input's standard deviation, by brute force on the transformed counts.
@@ -569,8 +569,8 @@ TEST_CASE("top genes are ranked by mean |saliency| times the gene's input standa
     std::getline(lines, first);
     while (std::getline(lines, line))
         if (line.rfind("0\t", 0) == 0) last = line;
-    CHECK(first.rfind("0\t1\tGene11\t5\t", 0) == 0);
-    CHECK(last.rfind("0\t60\tGene7\t0\t100\t", 0) == 0);
+    CHECK(first.rfind("0\t1\tGene11\tNaN\t5\t", 0) == 0);
+    CHECK(last.rfind("0\t60\tGene7\tNaN\t0\t100\t", 0) == 0);
 }
 
 } // namespace test_interpret_pathways

@@ -23,26 +23,40 @@ namespace scae::cli {
 inline std::string pathways_usage() {
     return std::string("usage: scae pathways --model MODEL.json --data DIR --gmt FILE --out DIR [options]\n"
            "\n"
-           "Computes the saliency of every bottleneck node for every cell of DIR (genes aligned to the\n"
+           "Computes the attribution of every bottleneck node to every gene of DIR (genes aligned to the\n"
            "model), scores each node against each gene set of FILE (GMT; symbols matched ignoring case)\n"
-           "with a permutation null of random gene sets of the same size, and writes into DIR:\n"
-           "  scores.tsv      node, set, score, z, p, q, n_genes, permutations (nodes from 0)\n"
-           "  top_genes.tsv   each node's genes by mean |saliency| times the gene's sd (a typical change)\n"
+           "against random gene sets of the same size, and writes into DIR:\n"
+           "  scores.tsv      node, set, score, z, p, q, n_genes, permutations (nodes from 0; no\n"
+           "                  permutations under the rank-sum test)\n"
+           "  top_genes.tsv   each node's genes by the attribution the scores rank (see --weighting)\n"
            "  heatmap.svg     nodes x pathways with a significant call: score over random sets, scaled per pathway\n"
+           "  node_calls.tsv  with --groups: each group's best node (highest AUC), its top sets and top genes\n"
            "  contrasts.tsv   with --groups: each group's score minus the score of the other cells\n"
            "  node_activity.tsv  with --groups: each node's activation per group and its AUC (group vs rest)\n"
            "and prints a JSON summary.\n"
            "\n"
+           "The default: integrated gradients from the mean cell, averaged over cells with each cell's\n"
+           "weight for the node (how far it raises the node), genes ranked by it, each set's rank AUC\n"
+           "with the rank-sum test's p. --reference runs Kinalis et al. (2019): guided backprop, the\n"
+           "median score and a per-set permutation null (docs/interpretation.md compares them).\n"
+           "\n"
            "options:\n"
-           "  --method M          guided (default; Kinalis et al. 2019), vanilla, gradxinput or ig\n"
-           "  --score S           median (default: mean over cells of the median |saliency| of the set's\n"
-           "                      genes) or rank_auc (the set's genes against all others by mean |saliency|);\n"
-           "                      gradxinput and ig from zeros need rank_auc where most genes are unexpressed\n"
+           "  --reference         the reference method; the options below still override its parts\n"
+           "  --method M          ig (default), guided (the reference's), vanilla or gradxinput\n"
+           "  --baseline B        integrated gradients: mean (default: the mean cell) or zeros\n"
+           "  --weighting W       activity (default: signed attribution weighted by how far each cell\n"
+           "                      raises the node) or uniform (mean |saliency| over cells, the reference's)\n"
+           "  --score S           rank_auc (default: the set's genes against all others in the node's\n"
+           "                      ranking) or median (mean over cells of the median |saliency| of the\n"
+           "                      set's genes; uniform weighting only); gradxinput and ig from zeros\n"
+           "                      need rank_auc where most genes are unexpressed\n"
+           "  --null N            rank-sum (default with rank_auc: exact for random sets, no floor),\n"
+           "                      per-set (each pair's own random sets; p >= 1/(1+draws); default with\n"
+           "                      median) or pooled (the null z-scores of all pairs together)\n"
            "  --groups FILE       barcode<TAB>label per cell, or obs:COLUMN of an .h5ad: one contrast per label\n"
-           "  --permutations N    random sets per node and set size, at most (default 1000; p >= 1/(1+N), so\n"
-           "                      Benjamini-Hochberg over many pairs may need 10000 or more)\n"
-           "  --null N            per-set (default: each pair's own random sets; p >= 1/(1+N)) or pooled\n"
-           "                      (the null z-scores of all pairs together, for large collections like GO)\n"
+           "  --permutations N    per-set and pooled nulls: random sets per node and set size (default 1000)\n"
+           "  --max-permutations N  per-set null: pairs that may still be significant after N draws keep\n"
+           "                      drawing up to this many, so p resolves to 1/(1+N) (default 0: no more)\n"
            "  --seed S            null sets and cell subsample (default 42)\n"
            "  --min-genes N       sets with fewer model genes are skipped (default 10)\n"
            "  --min-coverage F    fraction of model genes that must be found in DIR (default 0.5)\n"
@@ -50,11 +64,12 @@ inline std::string pathways_usage() {
            "  --max-cells N       score a seeded subsample of at most N cells; 0: all (default 5000)\n"
            "  --test-cells N      run the permutation test on at most N of them; 0: all (default 500)\n"
            "  --silent F          nodes whose activation sd is below F x the median node's are silent:\n"
-           "                      scored, but left out of the q-values (q = NaN; default 0.05; 0: none)\n"
-           "  --raw               score raw |saliency| (the reference's score) instead of dividing each\n"
-           "                      gene by its mean over all nodes and cells\n"
+           "                      scored, but left out of the q-values (q = NaN; default 0.05; 0: none);\n"
+           "                      a node that marks a group with AUC >= 0.9 is never silent\n"
+           "  --normalize-genes   divide each gene's attribution by its mean |saliency| over all nodes and\n"
+           "                      cells before scoring (on with --reference)\n"
+           "  --raw               do not (the default; with --reference: the paper's raw score)\n"
            "  --steps N           integrated gradients: path points, 1..10000 (default 64)\n"
-           "  --baseline B        integrated gradients: zeros (default) or mean\n"
            "  --top-genes N       genes per node in top_genes.tsv (default 20)\n"
            "  --alpha A           q-value threshold of a significant call, in (0, 1] (default 0.05)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
@@ -65,24 +80,38 @@ namespace detail {
 
 /// The pathway options the command line asks for; throws UsageError for a bad value.
 inline interpret::PathwayOptions pathway_options(const Args& a) {
-    interpret::PathwayOptions o;
+    interpret::PathwayOptions o = a.has("reference") ? interpret::reference_pathway_options() : interpret::PathwayOptions{};
     try {
-        o.saliency.method = interpret::method_from_string(a.get("method", "guided"));
-        o.score = interpret::set_score_from_string(a.get("score", "median"));
-        o.null = interpret::null_distribution_from_string(a.get("null", "per-set"));
+        if (a.has("method")) o.saliency.method = interpret::method_from_string(a.get("method", ""));
+        if (a.has("weighting")) o.weighting = interpret::cell_weighting_from_string(a.get("weighting", ""));
+        if (a.has("score")) o.score = interpret::set_score_from_string(a.get("score", ""));
+        if (a.has("null")) o.null = interpret::null_distribution_from_string(a.get("null", ""));
     } catch (const Error& e) {
         throw UsageError(e.what());
     }
-    const std::string baseline = a.get("baseline", "zeros");
-    if (baseline != "zeros" && baseline != "mean") throw UsageError("--baseline expects zeros or mean, got '" + baseline + "'");
-    o.saliency.baseline = baseline == "mean" ? interpret::Baseline::mean_cell : interpret::Baseline::zeros;
+    // The defaults follow the score: a median score asked for alone takes the reference's
+    // uniform weighting and per-set null, which are all it can take.
+    if (o.score == interpret::SetScore::median_saliency) {
+        if (!a.has("weighting")) o.weighting = interpret::CellWeighting::uniform;
+        if (!a.has("null") && o.null == interpret::NullDistribution::rank_sum) o.null = interpret::NullDistribution::per_set;
+        if (o.null == interpret::NullDistribution::rank_sum) throw UsageError("--null rank-sum needs --score rank_auc");
+        if (o.weighting == interpret::CellWeighting::activity) throw UsageError("--weighting activity needs --score rank_auc");
+    }
+    if (a.has("baseline")) {
+        const std::string baseline = a.get("baseline", "");
+        if (baseline != "zeros" && baseline != "mean") throw UsageError("--baseline expects zeros or mean, got '" + baseline + "'");
+        o.saliency.baseline = baseline == "mean" ? interpret::Baseline::mean_cell : interpret::Baseline::zeros;
+    }
     o.saliency.steps = int(a.integer("steps", o.saliency.steps, 1, 10000));
     o.permutations = std::size_t(a.integer("permutations", static_cast<long long>(o.permutations), 1, 10000000));
+    o.max_permutations = std::size_t(a.integer("max-permutations", static_cast<long long>(o.max_permutations), 0, 100000000));
     o.seed = std::uint64_t(a.integer("seed", static_cast<long long>(o.seed)));
     o.min_genes = std::size_t(a.integer("min-genes", static_cast<long long>(o.min_genes), 1, 10000000));
     o.max_cells = Index(a.integer("max-cells", o.max_cells));
     o.test_cells = Index(a.integer("test-cells", o.test_cells));
-    o.normalize_genes = !a.has("raw");
+    if (a.has("raw") && a.has("normalize-genes")) throw UsageError("--raw and --normalize-genes contradict each other");
+    if (a.has("raw")) o.normalize_genes = false;
+    if (a.has("normalize-genes")) o.normalize_genes = true;
     o.silent_fraction = a.number("silent", o.silent_fraction, 0, 1000);
     return o;
 }
@@ -95,8 +124,9 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
-                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent", "duplicate-genes"}),
-                     {"raw"});
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent",
+                            "duplicate-genes", "weighting", "max-permutations"}),
+                     {"raw", "normalize-genes", "reference"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));
@@ -128,6 +158,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         nlohmann::json summary = {
             {"command", "pathways"},
             {"method", interpret::to_string(result.method)},
+            {"weighting", interpret::to_string(result.weighting)},
             {"score", interpret::to_string(result.score_kind)},
             {"cells", result.cells.size()},
             {"test_cells", result.test_cells},
@@ -161,6 +192,20 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                     !g.empty() && std::find(silent.begin(), silent.end(), k) == silent.end())
                     nodes[g].push_back(k);
             summary["nodes_by_group"] = nodes;
+            // The node calls in brief: each group's best node, AUC, top set and its q.
+            nlohmann::json calls = nlohmann::json::array();
+            for (const interpret::NodeCall& c : interpret::node_calls(result, {1, 0})) {
+                nlohmann::json call = {{"group", c.group}, {"node", c.node}, {"auc", c.auc}};
+                if (!c.sets.empty()) {
+                    const Index j = c.sets.front();
+                    call["top_set"] = result.sets[std::size_t(j)].name;
+                    call["z"] = result.z(c.node, j);
+                    if (const double q = result.q(c.node, j); std::isfinite(q)) call["q"] = q;
+                    else call["q"] = nullptr;
+                }
+                calls.push_back(call);
+            }
+            summary["node_calls"] = calls;
         }
         out << summary.dump() << "\n";
         return int(ok);

@@ -96,17 +96,39 @@ RowVector<double> activation_sd(const Matrix<T>& latent) {
     return ((x.rowwise() - mean).array().square().colwise().sum() / double(n - 1)).sqrt().matrix();
 }
 
+/// Each cell's weight for each node (cells x nodes): how far the cell raises the node above its
+/// mean over the cells, max(0, activation - mean), from Autoencoder::encode (`latent`). Averaging
+/// attributions with these weights explains what raises a node where it is raised (the cells it
+/// stands for), rather than its small wobble in the cells it ignores.
+template <class T>
+Matrix<double> activity_weights(const Matrix<T>& latent) {
+    const Matrix<double> x = latent.template cast<double>();
+    if (x.rows() == 0) return x;
+    const RowVector<double> mean = x.colwise().mean();
+    return (x.rowwise() - mean).cwiseMax(0.0);
+}
+
 /// The nodes whose activation hardly varies over the cells: standard deviation below `fraction`
 /// of the median node's. A softplus node pushed far below zero on every cell is such a node; it
 /// carries almost nothing about these cells, so its pathways say little about them, whatever
 /// their statistics. On PBMC the silent nodes of two models had at most 0.93% of the median sd
 /// and the others at least 33%, hence the default 5%.
-inline std::vector<Index> silent_nodes(const RowVector<double>& sd, double fraction = 0.05) {
+///
+/// A node that marks a group of cells is never silent, however small its spread: a node that only
+/// the cells of a rare type raise has a small standard deviation over all cells (on PBMC x mouse
+/// immune cells the granulocyte node, AUC 1.00, was at 1% of the median sd). With `activity`
+/// (groups given), a node whose AUC for some group is at least `marker_auc` is kept.
+inline std::vector<Index> silent_nodes(const RowVector<double>& sd, double fraction = 0.05, const NodeActivity* activity = nullptr,
+                                       double marker_auc = 0.9) {
     if (sd.size() == 0) return {};
     const double median = data::median(std::vector<double>(sd.data(), sd.data() + sd.size()));
     std::vector<Index> out;
-    for (Index k = 0; k < sd.size(); ++k)
-        if (sd(k) < fraction * median) out.push_back(k);
+    for (Index k = 0; k < sd.size(); ++k) {
+        if (!(sd(k) < fraction * median)) continue;
+        bool marks = false;
+        for (Index g = 0; activity && k < activity->auc.cols() && g < activity->auc.rows(); ++g) marks = marks || activity->auc(g, k) >= marker_auc;
+        if (!marks) out.push_back(k);
+    }
     return out;
 }
 

@@ -3,7 +3,7 @@
 /// @brief The files of a pathway analysis: the long table of node x set statistics, each
 /// node's top genes, the group contrasts, and a heatmap of nodes x pathways.
 
-#include "scae/interpret/pathways.hpp"
+#include "scae/interpret/node_calls.hpp"
 #include "scae/report/heatmap_svg.hpp"
 #include "scae/report/tsv.hpp"
 #include "scae/report/write_file.hpp"
@@ -40,28 +40,10 @@ inline std::string pathway_scores_tsv(const PathwayResult& r) {
     return report::tsv_text({"node", "set", "score", "z", "p", "q", "n_genes", "permutations", "description"}, rows);
 }
 
-/// Node `k`'s `top` genes (columns) by the change a typical change of the gene would cause in
-/// the node: mean |saliency| times the gene's standard deviation of the model input, the node's
-/// first-order change for a one-sd change of the gene, largest first. Saliency alone is per unit
-/// of input, so it ranks first the genes the data hardly moves: rarely detected genes, whose
-/// weights training barely shaped, and steady housekeeping genes. Throws scae::Error when the
-/// result has no input standard deviation per gene.
-inline std::vector<Index> top_genes(const PathwayResult& r, Index k, std::size_t top) {
-    const Matrix<double>& abs = r.summary.mean_abs;
-    if (r.input_sd.size() != abs.cols())
-        throw Error("top_genes: the result has no input standard deviation for each of its " + std::to_string(abs.cols()) + " genes");
-    std::vector<Index> order(std::size_t(abs.cols()));
-    std::iota(order.begin(), order.end(), Index(0));
-    const std::size_t shown = std::min(top, order.size());
-    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(shown), order.end(),
-                      [&](Index a, Index b) { return abs(k, a) * r.input_sd(a) > abs(k, b) * r.input_sd(b); });
-    order.resize(shown);
-    return order;
-}
-
-/// Each node's `top` genes (top_genes()): `node, rank, gene, sd_scaled_saliency,
-/// mean_abs_saliency, mean_saliency, input_sd` (rank from 1), where sd_scaled_saliency is mean
-/// |saliency| times input_sd. `gene_symbols` names the model's genes.
+/// Each node's `top` genes (top_genes()): `node, rank, gene, attribution, sd_scaled_saliency,
+/// mean_abs_saliency, mean_saliency, input_sd` (rank from 1), where attribution is the
+/// activity-weighted signed attribution (NaN with uniform weighting) and sd_scaled_saliency
+/// is mean |saliency| times input_sd. `gene_symbols` names the model's genes.
 inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::string>& gene_symbols, std::size_t top) {
     const Matrix<double>& abs = r.summary.mean_abs;
     if (Index(gene_symbols.size()) != abs.cols())
@@ -71,12 +53,40 @@ inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::
         const std::vector<Index> genes = top_genes(r, k, top);
         for (std::size_t i = 0; i < genes.size(); ++i) {
             const Index g = genes[i];
-            rows.push_back({std::to_string(k), std::to_string(i + 1), gene_symbols[std::size_t(g)],
+            const double attribution =
+                r.summary.weighted.size() > 0 ? r.summary.weighted(k, g) : std::numeric_limits<double>::quiet_NaN();
+            rows.push_back({std::to_string(k), std::to_string(i + 1), gene_symbols[std::size_t(g)], report::tsv_number(attribution),
                             report::tsv_number(abs(k, g) * r.input_sd(g)), report::tsv_number(abs(k, g)),
                             report::tsv_number(r.summary.mean(k, g)), report::tsv_number(r.input_sd(g))});
         }
     }
-    return report::tsv_text({"node", "rank", "gene", "sd_scaled_saliency", "mean_abs_saliency", "mean_saliency", "input_sd"}, rows);
+    return report::tsv_text({"node", "rank", "gene", "attribution", "sd_scaled_saliency", "mean_abs_saliency", "mean_saliency", "input_sd"}, rows);
+}
+
+/// The node calls (node_calls()): `group, cells, node, auc, top_set, z, p, q, second_set,
+/// second_z, third_set, third_z, top_genes` (genes comma-separated; silent nodes have q NaN).
+inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<NodeCall>& calls, const std::vector<std::string>& gene_symbols) {
+    std::vector<std::vector<std::string>> rows;
+    const std::string nan = report::tsv_number(std::numeric_limits<double>::quiet_NaN());
+    for (const NodeCall& c : calls) {
+        std::vector<std::string> row{c.group, std::to_string(c.cells), c.node < 0 ? "" : std::to_string(c.node), report::tsv_number(c.auc)};
+        for (std::size_t i = 0; i < 3; ++i) {
+            const bool has = i < c.sets.size();
+            row.push_back(has ? r.sets[std::size_t(c.sets[i])].name : "");
+            row.push_back(has ? report::tsv_number(r.z(c.node, c.sets[i])) : nan);
+            if (i == 0) {
+                row.push_back(has ? report::tsv_number(r.p(c.node, c.sets[i])) : nan);
+                row.push_back(has ? report::tsv_number(r.q(c.node, c.sets[i])) : nan);
+            }
+        }
+        std::string genes;
+        for (Index g : c.genes) genes += (genes.empty() ? "" : ",") + gene_symbols.at(std::size_t(g));
+        row.push_back(genes);
+        rows.push_back(std::move(row));
+    }
+    return report::tsv_text({"group", "cells", "node", "auc", "top_set", "z", "p", "q", "second_set", "second_z", "third_set",
+                             "third_z", "top_genes"},
+                            rows);
 }
 
 /// The group contrasts: `group, cells, node, set, score_group, score_rest, difference`.
@@ -203,7 +213,7 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
 }
 
 /// Writes the report into the existing directory `dir`: scores.tsv (pathway_scores_tsv),
-/// top_genes.tsv, heatmap.svg, and with groups contrasts.tsv and node_activity.tsv. Each file is
+/// top_genes.tsv, heatmap.svg, and with groups node_calls.tsv, contrasts.tsv and node_activity.tsv. Each file is
 /// written atomically. Throws scae::Error when a file cannot be written.
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
                                  const PathwayReportOptions& options = {}) {
@@ -212,7 +222,12 @@ inline void write_pathway_report(const std::string& dir, const PathwayResult& r,
     report::write_text_atomic((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
     report::write_text_atomic((base / "heatmap.svg").string(), pathway_heatmap_svg(r, options));
     if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r));
-    if (!r.activity.groups.empty()) report::write_text_atomic((base / "node_activity.tsv").string(), node_activity_tsv(r));
+    if (!r.activity.groups.empty()) {
+        report::write_text_atomic((base / "node_activity.tsv").string(), node_activity_tsv(r));
+        NodeCallOptions calls;
+        calls.genes = options.top_genes;
+        report::write_text_atomic((base / "node_calls.tsv").string(), node_calls_tsv(r, node_calls(r, calls), gene_symbols));
+    }
 }
 
 } // namespace scae::interpret

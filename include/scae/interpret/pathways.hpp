@@ -1,17 +1,27 @@
 #pragma once
 /// @file pathways.hpp
-/// @brief From bottleneck nodes to gene sets: node x set scores, a permutation null of random
-/// gene sets of the same size, z-scores, empirical p-values, Benjamini-Hochberg q-values, and
-/// group contrasts.
+/// @brief From bottleneck nodes to gene sets: node x set scores, a null of random gene sets of
+/// the same size, z-scores, p-values, Benjamini-Hochberg q-values, and group contrasts.
 ///
-/// The score of node i and set j (Kinalis et al. 2019) is the mean over cells of the median
-/// |saliency| of node i over the set's genes. The alternative rank score is the AUC of the
-/// set's genes against all other genes in node i's ranking by mean |saliency|. By default each
-/// gene's |saliency| is first divided by its mean over all nodes and cells (see
-/// PathwayOptions::normalize_genes): on trained models this is what lets planted programs be
+/// Two ways to score, both kept by name (docs/interpretation.md has every method's figures):
+/// - The default (PathwayOptions{}): each gene's attribution to node i is the integrated
+///   gradient from the mean cell, averaged over cells with each cell's weight for the node
+///   (activity_weights(): how far the cell raises the node). It says which genes raise the
+///   node in the cells that raise it, signed. The score of set j is the AUC of its genes in
+///   node i's ranking of all genes by that attribution (a competitive rank test), and p is the
+///   rank-sum test's, exact in mean and variance for random sets of the size, with no
+///   permutation floor.
+/// - The reference (reference_pathway_options(), Kinalis et al. 2019): guided backprop, the mean
+///   over cells of the median |saliency| of node i over the set's genes, and a permutation null.
+///
+/// With the reference, each gene's |saliency| is first divided by its mean over all nodes and
+/// cells (PathwayOptions::normalize_genes): for |saliency| this is what lets planted programs be
 /// told apart by node rather than by their genes' overall saliency.
 ///
-/// How it stays fast and bounded. A first pass over all nodes gives each gene's mean |saliency|
+/// The steps are free functions with one job each: choose_cells(), observe (summaries and
+/// rankings), the null (rank_sum_test(), or draw_median_null() per node), adjust_q_values().
+///
+/// How the median score stays fast and bounded. A first pass over all nodes gives each gene's mean |saliency|
 /// (overall and per group). Then nodes are processed one at a time: the node's |saliency| for
 /// every analysed cell is one gene-major matrix (genes x cells), so a set's per-cell medians
 /// are a comparator network over whole rows (median_network.hpp), for every cell at once. Null
@@ -23,8 +33,9 @@
 /// hardly). Memory is the node's genes x cells matrix, which `max_cells` bounds by scoring a
 /// seeded subsample of the cells when there are more.
 ///
-/// p-values come from each pair's own null (exact) or, for large collections such as GO, from
-/// all pairs' null z-scores pooled (PathwayOptions::null).
+/// Its p-values come from each pair's own null (exact; pairs that may still become significant
+/// draw up to `max_permutations`) or, for large collections such as GO, from all pairs' null
+/// z-scores pooled (PathwayOptions::null).
 
 #include "scae/data/hvg.hpp"
 #include "scae/data/random.hpp"
@@ -65,26 +76,58 @@ inline SetScore set_score_from_string(const std::string& name) {
 
 /// Which null distribution the p-values come from.
 enum class NullDistribution {
-    per_set, ///< each pair's own random sets: exact, but p is never below 1 / (1 + permutations)
-    pooled   ///< every pair's null z-scores together (as GSEA's FDR pools them): p below 1 / (1 + permutations)
+    per_set,  ///< each pair's own random sets: exact, but p is never below 1 / (1 + draws)
+    pooled,   ///< every pair's null z-scores together (as GSEA's FDR pools them): p below 1 / (1 + permutations)
+    rank_sum  ///< rank score only: the rank-sum test against random sets (rank_sum_test()), no draws, no floor
 };
 
-/// The null's name in reports and on the command line: "per-set" or "pooled".
-inline std::string to_string(NullDistribution n) { return n == NullDistribution::pooled ? "pooled" : "per-set"; }
+/// The null's name in reports and on the command line: "per-set", "pooled" or "rank-sum".
+inline std::string to_string(NullDistribution n) {
+    return n == NullDistribution::pooled ? "pooled" : n == NullDistribution::rank_sum ? "rank-sum" : "per-set";
+}
 
-/// Parses "per-set" or "pooled"; throws scae::Error otherwise.
+/// Parses "per-set", "pooled" or "rank-sum"; throws scae::Error otherwise.
 inline NullDistribution null_distribution_from_string(const std::string& name) {
-    if (name == "per-set") return NullDistribution::per_set;
-    if (name == "pooled") return NullDistribution::pooled;
-    throw Error("unknown null distribution '" + name + "' (expected per-set or pooled)");
+    for (NullDistribution n : {NullDistribution::per_set, NullDistribution::pooled, NullDistribution::rank_sum})
+        if (to_string(n) == name) return n;
+    throw Error("unknown null distribution '" + name + "' (expected per-set, pooled or rank-sum)");
+}
+
+/// How a node's saliency is averaged over cells into one attribution per gene.
+enum class CellWeighting {
+    uniform, ///< mean |saliency| over all cells (the reference's)
+    activity ///< signed saliency averaged with each cell's activity_weights() for the node
+};
+
+/// The weighting's name in reports and on the command line: "uniform" or "activity".
+inline std::string to_string(CellWeighting w) { return w == CellWeighting::activity ? "activity" : "uniform"; }
+
+/// Parses "uniform" or "activity"; throws scae::Error otherwise.
+inline CellWeighting cell_weighting_from_string(const std::string& name) {
+    if (name == "uniform") return CellWeighting::uniform;
+    if (name == "activity") return CellWeighting::activity;
+    throw Error("unknown cell weighting '" + name + "' (expected uniform or activity)");
 }
 
 /// Settings of score_pathways().
 struct PathwayOptions {
-    SaliencyOptions saliency{};                 ///< saliency method (default guided backprop)
-    SetScore score = SetScore::median_saliency; ///< the node x set score (default the reference's median)
+    /// Saliency method (default integrated gradients from the mean cell, 64 steps).
+    SaliencyOptions saliency = [] {
+        SaliencyOptions s;
+        s.method = Method::integrated_gradients;
+        s.baseline = Baseline::mean_cell;
+        return s;
+    }();
+    CellWeighting weighting = CellWeighting::activity; ///< how cells are averaged (default activity)
+    SetScore score = SetScore::rank_auc;        ///< the node x set score (default rank AUC)
     std::size_t min_genes = 10;                 ///< sets with fewer model genes are not scored (default 10)
-    std::size_t permutations = 1000;            ///< random sets per (node, set size), at most (default 1000)
+    std::size_t permutations = 1000;            ///< random sets per (node, set size) (default 1000)
+    /// Per-set null: a (node, size) pair whose sets have not all met `stop_exceedances` after
+    /// `permutations` draws may still be significant, so it keeps drawing up to this many
+    /// (sequential, as Besag & Clifford 1991); p then resolves down to 1 / (1 + max_permutations)
+    /// where it is small, at the cost of the few pairs that need it. 0: no more than `permutations`.
+    /// Default 0.
+    std::size_t max_permutations = 0;
     /// Stop drawing for a (node, size) pair once each of its sets has this many null scores at
     /// least as high as its own: its p-value is then at least about this / permutations and
     /// cannot become small. 0 draws every permutation for every pair. Default 10.
@@ -97,14 +140,17 @@ struct PathwayOptions {
     /// pair's z with the z-scores of all null draws of all pairs (each draw standardised by its
     /// own pair's null mean and sd), so its resolution is 1 / (1 + all draws). It assumes that
     /// standardised null scores are alike across set sizes and nodes.
-    NullDistribution null = NullDistribution::per_set;
-    /// Divide each gene's |saliency| by its mean over all nodes and cells before scoring.
-    /// A gene's overall scale (its expression level, the norm of its input weights) is shared
-    /// by every node, so raw scores rank the same high-scale sets first on every node; divided
-    /// out, what remains is how specific a node is to a set. A constant per gene, applied alike
-    /// to real and random sets, so the permutation test stays exact. Default on; off gives the
-    /// reference's raw score.
-    bool normalize_genes = true;
+    NullDistribution null = NullDistribution::rank_sum;
+    /// Divide each gene's attribution by its mean |saliency| over all nodes and cells before
+    /// scoring. A gene's overall scale (its expression level, the norm of its input weights) is
+    /// shared by every node, so raw |saliency| ranks the same high-scale sets first on every node;
+    /// divided out, what remains is how specific a node is to a set. A constant per gene, applied
+    /// alike to real and random sets, so the null stays exact. The default's activity-weighted
+    /// integrated gradients need no such division: each gene's attribution is its share of the
+    /// node's rise (they sum to it), which a gene's overall scale does not inflate on every node,
+    /// and dividing it out lifts the genes that hardly move any node (docs/interpretation.md has
+    /// both). Default off; reference_pathway_options() turns it on.
+    bool normalize_genes = false;
     /// Score at most this many cells, a seeded random subsample when there are more (memory is
     /// genes x max_cells values); 0 scores every cell. Default 5000.
     Index max_cells = 5000;
@@ -115,8 +161,12 @@ struct PathwayOptions {
     /// nodes trained, so its calls would describe the first layer rather than the node (on PBMC
     /// with 5,000 genes, 27 of 38 calls fell on silent nodes). Leaving them out is independent filtering: a
     /// node's activation says nothing about which genes a random set holds. 0 tests every node.
-    /// Default 0.05.
+    /// Default 0.05. With groups, a node whose AUC for some group is at least `marker_auc` is
+    /// never silent (silent_nodes()).
     double silent_fraction = 0.05;
+    /// With groups, a node that marks a group this well (NodeActivity AUC) is never silent
+    /// (default 0.9).
+    double marker_auc = 0.9;
     /// Run the permutation test (z, p) on at most this many of the scored cells, a seeded
     /// subsample: the null's cost grows with the cells, while the spread of a set's score over
     /// random sets comes from the choice of genes, which a few hundred cells already average
@@ -133,6 +183,19 @@ struct GroupContrast {
     Matrix<double> rest;     ///< nodes x sets: the score on the other cells
 };
 
+/// The reference method of Kinalis et al. (2019) as this library runs it: guided backprop,
+/// mean |saliency| over cells, the median score and each pair's own permutation null, with
+/// each gene's |saliency| divided by its mean (normalize_genes; off gives the paper's raw score).
+inline PathwayOptions reference_pathway_options() {
+    PathwayOptions o;
+    o.saliency = SaliencyOptions{};
+    o.weighting = CellWeighting::uniform;
+    o.score = SetScore::median_saliency;
+    o.null = NullDistribution::per_set;
+    o.normalize_genes = true;
+    return o;
+}
+
 /// Everything score_pathways() finds.
 struct PathwayResult {
     std::vector<MatchedSet> sets;      ///< scored sets (columns of the matrices), in input order
@@ -140,11 +203,15 @@ struct PathwayResult {
     Matrix<double> score;              ///< nodes x sets
     Matrix<double> z;                  ///< (statistic - null mean) / null sd, on the test cells
     Matrix<double> null_mean;          ///< the mean score of the pair's random sets, on the test cells
-    Matrix<double> p;                  ///< empirical p-value, (1 + #null >= statistic) / (1 + #null), from `null`
+    Matrix<double> p;                  ///< p-value: empirical (1 + #null >= statistic) / (1 + #null), or the rank-sum test's
     Matrix<double> q;                  ///< Benjamini-Hochberg q-values over the pairs of nodes that are not silent (NaN for those)
     Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> permutations; ///< null draws behind z and p
-    SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw)
+    SaliencySummary summary;           ///< every node's mean |saliency| and mean saliency per gene (raw; weighted with activity weighting)
+    /// nodes x genes: the attribution the rank score ranks genes by and top_genes() shows:
+    /// mean |saliency| or the activity-weighted signed mean, times `gene_scale`.
+    Matrix<double> attribution;
     std::vector<SaliencySummary> group_summaries; ///< the same per group, in the order of `contrasts`
+    SaliencySummary ungrouped;         ///< the same over the cells without a group
     RowVector<double> gene_scale;      ///< what each gene's |saliency| was multiplied by before scoring
     RowVector<double> input_sd;        ///< each gene's standard deviation of the model input over the analysed cells
     std::vector<GroupContrast> contrasts; ///< one per group label, in order of first appearance
@@ -154,8 +221,10 @@ struct PathwayResult {
     std::vector<Index> cells;          ///< rows of the input that were analysed
     Index test_cells = 0;              ///< how many of them the permutation test ran on
     Method method = Method::guided;    ///< the saliency method used
+    Baseline baseline = Baseline::zeros; ///< its baseline (integrated gradients)
+    CellWeighting weighting = CellWeighting::uniform; ///< how cells were averaged
     SetScore score_kind = SetScore::median_saliency; ///< the score used
-    NullDistribution null = NullDistribution::per_set; ///< where p came from
+    NullDistribution null = NullDistribution::rank_sum; ///< where p came from
     std::size_t pooled_draws = 0;      ///< with the pooled null: how many null z-scores it holds
 };
 
@@ -169,7 +238,7 @@ public:
         std::iota(pool_.begin(), pool_.end(), Index(0));
     }
 
-    /// Makes sure at least `count` sets exist.
+    /// Makes sure at least `count` sets exist (draws are kept: a set is drawn once for all nodes).
     void reserve(std::size_t count) {
         while (sets_.size() < count) {
             // A partial Fisher-Yates shuffle of the (persistent) pool: a uniform draw each time.
@@ -272,12 +341,245 @@ inline std::size_t pairs_at_p_floor(const PathwayResult& r) {
     return n;
 }
 
+/// The rows to analyse out of `rows`: all of them, or a seeded random subsample of `most` in
+/// ascending order when there are more (`most` 0: all).
+inline std::vector<Index> choose_cells(Index rows, Index most, std::uint64_t seed) {
+    std::vector<Index> chosen(std::size_t(std::max<Index>(rows, 0)));
+    std::iota(chosen.begin(), chosen.end(), Index(0));
+    if (most > 0 && rows > most) {
+        Rng rng(seed);
+        rng.shuffle(chosen);
+        chosen.resize(std::size_t(most));
+        std::sort(chosen.begin(), chosen.end());
+    }
+    return chosen;
+}
+
+namespace detail {
+
+/// The per-gene values a node's ranking uses (see PathwayResult::attribution).
+inline RowVector<double> node_attribution(const SaliencySummary& s, Index k, CellWeighting weighting, const RowVector<double>& scale) {
+    return (weighting == CellWeighting::activity ? s.weighted.row(k) : s.mean_abs.row(k)).cwiseProduct(scale);
+}
+
+/// Mid-ranks of a row vector.
+inline std::vector<double> ranks_of(const RowVector<double>& values) {
+    return mid_ranks(std::vector<double>(values.data(), values.data() + values.size()));
+}
+
+/// Sets grouped by their number of genes, which is all the null depends on.
+using SetsBySize = std::map<std::size_t, std::vector<std::size_t>>;
+
+/// One node's null for the rank score by drawing random sets (per-set or pooled): z, the null
+/// mean, the p-value and the draws of every set into row `k` of `r`.
+inline void draw_rank_null(PathwayResult& r, Index k, const std::vector<double>& ranks, const SetsBySize& sets_of_size,
+                           std::map<std::size_t, NullSets>& null_sets, const PathwayOptions& options, PooledNull* pooled);
+
+/// The median score's null of one node, size by size: random sets are scored on the test cells
+/// in batches until every set of the size is decided (Besag & Clifford), or up to
+/// `max_permutations` while some may still be significant. `tested` is the node's scaled
+/// |saliency| on the test cells (genes x cells), `observed` each set's score on them.
+template <class T>
+void draw_median_null(PathwayResult& r, Index k, const Matrix<T>& tested, const std::vector<double>& observed,
+                      const SetsBySize& sets_of_size, const std::map<std::size_t, MedianNetwork>& networks,
+                      std::map<std::size_t, NullSets>& null_sets, const PathwayOptions& options, PooledNull* pooled) {
+    const std::size_t most = std::max(options.permutations, options.max_permutations);
+    for (const auto& [size, members] : sets_of_size) {
+        NullSets& draws = null_sets.at(size);
+        const MedianNetwork& network = networks.at(size);
+        std::vector<std::size_t> exceed(members.size(), 0);
+        std::vector<double> null_scores;
+        while (null_scores.size() < most) {
+            const std::size_t from = null_scores.size();
+            const std::size_t batch = std::min(options.permutation_batch, most - from);
+            draws.reserve(from + batch);
+            null_scores.resize(from + batch);
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+            {
+                std::vector<T> gathered, medians;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+                for (std::ptrdiff_t b = 0; b < std::ptrdiff_t(batch); ++b) {
+                    set_medians(tested, draws[from + std::size_t(b)], network, gathered, medians);
+                    double total = 0;
+                    for (T m : medians) total += double(m);
+                    null_scores[from + std::size_t(b)] = total / double(tested.cols());
+                }
+            }
+            bool decided = options.stop_exceedances > 0;
+            for (std::size_t m = 0; m < members.size(); ++m) {
+                for (std::size_t b = from; b < from + batch; ++b) exceed[m] += null_scores[b] >= observed[members[m]];
+                decided = decided && exceed[m] >= options.stop_exceedances;
+            }
+            if (decided || (null_scores.size() >= options.permutations && options.stop_exceedances == 0)) break;
+        }
+        const double n = double(null_scores.size());
+        const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
+        double squares = 0;
+        for (double s : null_scores) squares += (s - mean) * (s - mean);
+        const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+        if (pooled && sd > 0)
+            for (double draw : null_scores) pooled->add((draw - mean) / sd);
+        for (std::size_t m = 0; m < members.size(); ++m) {
+            const Index j = Index(members[m]);
+            r.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
+            r.null_mean(k, j) = mean;
+            r.p(k, j) = empirical_p(exceed[m], null_scores.size());
+            r.permutations(k, j) = Index(null_scores.size());
+        }
+    }
+}
+
+inline void draw_rank_null(PathwayResult& r, Index k, const std::vector<double>& ranks, const SetsBySize& sets_of_size,
+                           std::map<std::size_t, NullSets>& null_sets, const PathwayOptions& options, PooledNull* pooled) {
+    for (const auto& [size, members] : sets_of_size) {
+        NullSets& draws = null_sets.at(size);
+        draws.reserve(options.permutations);
+        std::vector<double> null_scores(options.permutations);
+        for (std::size_t b = 0; b < options.permutations; ++b) null_scores[b] = set_rank_auc(ranks, draws[b]);
+        const double n = double(null_scores.size());
+        const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
+        double squares = 0;
+        for (double s : null_scores) squares += (s - mean) * (s - mean);
+        const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+        if (pooled && sd > 0)
+            for (double draw : null_scores) pooled->add((draw - mean) / sd);
+        for (std::size_t m : members) {
+            std::size_t exceed = 0;
+            for (double s : null_scores) exceed += s >= r.score(k, Index(m));
+            r.z(k, Index(m)) = sd > 0 ? (r.score(k, Index(m)) - mean) / sd : 0.0;
+            r.null_mean(k, Index(m)) = mean;
+            r.p(k, Index(m)) = empirical_p(exceed, null_scores.size());
+            r.permutations(k, Index(m)) = Index(null_scores.size());
+        }
+    }
+}
+
+/// The rank score of every node and set, its null and the group contrasts, from the summaries.
+inline void score_ranks(PathwayResult& r, const SetsBySize& sets_of_size, std::map<std::size_t, NullSets>& null_sets,
+                        const PathwayOptions& options, PooledNull* pooled) {
+    const Index nodes = r.attribution.rows(), n_sets = Index(r.sets.size());
+    // Each group's complement, pooled from the other groups' summaries.
+    std::vector<SaliencySummary> rest(r.group_summaries.size());
+    for (std::size_t g = 0; g < rest.size(); ++g) {
+        std::vector<SaliencySummary> others;
+        for (std::size_t h = 0; h < r.group_summaries.size(); ++h)
+            if (h != g) others.push_back(r.group_summaries[h]);
+        if (r.ungrouped.cells > 0) others.push_back(r.ungrouped);
+        rest[g] = pool_summaries(others);
+    }
+    for (Index k = 0; k < nodes; ++k) {
+        const std::vector<double> ranks = ranks_of(r.attribution.row(k));
+        const RankSumNull null = rank_sum_null(ranks);
+        for (Index j = 0; j < n_sets; ++j) {
+            const RankSumTest t = rank_sum_test(ranks, null, r.sets[std::size_t(j)].genes);
+            r.score(k, j) = t.auc;
+            if (options.null != NullDistribution::rank_sum) continue;
+            r.z(k, j) = t.z;
+            r.p(k, j) = t.p;
+            r.null_mean(k, j) = 0.5;
+        }
+        if (options.null != NullDistribution::rank_sum) draw_rank_null(r, k, ranks, sets_of_size, null_sets, options, pooled);
+        for (std::size_t g = 0; g < r.contrasts.size(); ++g) {
+            const auto in_ranks = ranks_of(node_attribution(r.group_summaries[g], k, options.weighting, r.gene_scale));
+            const auto rest_ranks = ranks_of(rest[g].cells > 0 ? node_attribution(rest[g], k, options.weighting, r.gene_scale)
+                                                               : RowVector<double>(RowVector<double>::Zero(r.attribution.cols())));
+            for (Index j = 0; j < n_sets; ++j) {
+                r.contrasts[g].in_group(k, j) = set_rank_auc(in_ranks, r.sets[std::size_t(j)].genes);
+                r.contrasts[g].rest(k, j) = set_rank_auc(rest_ranks, r.sets[std::size_t(j)].genes);
+            }
+        }
+    }
+}
+
+/// The median score of every node and set with its null and group contrasts: node by node, the
+/// node's scaled |saliency| for every analysed cell (gene-major), per-cell medians over each set.
+template <class T>
+void score_medians(PathwayResult& r, const NodeSaliency<T>& saliency, const std::vector<int>& group_of,
+                   const std::vector<Index>& test_columns, const SetsBySize& sets_of_size, std::map<std::size_t, NullSets>& null_sets,
+                   const PathwayOptions& options, PooledNull* pooled) {
+    const Index nodes = saliency.nodes(), genes = saliency.genes(), cells = saliency.cells();
+    const std::size_t n_sets = r.sets.size(), n_groups = r.contrasts.size();
+    std::map<std::size_t, MedianNetwork> networks;
+    for (const auto& entry : sets_of_size) networks.emplace(entry.first, MedianNetwork(int(entry.first)));
+    const RowVector<T> scale = r.gene_scale.cast<T>();
+    const Index block_cells = options.saliency.block_cells, blocks = (cells + block_cells - 1) / block_cells;
+    Matrix<T> values(genes, cells), test_values;
+    std::vector<T> gathered, medians;
+    std::vector<double> observed(n_sets); // each set's score on the test cells
+    for (Index k = 0; k < nodes; ++k) {
+#ifdef _OPENMP
+#pragma omp parallel
+#endif
+        {
+            NodeGradients<T> gradients;
+            MapScratch<T> map_scratch;
+            Matrix<T> map;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (Index b = 0; b < blocks; ++b) {
+                const Index first = b * block_cells, n = std::min(block_cells, cells - first);
+                std::vector<Index> block(static_cast<std::size_t>(n));
+                std::iota(block.begin(), block.end(), first);
+                saliency.gradients(std::move(block), k, 1, gradients);
+                saliency.map(gradients, 0, map, map_scratch);
+                values.middleCols(first, n) = (map.cwiseAbs().array().rowwise() * scale.array()).matrix().transpose();
+            }
+        }
+        if (!test_columns.empty()) test_values = values(Eigen::all, test_columns);
+        const Matrix<T>& tested = test_columns.empty() ? values : test_values;
+        for (std::size_t j = 0; j < n_sets; ++j) {
+            const std::vector<Index>& set = r.sets[j].genes;
+            set_medians(values, set, networks.at(set.size()), gathered, medians);
+            double total = 0;
+            std::vector<double> in_group(n_groups, 0.0);
+            for (Index c = 0; c < cells; ++c) {
+                total += double(medians[std::size_t(c)]);
+                if (group_of[std::size_t(c)] >= 0) in_group[std::size_t(group_of[std::size_t(c)])] += double(medians[std::size_t(c)]);
+            }
+            r.score(k, Index(j)) = observed[j] = total / double(cells);
+            if (!test_columns.empty()) {
+                set_medians(tested, set, networks.at(set.size()), gathered, medians);
+                observed[j] = std::accumulate(medians.begin(), medians.end(), 0.0) / double(tested.cols());
+            }
+            for (std::size_t g = 0; g < n_groups; ++g) {
+                const Index in = r.contrasts[g].cells;
+                r.contrasts[g].in_group(k, Index(j)) = in_group[g] / double(std::max<Index>(1, in));
+                r.contrasts[g].rest(k, Index(j)) = (total - in_group[g]) / double(std::max<Index>(1, cells - in));
+            }
+        }
+        draw_median_null(r, k, tested, observed, sets_of_size, networks, null_sets, options, pooled);
+    }
+}
+
+} // namespace detail
+
+/// Benjamini-Hochberg q-values of `r.p` over the nodes that are not `r.silent` (theirs are NaN).
+inline void adjust_q_values(PathwayResult& r) {
+    const Index nodes = r.p.rows(), n_sets = r.p.cols();
+    std::vector<char> tested(std::size_t(nodes), 1);
+    for (Index k : r.silent) tested[std::size_t(k)] = 0;
+    std::vector<double> p_tested;
+    for (Index k = 0; k < nodes; ++k)
+        if (tested[std::size_t(k)])
+            for (Index j = 0; j < n_sets; ++j) p_tested.push_back(r.p(k, j));
+    const std::vector<double> adjusted = benjamini_hochberg(p_tested);
+    r.q.setConstant(nodes, n_sets, std::numeric_limits<double>::quiet_NaN());
+    for (Index k = 0, at = 0; k < nodes; ++k)
+        for (Index j = 0; tested[std::size_t(k)] && j < n_sets; ++j) r.q(k, j) = adjusted[std::size_t(at++)];
+}
+
 /// Scores every bottleneck node of `model` against every gene set for the cells of raw `counts`
-/// (cells x genes in model gene order), with a permutation null and q-values; see the file
-/// comment. `gene_symbols` names the model's genes (matched to the sets case-insensitively).
+/// (cells x genes in model gene order), with a null and q-values; see the file comment.
+/// `gene_symbols` names the model's genes (matched to the sets case-insensitively).
 /// `groups` (optional) labels each cell ("" for none): each label gets a contrast of its cells
 /// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
-/// Throws scae::Error when lengths disagree or no set has min_genes model genes.
+/// Throws scae::Error when lengths disagree, options do not fit together, or no set has
+/// min_genes model genes.
 template <class T, class Set>
 PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<std::string>& gene_symbols,
                              const std::vector<Set>& gene_sets, const PathwayOptions& options = {},
@@ -289,6 +591,11 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         throw Error("score_pathways: " + std::to_string(groups.size()) + " group labels for " + std::to_string(counts.rows()) + " cells");
     if (options.permutations < 1 || options.permutation_batch < 1)
         throw Error("score_pathways: permutations and permutation_batch must be at least 1");
+    if (options.null == NullDistribution::rank_sum && options.score != SetScore::rank_auc)
+        throw Error("score_pathways: the rank-sum null needs the rank score (rank_auc); the median score takes per-set or pooled");
+    if (options.weighting == CellWeighting::activity && options.score != SetScore::rank_auc)
+        throw Error("score_pathways: activity weighting averages signed attributions, which only the rank score (rank_auc) ranks; "
+                    "the median score takes uniform weighting");
     MatchedSets matched = match_gene_sets(gene_sets, gene_symbols, std::max<std::size_t>(options.min_genes, 1));
     if (matched.sets.empty())
         throw Error("score_pathways: none of the " + std::to_string(gene_sets.size()) + " gene sets has at least " +
@@ -298,18 +605,13 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     result.sets = std::move(matched.sets);
     result.too_small = std::move(matched.too_small);
     result.method = options.saliency.method;
+    result.baseline = options.saliency.baseline;
+    result.weighting = options.weighting;
     result.score_kind = options.score;
     result.null = options.null;
 
-    // The analysed cells: all, or a seeded subsample in input order.
-    result.cells.resize(std::size_t(counts.rows()));
-    std::iota(result.cells.begin(), result.cells.end(), Index(0));
-    if (options.max_cells > 0 && counts.rows() > options.max_cells) {
-        Rng rng(options.seed);
-        rng.shuffle(result.cells);
-        result.cells.resize(std::size_t(options.max_cells));
-        std::sort(result.cells.begin(), result.cells.end());
-    }
+    // Choose the cells.
+    result.cells = choose_cells(counts.rows(), options.max_cells, options.seed);
     const Csr<T> analysed = Index(result.cells.size()) == counts.rows() ? counts : data::select_rows(counts, result.cells);
     if (options.score == SetScore::median_saliency && vanishes_where_input_is_zero(options.saliency))
         detail::check_median_is_informative(analysed, options.saliency.method);
@@ -317,35 +619,28 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     for (Index c : result.cells) labels.push_back(groups.empty() ? std::string() : groups[std::size_t(c)]);
     std::vector<int> group_of;
     const std::vector<std::string> group_names = detail::group_index(labels, group_of);
+    Matrix<double> weights;
     {
         const Matrix<T> latent = model.encode(analysed);
         result.activation_sd = activation_sd(latent);
         if (!group_names.empty()) result.activity = node_activity(latent, labels);
+        if (options.weighting == CellWeighting::activity) weights = activity_weights(latent);
     }
 
+    // Observe: per-gene summaries overall and per group (cells without a group form a bucket of
+    // their own, so that the buckets pool to all cells), then the gene scale and attributions.
     NodeSaliency<T> saliency(model, analysed, options.saliency);
-    const Index nodes = saliency.nodes(), genes = saliency.genes(), cells = saliency.cells();
+    const Index nodes = saliency.nodes(), genes = saliency.genes();
     const std::size_t n_sets = result.sets.size(), n_groups = group_names.size();
-    result.score.setZero(nodes, Index(n_sets));
-    result.z = result.null_mean = result.p = result.q = result.score;
-    result.permutations.setZero(nodes, Index(n_sets));
-    std::vector<Index> group_cells(n_groups, 0);
-    for (int g : group_of)
-        if (g >= 0) ++group_cells[std::size_t(g)];
-    for (std::size_t q = 0; q < n_groups; ++q)
-        result.contrasts.push_back({group_names[q], group_cells[q], Matrix<double>::Zero(nodes, Index(n_sets)),
-                                    Matrix<double>::Zero(nodes, Index(n_sets))});
-
-    // First pass, all nodes at once: per-gene means overall and per group, and the gene scale.
-    // Cells without a group form a bucket of their own, so that the buckets pool to all cells.
     {
         std::vector<int> bucket(group_of);
         for (int& b : bucket)
             if (b < 0) b = int(n_groups);
         std::vector<SaliencySummary> parts =
-            summarize_node_saliency(saliency, bucket, int(n_groups) + 1, options.saliency.block_cells);
+            summarize_node_saliency(saliency, bucket, int(n_groups) + 1, options.saliency.block_cells, weights);
         result.summary = pool_summaries(parts);
-        if (n_groups > 0) result.group_summaries.assign(parts.begin(), parts.begin() + std::ptrdiff_t(n_groups));
+        result.group_summaries.assign(parts.begin(), parts.begin() + std::ptrdiff_t(n_groups));
+        result.ungrouped = parts.back();
     }
     {
         std::vector<double> means, variances;
@@ -357,175 +652,44 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         const RowVector<double> mean = result.summary.mean_abs.colwise().mean();
         for (Index g = 0; g < genes; ++g) result.gene_scale(g) = mean(g) > 0 ? 1.0 / mean(g) : 0.0;
     }
+    result.attribution.resize(nodes, genes);
+    for (Index k = 0; k < nodes; ++k)
+        result.attribution.row(k) = detail::node_attribution(result.summary, k, options.weighting, result.gene_scale);
 
-    // Sets by size: one median network and one stream of null sets per size.
-    std::map<std::size_t, std::vector<std::size_t>> sets_of_size;
+    result.score.setZero(nodes, Index(n_sets));
+    result.z = result.null_mean = result.p = result.score;
+    result.permutations.setZero(nodes, Index(n_sets));
+    for (std::size_t g = 0; g < n_groups; ++g)
+        result.contrasts.push_back({group_names[g], result.group_summaries[g].cells, Matrix<double>::Zero(nodes, Index(n_sets)),
+                                    Matrix<double>::Zero(nodes, Index(n_sets))});
+
+    // Score and draw the null: one stream of null sets per size, shared by every node.
+    detail::SetsBySize sets_of_size;
     for (std::size_t j = 0; j < n_sets; ++j) sets_of_size[result.sets[j].genes.size()].push_back(j);
-    std::map<std::size_t, MedianNetwork> networks;
     std::map<std::size_t, detail::NullSets> null_sets;
-    for (const auto& entry : sets_of_size) {
-        if (options.score == SetScore::median_saliency) networks.emplace(entry.first, MedianNetwork(int(entry.first)));
-        null_sets.emplace(entry.first, detail::NullSets(entry.first, genes, options.seed));
-    }
-
-    // The permutation test's cells: all scored cells, or a seeded subsample of them.
-    std::vector<Index> test_columns;
-    if (options.test_cells > 0 && cells > options.test_cells) {
-        test_columns.resize(std::size_t(cells));
-        std::iota(test_columns.begin(), test_columns.end(), Index(0));
-        Rng rng(derive_seed(options.seed + 1, 0));
-        rng.shuffle(test_columns);
-        test_columns.resize(std::size_t(options.test_cells));
-        std::sort(test_columns.begin(), test_columns.end());
-    }
-    const Index tested_cells = test_columns.empty() ? cells : Index(test_columns.size());
-    result.test_cells = tested_cells;
-
-    Matrix<T> values(genes, cells), test_values; // one node's scaled |saliency|, gene-major
-    std::vector<T> scratch, medians;
-    std::vector<double> observed(n_sets); // the test statistic of each set on the test cells
+    for (const auto& entry : sets_of_size) null_sets.emplace(entry.first, detail::NullSets(entry.first, genes, options.seed));
     std::optional<detail::PooledNull> pooled; // only for NullDistribution::pooled (512 KiB of bins)
     if (options.null == NullDistribution::pooled) pooled.emplace();
-    const auto ranks_of = [&](const RowVector<double>& mean_abs) {
-        return mid_ranks(std::vector<double>(mean_abs.data(), mean_abs.data() + genes));
-    };
-    for (Index k = 0; k < nodes; ++k) {
-        // The node's scaled |saliency| for every analysed cell, gene-major; threads take blocks of cells.
-        const RowVector<T> scale = result.gene_scale.cast<T>();
-        const Index block_cells = options.saliency.block_cells, blocks = (cells + block_cells - 1) / block_cells;
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-        {
-            NodeGradients<T> gradients;
-            MapScratch<T> scratch;
-            Matrix<T> map;
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-            for (Index b = 0; b < blocks; ++b) {
-                const Index first = b * block_cells, n = std::min(block_cells, cells - first);
-                std::vector<Index> block(static_cast<std::size_t>(n));
-                std::iota(block.begin(), block.end(), first);
-                saliency.gradients(std::move(block), k, 1, gradients);
-                saliency.map(gradients, 0, map, scratch);
-                values.middleCols(first, n) = (map.cwiseAbs().array().rowwise() * scale.array()).matrix().transpose();
-            }
-        }
-        if (!test_columns.empty()) test_values = values(Eigen::all, test_columns);
-        const Matrix<T>& tested = test_columns.empty() ? values : test_values;
-
-        // Observed scores, overall and per group.
-        std::vector<double> ranks;
-        if (options.score == SetScore::rank_auc) {
-            ranks = ranks_of(result.summary.mean_abs.row(k).cwiseProduct(result.gene_scale));
-            for (std::size_t q = 0; q < n_groups; ++q) {
-                const RowVector<double> in = result.group_summaries[q].mean_abs.row(k);
-                const RowVector<double> rest = (result.summary.mean_abs.row(k) * double(cells) - in * double(group_cells[q])) /
-                                               double(std::max<Index>(1, cells - group_cells[q]));
-                const auto in_ranks = ranks_of(in.cwiseProduct(result.gene_scale));
-                const auto rest_ranks = ranks_of(rest.cwiseProduct(result.gene_scale));
-                for (std::size_t j = 0; j < n_sets; ++j) {
-                    result.contrasts[q].in_group(k, Index(j)) = set_rank_auc(in_ranks, result.sets[j].genes);
-                    result.contrasts[q].rest(k, Index(j)) = set_rank_auc(rest_ranks, result.sets[j].genes);
-                }
-            }
-        }
-        for (std::size_t j = 0; j < n_sets; ++j) {
-            const std::vector<Index>& set = result.sets[j].genes;
-            if (options.score == SetScore::rank_auc) {
-                result.score(k, Index(j)) = observed[j] = set_rank_auc(ranks, set);
-                continue;
-            }
-            detail::set_medians(values, set, networks.at(set.size()), scratch, medians);
-            double total = 0;
-            std::vector<double> in_group(n_groups, 0.0);
-            for (Index c = 0; c < cells; ++c) {
-                total += double(medians[std::size_t(c)]);
-                if (group_of[std::size_t(c)] >= 0) in_group[std::size_t(group_of[std::size_t(c)])] += double(medians[std::size_t(c)]);
-            }
-            result.score(k, Index(j)) = observed[j] = total / double(cells);
-            if (!test_columns.empty()) {
-                detail::set_medians(tested, set, networks.at(set.size()), scratch, medians);
-                observed[j] = std::accumulate(medians.begin(), medians.end(), 0.0) / double(tested_cells);
-            }
-            for (std::size_t q = 0; q < n_groups; ++q) {
-                result.contrasts[q].in_group(k, Index(j)) = in_group[q] / double(std::max<Index>(1, group_cells[q]));
-                result.contrasts[q].rest(k, Index(j)) = (total - in_group[q]) / double(std::max<Index>(1, cells - group_cells[q]));
-            }
-        }
-
-        // The null, size by size, in batches until decided.
-        for (const auto& [size, members] : sets_of_size) {
-            detail::NullSets& draws = null_sets.at(size);
-            std::vector<std::size_t> exceed(members.size(), 0);
-            std::vector<double> null_scores;
-            while (null_scores.size() < options.permutations) {
-                const std::size_t from = null_scores.size();
-                const std::size_t batch = std::min(options.permutation_batch, options.permutations - from);
-                draws.reserve(from + batch);
-                null_scores.resize(from + batch);
-                if (options.score == SetScore::rank_auc) {
-                    for (std::size_t b = 0; b < batch; ++b) null_scores[from + b] = set_rank_auc(ranks, draws[from + b]);
-                } else {
-                    const MedianNetwork& network = networks.at(size);
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-                    {
-                        std::vector<T> thread_scratch, thread_medians;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-                        for (std::ptrdiff_t b = 0; b < std::ptrdiff_t(batch); ++b) {
-                            detail::set_medians(tested, draws[from + std::size_t(b)], network, thread_scratch, thread_medians);
-                            double total = 0;
-                            for (T m : thread_medians) total += double(m);
-                            null_scores[from + std::size_t(b)] = total / double(tested_cells);
-                        }
-                    }
-                }
-                bool decided = options.stop_exceedances > 0;
-                for (std::size_t m = 0; m < members.size(); ++m) {
-                    for (std::size_t b = from; b < from + batch; ++b) exceed[m] += null_scores[b] >= observed[members[m]];
-                    decided = decided && exceed[m] >= options.stop_exceedances;
-                }
-                if (decided) break;
-            }
-            const double n = double(null_scores.size());
-            const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
-            double squares = 0;
-            for (double s : null_scores) squares += (s - mean) * (s - mean);
-            const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
-            if (pooled && sd > 0)
-                for (double draw : null_scores) pooled->add((draw - mean) / sd);
-            for (std::size_t m = 0; m < members.size(); ++m) {
-                const Index j = Index(members[m]);
-                result.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
-                result.null_mean(k, j) = mean;
-                result.p(k, j) = empirical_p(exceed[m], null_scores.size());
-                result.permutations(k, j) = Index(null_scores.size());
-            }
-        }
+    detail::PooledNull* pool = pooled ? &*pooled : nullptr;
+    if (options.score == SetScore::rank_auc) {
+        result.test_cells = Index(result.cells.size());
+        detail::score_ranks(result, sets_of_size, null_sets, options, pool);
+    } else {
+        // The permutation test's cells: all scored cells, or a seeded subsample of them.
+        std::vector<Index> test_columns = choose_cells(saliency.cells(), options.test_cells, derive_seed(options.seed + 1, 0));
+        if (Index(test_columns.size()) == saliency.cells()) test_columns.clear();
+        result.test_cells = test_columns.empty() ? saliency.cells() : Index(test_columns.size());
+        detail::score_medians(result, saliency, group_of, test_columns, sets_of_size, null_sets, options, pool);
     }
     if (pooled) {
         result.pooled_draws = pooled->draws();
         for (Index i = 0; i < result.p.size(); ++i) result.p.data()[i] = pooled->p(result.z.data()[i]);
     }
-    // Benjamini-Hochberg over the nodes that are not silent.
-    result.silent = silent_nodes(result.activation_sd, options.silent_fraction);
-    std::vector<char> tested(std::size_t(nodes), 1);
-    for (Index k : result.silent) tested[std::size_t(k)] = 0;
-    std::vector<double> p_tested;
-    for (Index k = 0; k < nodes; ++k)
-        if (tested[std::size_t(k)]) p_tested.insert(p_tested.end(), result.p.row(k).data(), result.p.row(k).data() + n_sets);
-    const std::vector<double> q = benjamini_hochberg(p_tested);
-    result.q.setConstant(std::numeric_limits<double>::quiet_NaN());
-    for (Index k = 0, at = 0; k < nodes; ++k)
-        if (tested[std::size_t(k)]) {
-            std::copy_n(q.begin() + std::ptrdiff_t(at), n_sets, result.q.row(k).data());
-            at += Index(n_sets);
-        }
+
+    // Adjust, over the nodes that are not silent.
+    result.silent = silent_nodes(result.activation_sd, options.silent_fraction, group_names.empty() ? nullptr : &result.activity,
+                                 options.marker_auc);
+    adjust_q_values(result);
     return result;
 }
 

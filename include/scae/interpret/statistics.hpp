@@ -62,6 +62,59 @@ inline double set_rank_auc(const std::vector<double>& ranks, const std::vector<I
     return (sum - n * (n + 1) / 2) / (n * (total - n));
 }
 
+/// The null of a set's rank sum among `genes` ranked genes when the set is a uniform random
+/// draw of its size: the Mann-Whitney U statistic, whose mean and variance are exact for
+/// random sets, with the correction for ties (`tie_term` = sum over tied groups of t^3 - t).
+struct RankSumNull {
+    double genes = 0;    ///< genes ranked
+    double tie_term = 0; ///< sum over groups of tied ranks of t^3 - t
+};
+
+/// The RankSumNull of a ranking (mid_ranks() output).
+inline RankSumNull rank_sum_null(const std::vector<double>& ranks) {
+    std::vector<double> sorted(ranks);
+    std::sort(sorted.begin(), sorted.end());
+    RankSumNull null{double(ranks.size()), 0.0};
+    for (std::size_t i = 0; i < sorted.size();) {
+        std::size_t j = i;
+        while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+        const double t = double(j - i);
+        null.tie_term += t * t * t - t;
+        i = j;
+    }
+    return null;
+}
+
+/// A rank-sum test of `set` in a ranking: z and the one-sided p-value that a random set of the
+/// same size ranks at least as high. z uses the exact null mean and variance with a continuity
+/// correction of 1/2; p is its normal upper tail. The rank sum's null is bounded and less
+/// heavy-tailed than the normal, so the normal tail is conservative where p is small: against
+/// the exact distribution (sets of 1 to 10 of 30 to 200 genes), p >= the exact p wherever that
+/// is below 0.035, and at most 4% below it up to 0.05 (tests/test_interpret_calibration.cpp).
+/// p resolves any value a double holds: no permutation floor. NaN for an empty or full set.
+struct RankSumTest {
+    double auc = 0; ///< set_rank_auc()
+    double z = 0;   ///< (U - mean - 1/2) / sd
+    double p = 1;   ///< upper normal tail of z
+};
+
+/// The RankSumTest of `set` given every gene's mid-rank (`ranks`) and the ranking's `null`.
+inline RankSumTest rank_sum_test(const std::vector<double>& ranks, const RankSumNull& null, const std::vector<Index>& set) {
+    const double n = double(set.size()), g = null.genes;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    if (n == 0 || n >= g) return {nan, nan, nan};
+    double sum = 0;
+    for (Index i : set) sum += ranks[std::size_t(i)];
+    const double u = sum - n * (n + 1) / 2, m = n * (g - n);
+    const double variance = m / 12.0 * ((g + 1) - null.tie_term / (g * (g - 1)));
+    RankSumTest t;
+    t.auc = u / m;
+    if (!(variance > 0)) return {t.auc, 0.0, 1.0};
+    t.z = (u - m / 2 - 0.5) / std::sqrt(variance);
+    t.p = 0.5 * std::erfc(t.z / std::sqrt(2.0));
+    return t;
+}
+
 /// The area under the ROC curve of `score` for telling `positive` entries from the others: the
 /// chance that a positive outscores a negative, ties counting half. NaN when a class is empty.
 inline double auroc(const std::vector<double>& score, const std::vector<bool>& positive) {

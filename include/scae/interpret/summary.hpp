@@ -1,7 +1,8 @@
 #pragma once
 /// @file summary.hpp
-/// @brief Per node and gene, the mean |saliency| and the signed mean over all cells or over
-/// groups of cells, in one pass whose memory does not grow with the number of cells.
+/// @brief Per node and gene, the mean |saliency|, the signed mean and the activity-weighted
+/// signed mean over all cells or over groups of cells, in one pass whose memory does not grow
+/// with the number of cells.
 
 #include "scae/interpret/node_saliency.hpp"
 
@@ -15,6 +16,10 @@ namespace scae::interpret {
 struct SaliencySummary {
     Matrix<double> mean_abs; ///< nodes x genes: mean over the cells of |saliency|
     Matrix<double> mean;     ///< nodes x genes: mean over the cells of the signed saliency
+    /// nodes x genes: the signed saliency averaged with each cell's weight for the node (empty
+    /// without weights). With activity_weights() it is what raises the node where it is raised.
+    Matrix<double> weighted;
+    RowVector<double> weight;  ///< per node: the sum of the weights behind `weighted`
     Index cells = 0;         ///< cells averaged
 };
 
@@ -22,15 +27,20 @@ struct SaliencySummary {
 /// in that group, -1 leaves it out; the result has one summary per group. Each group's cells
 /// are taken `block_cells` at a time; threads share a block's nodes, and each node's sums
 /// have one writer and a fixed order, so the result does not depend on the thread count.
-/// Memory: the block's gradients plus one block_cells x genes map per thread.
-/// Throws scae::Error when `group` has the wrong length or a label outside [-1, groups).
+/// Memory: the block's gradients plus one block_cells x genes map per thread. `weights`
+/// (optional, cells x nodes, non-negative) also fills SaliencySummary::weighted.
+/// Throws scae::Error when `group` or `weights` has the wrong shape or a label is outside [-1, groups).
 template <class T>
 std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& saliency, const std::vector<int>& group, int groups,
-                                                     Index block_cells) {
+                                                     Index block_cells, const Matrix<double>& weights = {}) {
     if (Index(group.size()) != saliency.cells())
         throw Error("summarize_node_saliency: " + std::to_string(group.size()) + " group labels for " +
                     std::to_string(saliency.cells()) + " cells");
     if (block_cells < 1) throw Error("summarize_node_saliency: block_cells must be at least 1");
+    const bool weighted = weights.size() > 0;
+    if (weighted && (weights.rows() != saliency.cells() || weights.cols() != saliency.nodes()))
+        throw Error("summarize_node_saliency: weights are " + std::to_string(weights.rows()) + " x " + std::to_string(weights.cols()) +
+                    ", expected cells x nodes (" + std::to_string(saliency.cells()) + " x " + std::to_string(saliency.nodes()) + ")");
     std::vector<std::vector<Index>> members(std::size_t(std::max(groups, 0)));
     for (std::size_t c = 0; c < group.size(); ++c) {
         if (group[c] < -1 || group[c] >= groups)
@@ -39,7 +49,13 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
     }
     const Index nodes = saliency.nodes(), genes = saliency.genes();
     std::vector<SaliencySummary> out(members.size());
-    for (SaliencySummary& summary : out) summary.mean_abs = summary.mean = Matrix<double>::Zero(nodes, genes);
+    for (SaliencySummary& summary : out) {
+        summary.mean_abs = summary.mean = Matrix<double>::Zero(nodes, genes);
+        if (weighted) {
+            summary.weighted = summary.mean;
+            summary.weight = RowVector<double>::Zero(nodes);
+        }
+    }
     NodeGradients<T> gradients;
     // One parallel region for all blocks, so that each thread allocates its buffers once: one
     // thread sweeps a block, then the threads share its nodes.
@@ -49,7 +65,7 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
     {
         MapScratch<T> scratch;
         Matrix<T> map;
-        RowVector<T> block_abs(genes), block_sum(genes);
+        RowVector<T> block_abs(genes), block_sum(genes), block_weighted(genes);
         for (std::size_t q = 0; q < members.size(); ++q) {
             const Index cells = Index(members[q].size());
             for (Index first = 0; first < cells; first += block_cells) {
@@ -71,6 +87,15 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
                     }
                     out[q].mean_abs.row(k) += block_abs.template cast<double>();
                     out[q].mean.row(k) += block_sum.template cast<double>();
+                    if (!weighted) continue;
+                    block_weighted.setZero();
+                    for (Index c = 0; c < n; ++c) {
+                        const double w = weights(gradients.cells[std::size_t(c)], k);
+                        if (w == 0) continue;
+                        block_weighted += T(w) * map.row(c);
+                        out[q].weight(k) += w;
+                    }
+                    out[q].weighted.row(k) += block_weighted.template cast<double>();
                 }
             }
         }
@@ -80,6 +105,8 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
         const double scale = out[q].cells > 0 ? 1.0 / double(out[q].cells) : 0.0;
         out[q].mean_abs *= scale;
         out[q].mean *= scale;
+        for (Index k = 0; weighted && k < nodes; ++k)
+            out[q].weighted.row(k) *= out[q].weight(k) > 0 ? 1.0 / out[q].weight(k) : 0.0;
     }
     return out;
 }
@@ -107,11 +134,19 @@ inline SaliencySummary pool_summaries(const std::vector<SaliencySummary>& parts)
         all.mean_abs += part.mean_abs * double(part.cells);
         all.mean += part.mean * double(part.cells);
         all.cells += part.cells;
+        if (part.weighted.size() == 0) continue;
+        if (all.weighted.size() == 0) {
+            all.weighted = Matrix<double>::Zero(part.weighted.rows(), part.weighted.cols());
+            all.weight = RowVector<double>::Zero(part.weight.size());
+        }
+        all.weighted += part.weight.asDiagonal() * part.weighted;
+        all.weight += part.weight;
     }
     if (all.cells > 0) {
         all.mean_abs /= double(all.cells);
         all.mean /= double(all.cells);
     }
+    for (Index k = 0; k < all.weight.size(); ++k) all.weighted.row(k) *= all.weight(k) > 0 ? 1.0 / all.weight(k) : 0.0;
     return all;
 }
 
