@@ -5,6 +5,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/data/align.hpp"
+#include "scae/transfer/denoise.hpp"
 #include "scae/transfer/model_file.hpp"
 
 namespace scae::cli {
@@ -57,15 +58,40 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
     });
 }
 
-/// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes).
+/// Calibration from `--calibrate none|genes|genes_shrunk|blend` (default blend) and
+/// `--prior-counts K|auto` (genes_shrunk's k, default auto: estimated from the data).
+inline transfer::CalibrationOptions calibration_options(const Args& a) {
+    transfer::CalibrationOptions options;
+    try {
+        options.method = transfer::calibration_from_string(a.get("calibrate", transfer::to_string(options.method)));
+    } catch (const Error& e) {
+        throw UsageError(std::string("--calibrate: ") + e.what());
+    }
+    if (a.get("prior-counts", "auto") != "auto") {
+        options.prior_counts = a.number("prior-counts", 0);
+        if (!(options.prior_counts >= 0 && options.prior_counts < 1e12)) throw UsageError("--prior-counts must be auto or a number >= 0");
+    }
+    return options;
+}
+
+/// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes),
+/// calibrated per gene on the data (see transfer/calibrate.hpp); prints what was applied as JSON.
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] --out denoised.tsv[.gz]\n";
+    const char* usage = "usage: scae denoise --model MODEL.json --data DIR [--min-coverage F] --out denoised.tsv[.gz]\n"
+                        "  --calibrate M      none | genes | genes_shrunk | blend (default): rescale each gene's rates to its level\n"
+                        "                     in DIR (blend: then mix with the gene mean, as much as MCV on DIR says)\n"
+                        "  --prior-counts K   genes_shrunk: counts a gene needs to move half way to its observed level\n"
+                        "                     (default auto: estimated from the data, empirical Bayes)\n";
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, {"model", "data", "out", "min-coverage"});
+        const Args a(args, {"model", "data", "out", "min-coverage", "calibrate", "prior-counts"});
+        transfer::DenoiseOptions options;
+        options.calibration = calibration_options(a);
         const auto in = load_aligned(a);
-        const Matrix<float> rates = in.model.model.reconstruct(in.counts);
-        write_output(a.required("out"), matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
-        err << alignment_line(in.alignment) << "\n";
+        const auto result = transfer::denoise(in.model.model, in.counts, options);
+        write_output(a.required("out"), matrix_tsv(result.rates, in.data.barcodes, in.model.gene_symbols));
+        const nlohmann::json summary = {{"out", a.required("out")}, {"calibration", transfer::calibration_json(result.calibration)}};
+        err << alignment_line(in.alignment) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
+        out << summary.dump() << "\n";
         return int(ok);
     });
 }
