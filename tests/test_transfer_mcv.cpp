@@ -240,8 +240,14 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
         const auto c = transfer::fit_calibration(split.input, raw, options.calibration);
         const double calibrated_mcv = transfer::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
         MESSAGE(transfer::to_string(method) << ": fit " << raw_fit << " -> " << calibrated_fit << ", MCV " << raw_mcv << " -> " << calibrated_mcv);
-        CHECK(std::abs(calibrated_fit / raw_fit - 1) < 0.02);
-        CHECK(calibrated_mcv < raw_mcv * 1.02);
+        if (method == transfer::Calibration::blend) {
+            // The blend may mix in the cell's own counts (which lowers the deviance against the
+            // very counts trivially), so only its MCV figure is an invariant: never worse.
+            CHECK(calibrated_mcv < raw_mcv * 1.02);
+        } else {
+            CHECK(std::abs(calibrated_fit / raw_fit - 1) < 0.02);
+            CHECK(std::abs(calibrated_mcv / raw_mcv - 1) < 0.02);
+        }
     }
     CHECK(transfer::to_json(t.model).dump() == before);
 

@@ -69,7 +69,9 @@ inline std::string report_markdown(const nlohmann::json& r) {
     if (dn.contains("foreign") && dn["foreign"].contains("calibration")) {
         const auto& c = dn["foreign"]["calibration"];
         md << "\n`foreign` is the model as `scae denoise` applies it: calibration `" << c.value("method", std::string("?")) << "`";
-        if (c.contains("model_weight")) md << ", model weight " << fixed(c["model_weight"], 1) << " against the gene mean";
+        if (c.contains("model_weight"))
+            md << ", weights " << fixed(c["model_weight"], 1) << " model + " << fixed(c["observed_weight"], 1) << " the cell's own counts + "
+               << fixed(c["gene_mean_weight"], 1) << " gene mean, chosen by MCV within the input";
         if (c.contains("factor_median"))
             md << " (per-gene factors fitted on the denoiser's input: median " << fixed(c["factor_median"]) << ", range "
                << fixed(c["factor_min"]) << " to " << fixed(c["factor_max"]) << ")";
