@@ -215,7 +215,7 @@ TEST_CASE("data that are not counts: MCV says so; the masked protocol scores hid
     CHECK_THROWS_AS(transfer::split_for_denoising(values), Error);
 }
 
-TEST_CASE("calibration: own training data barely change, factors stay finite, the model is untouched") {
+TEST_CASE("calibration: own training data are not made worse, factors stay finite, the model is untouched") {
     const auto& t = trained();
     const auto& a = t.sim.tissues[0];
     const auto alignment = data::align_genes(t.model.gene_ids, t.model.gene_symbols, a.gene_ids, a.gene_symbols, {});
@@ -245,8 +245,15 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
             // very counts trivially), so only its MCV figure is an invariant: never worse.
             CHECK(calibrated_mcv < raw_mcv * 1.02);
         } else {
-            CHECK(std::abs(calibrated_fit / raw_fit - 1) < 0.02);
-            CHECK(std::abs(calibrated_mcv / raw_mcv - 1) < 0.02);
+            // This small model is trained briefly, so calibration may improve it by a few per
+            // cent (a model trained with `scae train` defaults moves by 1.5% on its own tissue,
+            // docs/tutorial.md); it must never make it worse, nor move its gene levels far.
+            CHECK(calibrated_fit < raw_fit * 1.02);
+            CHECK(calibrated_mcv < raw_mcv * 1.02);
+            CHECK(calibrated_fit > raw_fit * 0.9);
+            std::vector<float> f(denoised.calibration.factors.data(), denoised.calibration.factors.data() + counts.cols());
+            std::nth_element(f.begin(), f.begin() + f.size() / 2, f.end());
+            CHECK(std::abs(f[f.size() / 2] - 1) < 0.1);
         }
     }
     CHECK(transfer::to_json(t.model).dump() == before);
