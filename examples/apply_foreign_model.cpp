@@ -73,8 +73,14 @@ int main(int argc, char** argv) {
                   << r["alignment"]["method"] << "\n"
                   << "  mean per-cell deviance: foreign " << r["foreign"]["mean_cell_deviance"] << ", native "
                   << r["native"]["mean_cell_deviance"] << "\n";
-        for (const char* m : {"foreign", "native", "pca", "gene_mean"})
-            std::cout << "  denoising " << m << ": " << r["denoising"][m].dump() << "\n";
+        // Molecular cross-validation on held-out cells: "foreign" is the model as `scae denoise`
+        // applies it (calibrated), "foreign_raw" without calibration.
+        const auto& dn = r["denoising"];
+        std::cout << "  denoising (" << dn["protocol"].get<std::string>() << ", Poisson deviance and ratio to the gene mean):\n";
+        for (const char* m : {"foreign", "foreign_raw", "native", "pca", "gene_mean"})
+            if (dn.contains(m))
+                std::cout << "    " << m << ": " << dn[m]["poisson_deviance"] << " (" << dn[m]["ratio_to_gene_mean"] << "x)\n";
+        if (dn.contains("note")) std::cout << "    note: " << dn["note"].get<std::string>() << "\n";
         if (r.contains("latent"))
             for (const char* m : {"foreign", "native", "pca"}) std::cout << "  latent " << m << ": " << r["latent"][m].dump() << "\n";
         if (r.contains("label_transfer")) std::cout << "  label transfer: " << r["label_transfer"].dump() << "\n";

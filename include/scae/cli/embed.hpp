@@ -7,6 +7,7 @@
 #include "scae/cli/h5ad_output.hpp"
 #include "scae/cli/input_options.hpp"
 #include "scae/data/align.hpp"
+#include "scae/transfer/denoise.hpp"
 #include "scae/transfer/model_file.hpp"
 
 namespace scae::cli {
@@ -66,22 +67,47 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
     });
 }
 
-/// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes).
+/// Calibration from `--calibrate none|genes|genes_shrunk|blend` (default blend) and
+/// `--prior-counts K|auto` (genes_shrunk's k, default auto: estimated from the data).
+inline transfer::CalibrationOptions calibration_options(const Args& a) {
+    transfer::CalibrationOptions options;
+    try {
+        options.method = transfer::calibration_from_string(a.get("calibrate", transfer::to_string(options.method)));
+    } catch (const Error& e) {
+        throw UsageError(std::string("--calibrate: ") + e.what());
+    }
+    if (a.get("prior-counts", "auto") != "auto") options.prior_counts = a.number("prior-counts", 0, 0, 1e12);
+    return options;
+}
+
+/// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes),
+/// calibrated per gene on the data (see transfer/calibrate.hpp); prints what was applied as JSON.
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const std::string usage = std::string("usage: scae denoise --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
-                                          "                    --out denoised.tsv[.gz]|denoised.h5ad\n") +
-                              "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n" + input_options_usage();
+    const std::string usage =
+        std::string("usage: scae denoise --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
+                    "                    [--calibrate M] [--prior-counts K] --out denoised.tsv[.gz]|denoised.h5ad\n"
+                    "  --calibrate M      none | genes | genes_shrunk | blend (default): rescale each gene's rates to its level\n"
+                    "                     in DIR (blend: then mix with the gene mean, as much as MCV on DIR says)\n"
+                    "  --prior-counts K   genes_shrunk: counts a gene needs to move half way to its observed level\n"
+                    "                     (default auto: estimated from the data, empirical Bayes)\n"
+                    "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n") +
+        input_options_usage();
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts"}));
+        transfer::DenoiseOptions options;
+        options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
-        const Matrix<float> rates = in.model.model.reconstruct(in.counts);
-        require_finite(rates, a.required("model"), "expected counts");
+        const auto result = transfer::denoise(in.model.model, in.counts, options);
+        require_finite(result.rates, a.required("model"), "expected counts");
+        const nlohmann::json calibration = transfer::calibration_json(result.calibration);
         if (is_h5ad_output(out_path))
-            write_h5ad_output(out_path, "denoise", a, in, &rates, nullptr);
+            write_h5ad_output(out_path, "denoise", a, in, &result.rates, nullptr, {{"calibration", calibration}});
         else
-            write_output(out_path, matrix_tsv(rates, in.data.barcodes, in.model.gene_symbols));
-        err << alignment_line(in.alignment) << "\n";
+            write_output(out_path, matrix_tsv(result.rates, in.data.barcodes, in.model.gene_symbols));
+        const nlohmann::json summary = {{"out", out_path}, {"calibration", calibration}};
+        err << alignment_line(in.alignment) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
+        out << summary.dump() << "\n";
         return int(ok);
     });
 }

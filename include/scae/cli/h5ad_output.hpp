@@ -32,10 +32,10 @@ inline bool is_h5ad_output(const std::string& path) {
 /// Writes the AnnData output of `command` ("embed" or "denoise") for the aligned input `in`
 /// (an AlignedInput): X = `denoised` (cells x model genes) when given, obsm["X_scae"] =
 /// `latent` when given, uns["scae"] = the command, model, input, matrix read, gene alignment
-/// and the model's provenance.
+/// and the model's provenance, plus `extra` (denoise: the calibration applied).
 template <class Input>
 void write_h5ad_output(const std::string& path, const std::string& command, const Args& a, const Input& in,
-                       const Matrix<float>* denoised, const Matrix<float>* latent) {
+                       const Matrix<float>* denoised, const Matrix<float>* latent, const nlohmann::json& extra = nlohmann::json::object()) {
 #ifdef SCAE_HAVE_HDF5
     io::H5adContent content;
     content.obs_names = in.data.barcodes;
@@ -57,9 +57,10 @@ void write_h5ad_output(const std::string& path, const std::string& command, cons
          {{"matched", in.alignment.matched}, {"model_genes", in.alignment.n_model_genes}, {"coverage", in.alignment.coverage}}},
         {"model_provenance",
          {{"data_path", p.data_path}, {"cells", p.cells}, {"seed", p.seed}, {"created", p.created}, {"extra", p.extra.dump()}}}};
+    content.uns["scae"].update(extra);
     io::write_h5ad(path, content);
 #else
-    (void)command, (void)a, (void)in, (void)denoised, (void)latent;
+    (void)command, (void)a, (void)in, (void)denoised, (void)latent, (void)extra;
     throw Error(path + ": writing AnnData .h5ad needs HDF5, and scae was built without it; install libhdf5-dev and "
                        "reconfigure scae (cmake -B build -DSCAE_WITH_HDF5=ON), or name a .tsv output");
 #endif

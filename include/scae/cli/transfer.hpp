@@ -51,16 +51,34 @@ inline std::string report_markdown(const nlohmann::json& r) {
            << "Accuracy " << fixed(lt["accuracy"]) << ", macro-F1 " << fixed(lt["macro_f1"]) << " on " << lt["shared_label_cells"]
            << " target cells whose label occurs in the reference.\n\n";
     }
-    md << "## Denoising hidden counts\n\n"
-       << r["denoising"]["held_out_cells"] << " held-out cells; " << fixed(r["denoising"]["mask_fraction"], 2)
-       << " of their nonzero counts hidden and predicted from the rest.\n\n"
-       << "| predictor | Poisson deviance (lower is better) | Pearson r of log1p (higher is better) |\n|---|---|---|\n";
-    for (const auto& m : {"foreign", "native", "pca", "gene_mean"})
-        if (r["denoising"].contains(m))
-            md << "| " << m << " | " << fixed(r["denoising"][m]["poisson_deviance"]) << " | " << fixed(r["denoising"][m]["pearson_log1p"])
-               << " |\n";
+    const auto& dn = r["denoising"];
+    const bool mcv = dn.value("protocol", std::string()) == "molecular_cross_validation";
+    md << "## Denoising\n\n";
+    if (mcv)
+        md << "Molecular cross-validation on " << dn["held_out_cells"] << " held-out cells: each count split into Xa ~ Binomial(X, "
+           << fixed(dn["fraction"], 2) << ") and Xb = X - Xa; every predictor sees Xa and is scored against Xb over all "
+           << dn["genes"] << " model genes, zeros included (native model and PCA fitted on Xa of the other cells).\n\n";
+    else
+        md << "**Not molecular cross-validation:** " << dn.value("note", std::string()) << ". Hidden share "
+           << fixed(dn["fraction"], 2) << " of the nonzero entries of " << dn["held_out_cells"] << " held-out cells.\n\n";
+    md << "| predictor | Poisson deviance (lower is better) | ratio to gene mean | Pearson r of log1p (higher is better) |\n|---|---|---|---|\n";
+    for (const auto& m : {"foreign", "foreign_raw", "native", "pca", "gene_mean"})
+        if (dn.contains(m))
+            md << "| " << m << " | " << fixed(dn[m]["poisson_deviance"]) << " | " << fixed(dn[m]["ratio_to_gene_mean"]) << " | "
+               << fixed(dn[m]["pearson_log1p"]) << " |\n";
+    if (dn.contains("foreign") && dn["foreign"].contains("calibration")) {
+        const auto& c = dn["foreign"]["calibration"];
+        md << "\n`foreign` is the model as `scae denoise` applies it: calibration `" << c.value("method", std::string("?")) << "`";
+        if (c.contains("model_weight"))
+            md << ", weights " << fixed(c["model_weight"], 1) << " model + " << fixed(c["observed_weight"], 1) << " the cell's own counts + "
+               << fixed(c["gene_mean_weight"], 1) << " gene mean, chosen by MCV within the input";
+        if (c.contains("factor_median"))
+            md << " (per-gene factors fitted on the denoiser's input: median " << fixed(c["factor_median"]) << ", range "
+               << fixed(c["factor_min"]) << " to " << fixed(c["factor_max"]) << ")";
+        md << "; `foreign_raw` the uncalibrated model.\n";
+    }
     md << "\nFiles: `report.json` (every number), `latent.tsv` (foreign bottleneck per cell), `cells.tsv` (per-cell deviance"
-          " and labels), `latent.svg` (2-D PCA of the latent space).\n";
+          " and labels), `latent.svg` (2-D PCA of the latent space), `denoising_genes.tsv` (denoising deviance per gene and predictor).\n";
     return md.str();
 }
 
@@ -76,6 +94,9 @@ inline std::string transfer_usage() {
            "  --no-native         skip the native baseline\n"
            "  --epochs N          native model epochs, 1..100000 (default 100, early stopping)\n"
            "  --seed S            seed of splits, masks, folds and the native model (default 42)\n"
+           "  --calibrate M       how the foreign model is applied: none | genes | genes_shrunk | blend (default)\n"
+           "  --prior-counts K    genes_shrunk: counts a gene needs to move half way to its observed level (default auto)\n"
+           "  --mcv-fraction P    molecular cross-validation: share of each count given to the denoiser (default 0.5)\n"
            "  --threads T         OpenMP threads\n"
            "  --quiet             no progress on stderr\n") + input_options_usage();
 }
@@ -83,7 +104,9 @@ inline std::string transfer_usage() {
 /// `scae transfer`; returns the exit code.
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage", "duplicate-genes"}), {"native", "no-native", "quiet"});
+        const Args a(args, with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage",
+                                               "duplicate-genes", "calibrate", "prior-counts", "mcv-fraction"}),
+                     {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
         transfer::TransferOptions options;
@@ -91,6 +114,9 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         options.native = !a.has("no-native");
         read_train_options(a, options.native_train);
         options.seed = options.native_train.seed;
+        options.calibration = calibration_options(a);
+        options.split.fraction = a.number("mcv-fraction", options.split.fraction, 0, 1);
+        if (!(options.split.fraction > 0 && options.split.fraction < 1)) throw UsageError("--mcv-fraction must be in (0, 1)");
         const auto model = transfer::load_model(model_path);
         const auto data = read_data(a, err);
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
@@ -116,6 +142,16 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
                   << result.latent_2d(c, 0) << '\t' << result.latent_2d(c, 1) << '\n';
         }
         write_output(dir + "/cells.tsv", cells.str());
+        std::ostringstream genes;
+        genes << "gene" << std::setprecision(6);
+        for (const auto& [name, values] : result.gene_deviance) genes << '\t' << name;
+        genes << '\n';
+        for (std::size_t g = 0; g < model.gene_symbols.size(); ++g) {
+            genes << model.gene_symbols[g];
+            for (const auto& [name, values] : result.gene_deviance) genes << '\t' << (g < values.size() ? values[g] : 0.0);
+            genes << '\n';
+        }
+        write_output(dir + "/denoising_genes.tsv", genes.str());
         std::vector<std::string> colour = labels;
         if (colour.empty()) colour = result.predicted_labels;
         if (colour.empty()) colour.assign(std::size_t(data.cells()), "cells");

@@ -1,88 +1,91 @@
 #pragma once
 /// @file denoise.hpp
-/// @brief Denoising scored on counts the model never saw: hide a fraction of the stored
-/// counts, predict them from the rest, and compare at the hidden entries.
+/// @brief Denoising with a model, and the predictors it is measured against (mcv.hpp): the
+/// model itself, the gene-mean baseline and a PCA reconstruction, all as RatePredictor.
 
-#include "scae/core/random.hpp"
-#include "scae/core/types.hpp"
-#include "scae/core/error.hpp"
-
-#include <cmath>
-#include <vector>
+#include "scae/eval/pca.hpp"
+#include "scae/nn/autoencoder.hpp"
+#include "scae/transfer/calibrate.hpp"
 
 namespace scae::transfer {
 
-/// A count matrix with some stored entries set to zero, and what they were.
-struct MaskedCounts {
-    Csr<float> visible;      ///< the counts with the hidden entries removed
-    std::vector<int> rows;   ///< row of each hidden entry
-    std::vector<int> cols;   ///< column of each hidden entry
-    std::vector<float> values; ///< the hidden counts
+/// The model's expected counts of a batch (`model` must outlive the predictor).
+inline RatePredictor model_predictor(const nn::Autoencoder<float>& model) {
+    return [&model](const Csr<float>& batch) { return model.reconstruct(batch); };
+}
+
+/// The baseline every denoiser must beat: each cell's library size (over these genes) times
+/// each gene's share of all counts in `reference` (gene_shares).
+inline RatePredictor gene_mean_predictor(const Csr<float>& reference) {
+    return [share = gene_shares(reference)](const Csr<float>& batch) {
+        Matrix<float> rates(batch.rows(), batch.cols());
+        for (Index r = 0; r < batch.rows(); ++r) rates.row(r) = (share * double(batch.row(r).sum())).cast<float>();
+        return rates;
+    };
+}
+
+/// A PCA of the model's input space (its transform of the counts) and the way back to counts.
+struct PcaDenoiser {
+    eval::Pca pca;                ///< fitted on the transformed reference cells
+    nn::InputTransform transform; ///< the model's input transform
+    RowVector<double> share;      ///< each gene's share of the reference counts (the floor's shape)
 };
 
-/// Hides each stored (nonzero) count with probability `fraction`, from `seed`.
-inline MaskedCounts hide_counts(const Csr<float>& counts, double fraction, std::uint64_t seed) {
-    if (fraction <= 0 || fraction >= 1) throw Error("hide_counts: fraction must be in (0, 1)");
-    Rng rng(seed);
-    MaskedCounts out;
-    std::vector<Eigen::Triplet<float>> kept;
-    kept.reserve(std::size_t(counts.nonZeros()));
-    for (Index r = 0; r < counts.rows(); ++r)
-        for (Csr<float>::InnerIterator it(counts, r); it; ++it) {
-            if (rng.uniform() < fraction) {
-                out.rows.push_back(int(r));
-                out.cols.push_back(int(it.col()));
-                out.values.push_back(it.value());
-            } else {
-                kept.emplace_back(int(r), int(it.col()), it.value());
-            }
+/// Fits PcaDenoiser on `reference` counts with `components` axes.
+inline PcaDenoiser fit_pca_denoiser(const Csr<float>& reference, const nn::InputTransform& transform, Index components,
+                                    std::uint64_t seed = 0) {
+    eval::PcaOptions options;
+    options.components = components;
+    options.seed = seed;
+    return {eval::fit_pca(Matrix<float>(nn::transform_input(reference, transform)), options), transform, gene_shares(reference)};
+}
+
+/// The PCA reconstruction of a batch, transformed back to counts: the inverse of the input
+/// transform, scaled so each cell's rates sum to its library size (the reconstruction lives in
+/// a depth-free space when the model normalises), with every rate floored at 1% of the gene-mean
+/// rate, because a reconstruction at or below zero says "absent", which no count model believes.
+inline RatePredictor pca_predictor(const PcaDenoiser& d) {
+    return [&d](const Csr<float>& batch) {
+        const Matrix<double> scores = d.pca.project(Matrix<float>(nn::transform_input(batch, d.transform)));
+        Matrix<double> x = (scores * d.pca.components).rowwise() + d.pca.mean;
+        if (d.transform.log1p) x = x.array().min(30.0).exp() - 1.0;
+        x = x.cwiseMax(0.0);
+        Matrix<float> rates(x.rows(), x.cols());
+        for (Index r = 0; r < x.rows(); ++r) {
+            const double library = batch.row(r).sum(), total = x.row(r).sum();
+            const RowVector<double> mean_rate = d.share * library;
+            const RowVector<double> rate = total > 0 ? RowVector<double>(x.row(r) * (library / total)) : mean_rate;
+            rates.row(r) = rate.cwiseMax(0.01 * mean_rate).cast<float>();
         }
-    out.visible.resize(counts.rows(), counts.cols());
-    out.visible.setFromTriplets(kept.begin(), kept.end());
-    out.visible.makeCompressed();
-    return out;
+        return rates;
+    };
 }
 
-/// Agreement between predicted rates and the hidden counts.
-struct DenoiseScore {
-    double poisson_deviance = 0; ///< mean of 2 (y log(y / mu) - (y - mu)); lower is better
-    double pearson_log1p = 0;    ///< correlation of log1p(y) with log1p(mu); higher is better
-    Index entries = 0;           ///< hidden entries scored
+/// Settings of `denoise`.
+struct DenoiseOptions {
+    CalibrationOptions calibration{}; ///< per-gene rescaling fitted on the data being denoised (default blend)
 };
 
-/// Scores `rates` (cells x genes, same shape as the masked matrix) at the hidden entries.
-inline DenoiseScore score_hidden(const Matrix<float>& rates, const MaskedCounts& masked) {
-    if (rates.rows() != masked.visible.rows() || rates.cols() != masked.visible.cols())
-        throw Error("score_hidden: predictions and masked counts differ in shape");
-    DenoiseScore s;
-    s.entries = Index(masked.values.size());
-    if (s.entries == 0) throw Error("score_hidden: no hidden entries to score");
-    double deviance = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-    for (std::size_t i = 0; i < masked.values.size(); ++i) {
-        const double y = masked.values[i], mu = std::max(double(rates(masked.rows[i], masked.cols[i])), 1e-8);
-        deviance += 2 * ((y > 0 ? y * std::log(y / mu) : 0.0) - (y - mu));
-        const double a = std::log1p(y), b = std::log1p(mu);
-        sx += a, sy += b, sxx += a * a, syy += b * b, sxy += a * b;
-    }
-    const double n = double(s.entries);
-    s.poisson_deviance = deviance / n;
-    const double cov = sxy / n - sx / n * sy / n, vx = sxx / n - sx / n * sx / n, vy = syy / n - sy / n * sy / n;
-    s.pearson_log1p = vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0;
-    return s;
-}
+/// Denoised data and how they were made.
+struct DenoiseResult {
+    Matrix<float> rates;          ///< expected counts, cells x model genes
+    GeneCalibration calibration;  ///< factors applied (method none: all ones)
+};
 
-/// The baseline every denoiser must beat: each cell's visible library size times each
-/// gene's share of all counts in `reference` (cells the baseline may learn from).
-inline Matrix<float> gene_mean_rates(const Csr<float>& reference, const Csr<float>& visible) {
-    RowVector<double> share = RowVector<double>::Zero(reference.cols());
-    for (Index r = 0; r < reference.rows(); ++r)
-        for (Csr<float>::InnerIterator it(reference, r); it; ++it) share(it.col()) += it.value();
-    const double total = share.sum();
-    if (total <= 0) throw Error("gene_mean_rates: the reference cells hold no counts");
-    share /= total;
-    Matrix<float> rates(visible.rows(), visible.cols());
-    for (Index r = 0; r < visible.rows(); ++r) rates.row(r) = (share * double(visible.row(r).sum())).cast<float>();
-    return rates;
+/// Applies `model` to `counts` (model gene order) and calibrates the rates per gene on the same
+/// counts. The model is not changed.
+inline DenoiseResult denoise(const nn::Autoencoder<float>& model, const Csr<float>& counts, const DenoiseOptions& options = {}) {
+    DenoiseResult out;
+    out.rates = model.reconstruct(counts);
+    const Matrix<float>& rates = out.rates;
+    // The rates are already computed: calibrate from them rather than predicting twice.
+    CalibrationOptions once = options.calibration;
+    once.batch_cells = std::max<Index>(1, counts.rows());
+    const bool whole = options.calibration.method != Calibration::blend; // blend predicts subsets of cells
+    out.calibration = whole ? fit_calibration(counts, [&rates](const Csr<float>&) { return rates; }, once)
+                            : fit_calibration(counts, model_predictor(model), options.calibration);
+    apply_calibration(out.rates, counts, out.calibration);
+    return out;
 }
 
 } // namespace scae::transfer

@@ -11,6 +11,7 @@
 #include "scae/eval/pca.hpp"
 #include "scae/io/count_matrix.hpp"
 #include "scae/transfer/denoise.hpp"
+#include "scae/transfer/mcv.hpp"
 #include "scae/transfer/evaluate.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/train_model.hpp"
@@ -24,9 +25,11 @@ struct TransferOptions {
     data::AlignOptions align{};        ///< how the target's genes are matched to the model's
     bool native = true;                ///< also train a native model on the target (the fair baseline)
     train::TrainOptions native_train{}; ///< its training (seed, epochs, threads, progress)
-    double holdout_fraction = 0.2;     ///< target cells held out from the native model, for denoising
-    double mask_fraction = 0.1;        ///< stored counts hidden in held-out cells
+    double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
+    SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
+    CalibrationOptions calibration{};  ///< how the foreign model is calibrated when applied (default blend)
     Index pca_components = 50;         ///< PCA baseline size
+    Index pca_max_cells = 20000;       ///< held-in cells the denoising PCA is fitted on at most (it is dense)
     EmbeddingScoreOptions scores{};    ///< kNN / k-means settings
     std::uint64_t seed = 0;            ///< held-out cells and masks
 };
@@ -39,6 +42,8 @@ struct TransferResult {
     Matrix<double> latent_2d;         ///< 2-D projection of `latent`, for the scatter plot
     Csr<float> aligned;               ///< target counts in the model's gene order
     std::vector<std::string> predicted_labels; ///< labels transferred from the model's reference (if it has one)
+    /// Mean denoising deviance per model gene of each predictor scored (held-out cells), by name.
+    std::vector<std::pair<std::string, std::vector<double>>> gene_deviance;
 };
 
 namespace detail {
@@ -57,24 +62,26 @@ inline std::vector<double> poisson_deviance_per_cell(const Csr<float>& counts, c
     return out;
 }
 
-/// The model's input transform as a dense matrix (the space the PCA baseline works in).
+/// The model's input transform as a dense matrix (the space the PCA of the latent scores works in).
 inline Matrix<float> dense_input(const Csr<float>& counts, const nn::InputTransform& t) {
     return Matrix<float>(nn::transform_input(counts, t));
 }
 
-/// PCA reconstruction of `visible` counts, mapped back to expected counts.
-inline Matrix<float> pca_rates(const eval::Pca& pca, const Csr<float>& visible, const nn::InputTransform& t) {
-    const Matrix<double> scores = pca.project(dense_input(visible, t));
-    Matrix<double> x = (scores * pca.components).rowwise() + pca.mean;
-    if (t.log1p) x = x.array().exp() - 1.0;
-    x = x.cwiseMax(0.0);
-    if (t.target_sum > 0)
-        for (Index r = 0; r < x.rows(); ++r) x.row(r) *= double(visible.row(r).sum()) / t.target_sum;
-    return x.cast<float>();
+inline nlohmann::json denoise_json(const DenoiseScore& s) {
+    nlohmann::json j = {{"poisson_deviance", s.poisson_deviance}, {"pearson_log1p", s.pearson_log1p}, {"entries", s.entries}};
+    if (!std::isnan(s.nb_deviance)) j["nb_deviance"] = s.nb_deviance;
+    return j;
 }
 
-inline nlohmann::json denoise_json(const DenoiseScore& s) {
-    return {{"poisson_deviance", s.poisson_deviance}, {"pearson_log1p", s.pearson_log1p}, {"hidden_entries", s.entries}};
+/// At most `limit` of the rows 0..n-1, drawn at random from `rng`, ascending.
+inline std::vector<Index> sample_rows(Index n, Index limit, Rng& rng) {
+    std::vector<Index> out(static_cast<std::size_t>(n));
+    std::iota(out.begin(), out.end(), Index(0));
+    if (n <= limit) return out;
+    rng.shuffle(out);
+    out.resize(std::size_t(limit));
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 } // namespace detail
@@ -115,34 +122,69 @@ inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatr
     std::vector<Index> held_out(order.begin(), order.begin() + Index(held)), held_in(order.begin() + Index(held), order.end());
     std::sort(held_out.begin(), held_out.end());
     std::sort(held_in.begin(), held_in.end());
-    const Csr<float> train_counts = data::select_rows(counts, held_in);
-    const auto masked = hide_counts(data::select_rows(counts, held_out), options.mask_fraction, options.seed + 1);
+    // Molecular cross-validation: every predictor sees Xa of the held-out cells and is scored
+    // against their Xb; the native model and PCA learn from Xa of the held-in cells only.
+    SplitOptions split_options = options.split;
+    split_options.seed = options.seed + 1;
+    const DenoiseSplit split = split_for_denoising(counts, split_options);
+    DenoiseSplit scored = split;
+    scored.input = data::select_rows(split.input, held_out);
+    scored.target = data::select_rows(split.target, held_out);
+    const Csr<float> held_in_input = data::select_rows(split.input, held_in);
+    RowVector<float> theta;
+    if (model.options.loss == nn::Loss::negative_binomial) theta = model.log_theta.value.array().exp().matrix();
+    const RowVector<float>* nb = theta.size() > 0 ? &theta : nullptr;
+    ScoreOptions score_options;
+    score_options.per_gene = true;
 
     nlohmann::json& denoise = report["denoising"];
+    denoise["protocol"] = to_string(split.protocol);
+    denoise["fraction"] = split.fraction;
+    if (!split.note.empty()) denoise["note"] = split.note;
     denoise["held_out_cells"] = held_out.size();
-    denoise["mask_fraction"] = options.mask_fraction;
-    denoise["foreign"] = detail::denoise_json(score_hidden(model.reconstruct(masked.visible), masked));
-    denoise["gene_mean"] = detail::denoise_json(score_hidden(gene_mean_rates(train_counts, masked.visible), masked));
+    denoise["genes"] = counts.cols();
+    if (nb) denoise["nb_dispersions"] = "the foreign model's, for every predictor";
+    std::vector<std::pair<std::string, DenoiseScore>> scores;
+    const auto score = [&](const std::string& name, const RatePredictor& predict) {
+        scores.emplace_back(name, score_denoiser(scored, predict, score_options, nb));
+        result.gene_deviance.emplace_back(name, scores.back().second.gene_deviance);
+    };
+    const RatePredictor foreign_rates = model_predictor(model);
+    score("foreign_raw", foreign_rates);
+    CalibrationOptions calibration_options = options.calibration;
+    calibration_options.seed = options.seed + 2;
+    const GeneCalibration calibration = fit_calibration(scored.input, foreign_rates, calibration_options);
+    score("foreign", calibrated(foreign_rates, calibration));
+    score("gene_mean", gene_mean_predictor(scored.input));
+    const PcaDenoiser pca_denoiser = fit_pca_denoiser(data::select_rows(held_in_input, detail::sample_rows(held_in_input.rows(), options.pca_max_cells, rng)),
+                                                      transform, options.pca_components, options.seed);
+    score("pca", pca_predictor(pca_denoiser));
     eval::PcaOptions pca_options;
     pca_options.components = options.pca_components;
     pca_options.seed = options.seed;
-    const eval::Pca held_in_pca = eval::fit_pca(detail::dense_input(train_counts, transform), pca_options);
-    denoise["pca"] = detail::denoise_json(score_hidden(detail::pca_rates(held_in_pca, masked.visible, transform), masked));
 
     Matrix<float> native_latent;
     if (options.native) {
         nn::AutoencoderOptions native_options = model.options;
         native_options.seed = options.native_train.seed;
         nn::Autoencoder<float> native(counts.cols(), native_options);
-        const auto history = train::fit(native, train_counts, options.native_train);
+        const auto history = train::fit(native, held_in_input, options.native_train);
         report["native"]["epochs"] = history.epochs.size();
-        report["native"]["train_cells"] = train_counts.rows();
-        denoise["native"] = detail::denoise_json(score_hidden(native.reconstruct(masked.visible), masked));
+        report["native"]["train_cells"] = held_in_input.rows();
+        report["native"]["trained_on"] = split.protocol == Protocol::molecular_cross_validation ? "Xa of the held-in cells"
+                                                                                               : "visible entries of the held-in cells";
+        score("native", model_predictor(native));
         native_latent = native.encode(counts);
         const auto native_deviance = detail::poisson_deviance_per_cell(counts, native.reconstruct(counts));
         report["native"]["mean_cell_deviance"] =
             std::accumulate(native_deviance.begin(), native_deviance.end(), 0.0) / double(std::max<Index>(1, counts.rows()));
     }
+    const double baseline = std::find_if(scores.begin(), scores.end(), [](const auto& s) { return s.first == "gene_mean"; })->second.poisson_deviance;
+    for (const auto& [name, s] : scores) {
+        denoise[name] = detail::denoise_json(s);
+        denoise[name]["ratio_to_gene_mean"] = s.poisson_deviance / baseline;
+    }
+    denoise["foreign"]["calibration"] = calibration_json(calibration);
 
     const bool labelled = std::any_of(labels.begin(), labels.end(), [](const std::string& l) { return !l.empty(); });
     if (labelled) {
