@@ -30,12 +30,12 @@ struct KnownRates {
 };
 
 KnownRates known_rates(Index cells = 800, Index genes = 300, std::uint64_t seed = 5) {
-    data::Rng rng(seed);
+    Rng rng(seed);
     const Index types = 4;
     Matrix<double> profile(types, genes);
     for (Index g = 0; g < genes; ++g) {
         const double base = 1.5 * data::standard_normal(rng);
-        for (Index t = 0; t < types; ++t) profile(t, g) = std::exp(base + (data::uniform01(rng) < 0.15 ? 2.0 : 0.0));
+        for (Index t = 0; t < types; ++t) profile(t, g) = std::exp(base + (rng.uniform() < 0.15 ? 2.0 : 0.0));
     }
     for (Index t = 0; t < types; ++t) profile.row(t) /= profile.row(t).sum();
     KnownRates k;
@@ -47,7 +47,7 @@ KnownRates known_rates(Index cells = 800, Index genes = 300, std::uint64_t seed 
         for (Index g = 0; g < genes; ++g) {
             // Poisson by inversion (rates here are modest).
             const double mu = k.rates(c, g);
-            double p = std::exp(-mu), cdf = p, u = data::uniform01(rng);
+            double p = std::exp(-mu), cdf = p, u = rng.uniform();
             int x = 0;
             while (u > cdf && x < 100000) p *= mu / ++x, cdf += p;
             if (x > 0) entries.emplace_back(int(c), int(g), float(x));
@@ -286,7 +286,7 @@ TEST_CASE("calibration: own training data are not made worse, factors stay finit
 }
 
 TEST_CASE("empirical-Bayes prior: levels that fit are shrunk hard, levels off by a factor hardly") {
-    data::Rng rng(3);
+    Rng rng(3);
     RowVector<double> predicted(400), fits(400), off(400);
     for (Index g = 0; g < predicted.size(); ++g) {
         predicted(g) = std::exp(2 + 2 * data::standard_normal(rng));

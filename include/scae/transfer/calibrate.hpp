@@ -208,8 +208,8 @@ inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const Rat
     std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
     std::iota(cells.begin(), cells.end(), Index(0));
     if (counts.rows() > options.blend_max_cells) {
-        data::Rng rng(data::mix_seed(options.seed ^ 0xb1e4du));
-        for (std::size_t i = cells.size() - 1; i > 0; --i) std::swap(cells[i], cells[std::size_t(data::uniform01(rng) * double(i + 1))]);
+        Rng rng(derive_seed(options.seed ^ 0xb1e4du, 0));
+        for (std::size_t i = cells.size() - 1; i > 0; --i) std::swap(cells[i], cells[std::size_t(rng.uniform() * double(i + 1))]);
         cells.resize(std::size_t(options.blend_max_cells));
         std::sort(cells.begin(), cells.end());
     }

@@ -19,7 +19,7 @@
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
-#include "scae/data/random.hpp"
+#include "scae/core/random.hpp"
 #include "scae/data/subset.hpp"
 
 #include <algorithm>
@@ -90,15 +90,15 @@ struct DenoiseSplit {
 namespace detail {
 
 /// Sampler for one cell's stream.
-inline data::Rng cell_rng(std::uint64_t seed, Index cell) {
-    return data::Rng(data::mix_seed(data::mix_seed(seed) ^ std::uint64_t(cell)));
+inline Rng cell_rng(std::uint64_t seed, Index cell) {
+    return Rng(derive_seed(derive_seed(seed, 0) ^ std::uint64_t(cell), 0));
 }
 
 /// Binomial(n, p) by counting successes: exact, portable, and as costly as the count itself
 /// (single-cell counts are mostly 1 to 3).
-inline std::int64_t binomial_variate(data::Rng& rng, std::int64_t n, double p) {
+inline std::int64_t binomial_variate(Rng& rng, std::int64_t n, double p) {
     std::int64_t k = 0;
-    for (std::int64_t i = 0; i < n; ++i) k += data::uniform01(rng) < p;
+    for (std::int64_t i = 0; i < n; ++i) k += rng.uniform() < p;
     return k;
 }
 
@@ -130,7 +130,7 @@ inline DenoiseSplit thin_counts(const Csr<float>& counts, double fraction, std::
 #pragma omp parallel for schedule(dynamic, 64)
 #endif
     for (Index r = 0; r < counts.rows(); ++r) {
-        data::Rng rng = detail::cell_rng(seed, r);
+        Rng rng = detail::cell_rng(seed, r);
         for (Csr<float>::InnerIterator it(counts, r); it; ++it) {
             const auto x = std::int64_t(it.value());
             const auto k = detail::binomial_variate(rng, x, fraction);
@@ -156,7 +156,7 @@ inline DenoiseSplit mask_entries(const Csr<float>& values, double fraction, std:
     const std::size_t n = std::size_t(values.rows());
     std::vector<std::vector<std::pair<int, float>>> visible(n), hidden(n);
     for (Index r = 0; r < values.rows(); ++r) {
-        data::Rng rng = detail::cell_rng(seed, r);
+        Rng rng = detail::cell_rng(seed, r);
         std::vector<char> stored(std::size_t(values.cols()), 0);
         auto& v = visible[std::size_t(r)];
         auto& h = hidden[std::size_t(r)];
@@ -166,7 +166,7 @@ inline DenoiseSplit mask_entries(const Csr<float>& values, double fraction, std:
                             ", gene " + std::to_string(it.col()) + " (expected non-negative expression values)");
             if (it.value() == 0) continue;
             stored[std::size_t(it.col())] = 1;
-            if (data::uniform01(rng) < fraction) h.emplace_back(int(it.col()), it.value());
+            if (rng.uniform() < fraction) h.emplace_back(int(it.col()), it.value());
             else v.emplace_back(int(it.col()), it.value());
         }
         // As many zeros as hidden nonzeros (fewer when the cell has fewer zeros): selection sampling.
@@ -174,7 +174,7 @@ inline DenoiseSplit mask_entries(const Csr<float>& values, double fraction, std:
         Index wanted = std::min<Index>(Index(h.size()), zeros);
         for (Index c = 0; c < values.cols() && wanted > 0; ++c) {
             if (stored[std::size_t(c)]) continue;
-            if (data::uniform01(rng) * double(zeros) < double(wanted)) h.emplace_back(int(c), 0.0f), --wanted;
+            if (rng.uniform() * double(zeros) < double(wanted)) h.emplace_back(int(c), 0.0f), --wanted;
             --zeros;
         }
         std::sort(h.begin(), h.end());
