@@ -142,9 +142,9 @@ TEST_CASE("planted programs are recovered from a model trained on simulated coun
     rng.shuffle(shuffled);
     const Analysis scrambled = analyse(model, counts, shuffled, sim, interpret::PathwayOptions{});
     MESSAGE("shuffled genes: " << scrambled.recovery.recovered_count << " recovered, AUROC " << scrambled.recovery.auroc << ", " << scrambled.significant << " calls");
-    // "Recovered" by chance: a set's best node has that set on top about 16/27 of the time for
-    // 16 nodes and 12 sets of independent noise, 3.6 of 6 programs.
-    CHECK(scrambled.recovery.recovered_count <= 4);
+    // "Recovered" is no control: by chance a set's best node has that set on top about 16/27 of
+    // the time for 16 nodes and 12 sets of independent noise, so 5 or 6 of 6 programs come out
+    // "recovered" in about one model in four. What must fail is the ranking and the calls.
     CHECK(scrambled.recovery.auroc < 0.8);
     CHECK(scrambled.significant <= 1);
     // An untrained network of the same shape encodes no program in any node.

@@ -288,10 +288,11 @@ std::string matrix_tsv(const Matrixish& m, const std::vector<std::string>& row_n
     return s.str();
 }
 
-/// "node1", "node2", ... for latent columns.
+/// "node0", "node1", ... for latent columns: numbered from 0, as `scae pathways` numbers nodes
+/// (scores.tsv, node_calls.tsv), so column nodeK is node K everywhere.
 inline std::vector<std::string> node_names(Index n) {
     std::vector<std::string> names;
-    for (Index i = 0; i < n; ++i) names.push_back("node" + std::to_string(i + 1));
+    for (Index i = 0; i < n; ++i) names.push_back("node" + std::to_string(i));
     return names;
 }
 

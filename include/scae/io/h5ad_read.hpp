@@ -145,7 +145,9 @@ MatrixLocation choose_matrix(const hdf5::File& file, const ReadOptions& options,
 
 /// Gene IDs, symbols and feature types of the genes of `var`, from the usual columns.
 struct GeneNames {
-    std::vector<std::string> ids, symbols, types;
+    std::vector<std::string> ids;     ///< gene ids (e.g. Ensembl), one per var row
+    std::vector<std::string> symbols; ///< gene symbols; empty when var has no symbol column
+    std::vector<std::string> types;   ///< feature types; empty when var has none
 };
 
 /// Reads `var`'s names: IDs from gene_ids (or gene_id, ensembl_id, feature_id, ...) else the

@@ -31,10 +31,13 @@ inline constexpr hsize_t slab_elements = hsize_t(1) << 16;
 class Id {
 public:
     Id() = default;
+    /// Takes `id` (H5I_INVALID_HID or negative: none), to be released with `close`.
     Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
     Id(const Id&) = delete;
     Id& operator=(const Id&) = delete;
+    /// Takes over `other`'s identifier.
     Id(Id&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
+    /// Releases this identifier and takes over `other`'s.
     Id& operator=(Id&& other) noexcept {
         if (this != &other) {
             reset();

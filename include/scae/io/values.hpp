@@ -47,6 +47,9 @@ inline std::string unparsed_number(std::string_view token, const char* expected)
 
 } // namespace detail
 
+/// Parses one matrix value `token` of `field` type at the current line of `reader`: refused with
+/// the file and line when it is no number, out of range or not allowed by `options` (negative);
+/// clears `integer_values` when the value has a fraction.
 template <class T>
 T parse_value(std::string_view token, Field field, const ReadOptions& options, const LineReader& reader,
               bool& integer_values) {

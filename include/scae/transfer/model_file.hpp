@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -62,7 +63,9 @@ struct ModelFile {
 
 /// Largest bottleneck / hidden width and depth a model file may declare (and `scae train
 /// --layers` accepts): far above the published 128,64, far below sizes that exhaust memory.
-inline constexpr long long max_layer_size = 16384, max_layers = 16;
+inline constexpr long long max_layer_size = 16384;
+/// Most hidden layers (bottleneck included) a model file may declare; see max_layer_size.
+inline constexpr long long max_layers = 16;
 /// Most genes a model file may declare.
 inline constexpr long long max_model_genes = 10000000;
 /// Largest weight magnitude accepted: trained weights are of order 1; values near the float limit
