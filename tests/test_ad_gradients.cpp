@@ -324,7 +324,7 @@ TEST_CASE("the fused output layer equals the composed ops, under both rules") {
     CHECK_THROWS_AS(ad::softplus_poisson_nll(tape.input(h1), tape.input(w), tape.input(b), unsorted), Error);
 }
 
-TEST_CASE("a composed network: gradients reach inputs and parameters") {
+TEST_CASE("a composed network: sparse input layer, softplus, Poisson loss and penalty, every weight checked") {
     Rng rng(14);
     const Csr<double> x = random_counts(3, 6, rng);
     check({random(6, 4, rng, -0.5, 0.5), random(1, 4, rng), random(4, 6, rng, -0.5, 0.5)}, [&](auto&, auto& v) {

@@ -84,10 +84,22 @@ TEST_CASE("training lowers the validation loss well below the gene-mean baseline
     CHECK(history.validation_cells == 60);
     CHECK(history.epochs.front().validation_loss > best);
     CHECK(best < baseline - 0.1); // the baseline ignores groups; the model finds them
-    // The 4 groups should be separable in the bottleneck: group means differ.
-    const Matrix<float> z = model.encode(counts);
-    CHECK(z.rows() == 600);
-    CHECK(z.cols() == 4);
+    // The 4 groups (cell c is in group c % 4) are separable in the bottleneck: every two group
+    // means lie further apart than a typical cell lies from its own group's mean.
+    const Matrix<double> z = model.encode(counts).cast<double>();
+    REQUIRE(z.rows() == 600);
+    REQUIRE(z.cols() == 4);
+    Matrix<double> means = Matrix<double>::Zero(4, z.cols());
+    for (Index c = 0; c < z.rows(); ++c) means.row(c % 4) += z.row(c) / 150.0;
+    double spread = 0;
+    for (Index c = 0; c < z.rows(); ++c) spread += (z.row(c) - means.row(c % 4)).squaredNorm() / double(z.rows());
+    spread = std::sqrt(spread);
+    for (Index a = 0; a < 4; ++a)
+        for (Index b = a + 1; b < 4; ++b) {
+            CAPTURE(a);
+            CAPTURE(b);
+            CHECK((means.row(a) - means.row(b)).norm() > spread);
+        }
 }
 
 TEST_CASE("same seed and thread count give a bit-identical model") {

@@ -133,8 +133,11 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         report.alpha = a.positive_number("alpha", report.alpha, 1);
         const std::string gmt = a.required("gmt"),
                           out_dir = output_folder(a, "out", {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
+        const int threads = a.threads(); // checked in every build, used where OpenMP is
 #ifdef _OPENMP
-        if (const int threads = a.threads(); threads > 0) omp_set_num_threads(threads);
+        if (threads > 0) omp_set_num_threads(threads);
+#else
+        (void)threads;
 #endif
         const auto start = std::chrono::steady_clock::now();
         const auto in = load_aligned(a, err);
