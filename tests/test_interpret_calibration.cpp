@@ -63,7 +63,8 @@ Csr<float> random_counts(Index cells, Index genes, std::uint64_t seed) {
 } // namespace
 
 TEST_CASE("the rank-sum test is conservative against the exact distribution where p is small") {
-    for (const auto& [genes, n] : std::vector<std::pair<int, int>>{{30, 5}, {30, 2}, {50, 3}, {60, 1}, {40, 10}, {200, 5}, {200, 10}}) {
+    for (const auto& size : std::vector<std::pair<int, int>>{{30, 5}, {30, 2}, {50, 3}, {60, 1}, {40, 10}, {200, 5}, {200, 10}}) {
+        const int genes = size.first, n = size.second; // not a structured binding: CAPTURE's lambda (clang 14, C++17)
         CAPTURE(genes);
         CAPTURE(n);
         const std::vector<double> exact = exact_rank_sum_tail(genes, n);
