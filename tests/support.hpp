@@ -1,9 +1,15 @@
 #pragma once
 // Test helpers: where the real data and the fixtures live, and the CI rule
 // that a missing dataset fails in CI (CI=true) and is a visible skip elsewhere.
+#include "scae/core/random.hpp"
+#include "scae/core/types.hpp"
+#include "scae/data/simulate.hpp"
+#include "scae/io/count_matrix.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 #include <doctest/doctest.h>
 
 namespace scae_test {
@@ -32,6 +38,32 @@ inline bool have_data(const std::string& relative) {
                 << "; set SCAE_DATA_DIR to run this check");
     }
     return false;
+}
+
+/// Noise counts: each entry 0 with probability 1/2, else uniform in 0..29. Deterministic for a seed.
+inline scae::Csr<float> random_counts(scae::Index cells, scae::Index genes, std::uint64_t seed) {
+    scae::Rng rng(seed);
+    scae::Matrix<float> m(cells, genes);
+    for (scae::Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < 0.5 ? 0.0f : float(rng.below(30));
+    scae::Csr<float> counts = m.sparseView();
+    counts.makeCompressed();
+    return counts;
+}
+
+/// A gene set by name and member symbols, as the pathway tests build them.
+struct NamedSet {
+    std::string name;
+    std::vector<std::string> genes;
+};
+
+/// A simulated tissue as the count matrix a reader would return.
+inline scae::io::CountMatrix<float> as_counts(const scae::data::SimulatedTissue& t) {
+    scae::io::CountMatrix<float> m;
+    m.counts = t.counts;
+    m.gene_ids = t.gene_ids;
+    m.gene_symbols = t.gene_symbols;
+    m.barcodes = t.barcodes;
+    return m;
 }
 
 } // namespace scae_test

@@ -1,6 +1,7 @@
 // Calibration of the pathway p-values: the rank-sum test against its exact distribution (its
 // normal tail must be conservative where p is small), p uniform on random sets, no calls on
 // shuffled genes, the adaptive permutation draws of the per-set null, and the silent-node rule.
+#include "support.hpp"
 #include <doctest/doctest.h>
 
 #include "scae/interpret/pathway_report.hpp"
@@ -46,19 +47,8 @@ std::vector<std::string> symbols(Index genes) {
     return s;
 }
 
-struct NamedSet {
-    std::string name;
-    std::vector<std::string> genes;
-};
-
-Csr<float> random_counts(Index cells, Index genes, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix<float> m(cells, genes);
-    for (Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < 0.5 ? 0.0f : float(rng.below(30));
-    Csr<float> counts = m.sparseView();
-    counts.makeCompressed();
-    return counts;
-}
+using scae_test::NamedSet;
+using scae_test::random_counts;
 
 } // namespace
 

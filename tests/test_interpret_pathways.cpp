@@ -1,5 +1,6 @@
 // From nodes to pathways: set matching, the median network, the statistics, the node x set
 // scores against brute force, the permutation null, group contrasts and the report files.
+#include "support.hpp"
 #include <doctest/doctest.h>
 
 #include "scae/interpret/pathway_report.hpp"
@@ -20,19 +21,8 @@ using interpret::MedianNetwork;
 
 namespace {
 
-struct NamedSet {
-    std::string name;
-    std::vector<std::string> genes;
-};
-
-Csr<float> random_counts(Index cells, Index genes, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix<float> m(cells, genes);
-    for (Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < 0.5 ? 0.0f : float(rng.below(30));
-    Csr<float> counts = m.sparseView();
-    counts.makeCompressed();
-    return counts;
-}
+using scae_test::NamedSet;
+using scae_test::random_counts;
 
 std::vector<std::string> symbols(Index genes) {
     std::vector<std::string> s;

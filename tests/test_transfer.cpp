@@ -1,4 +1,5 @@
 // The foreign-model workflow on the simulator: train on tissue A, apply to tissue B.
+#include "support.hpp"
 #include <doctest/doctest.h>
 
 #include "scae/data/simulate.hpp"
@@ -10,14 +11,7 @@ using namespace scae;
 
 namespace {
 
-io::CountMatrix<float> as_counts(const data::SimulatedTissue& t) {
-    io::CountMatrix<float> m;
-    m.counts = t.counts;
-    m.gene_ids = t.gene_ids;
-    m.gene_symbols = t.gene_symbols;
-    m.barcodes = t.barcodes;
-    return m;
-}
+using scae_test::as_counts;
 
 struct Fixture {
     data::Simulation sim;

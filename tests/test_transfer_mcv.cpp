@@ -1,6 +1,7 @@
 // Denoising measured by molecular cross-validation, and calibration of a model applied to new
 // data: the truth scores best where it is known, a model trained on Xa beats the gene mean,
 // calibration keeps its invariants, and data that are not counts are said to be so.
+#include "support.hpp"
 #include <doctest/doctest.h>
 
 #include "scae/cli/embed.hpp"
@@ -61,14 +62,7 @@ KnownRates known_rates(Index cells = 800, Index genes = 300, std::uint64_t seed 
 
 double total(const Csr<float>& m) { return Matrix<float>(m).cast<double>().sum(); }
 
-io::CountMatrix<float> as_counts(const data::SimulatedTissue& t) {
-    io::CountMatrix<float> m;
-    m.counts = t.counts;
-    m.gene_ids = t.gene_ids;
-    m.gene_symbols = t.gene_symbols;
-    m.barcodes = t.barcodes;
-    return m;
-}
+using scae_test::as_counts;
 
 /// Tissue A of the simulator and a small model trained on it.
 struct Trained {

@@ -375,6 +375,18 @@ using SetsBySize = std::map<std::size_t, std::vector<std::size_t>>;
 inline void draw_rank_null(PathwayResult& r, Index k, const std::vector<double>& ranks, const SetsBySize& sets_of_size,
                            std::map<std::size_t, NullSets>& null_sets, const PathwayOptions& options, PooledNull* pooled);
 
+/// Mean and sample sd of one size's null scores; with a pooled null, their z-scores join it.
+inline std::pair<double, double> null_moments(const std::vector<double>& null_scores, PooledNull* pooled) {
+    const double n = double(null_scores.size());
+    const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
+    double squares = 0;
+    for (double s : null_scores) squares += (s - mean) * (s - mean);
+    const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+    if (pooled && sd > 0)
+        for (double draw : null_scores) pooled->add((draw - mean) / sd);
+    return {mean, sd};
+}
+
 /// The median score's null of one node, size by size: random sets are scored on the test cells
 /// in batches until every set of the size is decided (Besag & Clifford), or up to
 /// `max_permutations` while some may still be significant. `tested` is the node's scaled
@@ -416,13 +428,7 @@ void draw_median_null(PathwayResult& r, Index k, const Matrix<T>& tested, const 
             }
             if (decided || (null_scores.size() >= options.permutations && options.stop_exceedances == 0)) break;
         }
-        const double n = double(null_scores.size());
-        const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
-        double squares = 0;
-        for (double s : null_scores) squares += (s - mean) * (s - mean);
-        const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
-        if (pooled && sd > 0)
-            for (double draw : null_scores) pooled->add((draw - mean) / sd);
+        const auto [mean, sd] = null_moments(null_scores, pooled);
         for (std::size_t m = 0; m < members.size(); ++m) {
             const Index j = Index(members[m]);
             r.z(k, j) = sd > 0 ? (observed[members[m]] - mean) / sd : 0.0;
@@ -440,13 +446,7 @@ inline void draw_rank_null(PathwayResult& r, Index k, const std::vector<double>&
         draws.reserve(options.permutations);
         std::vector<double> null_scores(options.permutations);
         for (std::size_t b = 0; b < options.permutations; ++b) null_scores[b] = set_rank_auc(ranks, draws[b]);
-        const double n = double(null_scores.size());
-        const double mean = std::accumulate(null_scores.begin(), null_scores.end(), 0.0) / n;
-        double squares = 0;
-        for (double s : null_scores) squares += (s - mean) * (s - mean);
-        const double sd = n > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
-        if (pooled && sd > 0)
-            for (double draw : null_scores) pooled->add((draw - mean) / sd);
+        const auto [mean, sd] = null_moments(null_scores, pooled);
         for (std::size_t m : members) {
             std::size_t exceed = 0;
             for (double s : null_scores) exceed += s >= r.score(k, Index(m));
