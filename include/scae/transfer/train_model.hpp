@@ -8,6 +8,10 @@
 #include "scae/io/count_matrix.hpp"
 #include "scae/transfer/model_file.hpp"
 
+#include <string>
+#include <type_traits>
+#include <vector>
+
 namespace scae::transfer {
 
 /// Everything `train_model` needs besides the data.
@@ -20,9 +24,17 @@ struct TrainRecipe {
 
 /// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
 /// `labels` (one per cell, "" for unlabelled), the labelled training cells' bottleneck
-/// activations are kept as a reference for label transfer.
-inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainRecipe& recipe, const std::string& data_path = "",
-                             const std::vector<std::string>& labels = {}) {
+/// activations are kept as a reference for label transfer. Models are float; a template over the
+/// count type only so that including this header compiles no training code (it is compiled where
+/// it is called).
+/// @param data counts (cells x genes) with gene ids and/or symbols
+/// @param recipe preprocessing, architecture and optimisation
+/// @param data_path where `data` came from, kept in the model's provenance
+/// @param labels one label per cell of `data` ("" for unlabelled), or empty
+template <class T>
+ModelFile train_model(const io::CountMatrix<T>& data, const TrainRecipe& recipe, const std::string& data_path = "",
+                      const std::vector<std::string>& labels = {}) {
+    static_assert(std::is_same_v<T, float>, "train_model: models are trained on float counts (io::CountMatrix<float>)");
     if (!labels.empty() && Index(labels.size()) != data.cells())
         throw Error("train_model: " + std::to_string(labels.size()) + " labels for " + std::to_string(data.cells()) + " cells");
     std::vector<std::string> ids = data.gene_ids, symbols = data.gene_symbols;
@@ -31,7 +43,7 @@ inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainReci
         for (Index g = 0; g < data.genes(); ++g) ids.push_back("gene" + std::to_string(g + 1));
     if (symbols.empty()) symbols = ids;
     const auto fit = data::fit_preprocessing(data.counts, ids, symbols, recipe.preprocess);
-    const Csr<float> counts = data::select_model_counts(data.counts, fit);
+    const Csr<T> counts = data::select_model_counts(data.counts, fit);
     nn::AutoencoderOptions options = recipe.model;
     options.input.log1p = fit.preprocessing.log1p;
     options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
