@@ -5,16 +5,14 @@
 ///
 /// Minibatches are row ranges of a (shuffled) count matrix, so a view costs
 /// three pointers and no copy. The kernels are written out rather than taken
-/// from Eigen so that both are parallel and deterministic for a thread count.
+/// from Eigen so that both are parallel and give the same result on any thread count.
 
 #include "scae/core/error.hpp"
+#include "scae/core/parallelize.hpp"
 #include "scae/core/types.hpp"
 
 #include <algorithm>
 #include <vector>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 namespace scae {
 
@@ -71,39 +69,23 @@ struct CsrBatch {
     CsrView<T> view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), values.data()}; }
 };
 
-/// Calls `body(first, last)` on contiguous row blocks, one per OpenMP thread when the
-/// matrix is large enough for threads to pay, else once on all rows. Each row has one
-/// writer, so results do not depend on the thread count.
+/// Calls `body(first, last)` on contiguous row blocks of a rows x cols result, one per thread
+/// when the result is large enough for threads to pay (parallelize's threshold on rows * cols),
+/// else once on all rows. Each row has one writer, so results do not depend on the thread count.
 template <class Body>
 void parallel_rows(Index rows, Index cols, Body&& body) {
-#ifdef _OPENMP
-    if (rows * cols >= 65536 && rows > 1 && omp_get_max_threads() > 1) {
-#pragma omp parallel
-        {
-            const Index threads = omp_get_num_threads(), me = omp_get_thread_num();
-            const Index chunk = (rows + threads - 1) / threads;
-            const Index first = std::min(rows, chunk * me), last = std::min(rows, first + chunk);
-            if (first < last) body(first, last);
-        }
-        return;
-    }
-#endif
-    (void)cols;
-    body(Index(0), rows);
+    parallelize([&](int, Index first, Index length) { body(first, first + length); }, rows, 0, double(rows) * double(cols));
 }
 
 /// out = S * B, with S sparse (n x g) and B dense (g x k). Rows of `out` are independent.
 template <class T>
 void sparse_times_dense(const CsrView<T>& s, const Matrix<T>& b, Matrix<T>& out) {
     out.resize(s.rows, b.cols());
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (s.rows * b.cols() > 32768)
-#endif
-    for (Index r = 0; r < s.rows; ++r) {
+    parallelize_each([&](Index r) {
         auto row = out.row(r);
         row.setZero();
         for (int p = s.outer[r]; p < s.outer[r + 1]; ++p) row.noalias() += s.values[p] * b.row(s.inner[p]);
-    }
+    }, s.rows, 0, double(s.nonzeros() + s.rows) * double(b.cols()));
 }
 
 /// out += S^T * G, with S sparse (n x g) and G dense (n x k): the weight gradient of a sparse
@@ -112,25 +94,12 @@ void sparse_times_dense(const CsrView<T>& s, const Matrix<T>& b, Matrix<T>& out)
 template <class T>
 void add_sparse_transpose_times_dense(const CsrView<T>& s, const Matrix<T>& g, Matrix<T>& out) {
     const Index k = g.cols();
-#ifdef _OPENMP
-#pragma omp parallel if (s.nonzeros() * k > 65536)
-#endif
-    {
-        Index begin = 0, end = k;
-#ifdef _OPENMP
-        const int threads = omp_get_num_threads(), me = omp_get_thread_num();
-        const Index chunk = (k + threads - 1) / threads;
-        begin = std::min<Index>(k, chunk * me);
-        end = std::min<Index>(k, begin + chunk);
-#endif
-        if (begin < end) {
-            for (Index r = 0; r < s.rows; ++r) {
-                auto grad_row = g.row(r).segment(begin, end - begin);
-                for (int p = s.outer[r]; p < s.outer[r + 1]; ++p)
-                    out.row(s.inner[p]).segment(begin, end - begin).noalias() += s.values[p] * grad_row;
-            }
+    parallelize([&](int, Index begin, Index width) {
+        for (Index r = 0; r < s.rows; ++r) {
+            auto grad_row = g.row(r).segment(begin, width);
+            for (int p = s.outer[r]; p < s.outer[r + 1]; ++p) out.row(s.inner[p]).segment(begin, width).noalias() += s.values[p] * grad_row;
         }
-    }
+    }, k, 0, double(s.nonzeros()) * double(k));
 }
 
 } // namespace scae

@@ -4,6 +4,7 @@
 /// at the data points; used by the Seurat v3 gene-variance model.
 
 #include "scae/core/error.hpp"
+#include "scae/core/parallelize.hpp"
 
 #include <Eigen/Dense>
 
@@ -77,11 +78,8 @@ std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, 
     }
 
     std::vector<double> fitted_sorted(n);
-    const long long count = static_cast<long long>(n);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 256)
-#endif
-    for (long long ii = 0; ii < count; ++ii) {
+    // Each fit reads about q points and solves a 3 x 3 system: some 30 q operations.
+    parallelize_each([&](Index ii) {
         const std::size_t i = static_cast<std::size_t>(ii);
         const double x0 = xs[i];
         const std::size_t begin = window_start[i];
@@ -98,7 +96,7 @@ std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, 
                 }
             }
             fitted_sorted[i] = sum / static_cast<double>(tied);
-            continue;
+            return;
         }
         // Weighted least squares in u = (x - x0) / h through the normal equations, whose entries
         // are the weighted moments sum(w u^k), k = 0..4, and sum(w u^k y), k = 0..2; the fitted
@@ -147,7 +145,7 @@ std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, 
         solver.setThreshold(1e-10);
         const Eigen::VectorXd beta = solver.solve(rhs.head(p));
         fitted_sorted[i] = beta(0);
-    }
+    }, Index(n), 0, 30.0 * double(n) * double(q));
 
     std::vector<double> fitted(n);
     for (std::size_t i = 0; i < n; ++i) fitted[order[i]] = fitted_sorted[i];

@@ -4,6 +4,7 @@
 /// kept. (The model's own input transform, with log1p, is nn::transform_input.)
 
 #include "scae/core/error.hpp"
+#include "scae/core/parallelize.hpp"
 #include "scae/core/types.hpp"
 
 #include <algorithm>
@@ -17,15 +18,11 @@ namespace scae::data {
 template <class T>
 std::vector<double> library_sizes(const Csr<T>& counts) {
     std::vector<double> sizes(static_cast<std::size_t>(counts.rows()), 0.0);
-    const Index n = counts.rows();
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 2048)
-#endif
-    for (Index r = 0; r < n; ++r) {
+    parallelize_each([&](Index r) {
         double total = 0;
         for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) total += static_cast<double>(it.value());
         sizes[static_cast<std::size_t>(r)] = total;
-    }
+    }, counts.rows(), 0, double(counts.nonZeros() + counts.rows()));
     return sizes;
 }
 
@@ -48,19 +45,15 @@ void normalize_total_in_place(Csr<T>& m, double target_sum) {
         throw Error("normalize_total: target sum must be a positive finite number, got " +
                     std::to_string(target_sum));
     }
-    const Index n = m.rows();
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 2048)
-#endif
-    for (Index r = 0; r < n; ++r) {
+    parallelize_each([&](Index r) {
         double total = 0;
         for (typename Csr<T>::InnerIterator it(m, r); it; ++it) total += static_cast<double>(it.value());
-        if (total == 0) continue;
+        if (total == 0) return;
         const double scale = target_sum / total;
         for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
             it.valueRef() = static_cast<T>(static_cast<double>(it.value()) * scale);
         }
-    }
+    }, m.rows(), 0, 2.0 * double(m.nonZeros() + m.rows()));
 }
 
 } // namespace scae::data

@@ -25,6 +25,7 @@
 /// `<random>`.
 
 #include "scae/core/error.hpp"
+#include "scae/core/parallelize.hpp"
 #include "scae/core/types.hpp"
 #include "scae/data/gene_sets.hpp"
 #include "scae/data/random.hpp"
@@ -62,6 +63,7 @@ struct SimulationOptions {
     double dropout = 0.05;                ///< probability that a nonzero count is lost (zero inflation)
     Index n_decoy_sets = 12;              ///< random gene sets of about program_size genes added to the GMT
     std::uint64_t seed = 1;               ///< everything is a function of the options and this seed
+    int threads = 0;                      ///< threads drawing cells (0: OpenMP's default); the data do not depend on it
 };
 
 /// One simulated tissue: counts plus the per-cell truth.
@@ -308,10 +310,8 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
         tissue.program_activity = Matrix<float>::Zero(n_cells, o.n_programs);
         std::vector<std::vector<std::pair<int, float>>> rows(static_cast<std::size_t>(n_cells));
 
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 64)
-#endif
-        for (Index c = 0; c < n_cells; ++c) {
+        // Each cell draws from its own seed, so cells are independent tasks.
+        parallelize_each([&](Index c) {
             Rng cell_rng(derive_seed(cell_stream + static_cast<std::uint64_t>(t * n_cells + c), 0));
             const std::size_t ci = static_cast<std::size_t>(c);
             double pick = cell_rng.uniform();
@@ -345,7 +345,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
                 if (o.dropout > 0 && cell_rng.uniform() < o.dropout) continue;
                 row.emplace_back(static_cast<int>(g), static_cast<float>(k));
             }
-        }
+        }, n_cells, o.threads);
 
         std::vector<Index> lengths(rows.size());
         for (std::size_t c = 0; c < rows.size(); ++c) lengths[c] = static_cast<Index>(rows[c].size());
@@ -363,7 +363,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     return sim;
 }
 
-/// JSON form of SimulationOptions (all fields, by name).
+/// JSON form of SimulationOptions (all fields by name but `threads`, which does not change the data).
 inline void to_json(nlohmann::json& j, const SimulationOptions& o) {
     j = {{"n_genes", o.n_genes},
          {"n_programs", o.n_programs},

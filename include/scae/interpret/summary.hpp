@@ -4,6 +4,7 @@
 /// signed mean over all cells or over groups of cells, in one pass whose memory does not grow
 /// with the number of cells.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/interpret/node_saliency.hpp"
 
 #include <algorithm>
@@ -56,48 +57,43 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
             summary.weight = RowVector<double>::Zero(nodes);
         }
     }
-    NodeGradients<T> gradients;
-    // One parallel region for all blocks, so that each thread allocates its buffers once: one
-    // thread sweeps a block, then the threads share its nodes.
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-    {
+    // Each block's gradients are computed once for all nodes (the ops inside split their own
+    // work over threads); then the threads share the block's nodes, each with its own buffers.
+    struct Buffers {
         MapScratch<T> scratch;
         Matrix<T> map;
-        RowVector<T> block_abs(genes), block_sum(genes), block_weighted(genes);
-        for (std::size_t q = 0; q < members.size(); ++q) {
-            const Index cells = Index(members[q].size());
-            for (Index first = 0; first < cells; first += block_cells) {
-                const Index n = std::min(block_cells, cells - first);
-#ifdef _OPENMP
-#pragma omp single
-#endif
-                saliency.gradients({members[q].begin() + first, members[q].begin() + first + n}, 0, nodes, gradients);
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-                for (Index k = 0; k < nodes; ++k) {
-                    saliency.map(gradients, k, map, scratch);
-                    block_abs.setZero();
-                    block_sum.setZero();
+        RowVector<T> block_abs, block_sum, block_weighted;
+    };
+    std::vector<Buffers> buffers(static_cast<std::size_t>(parallel_threads(nodes)));
+    NodeGradients<T> gradients;
+    for (std::size_t q = 0; q < members.size(); ++q) {
+        const Index cells = Index(members[q].size());
+        for (Index first = 0; first < cells; first += block_cells) {
+            const Index n = std::min(block_cells, cells - first);
+            saliency.gradients({members[q].begin() + first, members[q].begin() + first + n}, 0, nodes, gradients);
+            parallelize([&](int thread, Index start, Index length) {
+                Buffers& b = buffers[std::size_t(thread)];
+                for (Index k = start; k < start + length; ++k) {
+                    saliency.map(gradients, k, b.map, b.scratch);
+                    b.block_abs.setZero(genes);
+                    b.block_sum.setZero(genes);
                     for (Index c = 0; c < n; ++c) {
-                        block_abs += map.row(c).cwiseAbs();
-                        block_sum += map.row(c);
+                        b.block_abs += b.map.row(c).cwiseAbs();
+                        b.block_sum += b.map.row(c);
                     }
-                    out[q].mean_abs.row(k) += block_abs.template cast<double>();
-                    out[q].mean.row(k) += block_sum.template cast<double>();
+                    out[q].mean_abs.row(k) += b.block_abs.template cast<double>();
+                    out[q].mean.row(k) += b.block_sum.template cast<double>();
                     if (!weighted) continue;
-                    block_weighted.setZero();
+                    b.block_weighted.setZero(genes);
                     for (Index c = 0; c < n; ++c) {
                         const double w = weights(gradients.cells[std::size_t(c)], k);
                         if (w == 0) continue;
-                        block_weighted += T(w) * map.row(c);
+                        b.block_weighted += T(w) * b.map.row(c);
                         out[q].weight(k) += w;
                     }
-                    out[q].weighted.row(k) += block_weighted.template cast<double>();
+                    out[q].weighted.row(k) += b.block_weighted.template cast<double>();
                 }
-            }
+            }, nodes);
         }
     }
     for (std::size_t q = 0; q < out.size(); ++q) { // sums to means
@@ -118,6 +114,7 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
 template <class T>
 std::vector<SaliencySummary> summarize_node_saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts,
                                                      const SaliencyOptions& options = {}, std::vector<int> group = {}) {
+    const ThreadScope thread_scope(options.threads);
     if (group.empty()) group.assign(std::size_t(counts.rows()), 0);
     const int groups = std::max(1, *std::max_element(group.begin(), group.end()) + 1);
     return summarize_node_saliency(NodeSaliency<T>(model, counts, options), group, groups, options.block_cells);

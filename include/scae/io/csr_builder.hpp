@@ -9,6 +9,7 @@
 /// entries a second time and place() puts each straight into its row (a counting sort over the
 /// file, trading a second parse for memory).
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/types.hpp"
 #include "scae/io/count_matrix.hpp"
 
@@ -120,12 +121,13 @@ private:
         const int rows = static_cast<int>(matrix_.rows());
         std::vector<int> kept;
         if (policy == Duplicates::sum) kept.assign(static_cast<std::size_t>(rows), 0);
-        std::optional<DuplicateEntry> first;
-        bool any_repeat = false;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) reduction(|| : any_repeat)
-#endif
-        for (int r = 0; r < rows; ++r) {
+        // Per-thread results, merged in thread order: thread t holds rows before thread t + 1's.
+        const double work = double(matrix_.nonZeros()) + double(rows);
+        const int threads = parallel_threads(rows, 0, work);
+        std::vector<char> repeats(static_cast<std::size_t>(threads), 0);
+        std::vector<std::optional<DuplicateEntry>> firsts(static_cast<std::size_t>(threads));
+        parallelize([&](int thread, Index start, Index length) {
+          for (int r = int(start); r < int(start + length); ++r) {
             const int begin = outer[r], end = outer[r + 1];
             bool sorted = true, repeat = false;
             for (int i = begin + 1; i < end; ++i) {
@@ -139,15 +141,15 @@ private:
                 kept[static_cast<std::size_t>(r)] =
                     repeat ? sum_repeats(inner + begin, values + begin, end - begin) : end - begin;
             if (!repeat) continue;
-            any_repeat = true;
-            if (policy == Duplicates::error) {
-                const int col = *std::adjacent_find(inner + begin, inner + end);
-#ifdef _OPENMP
-#pragma omp critical(scae_io_first_duplicate)
-#endif
-                if (!first || r < first->row) first = DuplicateEntry{r, col};
-            }
-        }
+            repeats[std::size_t(thread)] = 1;
+            if (policy == Duplicates::error && !firsts[std::size_t(thread)])
+                firsts[std::size_t(thread)] = DuplicateEntry{r, *std::adjacent_find(inner + begin, inner + end)};
+          }
+        }, rows, 0, work);
+        const bool any_repeat = std::find(repeats.begin(), repeats.end(), 1) != repeats.end();
+        std::optional<DuplicateEntry> first;
+        for (const auto& found : firsts)
+            if (found && !first) first = found;
         if (policy == Duplicates::sum && any_repeat) close_gaps(kept);
         return first;
     }

@@ -2,6 +2,7 @@
 /// @file train.hpp
 /// @brief Minibatch training of an autoencoder on a count matrix.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/nn/autoencoder.hpp"
 #include "scae/optim/adam.hpp"
 #include "scae/optim/sgd.hpp"
@@ -62,33 +63,7 @@ struct History {
 
 namespace detail {
 
-/// Sets the OpenMP thread count for a scope and restores it afterwards.
-class ThreadScope {
-public:
-    explicit ThreadScope(int threads) : eigen_previous_(Eigen::nbThreads()) {
-#ifdef _OPENMP
-        previous_ = omp_get_max_threads();
-        if (threads > 0) omp_set_num_threads(threads);
-#else
-        (void)threads;
-#endif
-        // The ops split their products over threads themselves; Eigen's own parallel
-        // products spin-wait between threads, which stalls on shared cores.
-        Eigen::setNbThreads(1);
-    }
-    ~ThreadScope() {
-#ifdef _OPENMP
-        omp_set_num_threads(previous_);
-#endif
-        Eigen::setNbThreads(eigen_previous_);
-    }
-    ThreadScope(const ThreadScope&) = delete;
-    ThreadScope& operator=(const ThreadScope&) = delete;
-
-private:
-    int eigen_previous_;
-    int previous_ = 1;
-};
+using scae::ThreadScope; // core/parallelize.hpp
 
 template <class T>
 using AnyOptimizer = std::variant<optim::Adam<T>, optim::Sgd<T>>;
