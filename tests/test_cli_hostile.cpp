@@ -378,7 +378,7 @@ TEST_CASE("counts that overflow, duplicate gene ids and non-UTF-8 text are refus
     CHECK(contains(first.err, "kept the first column"));
     CHECK(contains(first.err, "aligned 59 of 60 model genes"));
     CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv", "--duplicate-genes", "sum"}), 2,
-                "--duplicate-genes expects error, unique or first");
+                "unknown --duplicate-genes 'sum' (expected error, unique or first)");
 
     // A symbol with a byte that is not UTF-8, and a label with one.
     fs::copy(f / "data", f / "latin1");

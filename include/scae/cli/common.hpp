@@ -4,6 +4,7 @@
 /// turning exceptions into exit codes.
 
 #include "scae/cli/args.hpp"
+#include "scae/core/enum_names.hpp"
 #include "scae/data/align.hpp"
 #include "scae/data/atomic_file.hpp"
 #include "scae/cli/input_options.hpp"
@@ -11,6 +12,7 @@
 #include "scae/io/h5ad_labels.hpp"
 #include "scae/io/read_counts.hpp"
 #include "scae/report/report_folder.hpp"
+#include "scae/report/tsv.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -139,6 +141,10 @@ enum class DuplicateGeneIds {
     first   ///< keep the first column of each id, drop the others
 };
 
+/// The policies' names for `--duplicate-genes`.
+inline constexpr EnumNames<DuplicateGeneIds, 3> duplicate_gene_ids_names{
+    {{DuplicateGeneIds::error, "error"}, {DuplicateGeneIds::unique, "unique"}, {DuplicateGeneIds::first, "first"}}};
+
 /// Applies `policy` to repeated ids in `data` (read from `path`); returns a line for stderr that
 /// says what was done ("" when every id is unique). Throws scae::Error for DuplicateGeneIds::error.
 template <class T>
@@ -190,12 +196,12 @@ std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneId
 /// total is not finite in float or above max_cell_total, and applies --duplicate-genes (default
 /// error) to repeated gene ids, with a line on `err` when it changed the data.
 inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const std::string& option = "data") {
-    const std::string policy_name = a.get("duplicate-genes", "error");
-    const DuplicateGeneIds policy = policy_name == "error"    ? DuplicateGeneIds::error
-                                    : policy_name == "unique" ? DuplicateGeneIds::unique
-                                    : policy_name == "first"  ? DuplicateGeneIds::first
-                                                              : throw UsageError("--duplicate-genes expects error, unique or first, got '" +
-                                                                                 policy_name + "'");
+    DuplicateGeneIds policy = DuplicateGeneIds::error;
+    try {
+        policy = enum_from_name(a.get("duplicate-genes", "error"), duplicate_gene_ids_names, "--duplicate-genes");
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
     const std::string path = a.required(option);
     io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
     if (!data.source.empty()) err << "read " << path << ":" << data.source << "\n";
@@ -273,19 +279,10 @@ void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>
     require_finite(model.model.reconstruct(head), model_path, "expected counts");
 }
 
-/// A dense matrix as TSV: header `cell<TAB>col...`, one row per cell.
+/// A dense matrix as TSV: header `cell<TAB>col...`, one row per cell (report::matrix_tsv_text).
 template <class Matrixish>
 std::string matrix_tsv(const Matrixish& m, const std::vector<std::string>& row_names, const std::vector<std::string>& col_names) {
-    std::ostringstream s;
-    s << "cell";
-    for (const auto& c : col_names) s << '\t' << c;
-    s << '\n' << std::setprecision(6);
-    for (Index r = 0; r < m.rows(); ++r) {
-        s << row_names[std::size_t(r)];
-        for (Index c = 0; c < m.cols(); ++c) s << '\t' << m(r, c);
-        s << '\n';
-    }
-    return s.str();
+    return report::matrix_tsv_text("cell", row_names, col_names, m);
 }
 
 /// "node0", "node1", ... for latent columns: numbered from 0, as `scae pathways` numbers nodes

@@ -6,6 +6,7 @@
 /// layer sees (e.g. log1p counts), never the raw counts. Callers pass raw counts in model gene
 /// order; the model's own input transform is applied first.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 
@@ -22,29 +23,26 @@ enum class Method {
     integrated_gradients ///< (input - baseline) times the mean gradient on the straight path from the baseline
 };
 
+/// The methods' names on the command line and in reports.
+inline constexpr EnumNames<Method, 4> method_names{{{Method::vanilla, "vanilla"},
+                                                    {Method::guided, "guided"},
+                                                    {Method::gradient_x_input, "gradxinput"},
+                                                    {Method::integrated_gradients, "ig"}}};
+
 /// The method's name on the command line and in reports: "vanilla", "guided", "gradxinput", "ig".
-inline std::string to_string(Method m) {
-    switch (m) {
-    case Method::vanilla: return "vanilla";
-    case Method::guided: return "guided";
-    case Method::gradient_x_input: return "gradxinput";
-    case Method::integrated_gradients: return "ig";
-    }
-    return "unknown";
-}
+inline std::string to_string(Method m) { return enum_name(m, method_names); }
 
 /// Parses a method name (see to_string()); throws scae::Error naming the accepted ones.
-inline Method method_from_string(const std::string& name) {
-    for (Method m : {Method::vanilla, Method::guided, Method::gradient_x_input, Method::integrated_gradients})
-        if (to_string(m) == name) return m;
-    throw Error("unknown saliency method '" + name + "' (expected vanilla, guided, gradxinput or ig)");
-}
+inline Method method_from_string(const std::string& name) { return enum_from_name(name, method_names, "saliency method"); }
 
 /// The reference point integrated gradients starts from.
 enum class Baseline {
     zeros,    ///< an all-zero input (no expression)
     mean_cell ///< the mean transformed input over the cells being explained
 };
+
+/// The baselines' names on the command line and in reports.
+inline constexpr EnumNames<Baseline, 2> baseline_names{{{Baseline::zeros, "zeros"}, {Baseline::mean_cell, "mean"}}};
 
 /// What is explained: a scalar per cell (one bottleneck node, one output gene, the cell's
 /// reconstruction loss) or every bottleneck node at once.
@@ -77,6 +75,9 @@ struct SaliencyOptions {
     /// Cells processed together (default 128). Memory: their gradients (block_cells x nodes x
     /// first-layer units) and one block_cells x genes map per thread.
     Index block_cells = 128;
+    /// Threads for the work of a call given these options (default 0: OpenMP's default, which
+    /// `OMP_NUM_THREADS` sets). Results do not depend on it.
+    int threads = 0;
 };
 
 /// Whether the maps of `options` are zero wherever the input is: gradient x input, and

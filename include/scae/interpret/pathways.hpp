@@ -37,6 +37,8 @@
 /// draw up to `max_permutations`) or, for large collections such as GO, from all pairs' null
 /// z-scores pooled (PathwayOptions::null).
 
+#include "scae/core/enum_names.hpp"
+#include "scae/core/parallelize.hpp"
 #include "scae/data/hvg.hpp"
 #include "scae/data/random.hpp"
 #include "scae/data/subset.hpp"
@@ -64,15 +66,14 @@ enum class SetScore {
     rank_auc         ///< AUC of the set's genes against all others in the node's mean-|saliency| ranking
 };
 
+/// The scores' names in reports and on the command line.
+inline constexpr EnumNames<SetScore, 2> set_score_names{{{SetScore::median_saliency, "median"}, {SetScore::rank_auc, "rank_auc"}}};
+
 /// The score's name in reports and on the command line: "median" or "rank_auc".
-inline std::string to_string(SetScore s) { return s == SetScore::rank_auc ? "rank_auc" : "median"; }
+inline std::string to_string(SetScore s) { return enum_name(s, set_score_names); }
 
 /// Parses "median" or "rank_auc"; throws scae::Error otherwise.
-inline SetScore set_score_from_string(const std::string& name) {
-    if (name == "median") return SetScore::median_saliency;
-    if (name == "rank_auc") return SetScore::rank_auc;
-    throw Error("unknown set score '" + name + "' (expected median or rank_auc)");
-}
+inline SetScore set_score_from_string(const std::string& name) { return enum_from_name(name, set_score_names, "set score"); }
 
 /// Which null distribution the p-values come from.
 enum class NullDistribution {
@@ -81,16 +82,16 @@ enum class NullDistribution {
     rank_sum  ///< rank score only: the rank-sum test against random sets (rank_sum_test()), no draws, no floor
 };
 
+/// The nulls' names in reports and on the command line.
+inline constexpr EnumNames<NullDistribution, 3> null_distribution_names{
+    {{NullDistribution::per_set, "per-set"}, {NullDistribution::pooled, "pooled"}, {NullDistribution::rank_sum, "rank-sum"}}};
+
 /// The null's name in reports and on the command line: "per-set", "pooled" or "rank-sum".
-inline std::string to_string(NullDistribution n) {
-    return n == NullDistribution::pooled ? "pooled" : n == NullDistribution::rank_sum ? "rank-sum" : "per-set";
-}
+inline std::string to_string(NullDistribution n) { return enum_name(n, null_distribution_names); }
 
 /// Parses "per-set", "pooled" or "rank-sum"; throws scae::Error otherwise.
 inline NullDistribution null_distribution_from_string(const std::string& name) {
-    for (NullDistribution n : {NullDistribution::per_set, NullDistribution::pooled, NullDistribution::rank_sum})
-        if (to_string(n) == name) return n;
-    throw Error("unknown null distribution '" + name + "' (expected per-set, pooled or rank-sum)");
+    return enum_from_name(name, null_distribution_names, "null distribution");
 }
 
 /// How a node's saliency is averaged over cells into one attribution per gene.
@@ -99,14 +100,15 @@ enum class CellWeighting {
     activity ///< signed saliency averaged with each cell's activity_weights() for the node
 };
 
+/// The weightings' names in reports and on the command line.
+inline constexpr EnumNames<CellWeighting, 2> cell_weighting_names{{{CellWeighting::uniform, "uniform"}, {CellWeighting::activity, "activity"}}};
+
 /// The weighting's name in reports and on the command line: "uniform" or "activity".
-inline std::string to_string(CellWeighting w) { return w == CellWeighting::activity ? "activity" : "uniform"; }
+inline std::string to_string(CellWeighting w) { return enum_name(w, cell_weighting_names); }
 
 /// Parses "uniform" or "activity"; throws scae::Error otherwise.
 inline CellWeighting cell_weighting_from_string(const std::string& name) {
-    if (name == "uniform") return CellWeighting::uniform;
-    if (name == "activity") return CellWeighting::activity;
-    throw Error("unknown cell weighting '" + name + "' (expected uniform or activity)");
+    return enum_from_name(name, cell_weighting_names, "cell weighting");
 }
 
 /// Settings of score_pathways().
@@ -134,6 +136,7 @@ struct PathwayOptions {
     std::size_t stop_exceedances = 10;
     std::size_t permutation_batch = 20;         ///< null sets drawn at a time, also the fewest per pair (default 20)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
+    int threads = 0;                            ///< threads for all the work (0: OpenMP's default); results do not depend on it
     /// Where p comes from (default per_set). With many pairs, per-set p-values cannot pass
     /// Benjamini-Hochberg: 1,000 permutations give p >= 1/1001, and 64 nodes x 2,000 GO sets
     /// make q >= 0.05 for all unless ~2,500 pairs reach that floor. The pooled null compares each
@@ -406,21 +409,15 @@ void draw_median_null(PathwayResult& r, Index k, const Matrix<T>& tested, const 
             const std::size_t batch = std::min(options.permutation_batch, most - from);
             draws.reserve(from + batch);
             null_scores.resize(from + batch);
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-            {
+            parallelize([&](int, Index start, Index length) {
                 std::vector<T> gathered, medians;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-                for (std::ptrdiff_t b = 0; b < std::ptrdiff_t(batch); ++b) {
+                for (Index b = start; b < start + length; ++b) {
                     set_medians(tested, draws[from + std::size_t(b)], network, gathered, medians);
                     double total = 0;
                     for (T m : medians) total += double(m);
                     null_scores[from + std::size_t(b)] = total / double(tested.cols());
                 }
-            }
+            }, Index(batch), 0, double(batch) * double(size) * double(tested.cols()));
             bool decided = options.stop_exceedances > 0;
             for (std::size_t m = 0; m < members.size(); ++m) {
                 for (std::size_t b = from; b < from + batch; ++b) exceed[m] += null_scores[b] >= observed[members[m]];
@@ -511,17 +508,11 @@ void score_medians(PathwayResult& r, const NodeSaliency<T>& saliency, const std:
     std::vector<T> gathered, medians;
     std::vector<double> observed(n_sets); // each set's score on the test cells
     for (Index k = 0; k < nodes; ++k) {
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-        {
+        parallelize([&](int, Index start, Index length) {
             NodeGradients<T> gradients;
             MapScratch<T> map_scratch;
             Matrix<T> map;
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-            for (Index b = 0; b < blocks; ++b) {
+            for (Index b = start; b < start + length; ++b) {
                 const Index first = b * block_cells, n = std::min(block_cells, cells - first);
                 std::vector<Index> block(static_cast<std::size_t>(n));
                 std::iota(block.begin(), block.end(), first);
@@ -529,7 +520,7 @@ void score_medians(PathwayResult& r, const NodeSaliency<T>& saliency, const std:
                 saliency.map(gradients, 0, map, map_scratch);
                 values.middleCols(first, n) = (map.cwiseAbs().array().rowwise() * scale.array()).matrix().transpose();
             }
-        }
+        }, blocks);
         if (!test_columns.empty()) test_values = values(Eigen::all, test_columns);
         const Matrix<T>& tested = test_columns.empty() ? values : test_values;
         for (std::size_t j = 0; j < n_sets; ++j) {
@@ -601,6 +592,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         throw Error("score_pathways: none of the " + std::to_string(gene_sets.size()) + " gene sets has at least " +
                     std::to_string(options.min_genes) + " of the model's genes (symbols are compared ignoring case)");
 
+    const ThreadScope thread_scope(options.threads);
     PathwayResult result;
     result.sets = std::move(matched.sets);
     result.too_small = std::move(matched.too_small);
