@@ -63,6 +63,31 @@ TEST_CASE("save then load gives back every float exactly") {
     }
 }
 
+TEST_CASE("the target sum is stored once, and files holding both copies still load") {
+    auto m = tiny();
+    // Normalised to the fitted depth: the model's input target sum.
+    m.preprocessing = {{"format", "scae.preprocessing"}, {"version", 1}, {"gene_ids", m.gene_ids}, {"target_sum", 1e4}};
+    nlohmann::json j = transfer::to_json(m);
+    CHECK(j["format_version"] == "1.1");
+    CHECK(j["input_transform"]["target_sum"] == 1e4);
+    CHECK_FALSE(j["preprocessing"].contains("target_sum"));
+    CHECK(transfer::from_json(j).preprocessing == m.preprocessing);
+
+    // A format 1.0 file: both copies, each read where it stands.
+    j["format_version"] = "1.0";
+    j["preprocessing"]["target_sum"] = 1e4;
+    CHECK(transfer::from_json(j).preprocessing == m.preprocessing);
+
+    // A raw-count model (input target sum 0) keeps the fitted depth with its preprocessing.
+    m.model.options.input.target_sum = 0;
+    j = transfer::to_json(m);
+    CHECK(j["input_transform"]["target_sum"] == 0.0);
+    CHECK(j["preprocessing"]["target_sum"] == 1e4);
+    const auto raw = transfer::from_json(j);
+    CHECK(raw.preprocessing == m.preprocessing);
+    CHECK(raw.model.options.input.target_sum == 0);
+}
+
 TEST_CASE("unknown extra fields are ignored") {
     nlohmann::json j = transfer::to_json(tiny());
     j["something_new"] = {1, 2, 3};

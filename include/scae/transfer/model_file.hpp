@@ -36,7 +36,7 @@ namespace scae::transfer {
 /// The format version this library writes; it reads every 1.x file.
 inline constexpr int format_major = 1;
 /// Minor version written.
-inline constexpr int format_minor = 0;
+inline constexpr int format_minor = 1;
 
 /// Where a model came from.
 struct Provenance {
@@ -285,7 +285,22 @@ inline std::vector<std::string> layer_names(std::size_t layers) {
 
 } // namespace detail
 
+namespace detail {
+
+/// The fitted preprocessing (a data::Preprocessing as JSON) without its `target_sum` when that is
+/// the model's input target sum (the model normalises to the fitted depth), so that the value is
+/// stored once, in `input_transform`; a raw-count model (input target sum 0) keeps the fitted
+/// depth here.
+inline nlohmann::json preprocessing_json(nlohmann::json p, double input_target_sum) {
+    if (p.is_object() && p.value("format", "") == "scae.preprocessing" && p.contains("target_sum") && p["target_sum"] == input_target_sum)
+        p.erase("target_sum");
+    return p;
+}
+
+} // namespace detail
+
 /// The model as a JSON document.
+/// @param m the model with its genes, preprocessing, history and provenance
 inline nlohmann::json to_json(const ModelFile& m) {
     const nn::AutoencoderOptions& o = m.model.options;
     nlohmann::json weights = nlohmann::json::array();
@@ -308,7 +323,7 @@ inline nlohmann::json to_json(const ModelFile& m) {
               {"seed", o.seed}}},
             {"input_transform", {{"target_sum", o.input.target_sum}, {"log1p", o.input.log1p}}},
             {"genes", {{"ids", m.gene_ids}, {"symbols", m.gene_symbols}}},
-            {"preprocessing", m.preprocessing},
+            {"preprocessing", detail::preprocessing_json(m.preprocessing, o.input.target_sum)},
             {"weights", weights},
             {"history", detail::history_to_json(m.history)},
             {"reference", m.reference_labels.empty() ? nlohmann::json()
@@ -326,6 +341,8 @@ inline nlohmann::json to_json(const ModelFile& m) {
 /// type- and range-checked, and the gene list and every weight's shape and data length are
 /// checked against the architecture before the network is allocated, so a hostile file can
 /// neither crash the reader nor make it allocate more than the document holds.
+/// @param j the parsed model file
+/// @param file the file name that error messages give
 inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<model>");
 
 namespace detail {
@@ -417,7 +434,15 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     if (o.loss == nn::Loss::negative_binomial) detail::copy_weights(bytes.back(), m.model.log_theta.value);
     bytes.clear();
 
-    if (const auto it = j.find("preprocessing"); it != j.end() && !it->is_null()) m.preprocessing = read.object(*it, "preprocessing");
+    if (const auto it = j.find("preprocessing"); it != j.end() && !it->is_null()) {
+        // Format 1.1 leaves out the preprocessing's target_sum where it is input_transform's;
+        // 1.0 files hold both copies, and their own copy is read as it is.
+        nlohmann::json preprocessing = *it;
+        if (preprocessing.is_object() && preprocessing.value("format", "") == "scae.preprocessing" && !preprocessing.contains("target_sum") &&
+            o.input.target_sum > 0)
+            preprocessing["target_sum"] = o.input.target_sum;
+        m.preprocessing = read.object(preprocessing, "preprocessing");
+    }
     if (const auto it = j.find("history"); it != j.end() && !it->is_null()) m.history = detail::history_from_json(*it, read);
     if (const auto it = j.find("reference"); it != j.end() && !it->is_null()) {
         const auto& labels = read.at(*it, "reference", "labels");
@@ -449,6 +474,8 @@ inline ModelFile from_json(const nlohmann::json& j, const std::string& file) {
 }
 
 /// Writes `m` to `path` atomically (temporary file, then rename).
+/// @param path the file to write (replaced whole: written to PATH.partial, then renamed)
+/// @param m the model
 inline void save_model(const std::string& path, const ModelFile& m) {
     // Names and paths come from users' files and command lines; a byte that is not UTF-8 is
     // written as U+FFFD rather than failing after a whole training run.
@@ -457,6 +484,7 @@ inline void save_model(const std::string& path, const ModelFile& m) {
 }
 
 /// Reads and validates a model file; every problem is a scae::Error naming the file.
+/// @param path a model file written by save_model() or `scae train`
 inline ModelFile load_model(const std::string& path) {
     if (path.empty()) throw Error("the model path is empty; expected a model file (JSON) written by scae train");
     std::error_code error;
