@@ -8,6 +8,7 @@
 /// over the stored counts. Every loss is a mean over all entries.
 
 #include "scae/ad/ops.hpp"
+#include "scae/core/log_gamma.hpp"
 
 #include <cmath>
 
@@ -160,7 +161,7 @@ Var<T> nb_nll(Var<T> mu, Var<T> log_theta, const CsrView<T>& x, T eps = T(1e-8))
         for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) {
             const Index c = x.inner[p];
             const double th = std::exp(double(lt(0, c))), k = x.values[p];
-            total += std::lgamma(k + th) - std::lgamma(th) - std::lgamma(k + 1) +
+            total += log_gamma(k + th) - log_gamma(th) - log_gamma(k + 1) +
                      k * (std::log(double(m(r, c)) + eps) - std::log(th + m(r, c)));
         }
     }

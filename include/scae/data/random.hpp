@@ -5,6 +5,7 @@
 /// libc++ and MSVC give different numbers for the same seed), so the simulator draws from these
 /// instead: same seed, same numbers, on every platform.
 
+#include "scae/core/log_gamma.hpp"
 #include "scae/core/random.hpp"
 
 #include <cmath>
@@ -45,26 +46,7 @@ inline double gamma_variate(Rng& rng, double shape, double scale) {
     }
 }
 
-/// log(Gamma(x)) for x >= 1 by Stirling's series, shifted up to x >= 7 (the form NumPy's PTRS
-/// sampler uses; std::lgamma is avoided because it writes the global `signgam`).
-inline double log_gamma(double x) {
-    static constexpr double series[10] = {8.333333333333333e-02,  -2.777777777777778e-03, 7.936507936507937e-04,
-                                          -5.952380952380952e-04, 8.417508417508418e-04,  -1.917526917526918e-03,
-                                          6.410256410256410e-03,  -2.955065359477124e-02, 1.796443723688307e-01,
-                                          -1.39243221690590e+00};
-    if (x == 1.0 || x == 2.0) return 0.0;
-    const int shift = x < 7.0 ? static_cast<int>(7.0 - x) : 0;
-    double x0 = x + shift;
-    const double inv_sq = 1.0 / (x0 * x0);
-    double sum = series[9];
-    for (int k = 8; k >= 0; --k) sum = sum * inv_sq + series[k];
-    double result = sum / x0 + 0.9189385332046727 + (x0 - 0.5) * std::log(x0) - x0;
-    for (int k = 0; k < shift; ++k) {
-        x0 -= 1.0;
-        result -= std::log(x0);
-    }
-    return result;
-}
+using scae::log_gamma; // core/log_gamma.hpp
 
 /// Poisson(mean): inversion for mean < 10, Hormann's PTRS transformed rejection above.
 inline std::int64_t poisson_variate(Rng& rng, double mean) {
