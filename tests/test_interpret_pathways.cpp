@@ -511,6 +511,17 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     CHECK(std::count(top.begin(), top.end(), '\n') == 1 + 4 * 3);
     CHECK(top.rfind("node\trank\tgene\tattribution\tsd_scaled_saliency\tmean_abs_saliency\tmean_saliency\tinput_sd\n", 0) == 0);
     CHECK(interpret::contrasts_tsv(r).find("\nB\t25\t") != std::string::npos);
+    { // the compact form: per group the pairs of largest difference, largest first
+        const std::string full = interpret::contrasts_tsv(r);
+        CHECK(std::count(full.begin(), full.end(), '\n') == 1 + 2 * 4 * 5);
+        const std::string compact = interpret::contrasts_tsv(r, 3);
+        CHECK(std::count(compact.begin(), compact.end(), '\n') == 1 + 2 * 3);
+        const Matrix<double> difference = r.contrasts[0].in_group - r.contrasts[0].rest;
+        Index k = 0, j = 0;
+        difference.maxCoeff(&k, &j);
+        const std::string first = "\nA\t25\t" + std::to_string(k) + "\t" + r.sets[std::size_t(j)].name + "\t";
+        CHECK(compact.find(first) == compact.find('\n'));
+    }
     // Mark one call significant: the heatmap shows just that node and pathway, with a dot.
     r.q.setOnes();
     r.q(2, 3) = 0.01;
@@ -524,6 +535,12 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     CHECK(svg.find(">SET_3<") != std::string::npos); // one column: its name stays whole
     CHECK(svg.find("<circle") != std::string::npos);
     CHECK(svg.find("q &lt; 0.05") != std::string::npos);
+    // With no call, the heatmap draws no cells and says so.
+    r.q.setOnes();
+    const std::string empty = interpret::pathway_heatmap_svg(r);
+    CHECK(empty.find("No significant call: none of the 4 nodes x 5 pathways reaches q &lt; 0.05") != std::string::npos);
+    CHECK(empty.find("<title>") == std::string::npos);
+    r.q(2, 3) = 0.01;
     const auto dir = std::filesystem::temp_directory_path() / "scae_test_pathway_report";
     std::filesystem::create_directories(dir);
     interpret::write_pathway_report(dir.string(), r, s.genes);

@@ -1,14 +1,9 @@
-// TSV helpers: field escaping, number formatting, table shape checks and
-// atomic writing, read back from disk.
+// TSV text: field escaping, number formatting, table shape checks, matrices with names.
 #include <doctest/doctest.h>
 
 #include "scae/report/tsv.hpp"
 
-#include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,23 +11,6 @@ namespace test_report_tsv {
 
 using scae::Matrix;
 using namespace scae::report;
-
-namespace {
-std::filesystem::path fresh_directory() {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("scae_test_report_tsv_" +
-                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(dir);
-    return dir;
-}
-
-std::string read_all(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
-} // namespace
 
 TEST_CASE("fields lose tabs and line breaks; numbers use %g with named non-finite values") {
     CHECK(tsv_field("a\tb\nc\r\nd") == "a b c  d");
@@ -70,25 +48,12 @@ TEST_CASE("matrix_tsv_text puts names around the numbers") {
     CHECK_THROWS_AS(matrix_tsv_text("x", {"p1", "p2"}, {"a"}, values), scae::Error);
 }
 
-TEST_CASE("write_tsv and write_matrix_tsv write whole files atomically") {
-    const auto dir = fresh_directory();
-    const auto table = dir / "cells.tsv";
-    write_tsv(table.string(), {"cell", "cluster"}, {{"c1", "0"}, {"c2", "1"}});
-    CHECK(read_all(table) == "cell\tcluster\nc1\t0\nc2\t1\n");
-    write_tsv(table.string(), {"cell"}, {{"c9"}});
-    CHECK(read_all(table) == "cell\nc9\n");
-
-    const auto matrix = dir / "loadings.tsv";
-    const Matrix<double> values = Matrix<double>::Constant(1, 2, 0.5);
-    write_matrix_tsv(matrix.string(), "gene", {"g1"}, {"f1", "f2"}, values);
-    CHECK(read_all(matrix) == "gene\tf1\tf2\ng1\t0.5\t0.5\n");
-    CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 2);
-
-    // A bad table leaves the existing file untouched.
-    CHECK_THROWS_AS(write_tsv(table.string(), {"a", "b"}, {{"1"}}), scae::Error);
-    CHECK(read_all(table) == "cell\nc9\n");
-    CHECK_THROWS_AS(write_tsv((dir / "missing" / "x.tsv").string(), {"a"}, {}), scae::Error);
-    std::filesystem::remove_all(dir);
+TEST_CASE("matrix_tsv_text takes float matrices and makes names safe fields") {
+    Matrix<float> values(2, 1);
+    values << 0.1f, 3.0f;
+    // A name with a tab or line break would shift every column after it.
+    CHECK(matrix_tsv_text("cell", {"AAAC\t1", "AAAG\n2"}, {"node0"}, values) == "cell\tnode0\nAAAC 1\t0.1\nAAAG 2\t3\n");
+    CHECK(matrix_tsv_text("cell", {"a", "b"}, {"x"}, values.array() * 2.0f) == "cell\tx\na\t0.2\nb\t6\n");
 }
 
 } // namespace test_report_tsv

@@ -13,10 +13,6 @@
 
 #include <nlohmann/json.hpp>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace scae::cli {
 
 /// Usage text of `scae pathways`.
@@ -29,9 +25,11 @@ inline std::string pathways_usage() {
            "  scores.tsv      node, set, score, z, p, q, n_genes, permutations (nodes from 0; no\n"
            "                  permutations under the rank-sum test)\n"
            "  top_genes.tsv   each node's genes by the attribution the scores rank (see --weighting)\n"
-           "  heatmap.svg     nodes x pathways with a significant call: score over random sets, scaled per pathway\n"
+           "  heatmap.svg     pathways x nodes with a significant call: score over random sets, scaled per\n"
+           "                  pathway (with no call, a line saying so)\n"
            "  node_calls.tsv  with --groups: each group's best node (highest AUC), its top sets and top genes\n"
-           "  contrasts.tsv   with --groups: each group's score minus the score of the other cells\n"
+           "  contrasts.tsv   with --groups: each group's score minus the score of the other cells, for\n"
+           "                  the --contrast-rows pairs of largest difference per group\n"
            "  node_activity.tsv  with --groups: each node's activation per group and its AUC (group vs rest)\n"
            "and prints a JSON summary.\n"
            "\n"
@@ -71,6 +69,8 @@ inline std::string pathways_usage() {
            "  --raw               do not (the default; with --reference: the paper's raw score)\n"
            "  --steps N           integrated gradients: path points, 1..10000 (default 64)\n"
            "  --top-genes N       genes per node in top_genes.tsv (default 20)\n"
+           "  --contrast-rows N   node x set pairs per group in contrasts.tsv, largest difference first;\n"
+           "                      0: every pair (default 100)\n"
            "  --alpha A           q-value threshold of a significant call, in (0, 1] (default 0.05)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
            "  --help              print this text\n") + input_options_usage();
@@ -81,11 +81,13 @@ namespace detail {
 /// The pathway options the command line asks for; throws UsageError for a bad value.
 inline interpret::PathwayOptions pathway_options(const Args& a) {
     interpret::PathwayOptions o = a.has("reference") ? interpret::reference_pathway_options() : interpret::PathwayOptions{};
+    o.threads = a.threads(); // checked in every build, used where OpenMP is
     try {
         if (a.has("method")) o.saliency.method = interpret::method_from_string(a.get("method", ""));
         if (a.has("weighting")) o.weighting = interpret::cell_weighting_from_string(a.get("weighting", ""));
         if (a.has("score")) o.score = interpret::set_score_from_string(a.get("score", ""));
         if (a.has("null")) o.null = interpret::null_distribution_from_string(a.get("null", ""));
+        if (a.has("baseline")) o.saliency.baseline = enum_from_name(a.get("baseline", ""), interpret::baseline_names, "--baseline");
     } catch (const Error& e) {
         throw UsageError(e.what());
     }
@@ -96,11 +98,6 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
         if (!a.has("null") && o.null == interpret::NullDistribution::rank_sum) o.null = interpret::NullDistribution::per_set;
         if (o.null == interpret::NullDistribution::rank_sum) throw UsageError("--null rank-sum needs --score rank_auc");
         if (o.weighting == interpret::CellWeighting::activity) throw UsageError("--weighting activity needs --score rank_auc");
-    }
-    if (a.has("baseline")) {
-        const std::string baseline = a.get("baseline", "");
-        if (baseline != "zeros" && baseline != "mean") throw UsageError("--baseline expects zeros or mean, got '" + baseline + "'");
-        o.saliency.baseline = baseline == "mean" ? interpret::Baseline::mean_cell : interpret::Baseline::zeros;
     }
     o.saliency.steps = int(a.integer("steps", o.saliency.steps, 1, 10000));
     o.permutations = std::size_t(a.integer("permutations", static_cast<long long>(o.permutations), 1, 10000000));
@@ -124,21 +121,17 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
-                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "alpha", "threads", "min-coverage", "silent",
+                            "max-cells", "test-cells", "steps", "baseline", "top-genes", "contrast-rows", "alpha", "threads", "min-coverage", "silent",
                             "duplicate-genes", "weighting", "max-permutations"}),
                      {"raw", "normalize-genes", "reference"});
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));
         report.alpha = a.positive_number("alpha", report.alpha, 1);
+        report.contrast_rows = std::size_t(a.integer("contrast-rows", static_cast<long long>(report.contrast_rows), 0, 1000000000));
         const std::string gmt = a.required("gmt"),
                           out_dir = output_folder(a, "out", {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
-        const int threads = a.threads(); // checked in every build, used where OpenMP is
-#ifdef _OPENMP
-        if (threads > 0) omp_set_num_threads(threads);
-#else
-        (void)threads;
-#endif
+        const ThreadScope thread_scope(options.threads); // reading and the finiteness check as well as the scoring
         const auto start = std::chrono::steady_clock::now();
         const auto in = load_aligned(a, err);
         err << alignment_line(in.alignment) << "\n";
@@ -182,8 +175,8 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             const Index tested = Index(result.q.size()) - Index(result.silent.size()) * result.q.cols();
             if (floor > 0)
                 err << "scae pathways: " << floor << " of " << tested << " tested pairs have p = 1/(1 + permutations), the smallest "
-                    << options.permutations << " random sets allow; more permutations may lower their q (--permutations 10000: "
-                    << "sets that cannot become significant stop drawing early), or see --null pooled\n";
+                    << options.permutations << " random sets allow; more permutations may lower their q (scae pathways --permutations "
+                    << "10000: sets that cannot become significant stop drawing early), as may scae pathways --null pooled\n";
         }
         const std::vector<Index>& silent = result.silent;
         summary["silent_nodes"] = silent;

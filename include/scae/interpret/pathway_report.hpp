@@ -24,10 +24,15 @@ struct PathwayReportOptions {
     /// With groups, the heatmap names each node after the group that activates it most, when
     /// that group's AUC (NodeActivity) is at least this (default 0.8).
     double activity_auc = 0.8;
+    /// contrasts.tsv keeps, per group, this many node x set pairs with the largest difference
+    /// (score on the group's cells minus score on the rest), largest first; 0 keeps every pair,
+    /// which for 64 nodes x 2,000 GO sets x 8 groups is a million lines (default 100).
+    std::size_t contrast_rows = 100;
 };
 
 /// The long table: one line per node and set with `node, set, score, z, p, q, n_genes,
 /// permutations, description` (nodes numbered from 0, as Target::node counts them).
+/// @param r the result of score_pathways()
 inline std::string pathway_scores_tsv(const PathwayResult& r) {
     std::vector<std::vector<std::string>> rows;
     rows.reserve(std::size_t(r.score.size()));
@@ -44,6 +49,9 @@ inline std::string pathway_scores_tsv(const PathwayResult& r) {
 /// mean_abs_saliency, mean_saliency, input_sd` (rank from 1), where attribution is the
 /// activity-weighted signed attribution (NaN with uniform weighting) and sd_scaled_saliency
 /// is mean |saliency| times input_sd. `gene_symbols` names the model's genes.
+/// @param r the result of score_pathways()
+/// @param gene_symbols the model genes' symbols, in model column order
+/// @param top genes per node
 inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::string>& gene_symbols, std::size_t top) {
     const Matrix<double>& abs = r.summary.mean_abs;
     if (Index(gene_symbols.size()) != abs.cols())
@@ -65,6 +73,9 @@ inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::
 
 /// The node calls (node_calls()): `group, cells, node, auc, top_set, z, p, q, second_set,
 /// second_z, third_set, third_z, top_genes` (genes comma-separated; silent nodes have q NaN).
+/// @param r the result of score_pathways()
+/// @param calls node_calls() of `r`
+/// @param gene_symbols the model genes' symbols, in model column order
 inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<NodeCall>& calls, const std::vector<std::string>& gene_symbols) {
     std::vector<std::vector<std::string>> rows;
     const std::string nan = report::tsv_number(std::numeric_limits<double>::quiet_NaN());
@@ -89,20 +100,36 @@ inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<Node
                             rows);
 }
 
-/// The group contrasts: `group, cells, node, set, score_group, score_rest, difference`.
-inline std::string contrasts_tsv(const PathwayResult& r) {
-    std::vector<std::vector<std::string>> rows;
-    for (const GroupContrast& g : r.contrasts)
-        for (Index k = 0; k < g.in_group.rows(); ++k)
-            for (Index j = 0; j < g.in_group.cols(); ++j)
-                rows.push_back({g.group, std::to_string(g.cells), std::to_string(k), r.sets[std::size_t(j)].name,
-                                report::tsv_number(g.in_group(k, j)), report::tsv_number(g.rest(k, j)),
-                                report::tsv_number(g.in_group(k, j) - g.rest(k, j))});
-    return report::tsv_text({"group", "cells", "node", "set", "score_group", "score_rest", "difference"}, rows);
+/// The group contrasts: `group, cells, node, set, score_group, score_rest, difference`; per
+/// group the `rows` pairs of largest difference, largest first (ties in node, then set order),
+/// or with `rows` 0 every pair in node, then set order.
+/// @param r the result of score_pathways() with groups
+/// @param rows pairs per group, largest difference first; 0: all
+inline std::string contrasts_tsv(const PathwayResult& r, std::size_t rows = 0) {
+    std::vector<std::vector<std::string>> lines;
+    for (const GroupContrast& g : r.contrasts) {
+        const Matrix<double> difference = g.in_group - g.rest;
+        std::vector<Index> order(std::size_t(difference.size()));
+        std::iota(order.begin(), order.end(), Index(0));
+        const std::size_t kept = rows == 0 ? order.size() : std::min(rows, order.size());
+        if (rows > 0) // NaN differences (a group of no cells) last
+            std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(kept), order.end(), [&](Index a, Index b) {
+                const double x = difference.data()[a], y = difference.data()[b];
+                if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+                return x != y ? x > y : a < b;
+            });
+        for (std::size_t i = 0; i < kept; ++i) {
+            const Index k = order[i] / difference.cols(), j = order[i] % difference.cols();
+            lines.push_back({g.group, std::to_string(g.cells), std::to_string(k), r.sets[std::size_t(j)].name,
+                             report::tsv_number(g.in_group(k, j)), report::tsv_number(g.rest(k, j)), report::tsv_number(difference(k, j))});
+        }
+    }
+    return report::tsv_text({"group", "cells", "node", "set", "score_group", "score_rest", "difference"}, lines);
 }
 
 /// Which groups activate each node (PathwayResult::activity): `group, cells, node, mean_group,
 /// mean_rest, auc`.
+/// @param r the result of score_pathways() with groups
 inline std::string node_activity_tsv(const PathwayResult& r) {
     const NodeActivity& a = r.activity;
     std::vector<std::vector<std::string>> rows;
@@ -138,90 +165,100 @@ inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
     return labels.front().substr(0, end + 1);
 }
 
-/// The heatmap of nodes x pathways: each score over the mean score of its random sets (so that
+/// The heatmap of pathways x nodes: each score over the mean score of its random sets (so that
 /// nodes of small overall saliency compare fairly), then scaled per pathway (scale_per_pathway);
-/// only nodes and pathways with at least one call q < alpha (all of them when there is none, as
-/// the title then says), significant calls marked. Nodes are ordered by the pathway they score highest
-/// on, so that associations line up along a diagonal. With groups, a node is named after the
-/// group that activates it most (options.activity_auc), and a silent node (PathwayResult::silent)
-/// is called so. A collection prefix every shown set name shares ("HALLMARK_") is said once, in
-/// the title.
+/// only pathways and nodes with at least one call q < alpha, significant calls marked. With no
+/// call at all it draws no cells and says so. Pathways are the rows, so that their names (GO's
+/// term names are long) read whole and horizontally and the canvas is as wide as they are; nodes
+/// are ordered by the pathway they score highest on, so that associations line up along a
+/// diagonal. With groups, a node is named after the group that activates it most
+/// (options.activity_auc), and a silent node (PathwayResult::silent) is called so. A collection
+/// prefix every shown set name shares ("HALLMARK_") is said once, in the title.
+/// @param r the result of score_pathways()
+/// @param options alpha, activity_auc
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
-    const Matrix<double> over_null = r.null_mean.size() == r.score.size()
-                                         ? Matrix<double>(r.score.cwiseQuotient(r.null_mean.cwiseMax(1e-300)))
-                                         : r.score;
-    const Matrix<double> scaled = scale_per_pathway(over_null);
+    char alpha[32];
+    std::snprintf(alpha, sizeof alpha, "%g", options.alpha);
     const auto significant = [&](Index k, Index j) { return r.q(k, j) < options.alpha; };
-    std::vector<Index> rows, cols;
+    std::vector<Index> nodes, sets;
     for (Index k = 0; k < r.score.rows(); ++k)
         for (Index j = 0; j < r.score.cols(); ++j)
             if (significant(k, j)) {
-                rows.push_back(k);
+                nodes.push_back(k);
                 break;
             }
     for (Index j = 0; j < r.score.cols(); ++j)
         for (Index k = 0; k < r.score.rows(); ++k)
             if (significant(k, j)) {
-                cols.push_back(j);
+                sets.push_back(j);
                 break;
             }
-    const bool none = rows.empty();
-    if (none) {
-        rows.resize(std::size_t(r.score.rows()));
-        std::iota(rows.begin(), rows.end(), Index(0));
-        cols.resize(std::size_t(r.score.cols()));
-        std::iota(cols.begin(), cols.end(), Index(0));
+    const std::string heading = std::string("Bottleneck nodes x pathways (") + to_string(r.method) + " saliency, " + to_string(r.score_kind) + " score)";
+    if (nodes.empty()) {
+        const std::string message = "No significant call: none of the " + std::to_string(r.score.rows()) + " nodes x " +
+                                    std::to_string(r.score.cols()) + " pathways reaches q < " + alpha + " (scores.tsv has them all)";
+        const double width = std::max(report::text_width(heading, 15), report::text_width(message, 11)) + 24;
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" +
+               report::svg_number(width) + "\" height=\"64\" viewBox=\"0 0 " + report::svg_number(width) +
+               " 64\" font-family=\"sans-serif\" font-size=\"11\">\n<rect x=\"0\" y=\"0\" width=\"" + report::svg_number(width) +
+               "\" height=\"64\" fill=\"white\"/>\n<text x=\"12\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" + report::xml_escape(heading) +
+               "</text>\n<text x=\"12\" y=\"48\">" + report::xml_escape(message) + "</text>\n</svg>\n";
     }
+    const Matrix<double> over_null = r.null_mean.size() == r.score.size()
+                                         ? Matrix<double>(r.score.cwiseQuotient(r.null_mean.cwiseMax(1e-300)))
+                                         : r.score;
+    const Matrix<double> scaled = scale_per_pathway(over_null);
     // Diagonal order: by the position of each node's best shown pathway, then by that value.
     std::vector<std::pair<std::size_t, double>> best(std::size_t(r.score.rows()), {0, 0.0});
-    for (Index k : rows) {
+    for (Index k : nodes) {
         std::size_t at = 0;
-        for (std::size_t c = 1; c < cols.size(); ++c)
-            if (scaled(k, cols[c]) > scaled(k, cols[at])) at = c;
-        best[std::size_t(k)] = {at, scaled(k, cols[at])};
+        for (std::size_t c = 1; c < sets.size(); ++c)
+            if (scaled(k, sets[c]) > scaled(k, sets[at])) at = c;
+        best[std::size_t(k)] = {at, scaled(k, sets[at])};
     }
-    std::stable_sort(rows.begin(), rows.end(), [&](Index a, Index b) {
+    std::stable_sort(nodes.begin(), nodes.end(), [&](Index a, Index b) {
         const auto& x = best[std::size_t(a)];
         const auto& y = best[std::size_t(b)];
         return x.first != y.first ? x.first < y.first : x.second > y.second;
     });
-    Matrix<double> values(Index(rows.size()), Index(cols.size()));
+    Matrix<double> values(Index(sets.size()), Index(nodes.size()));
     report::Mask marks(values.rows(), values.cols());
-    std::vector<std::string> row_names, col_names;
-    for (std::size_t a = 0; a < rows.size(); ++a) {
-        std::string group = r.activity.groups.empty() ? "" : most_active_group(r.activity, rows[a], options.activity_auc);
-        if (std::find(r.silent.begin(), r.silent.end(), rows[a]) != r.silent.end()) group = "silent";
-        row_names.push_back("node " + std::to_string(rows[a]) + (group.empty() ? "" : " (" + group + ")"));
-        for (std::size_t b = 0; b < cols.size(); ++b) {
-            values(Index(a), Index(b)) = scaled(rows[a], cols[b]);
-            marks(Index(a), Index(b)) = significant(rows[a], cols[b]);
+    std::vector<std::string> set_names, node_names;
+    for (std::size_t b = 0; b < nodes.size(); ++b) {
+        std::string group = r.activity.groups.empty() ? "" : most_active_group(r.activity, nodes[b], options.activity_auc);
+        if (std::find(r.silent.begin(), r.silent.end(), nodes[b]) != r.silent.end()) group = "silent";
+        node_names.push_back("node " + std::to_string(nodes[b]) + (group.empty() ? "" : " (" + group + ")"));
+        for (std::size_t a = 0; a < sets.size(); ++a) {
+            values(Index(a), Index(b)) = scaled(nodes[b], sets[a]);
+            marks(Index(a), Index(b)) = significant(nodes[b], sets[a]);
         }
     }
-    const std::vector<std::string> set_labels = display_names(r.sets);
-    for (Index j : cols) col_names.push_back(set_labels[std::size_t(j)]);
-    const std::string prefix = shared_label_prefix(col_names);
-    for (std::string& name : col_names) name.erase(0, prefix.size());
+    const std::vector<std::string> set_labels = display_names(r.sets, std::string::npos); // whole: the canvas fits them
+    for (Index j : sets) set_names.push_back(set_labels[std::size_t(j)]);
+    const std::string prefix = shared_label_prefix(set_names);
+    for (std::string& name : set_names) name.erase(0, prefix.size());
     report::HeatmapOptions h;
-    char alpha[32];
-    std::snprintf(alpha, sizeof alpha, "%g", options.alpha);
-    h.title = "Bottleneck nodes x " + (prefix.empty() ? std::string("pathways") : prefix + "* sets") + " (" + to_string(r.method) +
-              " saliency, " + to_string(r.score_kind) + " score)" + (none ? std::string(": no call reaches q < ") + alpha : std::string());
+    h.title = prefix.empty() ? heading : "Bottleneck nodes x " + prefix + "* sets" + heading.substr(heading.find(" ("));
     h.scale = report::ColourScale::diverging;
     h.value_label = "score over random sets, scaled per pathway";
     h.mark_label = std::string("q < ") + alpha;
-    return report::heatmap_svg(values, row_names, col_names, h, marks);
+    return report::heatmap_svg(values, set_names, node_names, h, marks);
 }
 
 /// Writes the report into the existing directory `dir`: scores.tsv (pathway_scores_tsv),
-/// top_genes.tsv, heatmap.svg, and with groups node_calls.tsv, contrasts.tsv and node_activity.tsv. Each file is
-/// written atomically. Throws scae::Error when a file cannot be written.
+/// top_genes.tsv, heatmap.svg, and with groups node_calls.tsv, contrasts.tsv (options.contrast_rows
+/// per group) and node_activity.tsv. Each file is written atomically. Throws scae::Error when a file cannot be written.
+/// @param dir an existing directory
+/// @param r the result of score_pathways()
+/// @param gene_symbols the model genes' symbols, in model column order
+/// @param options what the files show
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
                                  const PathwayReportOptions& options = {}) {
     const std::filesystem::path base(dir);
     report::write_text_atomic((base / "scores.tsv").string(), pathway_scores_tsv(r));
     report::write_text_atomic((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
     report::write_text_atomic((base / "heatmap.svg").string(), pathway_heatmap_svg(r, options));
-    if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r));
+    if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r, options.contrast_rows));
     if (!r.activity.groups.empty()) {
         report::write_text_atomic((base / "node_activity.tsv").string(), node_activity_tsv(r));
         NodeCallOptions calls;

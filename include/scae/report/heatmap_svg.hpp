@@ -83,6 +83,11 @@ inline std::pair<double, double> heatmap_range(const Matrix<double>& values,
 /// each true cell gets a dot. NaN cells are grey. Throws scae::Error for an
 /// empty matrix, names or marks not matching the shape, infinite values, a
 /// non-positive cell size or min > max.
+/// @param values rows x columns; NaN is drawn grey
+/// @param row_names one label per row, drawn left of the grid
+/// @param col_names one label per column, drawn below it at 45 degrees
+/// @param options title, colour scale and range, legend captions, cell size
+/// @param marks cells to mark with a dot, or empty
 inline std::string heatmap_svg(const Matrix<double>& values, const std::vector<std::string>& row_names,
                                const std::vector<std::string>& col_names,
                                const HeatmapOptions& options = {}, const Mask& marks = Mask()) {
@@ -125,13 +130,26 @@ inline std::string heatmap_svg(const Matrix<double>& values, const std::vector<s
     const double grid_height = cell * double(values.rows());
     const double bar_height = std::clamp(grid_height, 120.0, 280.0);
     const double bar_left = left + grid_width + 28;
-    const double bar_top = top + (options.value_label.empty() ? 4 : 22);
+    // The colour bar's caption, wrapped at spaces to about the bar's legend width, so that a long
+    // caption does not widen the canvas beyond the grid.
+    std::vector<std::string> caption;
+    for (std::size_t at = 0; at < options.value_label.size();) {
+        std::size_t end = std::min(options.value_label.size(), at + 24);
+        if (end < options.value_label.size()) {
+            const std::size_t space = options.value_label.rfind(' ', end);
+            end = space != std::string::npos && space > at ? space : options.value_label.find(' ', end);
+            if (end == std::string::npos) end = options.value_label.size();
+        }
+        caption.push_back(options.value_label.substr(at, end - at));
+        at = end < options.value_label.size() ? end + 1 : end;
+    }
+    const double bar_top = top + (caption.empty() ? 4 : 8 + 14 * double(caption.size()));
     const auto ticks = nice_ticks(low, high, 5);
     const double tick_spacing = ticks.size() > 1 ? ticks[1] - ticks[0] : 1.0;
     double tick_width = 0;
     for (double t : ticks) tick_width = std::max(tick_width, text_width(tick_label(t, tick_spacing), font));
     double legend_width = 14 + 6 + tick_width;
-    legend_width = std::max(legend_width, text_width(options.value_label, font));
+    for (const std::string& line : caption) legend_width = std::max(legend_width, text_width(line, font));
     if (has_marks && !options.mark_label.empty())
         legend_width = std::max(legend_width, 18 + text_width(options.mark_label, font));
     if (has_missing) legend_width = std::max(legend_width, 18 + text_width("missing", font));
@@ -214,9 +232,9 @@ inline std::string heatmap_svg(const Matrix<double>& values, const std::vector<s
                hex(colour_of(low + t * (high - low))) + "\"/>\n";
     }
     svg += "</linearGradient></defs>\n<g fill=\"#222222\">\n";
-    if (!options.value_label.empty())
-        svg += "<text x=\"" + svg_number(bar_left) + "\" y=\"" + svg_number(bar_top - 8) + "\">" +
-               xml_escape(options.value_label) + "</text>\n";
+    for (std::size_t i = 0; i < caption.size(); ++i)
+        svg += "<text x=\"" + svg_number(bar_left) + "\" y=\"" + svg_number(bar_top - 8 - 14 * double(caption.size() - 1 - i)) + "\">" +
+               xml_escape(caption[i]) + "</text>\n";
     svg += "<rect x=\"" + svg_number(bar_left) + "\" y=\"" + svg_number(bar_top) +
            "\" width=\"14\" height=\"" + svg_number(bar_height) +
            "\" fill=\"url(#colour-bar)\" stroke=\"#444444\"/>\n";

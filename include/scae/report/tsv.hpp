@@ -1,13 +1,12 @@
 #pragma once
 /// @file tsv.hpp
-/// @brief Tab-separated tables with a header row, written atomically, in a
-/// form R (read.delim) and pandas (read_csv(sep="\t")) read unchanged:
+/// @brief The text of tab-separated tables with a header row (the one TSV writer: files are
+/// then written whole with report::write_text_atomic), in a form R (read.delim) and pandas (read_csv(sep="\t")) read unchanged:
 /// fields never contain tabs or line breaks, numbers use %.6g by default,
 /// non-finite numbers are written NaN, Inf and -Inf.
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
-#include "scae/report/write_file.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -26,6 +25,7 @@ struct TsvOptions {
 
 /// `text` made safe as one TSV field: tabs, carriage returns and newlines
 /// become spaces.
+/// @param text any text
 inline std::string tsv_field(std::string_view text) {
     std::string out(text);
     for (char& c : out)
@@ -34,6 +34,8 @@ inline std::string tsv_field(std::string_view text) {
 }
 
 /// `value` as a TSV field with `significant_digits` digits (%g style).
+/// @param value any number
+/// @param significant_digits digits of %g
 inline std::string tsv_number(double value, int significant_digits = 6) {
     if (std::isnan(value)) return "NaN";
     if (std::isinf(value)) return value > 0 ? "Inf" : "-Inf";
@@ -45,6 +47,8 @@ inline std::string tsv_number(double value, int significant_digits = 6) {
 /// The text of a TSV table: the header line, then one line per row, every
 /// field passed through tsv_field. Throws scae::Error when the header is
 /// empty or a row has a different number of fields than the header.
+/// @param header the column names
+/// @param rows the fields of each row, as many as the header's
 inline std::string tsv_text(const std::vector<std::string>& header,
                             const std::vector<std::vector<std::string>>& rows) {
     if (header.empty()) fail("tsv_text", 0, "the header has no columns; expected at least one");
@@ -67,45 +71,37 @@ inline std::string tsv_text(const std::vector<std::string>& header,
     return out;
 }
 
-/// Writes tsv_text(header, rows) to `path` atomically. Throws scae::Error on
-/// a malformed table or a failed write.
-inline void write_tsv(const std::string& path, const std::vector<std::string>& header,
-                      const std::vector<std::vector<std::string>>& rows) {
-    write_text_atomic(path, tsv_text(header, rows));
-}
-
-/// A numeric matrix as TSV: the header is `corner` followed by the column
-/// names; each line starts with its row name. Throws scae::Error when the
-/// names do not match the matrix shape.
-inline std::string matrix_tsv_text(const std::string& corner,
-                                   const std::vector<std::string>& row_names,
-                                   const std::vector<std::string>& col_names,
-                                   const Matrix<double>& values, const TsvOptions& options = {}) {
+/// A numeric matrix as TSV: the header is `corner` followed by the column names; each line
+/// starts with its row name, every name passed through tsv_field. Written straight into the
+/// text, so that a matrix of millions of cells costs its text only. `Matrixish` is any type with
+/// rows(), cols() and (r, c) (an Eigen matrix or expression of float or double). Throws
+/// scae::Error when the names do not match the matrix shape.
+/// @param corner the header's first field (what the rows are: "cell", "gene")
+/// @param row_names one name per row
+/// @param col_names one name per column
+/// @param values the numbers
+/// @param options how numbers are written
+template <class Matrixish>
+std::string matrix_tsv_text(const std::string& corner, const std::vector<std::string>& row_names,
+                            const std::vector<std::string>& col_names, const Matrixish& values, const TsvOptions& options = {}) {
     if (static_cast<Index>(row_names.size()) != values.rows() ||
         static_cast<Index>(col_names.size()) != values.cols())
         fail("matrix_tsv_text", 0,
              std::to_string(row_names.size()) + " row and " + std::to_string(col_names.size()) +
                  " column names for a " + std::to_string(values.rows()) + " x " +
                  std::to_string(values.cols()) + " matrix; expected one name per row and column");
-    std::vector<std::string> header{corner};
-    header.insert(header.end(), col_names.begin(), col_names.end());
-    std::vector<std::vector<std::string>> rows(row_names.size());
+    std::string out = tsv_field(corner);
+    for (const std::string& name : col_names) out += '\t' + tsv_field(name);
+    out += '\n';
     for (Index r = 0; r < values.rows(); ++r) {
-        auto& row = rows[static_cast<std::size_t>(r)];
-        row.reserve(static_cast<std::size_t>(values.cols()) + 1);
-        row.push_back(row_names[static_cast<std::size_t>(r)]);
-        for (Index c = 0; c < values.cols(); ++c)
-            row.push_back(tsv_number(values(r, c), options.significant_digits));
+        out += tsv_field(row_names[static_cast<std::size_t>(r)]);
+        for (Index c = 0; c < values.cols(); ++c) {
+            out += '\t';
+            out += tsv_number(double(values(r, c)), options.significant_digits);
+        }
+        out += '\n';
     }
-    return tsv_text(header, rows);
-}
-
-/// Writes matrix_tsv_text(...) to `path` atomically.
-inline void write_matrix_tsv(const std::string& path, const std::string& corner,
-                             const std::vector<std::string>& row_names,
-                             const std::vector<std::string>& col_names,
-                             const Matrix<double>& values, const TsvOptions& options = {}) {
-    write_text_atomic(path, matrix_tsv_text(corner, row_names, col_names, values, options));
+    return out;
 }
 
 } // namespace scae::report
