@@ -185,7 +185,7 @@ def section_transfer(run):
     d = r["denoising"]
     ratio = lambda k: f"{d[k]['ratio_to_gene_mean']:.2f}"
     run.check("docs/tutorial.md", "on {} held-out melanoma cells the head-and-neck model, calibrated as `scae denoise` applies it, "
-              "scores {}x the gene-mean deviance (uncalibrated {}x, native {}x, PCA {}x).", d["held_out_cells"], ratio("foreign"),
+              "scores {}x the gene-mean deviance (uncalibrated {}x, native {}x, PCA {}x)", d["held_out_cells"], ratio("foreign"),
               ratio("foreign_raw"), ratio("native"), ratio("pca"))
 
 
@@ -256,17 +256,19 @@ def section_go(run):
     calls = calls_of(folder)
     run.check("docs/tutorial.md", "({} cells; {} GO Biological Process sets with at least 10 model genes; {} of 64 nodes silent): "
               "{} calls at q < 0.05.", f"{summary['cells']:,}", f"{summary['sets_scored']:,}", len(summary["silent_nodes"]), len(calls))
-    if calls:
-        best = calls[0]
-        group, auc = activity(folder)[best["node"]]
-        run.check("docs/tutorial.md", "Node {}, activated by {} (AUC {}): *{}* (z {}, q {}). Its top genes are {}, {} and {}.",
-                  best["node"], group, fmt_auc(auc), best["description"] or best["set"], fmt_z(float(best["z"])), fmt_q(float(best["q"])),
-                  *top_genes(os.path.join(folder, "top_genes.tsv"), best["node"], 3))
+    act = activity(folder)
+    for node in sorted({c["node"] for c in calls}, key=lambda k: int(k)):
+        mine = [c for c in calls if c["node"] == node]
+        best = max(mine, key=lambda c: float(c["z"]))
+        group, auc = act[node]
+        run.check("docs/tutorial.md", "Node {} ({}, AUC {}; top genes {}): {} of the calls, the strongest *{}* (z {}, q {}).", node, group,
+                  fmt_auc(auc), ", ".join(top_genes(os.path.join(folder, "top_genes.tsv"), node, 3)), len(mine),
+                  best["description"] or best["set"], fmt_z(float(best["z"])), fmt_q(float(best["q"])))
     # Input weights with and without decay (same data, same seed; pbmc.json from section 3).
     detected = detection(os.path.join(run.data, "human_pbmc_soupx"))
     rare, common = row_norms(run.path("pbmc.json"), detected)
     rare_wd, common_wd = row_norms(run.path("pbmc_wd.json"), detected)
-    run.check("docs/tutorial.md", "(mean row norm {:.2f}, against {:.2f} for the most often detected quarter)", rare, common)
+    run.check("docs/tutorial.md", "(mean row norm {:.2f}, against {:.2f} for the most often detected quarter;", rare, common)
     run.check("docs/tutorial.md", "(row norms {:.2f} vs {:.2f})", rare_wd, common_wd)
     best_loss = lambda path: min(e["validation_loss"] for e in json.load(open(path))["history"]["epochs"] if e["validation_loss"] is not None)
     run.check("docs/tutorial.md", "(best validation loss {:.4f} against {:.4f} without)", best_loss(run.path("pbmc_wd.json")),

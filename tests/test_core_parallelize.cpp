@@ -1,0 +1,101 @@
+// parallelize: every task once, contiguous ranges in thread order, worker exceptions carried to
+// the caller, the serial threshold, and ThreadScope restoring OpenMP's default.
+#include <doctest/doctest.h>
+
+#include "scae/core/error.hpp"
+#include "scae/core/parallelize.hpp"
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace test_core_parallelize {
+
+using namespace scae;
+
+TEST_CASE("parallelize covers every task once, in contiguous ranges ordered by thread") {
+    for (Index tasks : {Index(0), Index(1), Index(2), Index(7), Index(1000)}) {
+        for (int threads : {0, 1, 2, 3, 8}) {
+            CAPTURE(tasks);
+            CAPTURE(threads);
+            const int used = parallel_threads(tasks, threads);
+            CHECK(used >= 1);
+            CHECK(Index(used) <= std::max<Index>(1, tasks));
+            std::vector<int> hits(std::size_t(tasks), 0);
+            std::vector<Index> starts(std::size_t(used), -1), lengths(std::size_t(used), 0);
+            std::atomic<bool> bad_thread{false};
+            parallelize([&](int thread, Index start, Index length) {
+                if (thread < 0 || thread >= used) {
+                    bad_thread = true;
+                    return;
+                }
+                starts[std::size_t(thread)] = start;
+                lengths[std::size_t(thread)] = length;
+                for (Index i = start; i < start + length; ++i) ++hits[std::size_t(i)];
+            }, tasks, threads);
+            CHECK_FALSE(bad_thread.load());
+            for (int h : hits) CHECK(h == 1);
+            Index next = 0; // thread t's range follows thread t - 1's
+            for (int t = 0; t < used && tasks > 0; ++t) {
+                if (lengths[std::size_t(t)] == 0) continue;
+                CHECK(starts[std::size_t(t)] == next);
+                next += lengths[std::size_t(t)];
+            }
+            CHECK(next == tasks);
+        }
+    }
+}
+
+TEST_CASE("parallelize_each calls every index once") {
+    std::vector<std::atomic<int>> hits(500);
+    parallelize_each([&](Index i) { ++hits[std::size_t(i)]; }, 500, 4);
+    for (const auto& h : hits) CHECK(h.load() == 1);
+}
+
+TEST_CASE("an exception in a worker reaches the caller, that of the lowest thread when several throw") {
+    const auto throwing = [](int thread, Index start, Index) {
+        throw Error("task range starting at " + std::to_string(start) + " on thread " + std::to_string(thread));
+    };
+    CHECK_THROWS_WITH_AS(parallelize(throwing, 100, 4), "task range starting at 0 on thread 0", Error);
+    CHECK_THROWS_AS(parallelize_each([](Index i) { if (i == 77) throw Error("task 77"); }, 100, 4), Error);
+    // Serial loops (one task, too little work) throw the same way.
+    CHECK_THROWS_WITH_AS(parallelize(throwing, 1, 4), "task range starting at 0 on thread 0", Error);
+    CHECK_THROWS_AS(parallelize(throwing, 100, 4, parallel_min_work / 2), Error);
+}
+
+TEST_CASE("below parallel_min_work, inside a parallel loop and without OpenMP, one thread") {
+    CHECK(parallel_threads(1000, 4, parallel_min_work / 2) == 1);
+    CHECK(parallel_threads(1, 4) == 1);
+    CHECK(parallel_threads(0, 4) == 1);
+#ifdef _OPENMP
+    CHECK(parallel_threads(1000, 4) == 4);
+    CHECK(parallel_threads(3, 4) == 3);
+    std::vector<int> inner(4, 0);
+    parallelize([&](int thread, Index, Index) { inner[std::size_t(thread)] = parallel_threads(1000, 4); }, 4, 4);
+    for (int n : inner) CHECK(n == 1); // no nested teams
+#else
+    CHECK(parallel_threads(1000, 4) == 1);
+#endif
+}
+
+TEST_CASE("ThreadScope sets OpenMP's default thread count for its scope only") {
+#ifdef _OPENMP
+    const int before = omp_get_max_threads();
+    {
+        const ThreadScope scope(3);
+        CHECK(omp_get_max_threads() == 3);
+        CHECK(parallel_threads(1000) == 3);
+        {
+            const ThreadScope keep(0); // 0 keeps the current default
+            CHECK(omp_get_max_threads() == 3);
+        }
+        CHECK(omp_get_max_threads() == 3);
+    }
+    CHECK(omp_get_max_threads() == before);
+#else
+    const ThreadScope scope(3);
+    CHECK(parallel_threads(1000) == 1);
+#endif
+}
+
+} // namespace test_core_parallelize
