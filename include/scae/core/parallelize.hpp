@@ -54,7 +54,7 @@ public:
 
 private:
     int eigen_previous_;
-    int previous_ = 1;
+    [[maybe_unused]] int previous_ = 1; // used with OpenMP only
 };
 
 /// The number of threads `parallelize` uses for `tasks` tasks of `work` operations in all when
