@@ -298,7 +298,7 @@ TEST_CASE("data-parallel ranks train the one-process model within float toleranc
         CAPTURE(size);
         ThreadRanks ranks(size);
         std::vector<nn::Autoencoder<float>> models(std::size_t(size), nn::Autoencoder<float>(25, small_model()));
-        std::vector<train::History> histories(std::size_t(size));
+        std::vector<train::History> histories(static_cast<std::size_t>(size));
         std::vector<std::thread> threads;
         for (int r = 0; r < size; ++r)
             threads.emplace_back([&, r] {

@@ -104,4 +104,30 @@ inline train::Communicator world() {
     return c;
 }
 
+/// Rows [begin, end) of `rows` cells that this rank takes in a job split by cells: contiguous
+/// blocks, one per rank in rank order (all of them without an active MPI world).
+inline std::pair<Index, Index> block_of_rows(Index rows) {
+    const train::Communicator c = world();
+    return {rows * c.rank / c.size, rows * (c.rank + 1) / c.size};
+}
+
+/// Stacks every rank's `block` (its block_of_rows, in rank order) into one matrix on rank 0;
+/// other ranks get an empty matrix. Every rank must call it, with blocks of equal width.
+inline Matrix<float> gather_rows(const Matrix<float>& block) {
+    const train::Communicator c = world();
+    if (c.size == 1) return block;
+    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const RowMajor mine = block;
+    const int count = int(mine.size());
+    std::vector<int> counts(std::size_t(c.size)), offsets(std::size_t(c.size));
+    MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+    long long total = 0;
+    for (int r = 0; r < c.size; ++r) offsets[std::size_t(r)] = int(total), total += counts[std::size_t(r)];
+    if (c.rank == 0 && total > std::numeric_limits<int>::max())
+        throw Error("gathering the ranks' rows: more than 2^31 values; use more ranks or fewer cells per job");
+    RowMajor all(c.rank == 0 ? Index(total / std::max<Index>(1, block.cols())) : 0, block.cols());
+    MPI_Gatherv(mine.data(), count, MPI_FLOAT, all.data(), counts.data(), offsets.data(), MPI_FLOAT, 0, MPI_COMM_WORLD);
+    return all;
+}
+
 } // namespace scae::mpi
