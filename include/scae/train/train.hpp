@@ -105,7 +105,9 @@ struct History {
 
 /// What a checkpoint was made from: the training counts (after preprocessing), summarised.
 struct DataFingerprint {
-    long long cells = 0, genes = 0, nonzeros = 0; ///< shape and stored entries
+    long long cells = 0;    ///< rows
+    long long genes = 0;    ///< columns
+    long long nonzeros = 0; ///< stored entries
     std::uint64_t hash = 0; ///< FNV-1a over the row lengths, column indices and value bits
 };
 
