@@ -10,6 +10,10 @@
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/model_file.hpp"
 
+#ifdef SCAE_WITH_MPI
+#include "scae/train/mpi.hpp"
+#endif
+
 namespace scae::cli {
 
 /// A model and a dataset aligned to its genes.
@@ -56,8 +60,17 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
         const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
+#ifdef SCAE_WITH_MPI
+        // Under mpirun each rank encodes its block of cells; rank 0 stacks them and writes.
+        const auto [first, last] = mpi::block_of_rows(in.counts.rows());
+        Matrix<float> block = in.model.model.encode(Csr<float>(in.counts.middleRows(first, last - first)));
+        require_finite(block, a.required("model"), "bottleneck activations");
+        const Matrix<float> latent = mpi::gather_rows(block);
+        if (mpi::world().rank != 0) return int(ok);
+#else
         const Matrix<float> latent = in.model.model.encode(in.counts);
         require_finite(latent, a.required("model"), "bottleneck activations");
+#endif
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);
         else
@@ -98,6 +111,10 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
         options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
+#ifdef SCAE_WITH_MPI
+        // The calibration needs every cell's rates, so under mpirun rank 0 alone denoises.
+        if (mpi::world().rank != 0) return int(ok);
+#endif
         const auto result = transfer::denoise(in.model.model, in.counts, options);
         require_finite(result.rates, a.required("model"), "expected counts");
         const nlohmann::json calibration = transfer::calibration_json(result.calibration);

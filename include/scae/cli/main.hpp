@@ -6,6 +6,10 @@
 #include "scae/cli/embed.hpp"
 #include "scae/cli/inspect.hpp"
 
+#ifdef SCAE_WITH_MPI
+#include "scae/train/mpi.hpp"
+#endif
+
 namespace scae::cli {
 
 /// Usage of the whole command line.
@@ -22,8 +26,8 @@ inline const char* main_usage() {
            "  pathways  saliency of every bottleneck node mapped to gene sets, with statistics\n";
 }
 
-/// Runs `scae` with `args` (without the program name); returns the exit code.
-inline int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+/// Runs one subcommand; returns its exit code.
+inline int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         (args.empty() ? err : out) << main_usage();
         return args.empty() ? usage_error : ok;
@@ -44,6 +48,24 @@ inline int main(const std::vector<std::string>& args, std::ostream& out, std::os
     if (command == "pathways") return pathways(rest, out, err);
     err << "scae: unknown command '" << command << "'\n\n" << main_usage();
     return usage_error;
+}
+
+/// Runs `scae` with `args` (without the program name); returns the exit code. Started by mpirun
+/// or srun (builds with SCAE_WITH_MPI), it runs MPI around the command, and a failure on any rank
+/// ends every rank (after that rank printed its message) rather than leaving them waiting; a run
+/// stopped by a signal (exit code 128 + signal) ends normally on every rank.
+inline int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+#ifdef SCAE_WITH_MPI
+    const mpi::Session session;
+    const int code = run_command(args, out, err);
+    if (code != ok && code < 128) {
+        err.flush();
+        mpi::abort_all(code);
+    }
+    return code;
+#else
+    return run_command(args, out, err);
+#endif
 }
 
 } // namespace scae::cli

@@ -5,7 +5,15 @@
 #include "scae/cli/common.hpp"
 #include "scae/cli/input_options.hpp"
 #include "scae/io/gmt.hpp"
+#include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
+
+#include <memory>
+#include <optional>
+
+#ifdef SCAE_WITH_MPI
+#include "scae/train/mpi.hpp"
+#endif
 
 namespace scae::cli {
 
@@ -27,7 +35,14 @@ inline std::string train_usage() {
            "  --no-normalize      feed log1p(raw counts) instead of depth-normalised counts\n"
            "  --seed S            seed of initialisation, splits and shuffles (default 42)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
-           "  --quiet             no progress on stderr\n") + input_options_usage();
+           "  --quiet             no progress on stderr\n"
+           "  --checkpoint FILE   keep the whole training state in FILE (written atomically after every epoch);\n"
+           "                      on SIGTERM, SIGINT or SIGUSR1, save it after the current minibatch and exit\n"
+           "                      with 128 + the signal's number (143 for SIGTERM)\n"
+           "  --checkpoint-every N  save every N epochs instead (default 1; the last epoch is always saved)\n"
+           "  --resume FILE       continue the run saved in FILE up to --epochs (the same data and options;\n"
+           "                      checked); keeps checkpointing to FILE unless --checkpoint names another\n"
+           "  under mpirun -np R, each rank trains a slice of every minibatch (docs/cluster.md)\n") + input_options_usage();
 }
 
 /// Parses "128,64": 1 to transfer::max_layers sizes, each 1..transfer::max_layer_size (the limits
@@ -74,10 +89,53 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
     throw UsageError("--genes expects all, hvg:N or gmt:FILE, got '" + spec + "'");
 }
 
+/// The ranks this process trains with: MPI's world under mpirun or srun (builds with
+/// SCAE_WITH_MPI), one process otherwise.
+inline train::Communicator training_ranks() {
+#ifdef SCAE_WITH_MPI
+    return mpi::world();
+#else
+    return {};
+#endif
+}
+
+/// Reads --checkpoint, --checkpoint-every and --resume into `t` for a run on `ranks`; returns
+/// the checkpoint path ("" for none). Only rank 0 writes; every rank reads the state it resumes.
+inline std::string read_checkpoint_options(const Args& a, const std::vector<std::string>& inputs, const train::Communicator& ranks,
+                                           train::TrainOptions& t, std::ostream& err) {
+    std::string path;
+    if (a.has("checkpoint")) path = output_file(a, "checkpoint", inputs);
+    if (a.has("resume")) {
+        const std::string resume = a.required("resume");
+        auto state = std::make_shared<const train::TrainState>(train::load_checkpoint(resume));
+        if (path.empty()) path = resume;
+        int threads = t.threads;
+#ifdef _OPENMP
+        if (threads == 0) threads = omp_get_max_threads();
+#else
+        threads = 1;
+#endif
+        if (ranks.rank == 0 && (state->threads != threads || state->ranks != ranks.size))
+            err << "scae train: note: " << resume << " was written by a run on " << state->ranks << " rank(s) x " << state->threads
+                << " thread(s), this one has " << ranks.size << " x " << threads
+                << "; it continues, but not bit for bit as the uninterrupted run would have\n";
+        t.checkpoint.resume = std::move(state);
+    }
+    t.checkpoint.every = int(a.integer("checkpoint-every", 1, 1, 100000));
+    if (a.has("checkpoint-every") && path.empty()) throw UsageError("--checkpoint-every needs --checkpoint FILE");
+    if (!path.empty() && ranks.rank == 0)
+        t.checkpoint.save = [path](const train::TrainState& state) { train::save_checkpoint(path, state); };
+    return path;
+}
+
+/// The exit code of a run stopped by signal `signal`: 128 + its number, as a shell reports it.
+inline int stopped_exit_code(int signal) { return 128 + signal; }
+
 /// `scae train`; returns the exit code.
 inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("train", args, train_usage(), out, err, [&] {
-        const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes"}),
+        const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",
+                                        "checkpoint", "checkpoint-every", "resume"}),
                      {"no-normalize", "quiet"});
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
@@ -89,12 +147,32 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
+        const train::Communicator ranks = training_ranks();
+        recipe.train.communicator = ranks;
+        if (ranks.rank != 0) recipe.train.progress = train::ProgressMode::never;
+        const std::string checkpoint = read_checkpoint_options(a, {data_path, a.get("labels", ""), model_path}, ranks, recipe.train, err);
+        std::unique_ptr<train::StopOnSignals> stop_on_signals;
+        if (!checkpoint.empty()) {
+            stop_on_signals = std::make_unique<train::StopOnSignals>();
+            recipe.train.checkpoint.stop = train::StopOnSignals::flag();
+        }
         const auto data = read_data(a, err);
         if (!data.integer_values && recipe.model.loss != nn::Loss::mse)
             err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
                 << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
-        auto model = transfer::train_model(data, recipe, data_path, labels);
+        std::optional<transfer::ModelFile> trained;
+        try {
+            trained.emplace(transfer::train_model(data, recipe, data_path, labels));
+        } catch (const train::Stopped& e) {
+            const int signal = *train::StopOnSignals::flag();
+            if (ranks.rank == 0)
+                err << "scae train: " << e.what() << " (signal " << signal << "); the state is in " << checkpoint
+                    << "; continue with --resume " << checkpoint << "\n";
+            return stopped_exit_code(signal);
+        }
+        if (ranks.rank != 0) return int(ok); // rank 0 writes the model and the summary
+        transfer::ModelFile& model = *trained;
         model.provenance.extra["command"] = "scae train";
         if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");
         transfer::save_model(model_path, model);
@@ -103,6 +181,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
                               {"cells", model.provenance.cells},
                               {"genes", model.model.genes()},
                               {"epochs", model.history.epochs.size()},
+                              {"ranks", ranks.size},
                               {"best_epoch", model.history.best_epoch},
                               {"train_loss", last.train_loss},
                               {"validation_loss", std::isfinite(last.validation_loss) ? nlohmann::json(last.validation_loss) : nlohmann::json()}}

@@ -79,6 +79,15 @@ public:
 
     /// Updates taken so far.
     long long steps() const { return steps_; }
+    /// Sets the update count (continuing from a checkpoint, train/checkpoint.hpp).
+    void set_steps(long long steps) { steps_ = steps; }
+    /// The moment estimates, first then second, one per parameter (for checkpoints).
+    std::vector<Matrix<T>*> state() {
+        std::vector<Matrix<T>*> out;
+        for (auto* moments : {&first_, &second_})
+            for (Matrix<T>& m : *moments) out.push_back(&m);
+        return out;
+    }
 
 private:
     /// Elements per chunk: a few L1 caches of w, g, m and v.

@@ -44,6 +44,13 @@ public:
     /// Zeroes the gradients of the optimised parameters.
     void zero_grad() { optim::zero_grad(params_); }
 
+    /// The velocities, one per parameter (for checkpoints, train/checkpoint.hpp).
+    std::vector<Matrix<T>*> state() {
+        std::vector<Matrix<T>*> out;
+        for (Matrix<T>& v : velocity_) out.push_back(&v);
+        return out;
+    }
+
 private:
     std::vector<ad::Param<T>*> params_;
     SgdOptions options_;

@@ -9,10 +9,18 @@
 #include "scae/train/progress.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <cstdio>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <numeric>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -24,6 +32,39 @@ namespace scae::train {
 
 /// The optimiser training uses.
 enum class Optimizer { adam, adamw, sgd };
+
+struct TrainState;
+
+/// The processes of a data-parallel run (train/mpi.hpp makes one from MPI); one process by default.
+/// Every rank holds all cells, draws the same shuffles from the seed, and trains a contiguous slice
+/// of each global minibatch; the gradients are summed before every rank takes the same step.
+struct Communicator {
+    int rank = 0; ///< this process, 0 .. size - 1
+    int size = 1; ///< processes
+    /// Replaces `values` (equally long on every rank) by their element-wise sum over the ranks,
+    /// with the same bits on every rank (train/mpi.hpp adds them in rank order). Needed when size > 1.
+    std::function<void(std::vector<double>& values)> sum;
+};
+
+/// Saving a run's state and continuing it (train/checkpoint.hpp writes and reads the state as a file).
+struct CheckpointOptions {
+    /// Called with the whole state after every `every` epochs, after the run's last epoch, and when
+    /// a stop is requested (empty: never). Under MPI, give it on one rank only.
+    std::function<void(const TrainState&)> save;
+    int every = 1; ///< epochs between saves
+    /// A state to continue (null: a fresh run); fit first checks that it came from the same data and
+    /// settings. The continued run equals an uninterrupted one bit for bit at the same threads and ranks.
+    std::shared_ptr<const TrainState> resume;
+    /// When it holds a non-zero value, fit finishes the current minibatch, saves the state and throws
+    /// train::Stopped. Meant for a signal handler (checkpoint.hpp: StopOnSignals).
+    const volatile std::sig_atomic_t* stop = nullptr;
+};
+
+/// Thrown by fit when CheckpointOptions::stop asked it to stop (after saving the state).
+class Stopped : public Error {
+public:
+    using Error::Error;
+};
 
 /// Settings of `fit`.
 struct TrainOptions {
@@ -42,6 +83,8 @@ struct TrainOptions {
     bool restore_best = true;          ///< end with the weights of the best monitored epoch
     int threads = 0;                   ///< OpenMP threads (0: the OpenMP default)
     ProgressMode progress = ProgressMode::automatic; ///< progress lines on stderr
+    CheckpointOptions checkpoint{}; ///< saving, resuming and stopping on request (default: none)
+    Communicator communicator{};    ///< data-parallel ranks (default: one process)
 };
 
 /// What happened in one epoch.
@@ -59,6 +102,36 @@ struct History {
     bool stopped_early = false;      ///< patience ran out
     std::size_t train_cells = 0;     ///< cells trained on
     std::size_t validation_cells = 0; ///< cells held out
+};
+
+/// What a checkpoint was made from: the training counts (after preprocessing), summarised.
+struct DataFingerprint {
+    long long cells = 0;    ///< rows
+    long long genes = 0;    ///< columns
+    long long nonzeros = 0; ///< stored entries
+    std::uint64_t hash = 0; ///< FNV-1a over the row lengths, column indices and value bits
+};
+
+/// Everything a run needs to continue bit for bit (CheckpointOptions). The epoch shuffles are
+/// replayed from the seed on resume (a cheap pass per epoch), so no generator state is kept.
+/// Matrices are held in double, which holds every float exactly.
+struct TrainState {
+    int epochs_done = 0;         ///< complete epochs
+    std::size_t cells_done = 0;  ///< training cells of the next epoch already trained on (0: between epochs)
+    double partial_sum = 0;      ///< their summed objective, from which that epoch's train_loss continues
+    std::vector<Matrix<double>> weights;      ///< parameters, in Autoencoder::parameters() order
+    std::vector<Matrix<double>> moments;      ///< optimiser state: Adam's first then second moments, or SGD's velocities
+    long long steps = 0;                      ///< optimiser updates so far (Adam's bias correction)
+    History history;                          ///< the epochs so far
+    double best_loss = std::numeric_limits<double>::infinity(); ///< lowest monitored loss so far
+    int since_best = 0;                       ///< epochs since it (early stopping)
+    std::vector<Matrix<double>> best_weights; ///< weights of the best epoch (restore_best; empty before one)
+    DataFingerprint data;                     ///< the training counts it must be resumed with
+    /// Name and value of every setting that shapes the run (architecture, input transform, training options).
+    std::vector<std::pair<std::string, std::string>> settings;
+    int threads = 1;          ///< threads of the run (a bit-identical continuation needs the same)
+    int ranks = 1;            ///< ranks of the run (likewise)
+    int value_bytes = 4;      ///< sizeof the value type trained (4: float, 8: double)
 };
 
 namespace detail {
@@ -117,26 +190,157 @@ struct Minibatch {
     CsrView<T> input_view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), input.data()}; }
 };
 
-/// Mean reconstruction loss (no penalty) of `model` over the listed cells, in batches.
+/// Summed reconstruction loss (no penalty) of `model` over `count` cells listed at `cells`, in batches.
 template <class T>
-double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<T>& input_values,
-                     const std::vector<int>& cells, int batch_size, ad::Tape<T>& tape, Minibatch<T>& batch) {
+double summed_loss(nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<T>& input_values, const int* cells,
+                   std::size_t count, int batch_size, ad::Tape<T>& tape, Minibatch<T>& batch) {
     double total = 0;
-    for (std::size_t start = 0; start < cells.size(); start += std::size_t(batch_size)) {
-        const Index n = Index(std::min<std::size_t>(std::size_t(batch_size), cells.size() - start));
-        batch.gather(counts, input_values, cells.data() + start, n);
+    for (std::size_t start = 0; start < count; start += std::size_t(batch_size)) {
+        const Index n = Index(std::min<std::size_t>(std::size_t(batch_size), count - start));
+        batch.gather(counts, input_values, cells + start, n);
         tape.clear();
         total += double(model.batch_loss(tape, batch.input_view(), batch.count_view()).value()(0, 0)) * double(n);
     }
-    return cells.empty() ? std::numeric_limits<double>::quiet_NaN() : total / double(cells.size());
+    return total;
+}
+
+/// Mean reconstruction loss over `cells`, each rank taking a contiguous slice (NaN for no cells).
+template <class T>
+double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<T>& input_values,
+                     const std::vector<int>& cells, int batch_size, ad::Tape<T>& tape, Minibatch<T>& batch,
+                     const Communicator& ranks) {
+    if (cells.empty()) return std::numeric_limits<double>::quiet_NaN();
+    const std::size_t first = cells.size() * std::size_t(ranks.rank) / std::size_t(ranks.size);
+    const std::size_t last = cells.size() * std::size_t(ranks.rank + 1) / std::size_t(ranks.size);
+    std::vector<double> total{summed_loss(model, counts, input_values, cells.data() + first, last - first, batch_size, tape, batch)};
+    if (ranks.size > 1) ranks.sum(total);
+    return total[0] / double(cells.size());
+}
+
+/// Sums this rank's gradients, its summed batch objective and its stop request over the ranks.
+template <class T>
+void sum_over_ranks(const std::vector<ad::Param<T>*>& params, const Communicator& ranks, std::vector<double>& buffer,
+                    double& batch_sum, bool& stop) {
+    buffer.clear();
+    for (const ad::Param<T>* p : params) buffer.insert(buffer.end(), p->grad.data(), p->grad.data() + p->grad.size());
+    buffer.push_back(batch_sum);
+    buffer.push_back(stop ? 1.0 : 0.0);
+    ranks.sum(buffer);
+    std::size_t at = 0;
+    for (ad::Param<T>* p : params)
+        for (Index i = 0; i < p->grad.size(); ++i) p->grad.data()[i] = T(buffer[at++]);
+    batch_sum = buffer[at];
+    stop = buffer[at + 1] > 0;
+}
+
+/// FNV-1a over the row lengths, column indices and value bits of compressed, sorted `m`.
+template <class T>
+DataFingerprint fingerprint(const Csr<T>& m) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::uint64_t word) { h = (h ^ word) * 0x100000001b3ULL; };
+    for (Index r = 0; r < m.rows(); ++r) mix(std::uint64_t(m.outerIndexPtr()[r + 1] - m.outerIndexPtr()[r]));
+    for (Index k = 0; k < m.nonZeros(); ++k) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, m.valuePtr() + k, sizeof(T));
+        mix(std::uint64_t(std::uint32_t(m.innerIndexPtr()[k])) << 32 ^ bits);
+    }
+    return {m.rows(), m.cols(), m.nonZeros(), h};
+}
+
+/// Every setting that shapes a run's trajectory, as name and exact value (for TrainState::settings).
+inline std::vector<std::pair<std::string, std::string>> settings(const nn::AutoencoderOptions& m, const TrainOptions& o) {
+    const auto number = [](double v) {
+        char text[40];
+        std::snprintf(text, sizeof text, "%.17g", v);
+        return std::string(text);
+    };
+    std::string sizes;
+    for (Index s : m.encoder_sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
+    const char* optimizers[] = {"adam", "adamw", "sgd"};
+    return {{"encoder_sizes", sizes},
+            {"activation", std::to_string(int(m.activation))},
+            {"output_activation", std::to_string(int(m.output_activation))},
+            {"softplus_beta", number(m.softplus_beta)},
+            {"loss", nn::to_string(m.loss)},
+            {"orthogonality_weight", number(m.orthogonality_weight)},
+            {"input_log1p", m.input.log1p ? "true" : "false"},
+            {"input_target_sum", number(m.input.target_sum)},
+            {"batch_size", std::to_string(o.batch_size)},
+            {"learning_rate", number(o.learning_rate)},
+            {"optimizer", optimizers[int(o.optimizer)]},
+            {"weight_decay", number(o.weight_decay)},
+            {"momentum", number(o.momentum)},
+            {"nesterov", o.nesterov ? "true" : "false"},
+            {"clip_norm", number(o.clip_norm)},
+            {"seed", std::to_string(o.seed)},
+            {"validation_fraction", number(o.validation_fraction)},
+            {"patience", std::to_string(o.patience)},
+            {"min_delta", number(o.min_delta)},
+            {"restore_best", o.restore_best ? "true" : "false"}};
+}
+
+/// Throws scae::Error unless `state` continues a run on `data` with `now`'s settings and these
+/// parameter and optimiser shapes, naming the first difference.
+inline void check_resumable(const TrainState& state, const DataFingerprint& data, const std::vector<std::pair<std::string, std::string>>& now,
+                            const std::vector<const Matrix<double>*>& shapes, std::size_t moments, std::size_t value_bytes) {
+    const std::string head = "cannot resume: the checkpoint ";
+    if (state.data.cells != data.cells || state.data.genes != data.genes)
+        throw Error(head + "was trained on " + std::to_string(state.data.cells) + " cells x " + std::to_string(state.data.genes) +
+                    " genes, this run has " + std::to_string(data.cells) + " x " + std::to_string(data.genes) +
+                    " (after filtering and gene selection); expected the same data and preprocessing");
+    if (state.data.nonzeros != data.nonzeros || state.data.hash != data.hash)
+        throw Error(head + "was trained on other counts of the same shape (" + std::to_string(state.data.nonzeros) + " stored values, this run " +
+                    std::to_string(data.nonzeros) + "; fingerprints differ); expected the same data");
+    for (const auto& setting : now) {
+        const auto it = std::find_if(state.settings.begin(), state.settings.end(), [&](const auto& s) { return s.first == setting.first; });
+        if (it == state.settings.end()) throw Error(head + "does not record the setting " + setting.first);
+        if (it->second != setting.second)
+            throw Error(head + "was written with " + setting.first + " " + it->second + ", this run has " + setting.second +
+                        "; expected the options of the interrupted run");
+    }
+    if (state.value_bytes != int(value_bytes))
+        throw Error(head + "holds " + std::to_string(8 * state.value_bytes) + "-bit values, this run trains " + std::to_string(8 * value_bytes) + "-bit ones");
+    // Optimiser state cycles through the parameters (Adam: first moments, then second ones).
+    const auto same_shapes = [&](const std::vector<Matrix<double>>& m, std::size_t count) {
+        if (m.size() != count) return false;
+        for (std::size_t i = 0; i < count; ++i)
+            if (m[i].rows() != shapes[i % shapes.size()]->rows() || m[i].cols() != shapes[i % shapes.size()]->cols()) return false;
+        return true;
+    };
+    if (!same_shapes(state.weights, shapes.size()) || !same_shapes(state.moments, moments) ||
+        !(state.best_weights.empty() || same_shapes(state.best_weights, shapes.size())))
+        throw Error(head + "holds parameters or optimiser state of other shapes than this model's");
+    if (state.epochs_done < 0 || state.cells_done > state.history.train_cells || state.history.epochs.size() != std::size_t(state.epochs_done))
+        throw Error(head + "is inconsistent (epochs done, cells done and history disagree)");
+}
+
+template <class T>
+std::vector<Matrix<double>> as_double(const std::vector<ad::Param<T>*>& params) {
+    std::vector<Matrix<double>> out;
+    for (const ad::Param<T>* p : params) out.push_back(p->value.template cast<double>());
+    return out;
+}
+
+/// The optimiser's state matrices (Adam: first then second moments; SGD: velocities).
+template <class T>
+std::vector<Matrix<T>*> optimizer_state(AnyOptimizer<T>& optimizer) {
+    return std::visit([](auto& o) { return o.state(); }, optimizer);
+}
+
+/// Adam's update count (0 for SGD, which keeps none).
+template <class T>
+long long optimizer_steps(AnyOptimizer<T>& optimizer) {
+    if (auto* adam = std::get_if<optim::Adam<T>>(&optimizer)) return adam->steps();
+    return 0;
 }
 
 } // namespace detail
 
 /// Trains `model` on raw `counts` (cells x genes, in the model's gene order). The model's
 /// own input transform makes the input; the loss compares the output with the raw counts.
-/// Same seed and thread count give a bit-identical model. Throws scae::Error when the loss
-/// becomes non-finite, naming the epoch and batch.
+/// Same seed and thread count give a bit-identical model, also when the run is stopped and
+/// resumed (options.checkpoint). Throws scae::Error when the loss becomes non-finite, naming
+/// the epoch and batch, and train::Stopped when asked to stop.
 template <class T>
 History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions& options = {}) {
     if (counts.cols() != model.genes())
@@ -144,6 +348,11 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     if (options.batch_size <= 0 || options.epochs < 0) throw Error("train::fit: batch_size must be positive and epochs non-negative");
     if (options.validation_fraction < 0 || options.validation_fraction >= 1)
         throw Error("train::fit: validation_fraction must be in [0, 1)");
+    const Communicator& ranks = options.communicator;
+    if (ranks.size < 1 || ranks.rank < 0 || ranks.rank >= ranks.size || (ranks.size > 1 && !ranks.sum))
+        throw Error("train::fit: the communicator needs 0 <= rank < size and, for several ranks, a sum");
+    const CheckpointOptions& checkpoint = options.checkpoint;
+    if (checkpoint.every < 1) throw Error("train::fit: checkpoint.every must be at least 1");
     detail::ThreadScope threads(options.threads);
 
     // Memory beyond the caller's counts: the transformed input's values (one value per stored
@@ -179,31 +388,98 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     double best_loss = std::numeric_limits<double>::infinity();
     int since_best = 0;
     Progress progress(options.progress, options.epochs);
+    std::vector<double> shared; // gradients on their way through the ranks
 
-    for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const bool keeps_state = checkpoint.save || checkpoint.resume;
+    const DataFingerprint data = keeps_state ? detail::fingerprint(target) : DataFingerprint{};
+    const auto settings = detail::settings(model.options, options);
+    int threads_used = 1;
+#ifdef _OPENMP
+    threads_used = omp_get_max_threads();
+#endif
+    int first_epoch = 1;
+    std::size_t first_cell = 0;
+    double first_sum = 0;
+    if (const TrainState* state = checkpoint.resume.get()) {
+        std::vector<const Matrix<double>*> shapes;
+        const auto now = detail::as_double(params);
+        for (const auto& m : now) shapes.push_back(&m);
+        detail::check_resumable(*state, data, settings, shapes, detail::optimizer_state(optimizer).size(), sizeof(T));
+        for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = state->weights[i].template cast<T>();
+        const auto moments = detail::optimizer_state(optimizer);
+        for (std::size_t i = 0; i < moments.size(); ++i) *moments[i] = state->moments[i].template cast<T>();
+        if (auto* adam = std::get_if<optim::Adam<T>>(&optimizer)) adam->set_steps(state->steps);
+        history = state->history;
+        best_loss = state->best_loss;
+        since_best = state->since_best;
+        for (const auto& m : state->best_weights) best.push_back(m.template cast<T>());
+        first_epoch = state->epochs_done + 1;
+        first_cell = state->cells_done;
+        first_sum = state->partial_sum;
+        for (int e = 1; e < first_epoch; ++e) rng.shuffle(training); // the shuffles of the epochs done
+    }
+    const auto save = [&](int epochs_done, std::size_t cells_done, double partial_sum) {
+        if (!checkpoint.save) return;
+        TrainState s;
+        s.epochs_done = epochs_done;
+        s.cells_done = cells_done;
+        s.partial_sum = partial_sum;
+        s.weights = detail::as_double(params);
+        for (const Matrix<T>* m : detail::optimizer_state(optimizer)) s.moments.push_back(m->template cast<double>());
+        s.steps = detail::optimizer_steps(optimizer);
+        s.history = history;
+        s.best_loss = best_loss;
+        s.since_best = since_best;
+        for (const Matrix<T>& m : best) s.best_weights.push_back(m.template cast<double>());
+        s.data = data;
+        s.settings = settings;
+        s.threads = threads_used;
+        s.ranks = ranks.size;
+        s.value_bytes = int(sizeof(T));
+        checkpoint.save(s);
+    };
+
+    for (int epoch = first_epoch; epoch <= options.epochs && !history.stopped_early; ++epoch) {
         const auto epoch_start = std::chrono::steady_clock::now();
         rng.shuffle(training);
-        double sum = 0;
-        int batch = 0;
-        for (std::size_t start = 0; start < training.size(); start += options.batch_size, ++batch) {
+        double sum = epoch == first_epoch ? first_sum : 0;
+        for (std::size_t start = epoch == first_epoch ? first_cell : 0; start < training.size(); start += options.batch_size) {
             const Index n = Index(std::min<std::size_t>(options.batch_size, training.size() - start));
-            minibatch.gather(target, input, training.data() + start, n);
-            tape.clear();
-            ad::Var<T> loss = model.objective(tape, minibatch.input_view(), minibatch.count_view());
-            const double value = loss.value()(0, 0);
-            if (!std::isfinite(value))
-                throw Error("training stopped: the loss became " + std::to_string(value) + " at epoch " + std::to_string(epoch) +
-                            ", batch " + std::to_string(batch + 1) + " (try a lower learning rate, or check the input for extreme values)");
+            // This rank's share of the global batch: a contiguous slice of it (all of it in one process).
+            const Index first = n * ranks.rank / ranks.size, local = n * (ranks.rank + 1) / ranks.size - first;
             std::visit([](auto& o) { o.zero_grad(); }, optimizer);
-            tape.backward(loss);
+            double batch_sum = 0; // the batch's objective summed over its cells
+            if (local > 0) {
+                minibatch.gather(target, input, training.data() + start + first, local);
+                tape.clear();
+                ad::Var<T> loss = model.objective(tape, minibatch.input_view(), minibatch.count_view());
+                batch_sum = double(loss.value()(0, 0)) * double(local);
+                // The objective is a mean over the global batch, so each rank weighs its mean by its
+                // share; the orthogonality penalty, equal on every rank, so adds up to weight 1.
+                if (local != n) loss = ad::scale(loss, T(double(local) / double(n)));
+                tape.backward(loss);
+            }
+            bool stop = checkpoint.stop && *checkpoint.stop != 0;
+            if (ranks.size > 1) detail::sum_over_ranks(params, ranks, shared, batch_sum, stop);
+            if (!std::isfinite(batch_sum))
+                throw Error("training stopped: the loss became " + std::to_string(batch_sum / double(n)) + " at epoch " + std::to_string(epoch) +
+                            ", batch " + std::to_string(start / options.batch_size + 1) +
+                            " (try a lower learning rate, or check the input for extreme values)");
             if (options.clip_norm > 0) optim::clip_grad_norm(params, options.clip_norm);
             std::visit([](auto& o) { o.step(); }, optimizer);
-            sum += value * double(n);
+            sum += batch_sum;
+            if (stop) {
+                save(epoch - 1, start + std::size_t(n), sum);
+                progress.finish("stopped at epoch " + std::to_string(epoch) + " after " + std::to_string(start + std::size_t(n)) + " of " +
+                                std::to_string(training.size()) + " cells");
+                throw Stopped("training stopped on request at epoch " + std::to_string(epoch) + ", after " +
+                              std::to_string(start + std::size_t(n)) + " of its " + std::to_string(training.size()) + " cells");
+            }
         }
         EpochRecord record;
         record.epoch = epoch;
         record.train_loss = sum / double(training.size());
-        record.validation_loss = detail::evaluate_loss(model, target, input, validation, options.batch_size, tape, minibatch);
+        record.validation_loss = detail::evaluate_loss(model, target, input, validation, options.batch_size, tape, minibatch, ranks);
         record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
         history.epochs.push_back(record);
 
@@ -223,10 +499,8 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         std::snprintf(status, sizeof status, "train %.5g  val %.5g  %.0f cells/s", record.train_loss, record.validation_loss,
                       double(training.size()) / std::max(record.seconds, 1e-9));
         progress.update(epoch, status);
-        if (options.patience > 0 && since_best >= options.patience) {
-            history.stopped_early = true;
-            break;
-        }
+        history.stopped_early = options.patience > 0 && since_best >= options.patience;
+        if (epoch % checkpoint.every == 0 || epoch == options.epochs || history.stopped_early) save(epoch, 0, 0);
     }
     if (options.restore_best && !best.empty())
         for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = best[i];
