@@ -111,9 +111,9 @@ namespace scae_bench {
 /// What two cores of this machine give to two independent halves of the step's products: the
 /// output layer's three products (z = h W, dh = dz W^T, dW = h^T dz, cells x hidden x genes)
 /// on one thread, then the same total work as two halves of the genes, each thread its own
-/// matrices, in one OpenMP region; and what a join costs: an empty region, and a barrier
-/// inside a region (the start of a region costs a few barriers' time, so one region per step
-/// would not save the joins).
+/// matrices, in one OpenMP region; and what a join costs when every thread is there: an
+/// empty region, and a barrier inside a region. (A barrier is cheaper than a region, but it
+/// too waits for the last thread, which on a shared machine is what a join costs.)
 /// With OMP_WAIT_POLICY=PASSIVE this bounds what any split of the step can gain here.
 inline int bench_gemm_scaling(const std::vector<std::string>& args) {
     scae::cli::Args a(args, {"cells", "hidden", "genes", "repeat"});
