@@ -77,9 +77,11 @@ public:
         }
         wake_.notify_all();
         work(call);
-        // Every block is claimed; wait for the ones still running on helpers.
+        // Every block is claimed; wait for the ones still running on helpers: a few
+        // microseconds of spinning (a helper's last block often ends about now), then asleep,
+        // so that the core goes to the helper if they share one.
         const std::uint64_t blocks = std::uint64_t(count);
-        for (int spin = 0; spin < 4000 && done_.load(std::memory_order_acquire) < blocks; ++spin) pause();
+        for (int spin = 0; spin < 100 && done_.load(std::memory_order_acquire) < blocks; ++spin) pause();
         if (done_.load(std::memory_order_acquire) < blocks) {
             std::unique_lock<std::mutex> lock(mutex_);
             finished_.wait(lock, [&] { return done_.load(std::memory_order_acquire) >= blocks; });
