@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     try {
         if (what == "train") return scae_bench::bench_train(args);
         if (what == "gemm") return scae_bench::bench_gemm(args);
+        if (what == "gemm-scaling") return scae_bench::bench_gemm_scaling(args);
         if (what == "read") return scae_bench::bench_read(argc - 1, argv + 1);
         if (what == "saliency") return scae_bench::bench_saliency(args);
     } catch (const scae::cli::UsageError& e) {

@@ -11,6 +11,10 @@ steal the cores of the other on a small or shared machine.
 
 The GEMM limit is an epoch's dense FLOPs / (threads x one core's float GEMM rate at the output
 layer's shapes), the rate measured by `scae_bench gemm` in the same run (its best repetition).
+What the machine gives a second thread is measured in the same run too: `scae_bench
+gemm-scaling` times those products on one thread and as two independent halves on two, and
+the cost of a thread join. scae's CPU seconds per epoch (all threads) are reported beside the
+wall time: on a shared machine they say what the threads cost, whatever the wait for a core.
 
 usage: /usr/bin/python3 benchmarks/train_vs_torch.py [--bench build/bin/scae_bench] [--epochs 3]
            [--repeat 3] [--workloads reference,large,batch512] [--threads 1,2] [--no-torch]
@@ -57,7 +61,9 @@ def main():
             subprocess.run([py, os.path.join(HERE, "make_counts.py"), "--out", data, "--cells", str(cells), "--genes", str(genes),
                             "--density", "0.10"] + (["--chunk-rows", "2000"] if cells * genes > 5e7 else []), check=True, stdout=sys.stderr)
         gemm = run_json([a.bench, "gemm", "--cells", str(batch), "--hidden", "128", "--genes", str(genes)], 1)
+        halves = run_json([a.bench, "gemm-scaling", "--cells", str(batch), "--hidden", "128", "--genes", str(genes)], 2) if cores > 1 else None
         scae = {t: [] for t in threads}
+        cpu = {t: [] for t in threads}
         torch = {t: [] for t in threads}
         loads = []
         final = {}
@@ -66,6 +72,7 @@ def main():
                 loads.append(load())
                 s = run_json([a.bench, "train", "--data", data, "--epochs", str(a.epochs), "--threads", str(t), "--batch", str(batch)], t)
                 scae[t].append(s["sec_per_epoch"])
+                cpu[t].append(s["cpu_sec_per_epoch"])
                 final.setdefault("scae", {})[t] = s["final_loss"]
                 flops = s["dense_gflop_per_epoch"]
                 if not a.no_torch:
@@ -75,13 +82,16 @@ def main():
                     final.setdefault("torch", {})[t] = r["final_loss"]
                     blas = r.get("blas")
         median = {t: statistics.median(v) for t, v in scae.items()}
+        cpu_median = {t: statistics.median(v) for t, v in cpu.items()}
         row = {"what": "train_scaling", "workload": name, "cells": cells, "genes": genes, "batch": batch, "epochs": a.epochs,
                "repeat": a.repeat, "gemm_gflops_one_core": gemm["gflops_one_core"], "dense_gflop_per_epoch": flops,
                "load_min_max": [min(loads), max(loads)], "scae_sec_per_epoch": scae, "scae_median": median,
                "speedup_vs_1_thread": {t: median[1] / median[t] for t in threads} if 1 in median else None,
                "gemm_limit_sec": {t: flops / (t * gemm["gflops_one_core"]) for t in threads},
                "times_gemm_limit": {t: median[t] / (flops / (t * gemm["gflops_one_core"])) for t in threads},
-               "final_loss": final}
+               "scae_cpu_sec_per_epoch": cpu, "scae_cpu_median": cpu_median,
+               "cpu_vs_1_thread": {t: cpu_median[t] / cpu_median[1] for t in threads} if 1 in cpu_median else None,
+               "two_halves": halves, "final_loss": final}
         if not a.no_torch:
             tmed = {t: statistics.median(v) for t, v in torch.items()}
             best = min(tmed, key=tmed.get)
@@ -94,9 +104,15 @@ def main():
         print(f"\n{r['workload']}: {r['cells']} cells x {r['genes']} genes, batch {r['batch']}; one core's GEMM "
               f"{r['gemm_gflops_one_core']:.1f} GFLOP/s; {r['dense_gflop_per_epoch']:.2f} dense GFLOP/epoch; load "
               f"{r['load_min_max'][0]:.1f}-{r['load_min_max'][1]:.1f}")
-        print("threads  scae s/epoch  speed-up  x GEMM limit" + ("  vs PyTorch best" if "torch_median" in r else ""))
+        h = r["two_halves"]
+        if h:
+            print(f"two independent halves of the products on 2 threads: {h['speedup_median']:.2f}x one thread (median), "
+                  f"{h['speedup_best']:.2f}x (best); a join costs {h['empty_region_us_median']:.0f} us (empty region), "
+                  f"{h['barrier_in_region_us_median']:.0f} us (barrier), medians")
+        print("threads  scae s/epoch  speed-up  x GEMM limit  CPU s/epoch  CPU vs 1" + ("  vs PyTorch best" if "torch_median" in r else ""))
         for t in r["scae_median"]:
-            line = f"{t:7d}  {r['scae_median'][t]:12.3f}  {(r['speedup_vs_1_thread'] or {}).get(t, float('nan')):8.2f}  {r['times_gemm_limit'][t]:12.2f}"
+            line = (f"{t:7d}  {r['scae_median'][t]:12.3f}  {(r['speedup_vs_1_thread'] or {}).get(t, float('nan')):8.2f}  "
+                    f"{r['times_gemm_limit'][t]:12.2f}  {r['scae_cpu_median'][t]:11.3f}  {(r['cpu_vs_1_thread'] or {}).get(t, float('nan')):8.2f}")
             if "torch_median" in r:
                 line += f"  {r['speedup_vs_torch_best'][t]:15.2f}"
             print(line)

@@ -281,8 +281,9 @@ TEST_CASE("fused softplus layers equal the composed ops, under both rules") {
 
 TEST_CASE("fused output layer and Poisson NLL") {
     Rng rng(16);
-    // Widths below, at and above one gene block (128), so that several blocks share x's gradient.
-    for (auto [n, k, g] : std::vector<std::tuple<Index, Index, Index>>{{1, 3, 5}, {4, 3, 300}, {7, 2, 129}}) {
+    // Widths below, at and above one gene block (128), and more cells than one block of the
+    // input gradient (32), so that several blocks of each kind write their share.
+    for (auto [n, k, g] : std::vector<std::tuple<Index, Index, Index>>{{1, 3, 5}, {4, 3, 300}, {7, 2, 129}, {70, 2, 130}}) {
         const Csr<double> x = random_counts(n, g, rng, 0.3);
         const Vector<double> factors = random(n, 1, rng, 0.2, 3);
         for (double beta : {1.0, 2.5}) {
@@ -296,7 +297,7 @@ TEST_CASE("fused output layer and Poisson NLL") {
 
 TEST_CASE("the fused output layer equals the composed ops, under both rules") {
     Rng rng(17);
-    const Index n = 9, k = 6, g = 300;
+    const Index n = 40, k = 6, g = 300; // more than one block of cells (32) and of genes (128)
     const Csr<double> x = random_counts(n, g, rng, 0.2);
     const Vector<double> factors = random(n, 1, rng, 0.5, 2);
     const M h = random(n, k, rng), w = random(k, g, rng), b = random(1, g, rng);

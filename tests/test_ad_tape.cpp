@@ -3,6 +3,9 @@
 
 #include "scae/ad/losses.hpp"
 
+#include <atomic>
+#include <vector>
+
 namespace test_ad_tape {
 
 using namespace scae;
@@ -83,3 +86,57 @@ TEST_CASE("shape errors are scae::Error") {
 }
 
 } // namespace test_ad_tape
+
+namespace test_ad_blocks {
+
+using namespace scae;
+
+// The pool behind for_each_block (training's case: Eigen's own threads off), stressed with
+// many small calls so that late helpers meet later calls.
+TEST_CASE("for_each_block runs every block once, on any thread count, and passes exceptions on") {
+    const int eigen_threads = Eigen::nbThreads();
+    Eigen::setNbThreads(1);
+#ifdef _OPENMP
+    const int omp_threads = omp_get_max_threads();
+#endif
+    for (int threads : {1, 2, 3, 5}) {
+#ifdef _OPENMP
+        omp_set_num_threads(threads);
+#endif
+        for (int call = 0; call < 2000; ++call) {
+            const Index count = 1 + call % 9;
+            std::vector<std::atomic<int>> runs(static_cast<std::size_t>(count));
+            for (auto& r : runs) r = 0;
+            ad::for_each_block(count, 1e6, [&](Index b) {
+                runs[std::size_t(b)] += 1;
+                // A call from inside a block (the pool is busy) still runs each block once.
+                if (b == 0) ad::for_each_block(3, 1e6, [&](Index) { runs[0] += 100; });
+            });
+            bool once = runs[0] == 301;
+            for (Index b = 1; b < count; ++b) once = once && runs[std::size_t(b)] == 1;
+            if (!once) {
+                CAPTURE(threads);
+                CAPTURE(call);
+                CHECK(once);
+                break;
+            }
+        }
+        std::atomic<int> ran{0};
+        CHECK_THROWS_AS(ad::for_each_block(40, 1e6, [&](Index b) {
+                            ++ran;
+                            if (b == 7) throw Error("block 7");
+                        }),
+                        Error);
+#ifdef _OPENMP
+        // The pool runs the other blocks before it rethrows, so no block is left half written.
+        if (threads > 1) CHECK(ran == 40);
+#endif
+        CHECK(ran >= 8);
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(omp_threads);
+#endif
+    Eigen::setNbThreads(eigen_threads);
+}
+
+} // namespace test_ad_blocks

@@ -11,9 +11,13 @@
 /// forward pass and the input gradient, rows of the weight for the weight gradient.
 ///
 /// The output layer goes further: it is fused with its Poisson loss, and its genes are the
-/// blocks. Each block computes its columns' product, loss, d(loss)/dz, weight and bias
-/// gradient, so the two large matrices (cells x genes, inputs x genes) need no reduction;
-/// only the cells x inputs gradient of x is summed over blocks, in block order.
+/// blocks of the forward pass: each computes its columns' product, loss and d(loss)/dz.
+/// Backward, gene blocks give their columns' weight and bias gradients and cell blocks their
+/// rows of the input gradient, so no matrix is summed across threads.
+///
+/// Each op's backward is one pass of independent blocks (whatever every block needs is
+/// computed before it), so a step costs one join of the threads per op: with threads that
+/// wait passively, as they must on shared nodes, every join is a wake-up.
 
 #include "scae/ad/blocks.hpp"
 #include "scae/ad/losses.hpp"
@@ -30,6 +34,11 @@ namespace detail {
 constexpr Index output_block_genes = 128;
 /// Cells per block of the hidden layers' forward pass and input gradient.
 constexpr Index layer_block_cells = 32;
+/// Cells per block of the output layer's input gradient dz W^T: Eigen packs all of W (inputs
+/// x genes) for every block, so a block must be tall enough to pay for that (packing took 7%
+/// of a training step's CPU time with 16 cells, 4% with 32), and short enough that a batch of
+/// 128 still has a block for each of 4 threads.
+constexpr Index output_block_cells = 32;
 /// Weight rows per block of a dense hidden layer's weight gradient (genes for a sparse input).
 constexpr Index layer_block_inputs = 32;
 
@@ -51,27 +60,6 @@ void softplus_row(T* y, T* slope, Index width, T beta) {
         for (Index c = 0; c < n; ++c) s[c] = (bz[c] >= T(0) ? T(1) : e[c]) / (T(1) + e[c]);
         z = (bz.max(T(0)) + e.log1p()) / beta;
     }
-}
-
-/// Runs `first(b)` for b < first_count, then (after all are done) `second(b)` for b <
-/// second_count, in one parallel region when `work` pays for the threads.
-template <class First, class Second>
-void two_phases(Index first_count, First&& first, Index second_count, Second&& second, double work) {
-#ifdef _OPENMP
-    if (work >= 2e5 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
-#pragma omp parallel
-        {
-#pragma omp for schedule(dynamic, 1)
-            for (Index b = 0; b < first_count; ++b) first(b);
-#pragma omp for schedule(dynamic, 1)
-            for (Index b = 0; b < second_count; ++b) second(b);
-        }
-        return;
-    }
-#endif
-    (void)work;
-    for (Index b = 0; b < first_count; ++b) first(b);
-    for (Index b = 0; b < second_count; ++b) second(b);
 }
 
 /// y = b + row r of S times W: each stored count adds its weight row. 64 outputs at a time
@@ -162,8 +150,10 @@ void check_output(const Matrix<T>& xv, const Matrix<T>& wv, const Matrix<T>& bv,
 
 // ---- hidden layers --------------------------------------------------------------------
 
-/// Backward of `softplus_layer`: per block of cells, dz = incoming * slope and those rows of
-/// dx = dz W^T; then per block of weight rows, dW += x^T dz, and the bias as one more block.
+/// Backward of `softplus_layer`: dz = incoming * slope first (one cheap elementwise pass on
+/// the calling thread), then, in a single pass of blocks that only read dz, rows of
+/// dx = dz W^T per block of cells, rows of dW += x^T dz per block of weight rows, and the bias
+/// as one more block. No block waits for another, so the op costs one join of the threads.
 template <class T>
 void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& g = t.incoming(n);
@@ -173,29 +163,24 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
     Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
     Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
     Matrix<T>& dz = n.buffers[0];
-    dz.resize(g.rows(), g.cols());
-    const Blocks cells{g.rows(), detail::layer_block_cells};
-    const Blocks inputs{w.rows(), sparse_input ? detail::output_block_genes : detail::layer_block_inputs};
-    auto by_cells = [&](Index b) {
-        const Index r0 = cells.first(b), rows = cells.length(b);
-        dz.middleRows(r0, rows) = g.middleRows(r0, rows).cwiseProduct(n.scratch.middleRows(r0, rows));
-        if (dx) dx->middleRows(r0, rows).noalias() += dz.middleRows(r0, rows) * w.transpose();
-    };
-    auto by_inputs = [&](Index b) {
-        if (b == inputs.count()) {
-            if (db) *db += dz.colwise().sum();
-            return;
+    dz.noalias() = g.cwiseProduct(n.scratch);
+    const Blocks cells{dx ? g.rows() : 0, detail::layer_block_cells};
+    const Blocks inputs{dw ? w.rows() : 0, sparse_input ? detail::output_block_genes : detail::layer_block_inputs};
+    const Index bias_block = cells.count() + inputs.count();
+    const double work = (dx ? 2.0 * double(g.size()) * double(w.rows()) : 0.0) +
+                        (dw ? 2.0 * double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
+    for_each_block(bias_block + (db ? 1 : 0), work, [&](Index b) {
+        if (b == bias_block) {
+            *db += dz.colwise().sum();
+        } else if (b < cells.count()) {
+            const Index r0 = cells.first(b), rows = cells.length(b);
+            dx->middleRows(r0, rows).noalias() += dz.middleRows(r0, rows) * w.transpose();
+        } else {
+            const Index i0 = inputs.first(b - cells.count()), length = inputs.length(b - cells.count());
+            if (sparse_input) detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
+            else dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
         }
-        if (!dw) return;
-        const Index i0 = inputs.first(b), length = inputs.length(b);
-        if (!sparse_input) {
-            dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
-            return;
-        }
-        detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
-    };
-    const double work = 4.0 * double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows()));
-    detail::two_phases(cells.count(), by_cells, inputs.count() + 1, by_inputs, work);
+    });
 }
 
 /// softplus_beta(x W + b) as one op: x cells x inputs, W inputs x outputs, b 1 x outputs.
@@ -261,9 +246,9 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
 
 // ---- the output layer and its loss ------------------------------------------------------------
 
-/// Backward of `softplus_poisson_nll`: from the stored d(loss)/dz, per block of genes the
-/// weight and bias gradients of its columns and its share of the gradient of x; then the
-/// shares are summed, in block order, one row of x per thread.
+/// Backward of `softplus_poisson_nll`: from the stored d(loss)/dz, in one pass of blocks
+/// that only read dz, x and W: rows of dx = dz W^T per block of cells (no sum over gene
+/// blocks), and the weight and bias gradients of each block of genes.
 template <class T>
 void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& x = t.value(n.lhs);
@@ -274,46 +259,29 @@ void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
     const T seed = n.grad(0, 0);
     const bool guided = t.rule() == Rule::guided;
-    const Blocks genes{w.cols(), detail::output_block_genes};
-    const Index blocks = genes.count(), cells = x.rows();
-    Matrix<T>& partial = n.buffers[0];
-    if (dx) partial.resize(blocks * cells, x.cols());
-
-    auto products = [&](Index b, const auto& g, T alpha) {
-        const Index g0 = genes.first(b), width = genes.length(b);
-        if (dw) dw->middleCols(g0, width).noalias() += alpha * (x.transpose() * g);
-        if (db) db->middleCols(g0, width) += alpha * g.colwise().sum();
-        if (dx) partial.middleRows(b * cells, cells).noalias() = alpha * (g * w.middleCols(g0, width).transpose());
-    };
-    auto block = [&](Index b) {
-        auto g = dz.middleCols(genes.first(b), genes.length(b));
-        if (!guided) return products(b, g, seed);
-        // The rate's softplus is an activation, so the guided rule clamps its incoming
-        // gradient seed * dL/drate at zero; d(rate)/dz > 0 keeps the sign, so clamping
-        // seed * dz is the same. Saliency, not training, takes this path (it allocates).
-        const Matrix<T> clamped = (seed * g).cwiseMax(T(0));
-        products(b, clamped, T(1));
-    };
-    auto sum_rows = [&](Index r) {
-        for (Index b = 0; b < blocks; ++b) dx->row(r) += partial.row(b * cells + r);
-    };
-#ifdef _OPENMP
-    if (blocks > 1 && cells * x.cols() * w.cols() >= 65536 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
-#pragma omp parallel
-        {
-#pragma omp for schedule(dynamic, 1)
-            for (Index b = 0; b < blocks; ++b) block(b);
-            if (dx) {
-#pragma omp for schedule(static)
-                for (Index r = 0; r < cells; ++r) sum_rows(r);
-            }
+    // The rate's softplus is an activation, so the guided rule clamps its incoming gradient
+    // seed * dL/drate at zero; d(rate)/dz > 0 keeps the sign, so clamping seed * dz is the
+    // same. Saliency, not training, takes this path (it allocates).
+    auto clamped = [&](const auto& part) -> Matrix<T> { return (seed * part).cwiseMax(T(0)); };
+    // The cells' blocks come first: they are the larger (all genes each), so that threads
+    // which finish early pick up the small gene blocks at the end.
+    const Blocks cells{dx ? x.rows() : 0, detail::output_block_cells};
+    const Blocks genes{(dw || db) ? w.cols() : 0, detail::output_block_genes};
+    for_each_block(cells.count() + genes.count(), 4.0 * double(x.rows()) * double(x.cols()) * double(w.cols()), [&](Index b) {
+        if (b < cells.count()) {
+            const Index r0 = cells.first(b), rows = cells.length(b);
+            if (guided) dx->middleRows(r0, rows).noalias() += clamped(dz.middleRows(r0, rows)) * w.transpose();
+            else dx->middleRows(r0, rows).noalias() += seed * (dz.middleRows(r0, rows) * w.transpose());
+            return;
         }
-        return;
-    }
-#endif
-    for (Index b = 0; b < blocks; ++b) block(b);
-    if (dx)
-        for (Index r = 0; r < cells; ++r) sum_rows(r);
+        const Index g0 = genes.first(b - cells.count()), width = genes.length(b - cells.count());
+        auto products = [&](const auto& g, T alpha) {
+            if (dw) dw->middleCols(g0, width).noalias() += alpha * (x.transpose() * g);
+            if (db) db->middleCols(g0, width) += alpha * g.colwise().sum();
+        };
+        if (guided) products(clamped(dz.middleCols(g0, width)), T(1));
+        else products(dz.middleCols(g0, width), seed);
+    });
 }
 
 /// Mean over all entries of rate - counts log(rate + eps), with rate = f_r softplus_beta(x W + b)
@@ -333,7 +301,6 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
     n.third = b.id;
     n.needs_grad = n.needs_grad || t.node(b).needs_grad;
     n.sparse = counts;
-    if (n.buffers.empty()) n.buffers.resize(1);
     // References into the tape only now: recording may have moved its nodes.
     const Matrix<T>& xv = t.value(x);
     const Matrix<T>& wv = t.value(w);
