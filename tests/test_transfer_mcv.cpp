@@ -8,8 +8,10 @@
 #include "scae/data/align.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/data/write_10x.hpp"
+#include "scae/io/read_counts.hpp"
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/mcv.hpp"
+#include "scae/transfer/run_transfer.hpp"
 #include "scae/transfer/train_model.hpp"
 
 #include <filesystem>
@@ -217,8 +219,9 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
     counts.makeCompressed();
     const auto before = transfer::to_json(t.model).dump();
     const auto raw = transfer::model_predictor(t.model.model);
-    // Applied to the very data it was trained on, the default calibration and the per-gene ones
-    // move the deviance (against the data, and under MCV) by under 2% either way.
+    // Applied to the very data it was trained on, calibration never makes it worse. This small
+    // model is trained briefly and misfits its own tissue, so calibration may improve it (the
+    // groups by a quarter here); the "barely changes" invariant is for a model that fits, below.
     const auto split = transfer::thin_counts(counts, 0.5, 4);
     const double raw_mcv = transfer::score_denoiser(split, raw).poisson_deviance;
     const transfer::Calibration default_method = transfer::CalibrationOptions{}.method;
@@ -242,8 +245,10 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
             // low-rank model (docs/denoising.md): never worse, but not "barely changed".
             CHECK(calibrated_mcv < raw_mcv * 1.02);
         } else {
-            CHECK(calibrated_fit == doctest::Approx(raw_fit).epsilon(0.02));
-            CHECK(calibrated_mcv == doctest::Approx(raw_mcv).epsilon(0.02));
+            CHECK(calibrated_fit < raw_fit * 1.02);
+            CHECK(calibrated_mcv < raw_mcv * 1.02);
+            if (method == transfer::Calibration::groups) continue;
+            CHECK(calibrated_fit > raw_fit * 0.9);
             std::vector<float> f(denoised.calibration.factors.data(), denoised.calibration.factors.data() + counts.cols());
             std::nth_element(f.begin(), f.begin() + f.size() / 2, f.end());
             CHECK(std::abs(f[f.size() / 2] - 1) < 0.1);
@@ -288,7 +293,37 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
     CHECK_THROWS_AS(transfer::calibration_from_string("cells"), Error);
 }
 
-TEST_CASE("groups: a foreign model on a tissue with programs it never saw gains; its own tissue keeps the per-gene factors") {
+TEST_CASE("the default calibration leaves a model that fits its tissue within 2% under MCV") {
+    // A model that fits: it tells each cell's type from its counts (the most likely of the four
+    // true profiles) and predicts that profile at the cell's depth. Fitted on Xa and scored
+    // against Xb, the default must change its deviance by under 2% either way, and keep its
+    // levels (factors near 1, no groups).
+    const auto k = known_rates(1200, 300, 9);
+    Matrix<double> profiles = Matrix<double>::Zero(4, k.rates.cols());
+    for (Index c = 0; c < 4; ++c) profiles.row(c) = k.rates.row(c).cast<double>() / k.rates.row(c).cast<double>().sum();
+    const transfer::RatePredictor fits = [&](const Csr<float>& batch) {
+        const Matrix<double> log_likelihood = Matrix<float>(batch).cast<double>() * profiles.array().log().matrix().transpose();
+        Matrix<float> rates(batch.rows(), batch.cols());
+        for (Index r = 0; r < batch.rows(); ++r) {
+            Index best;
+            log_likelihood.row(r).maxCoeff(&best);
+            rates.row(r) = (profiles.row(best) * double(batch.row(r).sum())).cast<float>();
+        }
+        return rates;
+    };
+    const auto split = transfer::thin_counts(k.counts, 0.5, 3);
+    const double raw = transfer::score_denoiser(split, fits).poisson_deviance;
+    const auto c = transfer::fit_calibration(split.input, fits, {});
+    const double calibrated = transfer::score_denoiser(split, transfer::calibrated(fits, c)).poisson_deviance;
+    MESSAGE("model that fits: MCV " << raw << " -> " << calibrated << " (" << transfer::calibration_json(c).dump() << ")");
+    CHECK(c.method == transfer::Calibration::groups);
+    CHECK(calibrated == doctest::Approx(raw).epsilon(0.02));
+    CHECK(c.group_centroids.rows() == 0);
+    CHECK(c.factors.minCoeff() > 0.8f);
+    CHECK(c.factors.maxCoeff() < 1.25f);
+}
+
+TEST_CASE("groups: a foreign model on a tissue with programs it never saw gains, and says what it used") {
     const auto& t = trained();
     const auto raw = transfer::model_predictor(t.model.model);
     const auto mcv = [&](const data::SimulatedTissue& tissue, transfer::Calibration method, transfer::GeneCalibration* out = nullptr) {
@@ -312,12 +347,36 @@ TEST_CASE("groups: a foreign model on a tissue with programs it never saw gains;
                                << a_groups << " (" << on_a.group_centroids.rows() << " groups, inner gain " << on_a.group_gain << ")");
     CHECK(on_b.group_centroids.rows() >= 2);
     CHECK(b_groups < b_genes * 0.98);
-    CHECK(a_groups == doctest::Approx(a_genes).epsilon(0.02));
+    CHECK(a_groups <= a_genes * 1.02); // on its own tissue never worse (this brief model misfits it, so it may gain)
     // What was used is recorded.
     const auto j = transfer::calibration_json(on_b);
     CHECK(j["method"] == "groups");
     CHECK(j["groups"].get<int>() == on_b.group_centroids.rows());
     CHECK(j.contains("inner_group_gain"));
+}
+
+TEST_CASE("real data: a PBMC model, calibrated by default, denoises breast tumour at most 0.90x the gene mean") {
+    // The issue's target pair, as `scae transfer` measures it (MCV on 20% held-out cells). The
+    // model is trained for 15 epochs instead of `scae train`'s 100 to keep the test short; it
+    // scores as the full model does (0.670 vs 0.663, docs/denoising.md).
+    if (!scae_test::have_data("human_pbmc_soupx/matrix.mtx.gz") || !scae_test::have_data("human_breast_tumor_copykat/matrix.mtx.gz"))
+        return;
+    const std::string dir = scae_test::data_dir();
+    transfer::TrainRecipe recipe;
+    recipe.train.epochs = 15;
+    recipe.train.progress = train::ProgressMode::never;
+    const auto model = transfer::train_model(io::read_counts<float>(dir + "/human_pbmc_soupx"), recipe, "pbmc");
+    transfer::TransferOptions options;
+    options.native = false;
+    options.seed = 42; // as `scae transfer`
+    const auto d = transfer::run_transfer(model, io::read_counts<float>(dir + "/human_breast_tumor_copykat"), {}, options).report["denoising"];
+    const double raw = d["foreign_raw"]["ratio_to_gene_mean"].get<double>(), calibrated = d["foreign"]["ratio_to_gene_mean"].get<double>();
+    MESSAGE("PBMC -> breast tumour, ratio to the gene mean: raw " << raw << ", calibrated " << calibrated << " ("
+                                                                 << d["foreign"]["calibration"].dump() << ")");
+    CHECK(d["protocol"] == "molecular_cross_validation");
+    CHECK(raw > 1.5); // the foreign model's own levels are far off: what calibration is for
+    CHECK(calibrated <= 0.90);
+    CHECK(d["pca"]["ratio_to_gene_mean"].get<double>() < 1.0);
 }
 
 TEST_CASE("empirical-Bayes prior: levels that fit are shrunk hard, levels off by a factor hardly") {

@@ -131,7 +131,6 @@ inline Matrix<double> profile_features(const Matrix<float>& rates) {
 
 } // namespace detail
 
-
 /// Applies `calibration` in place to `rates` predicted from `counts` (same cells and genes).
 inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, const GeneCalibration& calibration) {
     if (calibration.method == Calibration::none) return;
@@ -339,11 +338,14 @@ inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const Rat
 
 } // namespace detail
 
-/// Per-gene factors for `predict` on `counts` (cells x genes, model gene order).
+/// Calibration of `predict` on `counts` (cells x genes, model gene order): per-gene factors,
+/// then (groups) within-group factors or (blend) mixing weights, as `options.method` says.
 inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
     if (!std::isnan(options.prior_counts) && !(options.prior_counts >= 0 && std::isfinite(options.prior_counts)))
         throw Error("fit_calibration: prior_counts must be >= 0 (or NaN: estimated)");
     if (options.batch_cells < 1) throw Error("fit_calibration: batch_cells must be positive");
+    if (options.groups < 0 || options.group_min_cells < 1 || !(options.group_min_gain >= 0 && options.group_min_gain < 1))
+        throw Error("fit_calibration: groups must be >= 0, group_min_cells >= 1 and group_min_gain in [0, 1)");
     GeneCalibration c;
     c.method = options.method;
     c.cells = counts.rows();
