@@ -8,8 +8,10 @@
 #include "scae/data/align.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/data/write_10x.hpp"
+#include "scae/io/read_counts.hpp"
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/mcv.hpp"
+#include "scae/transfer/run_transfer.hpp"
 #include "scae/transfer/train_model.hpp"
 
 #include <filesystem>
@@ -209,7 +211,7 @@ TEST_CASE("data that are not counts: MCV says so; the masked protocol scores hid
     CHECK_THROWS_AS(transfer::split_for_denoising(values), Error);
 }
 
-TEST_CASE("calibration: own training data are not made worse, factors stay finite, the model is untouched") {
+TEST_CASE("calibration: own training data barely change, factors stay finite, the model is untouched") {
     const auto& t = trained();
     const auto& a = t.sim.tissues[0];
     const auto alignment = data::align_genes(t.model.gene_ids, t.model.gene_symbols, a.gene_ids, a.gene_symbols, {});
@@ -217,11 +219,15 @@ TEST_CASE("calibration: own training data are not made worse, factors stay finit
     counts.makeCompressed();
     const auto before = transfer::to_json(t.model).dump();
     const auto raw = transfer::model_predictor(t.model.model);
-    // Applied to the very data it was trained on, calibrated or not, the deviance (against the
-    // data, and under MCV) moves by under 2%.
+    // Applied to the very data it was trained on, calibration never makes it worse. This small
+    // model is trained briefly and misfits its own tissue, so calibration may improve it (the
+    // groups by a quarter here); the "barely changes" invariant is for a model that fits, below.
     const auto split = transfer::thin_counts(counts, 0.5, 4);
     const double raw_mcv = transfer::score_denoiser(split, raw).poisson_deviance;
-    for (auto method : {transfer::Calibration::genes, transfer::Calibration::genes_shrunk, transfer::Calibration::blend}) {
+    const transfer::Calibration default_method = transfer::CalibrationOptions{}.method;
+    CHECK(default_method == transfer::Calibration::groups);
+    for (auto method : {transfer::Calibration::genes, transfer::Calibration::genes_shrunk, transfer::Calibration::groups,
+                        transfer::Calibration::blend}) {
         transfer::DenoiseOptions options;
         options.calibration.method = method;
         const auto denoised = transfer::denoise(t.model.model, counts, options);
@@ -235,15 +241,13 @@ TEST_CASE("calibration: own training data are not made worse, factors stay finit
         const double calibrated_mcv = transfer::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
         MESSAGE(transfer::to_string(method) << ": fit " << raw_fit << " -> " << calibrated_fit << ", MCV " << raw_mcv << " -> " << calibrated_mcv);
         if (method == transfer::Calibration::blend) {
-            // The blend may mix in the cell's own counts (which lowers the deviance against the
-            // very counts trivially), so only its MCV figure is an invariant: never worse.
+            // The blend mixes in the cell's own counts, a generic shrinkage that improves any
+            // low-rank model (docs/denoising.md): never worse, but not "barely changed".
             CHECK(calibrated_mcv < raw_mcv * 1.02);
         } else {
-            // This small model is trained briefly, so calibration may improve it by a few per
-            // cent (a model trained with `scae train` defaults moves by 1.5% on its own tissue,
-            // docs/tutorial.md); it must never make it worse, nor move its gene levels far.
             CHECK(calibrated_fit < raw_fit * 1.02);
             CHECK(calibrated_mcv < raw_mcv * 1.02);
+            if (method == transfer::Calibration::groups) continue;
             CHECK(calibrated_fit > raw_fit * 0.9);
             std::vector<float> f(denoised.calibration.factors.data(), denoised.calibration.factors.data() + counts.cols());
             std::nth_element(f.begin(), f.begin() + f.size() / 2, f.end());
@@ -263,11 +267,21 @@ TEST_CASE("calibration: own training data are not made worse, factors stay finit
         r.col(7).setZero();
         return r;
     };
-    for (auto method : {transfer::Calibration::genes, transfer::Calibration::genes_shrunk, transfer::Calibration::blend}) {
+    for (auto method : {transfer::Calibration::genes, transfer::Calibration::genes_shrunk, transfer::Calibration::groups,
+                        transfer::Calibration::blend}) {
         transfer::CalibrationOptions o;
         o.method = method;
+        o.group_min_gain = 0; // groups always, so that their factors are checked too
         const auto c = transfer::fit_calibration(missing, zero_gene, o);
         CHECK(c.factors.allFinite());
+        if (method == transfer::Calibration::groups) {
+            REQUIRE(c.group_factors.rows() >= 2);
+            CHECK(c.group_factors.allFinite());
+            CHECK(c.group_factors.minCoeff() > 0); // (0 + k) / (P + k) with k > 0: no gene declared absent in a group
+            Matrix<float> rates = zero_gene(missing);
+            transfer::apply_calibration(rates, missing, c);
+            CHECK(rates.allFinite());
+        }
         CHECK(c.factors.minCoeff() >= 0);
         CHECK(c.factors(7) == doctest::Approx(method == transfer::Calibration::genes ? 1.0 : (c.observed(7) + c.prior_counts) / c.prior_counts));
         if (method != transfer::Calibration::genes) CHECK(c.factors(0) > 0); // not declared absent from no evidence
@@ -277,6 +291,92 @@ TEST_CASE("calibration: own training data are not made worse, factors stay finit
     none.method = transfer::Calibration::none;
     CHECK(transfer::fit_calibration(counts, raw, none).factors.isOnes());
     CHECK_THROWS_AS(transfer::calibration_from_string("cells"), Error);
+}
+
+TEST_CASE("the default calibration leaves a model that fits its tissue within 2% under MCV") {
+    // A model that fits: it tells each cell's type from its counts (the most likely of the four
+    // true profiles) and predicts that profile at the cell's depth. Fitted on Xa and scored
+    // against Xb, the default must change its deviance by under 2% either way, and keep its
+    // levels (factors near 1, no groups).
+    const auto k = known_rates(1200, 300, 9);
+    Matrix<double> profiles = Matrix<double>::Zero(4, k.rates.cols());
+    for (Index c = 0; c < 4; ++c) profiles.row(c) = k.rates.row(c).cast<double>() / k.rates.row(c).cast<double>().sum();
+    const transfer::RatePredictor fits = [&](const Csr<float>& batch) {
+        const Matrix<double> log_likelihood = Matrix<float>(batch).cast<double>() * profiles.array().log().matrix().transpose();
+        Matrix<float> rates(batch.rows(), batch.cols());
+        for (Index r = 0; r < batch.rows(); ++r) {
+            Index best;
+            log_likelihood.row(r).maxCoeff(&best);
+            rates.row(r) = (profiles.row(best) * double(batch.row(r).sum())).cast<float>();
+        }
+        return rates;
+    };
+    const auto split = transfer::thin_counts(k.counts, 0.5, 3);
+    const double raw = transfer::score_denoiser(split, fits).poisson_deviance;
+    const auto c = transfer::fit_calibration(split.input, fits, {});
+    const double calibrated = transfer::score_denoiser(split, transfer::calibrated(fits, c)).poisson_deviance;
+    MESSAGE("model that fits: MCV " << raw << " -> " << calibrated << " (" << transfer::calibration_json(c).dump() << ")");
+    CHECK(c.method == transfer::Calibration::groups);
+    CHECK(calibrated == doctest::Approx(raw).epsilon(0.02));
+    CHECK(c.group_centroids.rows() == 0);
+    CHECK(c.factors.minCoeff() > 0.8f);
+    CHECK(c.factors.maxCoeff() < 1.25f);
+}
+
+TEST_CASE("groups: a foreign model on a tissue with programs it never saw gains, and says what it used") {
+    const auto& t = trained();
+    const auto raw = transfer::model_predictor(t.model.model);
+    const auto mcv = [&](const data::SimulatedTissue& tissue, transfer::Calibration method, transfer::GeneCalibration* out = nullptr) {
+        const auto alignment = data::align_genes(t.model.gene_ids, t.model.gene_symbols, tissue.gene_ids, tissue.gene_symbols, {});
+        Csr<float> counts = data::apply_alignment(tissue.counts, alignment);
+        counts.makeCompressed();
+        const auto split = transfer::thin_counts(counts, 0.5, 6);
+        transfer::CalibrationOptions o;
+        o.method = method;
+        const auto c = transfer::fit_calibration(split.input, raw, o);
+        if (out) *out = c;
+        return transfer::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
+    };
+    transfer::GeneCalibration on_b, on_a;
+    const double b_genes = mcv(t.sim.tissues[1], transfer::Calibration::genes_shrunk);
+    const double b_groups = mcv(t.sim.tissues[1], transfer::Calibration::groups, &on_b);
+    const double a_genes = mcv(t.sim.tissues[0], transfer::Calibration::genes_shrunk);
+    const double a_groups = mcv(t.sim.tissues[0], transfer::Calibration::groups, &on_a);
+    MESSAGE("B: genes_shrunk " << b_genes << ", groups " << b_groups << " (" << on_b.group_centroids.rows() << " groups, inner gain "
+                               << on_b.group_gain << ", k " << on_b.group_prior_counts << "); A: genes_shrunk " << a_genes << ", groups "
+                               << a_groups << " (" << on_a.group_centroids.rows() << " groups, inner gain " << on_a.group_gain << ")");
+    CHECK(on_b.group_centroids.rows() >= 2);
+    CHECK(b_groups < b_genes * 0.98);
+    CHECK(a_groups <= a_genes * 1.02); // on its own tissue never worse (this brief model misfits it, so it may gain)
+    // What was used is recorded.
+    const auto j = transfer::calibration_json(on_b);
+    CHECK(j["method"] == "groups");
+    CHECK(j["groups"].get<int>() == on_b.group_centroids.rows());
+    CHECK(j.contains("inner_group_gain"));
+}
+
+TEST_CASE("real data: a PBMC model, calibrated by default, denoises breast tumour at most 0.90x the gene mean") {
+    // The issue's target pair, as `scae transfer` measures it (MCV on 20% held-out cells). The
+    // model is trained for 15 epochs instead of `scae train`'s 100 to keep the test short; it
+    // scores as the full model does (0.670 vs 0.663, docs/denoising.md).
+    if (!scae_test::have_data("human_pbmc_soupx/matrix.mtx.gz") || !scae_test::have_data("human_breast_tumor_copykat/matrix.mtx.gz"))
+        return;
+    const std::string dir = scae_test::data_dir();
+    transfer::TrainRecipe recipe;
+    recipe.train.epochs = 15;
+    recipe.train.progress = train::ProgressMode::never;
+    const auto model = transfer::train_model(io::read_counts<float>(dir + "/human_pbmc_soupx"), recipe, "pbmc");
+    transfer::TransferOptions options;
+    options.native = false;
+    options.seed = 42; // as `scae transfer`
+    const auto d = transfer::run_transfer(model, io::read_counts<float>(dir + "/human_breast_tumor_copykat"), {}, options).report["denoising"];
+    const double raw = d["foreign_raw"]["ratio_to_gene_mean"].get<double>(), calibrated = d["foreign"]["ratio_to_gene_mean"].get<double>();
+    MESSAGE("PBMC -> breast tumour, ratio to the gene mean: raw " << raw << ", calibrated " << calibrated << " ("
+                                                                 << d["foreign"]["calibration"].dump() << ")");
+    CHECK(d["protocol"] == "molecular_cross_validation");
+    CHECK(raw > 1.5); // the foreign model's own levels are far off: what calibration is for
+    CHECK(calibrated <= 0.90);
+    CHECK(d["pca"]["ratio_to_gene_mean"].get<double>() < 1.0);
 }
 
 TEST_CASE("empirical-Bayes prior: levels that fit are shrunk hard, levels off by a factor hardly") {
@@ -308,14 +408,14 @@ TEST_CASE("scae denoise: --calibrate, recorded on stdout; bad values are usage e
         s << in.rdbuf();
         return s.str();
     }();
-    for (const std::string method : {"", "none", "genes", "genes_shrunk", "blend"}) {
+    for (const std::string method : {"", "none", "genes", "genes_shrunk", "groups", "blend"}) {
         std::vector<std::string> args = {"--model", (dir / "model.json").string(), "--data", (dir / "B").string(), "--out",
                                          (dir / "denoised.tsv").string()};
         if (!method.empty()) args.insert(args.end(), {"--calibrate", method});
         std::ostringstream out, err;
         REQUIRE(cli::denoise(args, out, err) == 0);
         const auto summary = nlohmann::json::parse(out.str());
-        CHECK(summary["calibration"]["method"] == (method.empty() ? "blend" : method));
+        CHECK(summary["calibration"]["method"] == (method.empty() ? "groups" : method));
         CHECK(fs::exists(dir / "denoised.tsv"));
     }
     std::ifstream in(dir / "model.json");

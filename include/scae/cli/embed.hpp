@@ -80,7 +80,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
     });
 }
 
-/// Calibration from `--calibrate none|genes|genes_shrunk|blend` (default blend) and
+/// Calibration from `--calibrate none|genes|genes_shrunk|groups|blend` (default groups) and
 /// `--prior-counts K|auto` (genes_shrunk's k, default auto: estimated from the data).
 inline transfer::CalibrationOptions calibration_options(const Args& a) {
     transfer::CalibrationOptions options;
@@ -99,8 +99,9 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
     const std::string usage =
         std::string("usage: scae denoise --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
                     "                    [--calibrate M] [--prior-counts K] --out denoised.tsv[.gz]|denoised.h5ad\n"
-                    "  --calibrate M      none | genes | genes_shrunk | blend (default): rescale each gene's rates to its level\n"
-                    "                     in DIR (blend: then mix with the gene mean, as much as MCV on DIR says)\n"
+                    "  --calibrate M      none | genes | genes_shrunk | groups (default) | blend: rescale each gene's rates to its\n"
+                    "                     level in DIR (groups: also within groups of similar cells where MCV on DIR says it helps;\n"
+                    "                     blend: then mix with the cell's counts and the gene mean, as much as MCV on DIR says)\n"
                     "  --prior-counts K   genes_shrunk: counts a gene needs to move half way to its observed level\n"
                     "                     (default auto: estimated from the data, empirical Bayes)\n"
                     "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n") +

@@ -62,7 +62,7 @@ inline std::string report_markdown(const nlohmann::json& r) {
         md << "**Not molecular cross-validation:** " << dn.value("note", std::string()) << ". Hidden share "
            << fixed(dn["fraction"], 2) << " of the nonzero entries of " << dn["held_out_cells"] << " held-out cells.\n\n";
     md << "| predictor | Poisson deviance (lower is better) | ratio to gene mean | Pearson r of log1p (higher is better) |\n|---|---|---|---|\n";
-    for (const auto& m : {"foreign", "foreign_raw", "native", "pca", "gene_mean"})
+    for (const auto& m : {"foreign", "native", "pca", "foreign_raw", "native_raw", "pca_raw", "gene_mean"})
         if (dn.contains(m))
             md << "| " << m << " | " << fixed(dn[m]["poisson_deviance"]) << " | " << fixed(dn[m]["ratio_to_gene_mean"]) << " | "
                << fixed(dn[m]["pearson_log1p"]) << " |\n";
@@ -75,7 +75,9 @@ inline std::string report_markdown(const nlohmann::json& r) {
         if (c.contains("factor_median"))
             md << " (per-gene factors fitted on the denoiser's input: median " << fixed(c["factor_median"]) << ", range "
                << fixed(c["factor_min"]) << " to " << fixed(c["factor_max"]) << ")";
-        md << "; `foreign_raw` the uncalibrated model.\n";
+        if (c.contains("groups") && c["groups"].get<int>() > 0)
+            md << ", then per gene within " << c["groups"] << " groups of similar cells";
+        md << "; native and PCA get the same calibration, fitted the same way; `*_raw` are the uncalibrated predictors.\n";
     }
     md << "\nFiles: `report.json` (every number), `latent.tsv` (foreign bottleneck per cell), `cells.tsv` (per-cell deviance"
           " and labels), `latent.svg` (2-D PCA of the latent space), `denoising_genes.tsv` (denoising deviance per gene and predictor).\n";
@@ -94,7 +96,7 @@ inline std::string transfer_usage() {
            "  --no-native         skip the native baseline\n"
            "  --epochs N          native model epochs, 1..100000 (default 100, early stopping)\n"
            "  --seed S            seed of splits, masks, folds and the native model (default 42)\n"
-           "  --calibrate M       how the foreign model is applied: none | genes | genes_shrunk | blend (default)\n"
+           "  --calibrate M       how every predictor is applied: none | genes | genes_shrunk | groups (default) | blend\n"
            "  --prior-counts K    genes_shrunk: counts a gene needs to move half way to its observed level (default auto)\n"
            "  --mcv-fraction P    molecular cross-validation: share of each count given to the denoiser (default 0.5)\n"
            "  --threads T         OpenMP threads\n"

@@ -1,29 +1,34 @@
 #pragma once
 /// @file calibrate.hpp
-/// @brief Per-gene calibration of a model applied to new data: a foreign model carries its
-/// training tissue's gene levels; rescaling each gene's predicted rates to the level of the data
-/// being denoised removes that, without touching the weights.
+/// @brief Calibration of a model applied to new data: a foreign model carries its training
+/// tissue's gene levels; rescaling its predicted rates to the levels of the data being denoised
+/// removes that, without touching the weights.
 ///
 /// For gene g with observed total O_g and predicted total P_g over the cells being denoised:
 /// - `genes`: factor O_g / P_g, so each gene's predicted total matches the data exactly;
-/// - `genes_shrunk` (default): the posterior mean (O_g + k) / (P_g + k) of a factor with a
-///   Gamma(k, k) prior (mean 1) when O_g ~ Poisson(factor * P_g). Genes with few counts keep
-///   much of the model's own level instead of being set to their noisy total (a gene seen 0
-///   times is not predicted to be absent). k is estimated from the data by default (empirical
-///   Bayes: it maximises the negative binomial marginal likelihood of the O_g), so a model whose
-///   levels fit (its own tissue) is shrunk hard towards factor 1 and a foreign one is not.
-/// - `blend` (default): genes_shrunk, then a mixture a * model + b * the cell's own counts +
+/// - `genes_shrunk`: the posterior mean (O_g + k) / (P_g + k) of a factor with a Gamma(k, k)
+///   prior (mean 1) when O_g ~ Poisson(factor * P_g), the empirical Bayes estimate of a ratio
+///   of observed to expected counts (Clayton & Kaldor 1987, Biometrics 43:671). Genes with few
+///   counts keep much of the model's own level (a gene seen 0 times is not predicted absent).
+///   k maximises the negative binomial marginal likelihood of the O_g, so a model whose levels
+///   fit (its own tissue) is shrunk hard towards factor 1 and a foreign one is not.
+/// - `groups` (default): genes_shrunk, then the same estimate per gene within each group of
+///   similar cells (k-means of the calibrated predicted profiles): a foreign model misses the
+///   programs that only the new tissue has, and those are shared by cells of one kind, so the
+///   ratio observed / predicted of a gene differs between groups. k is estimated once over all
+///   (group, gene) pairs; the groups are used only when they lower the deviance of a molecular
+///   cross-validation split *within* the input by more than `group_min_gain`, so a model whose
+///   groups already fit (its own tissue) keeps the per-gene factors alone.
+/// - `blend`: genes_shrunk, then a mixture a * model + b * the cell's own counts +
 ///   (1 - a - b) * gene mean (each cell's library times each gene's share of the data), the
-///   weights (0.1 grid, b <= 0.5) chosen by molecular cross-validation *within* the input (a
-///   second binomial split of it, on at most `blend_max_cells` cells): the posterior-mean idea
-///   of SAVER-like denoisers, with the model as the prior. A foreign model knows the programs of
-///   its training tissue, not the new tissue's; the cell's own counts carry those, and the gene
-///   mean hedges where its cell-specific predictions are off. Where the model alone is within
-///   `blend_min_gain` of the best mixture (its own tissue), it is kept as it is.
-/// Factors are fitted on the input alone (under molecular cross-validation: on Xa), so they
-/// never see the counts they are scored against. A model applied to its own training data has
-/// O_g close to P_g and barely changes.
+///   weights (0.1 grid, b <= 0.5) chosen by molecular cross-validation within the input (on at
+///   most `blend_max_cells` cells): the posterior-mean idea of SAVER-like denoisers, with the
+///   model as the prior. It lowers the deviance most, but it is a generic shrinkage that also
+///   changes a model on its own tissue by 20% (docs/denoising.md), so it is not the default.
+/// Everything is fitted on the input alone (under molecular cross-validation: on Xa), so it
+/// never sees the counts it is scored against.
 
+#include "scae/eval/kmeans.hpp"
 #include "scae/transfer/mcv.hpp"
 
 #include <nlohmann/json.hpp>
@@ -38,7 +43,8 @@ enum class Calibration {
     none,         ///< the model's rates as they are
     genes,        ///< observed / predicted total per gene
     genes_shrunk, ///< (observed + k) / (predicted + k) per gene
-    blend,        ///< genes_shrunk mixed with the gene mean, the weight chosen by MCV within the input
+    blend,        ///< genes_shrunk mixed with the cell's own counts and the gene mean, weights by MCV within the input
+    groups,       ///< genes_shrunk, then (observed + k) / (predicted + k) per gene within each group of similar cells
 };
 
 /// Name used on the command line and in reports.
@@ -48,27 +54,33 @@ inline std::string to_string(Calibration c) {
     case Calibration::genes: return "genes";
     case Calibration::genes_shrunk: return "genes_shrunk";
     case Calibration::blend: return "blend";
+    case Calibration::groups: return "groups";
     }
     return "?";
 }
 
 /// Parses "none", "genes", "genes_shrunk" or "blend"; throws scae::Error otherwise.
 inline Calibration calibration_from_string(const std::string& name) {
-    for (Calibration c : {Calibration::none, Calibration::genes, Calibration::genes_shrunk, Calibration::blend})
+    for (Calibration c : {Calibration::none, Calibration::genes, Calibration::genes_shrunk, Calibration::groups, Calibration::blend})
         if (name == to_string(c)) return c;
-    throw Error("unknown calibration '" + name + "' (expected none, genes, genes_shrunk or blend)");
+    throw Error("unknown calibration '" + name + "' (expected none, genes, genes_shrunk, groups or blend)");
 }
 
 /// Settings of `fit_calibration`.
 struct CalibrationOptions {
-    Calibration method = Calibration::blend; ///< default: what serves a foreign model best (measured; see docs/tutorial.md)
+    /// Default groups: of the methods that leave a model on its own tissue within 2%, the one
+    /// that serves a foreign model best (measured; see docs/denoising.md).
+    Calibration method = Calibration::groups;
     /// k of genes_shrunk: counts of evidence a gene needs to move half way to its observed
     /// level; NaN (default): estimated from the data (see estimate_prior_counts).
     double prior_counts = std::numeric_limits<double>::quiet_NaN();
     Index batch_cells = 512;   ///< cells predicted at once while summing
-    Index blend_max_cells = 5000; ///< blend: cells (a seeded sample) of the inner split that choose the weights
+    Index blend_max_cells = 5000; ///< blend, groups: cells (a seeded sample) of the inner split, and that the groups are found on
     double blend_min_gain = 0.02; ///< blend: a mixture must lower the inner MCV deviance by this share to replace the model
-    std::uint64_t seed = 0;       ///< blend: the inner split and the sample
+    Index groups = 10;            ///< groups: k-means groups of cells (fewer when there are few cells)
+    Index group_min_cells = 20;   ///< groups: at least this many cells per group on average (under 2 groups: none)
+    double group_min_gain = 0.02; ///< groups: used only if they lower the inner MCV deviance by this share (0: always)
+    std::uint64_t seed = 0;       ///< blend, groups: the inner split, the sample and k-means
 };
 
 /// Fitted per-gene factors and what they came from.
@@ -84,6 +96,10 @@ struct GeneCalibration {
     double observed_weight = 0;             ///< blend: weight of the cell's own counts (the gene mean has the rest)
     double blend_gain = 0;                  ///< blend: relative drop of the inner MCV deviance against the model alone
     RowVector<double> shares;               ///< blend: each gene's share of the data (gene_shares)
+    Matrix<double> group_centroids;         ///< groups: k-means centres of profile_features (empty: no groups)
+    Matrix<float> group_factors;            ///< groups: factor per group (rows) and gene, after `factors`
+    double group_prior_counts = 0;          ///< groups: k of the within-group factors (estimated)
+    double group_gain = 0;                  ///< groups: relative drop of the inner MCV deviance against the per-gene factors
 };
 
 /// Each gene's share of all counts in `reference`; a gene absent from it counts as half a
@@ -97,13 +113,37 @@ inline RowVector<double> gene_shares(const Csr<float>& reference) {
     return share / share.sum();
 }
 
+/// Whether `method` rescales each gene within groups of similar cells.
+inline bool grouped(Calibration method) { return method == Calibration::groups; }
+
+namespace detail {
+
+/// What groups are made of: log1p of each cell's (calibrated) predicted profile scaled to 10^4,
+/// so cells group by what the model says they express, not by depth.
+inline Matrix<double> profile_features(const Matrix<float>& rates) {
+    Matrix<double> f = rates.cast<double>();
+    for (Index r = 0; r < f.rows(); ++r) {
+        const double total = f.row(r).sum();
+        f.row(r) = (f.row(r) * (total > 0 ? 1e4 / total : 0.0)).array().log1p().matrix();
+    }
+    return f;
+}
+
+} // namespace detail
+
 /// Applies `calibration` in place to `rates` predicted from `counts` (same cells and genes).
 inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, const GeneCalibration& calibration) {
     if (calibration.method == Calibration::none) return;
     if (rates.cols() != calibration.factors.size()) throw Error("apply_calibration: rates and factors differ in genes");
     if (rates.rows() != counts.rows()) throw Error("apply_calibration: rates and counts differ in cells");
     rates.array().rowwise() *= calibration.factors.array();
-    if (calibration.method != Calibration::blend || calibration.model_weight == 1) return;
+    if (grouped(calibration.method) && calibration.group_centroids.rows() > 0) {
+        std::vector<int> group(std::size_t(rates.rows()));
+        Vector<double> distance(rates.rows());
+        eval::assign_to_nearest(detail::profile_features(rates), calibration.group_centroids, group, distance);
+        for (Index r = 0; r < rates.rows(); ++r) rates.row(r).array() *= calibration.group_factors.row(group[std::size_t(r)]).array();
+    }
+    if (calibration.method != Calibration::blend || (calibration.model_weight == 1 && calibration.observed_weight == 0)) return;
     const float w = float(calibration.model_weight), v = float(calibration.observed_weight), u = 1 - w - v;
     const RowVector<float> shares = calibration.shares.cast<float>();
     for (Index r = 0; r < rates.rows(); ++r) {
@@ -156,14 +196,14 @@ inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredi
 
 namespace detail {
 
-/// Inner MCV deviance of every (model, observed) weight pair in `grid` (gene mean: the rest),
-/// one model pass over `split`.
-inline std::vector<double> blend_deviances(const DenoiseSplit& split, const RatePredictor& predict, const GeneCalibration& trial,
-                                           const std::vector<std::pair<double, double>>& grid, Index batch_cells) {
+/// Inner MCV deviance (mean over the scored entries) of every (model, observed) weight pair in
+/// `grid`, the gene mean taking the rest, with `trial` applied to the model; one model pass.
+inline std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredictor& predict, const GeneCalibration& trial,
+                                             const std::vector<std::pair<double, double>>& grid, Index batch_cells) {
     std::vector<double> total(grid.size(), 0.0);
     double entries = 0;
     const bool all_entries = split.protocol == Protocol::molecular_cross_validation;
-    const RowVector<double> shares = trial.shares;
+    const RowVector<double> shares = gene_shares(split.input);
     std::vector<Index> rows;
     for (Index first = 0; first < split.input.rows(); first += batch_cells) {
         const Index n = std::min(batch_cells, split.input.rows() - first);
@@ -171,7 +211,7 @@ inline std::vector<double> blend_deviances(const DenoiseSplit& split, const Rate
         for (Index i = 0; i < n; ++i) rows[std::size_t(i)] = first + i;
         const Csr<float> batch = data::select_rows(split.input, rows);
         Matrix<float> model = predict(batch);
-        model.array().rowwise() *= trial.factors.array();
+        apply_calibration(model, batch, trial);
         const Matrix<float> observed(batch);
         for (Index i = 0; i < n; ++i) {
             const double library = batch.row(i).sum();
@@ -199,12 +239,10 @@ inline std::vector<double> blend_deviances(const DenoiseSplit& split, const Rate
     return total;
 }
 
-/// blend's weights: genes_shrunk refitted on Xa of a second split of `counts` (a sample of
-/// cells), then every weight pair on a 0.1 grid scored against its Xb. The model alone is kept
-/// unless a mixture lowers that deviance by more than `blend_min_gain`, so a model whose
-/// predictions fit (its own tissue) is left as it is.
-inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
-    c.shares = gene_shares(counts);
+/// A second molecular cross-validation split of the data being calibrated (a seeded sample of
+/// at most blend_max_cells cells), on which the data-driven steps are chosen: they never see
+/// the counts the calibrated model is later scored against.
+inline DenoiseSplit inner_split(const Csr<float>& counts, const CalibrationOptions& options) {
     std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
     std::iota(cells.begin(), cells.end(), Index(0));
     if (counts.rows() > options.blend_max_cells) {
@@ -215,15 +253,80 @@ inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const Rat
     }
     SplitOptions inner_options;
     inner_options.seed = options.seed + 17;
-    const DenoiseSplit inner = split_for_denoising(data::select_rows(counts, cells), inner_options);
+    return split_for_denoising(data::select_rows(counts, cells), inner_options);
+}
+
+/// Inner MCV deviance of `trial` applied to `predict` on `inner`.
+inline double inner_deviance(const DenoiseSplit& inner, const RatePredictor& predict, const GeneCalibration& trial, Index batch_cells) {
+    return mixture_deviances(inner, predict, trial, {{1.0, 0.0}}, batch_cells)[0];
+}
+
+/// Within-group factors: k-means (on at most blend_max_cells cells) of the calibrated
+/// profiles, then per group g and gene (O + k) / (P + k) on the totals of the group's cells,
+/// k estimated as for genes_shrunk over all (group, gene) pairs: where the model's levels fit
+/// every group (its own tissue), k is large and the factors stay near 1.
+inline void fit_groups(GeneCalibration& c, const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+    const Index genes = counts.cols();
+    const Index k = std::min(options.groups, counts.rows() / std::max<Index>(1, options.group_min_cells));
+    if (k < 2) return;
+    GeneCalibration global = c;
+    global.method = Calibration::genes_shrunk;
+    std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
+    std::iota(cells.begin(), cells.end(), Index(0));
+    if (counts.rows() > options.blend_max_cells) {
+        Rng rng(derive_seed(options.seed ^ 0x9e0u, 0));
+        for (std::size_t i = cells.size() - 1; i > 0; --i) std::swap(cells[i], cells[std::size_t(rng.uniform() * double(i + 1))]);
+        cells.resize(std::size_t(options.blend_max_cells));
+        std::sort(cells.begin(), cells.end());
+    }
+    const Csr<float> sample = data::select_rows(counts, cells);
+    Matrix<float> sample_rates = predict(sample);
+    apply_calibration(sample_rates, sample, global);
+    eval::KMeansOptions km;
+    km.restarts = 3;
+    km.seed = options.seed;
+    c.group_centroids = eval::kmeans(detail::profile_features(sample_rates), k, km).centroids;
+    Matrix<double> observed = Matrix<double>::Zero(k, genes), predicted = Matrix<double>::Zero(k, genes);
+    std::vector<Index> rows;
+    std::vector<int> group;
+    Vector<double> distance;
+    for (Index first = 0; first < counts.rows(); first += options.batch_cells) {
+        const Index n = std::min(options.batch_cells, counts.rows() - first);
+        rows.resize(std::size_t(n));
+        for (Index i = 0; i < n; ++i) rows[std::size_t(i)] = first + i;
+        const Csr<float> batch = data::select_rows(counts, rows);
+        Matrix<float> rates = predict(batch);
+        apply_calibration(rates, batch, global);
+        group.resize(std::size_t(n));
+        distance.resize(n);
+        eval::assign_to_nearest(detail::profile_features(rates), c.group_centroids, group, distance);
+        for (Index r = 0; r < n; ++r) {
+            const int gr = group[std::size_t(r)];
+            predicted.row(gr) += rates.row(r).cast<double>();
+            for (Csr<float>::InnerIterator it(batch, r); it; ++it) observed(gr, it.col()) += it.value();
+        }
+    }
+    const Eigen::Map<const RowVector<double>> o(observed.data(), observed.size()), p(predicted.data(), predicted.size());
+    c.group_prior_counts = estimate_prior_counts(o, p);
+    const double prior = c.group_prior_counts;
+    c.group_factors = ((observed.array() + prior) / (predicted.array() + prior)).cast<float>().matrix();
+    for (Index i = 0; i < c.group_factors.size(); ++i)
+        if (!std::isfinite(c.group_factors.data()[i])) c.group_factors.data()[i] = 1;
+}
+
+/// blend's weights: the same calibration refitted on Xa of an inner split of `counts`, then every
+/// weight pair on a 0.1 grid scored against its Xb. The model alone is kept unless a mixture
+/// lowers that deviance by more than `blend_min_gain`.
+inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+    c.shares = gene_shares(counts);
+    const DenoiseSplit inner = inner_split(counts, options);
     CalibrationOptions shrunk = options;
     shrunk.method = Calibration::genes_shrunk;
-    GeneCalibration trial = fit_calibration(inner.input, predict, shrunk);
-    trial.shares = gene_shares(inner.input);
+    const GeneCalibration trial = fit_calibration(inner.input, predict, shrunk);
     std::vector<std::pair<double, double>> grid; // (model, observed); grid[0] is the model alone
     for (int m = 10; m >= 0; --m)
         for (int o = 0; o + m <= 10 && o <= 5; ++o) grid.emplace_back(m / 10.0, o / 10.0);
-    const std::vector<double> deviance = blend_deviances(inner, predict, trial, grid, options.batch_cells);
+    const std::vector<double> deviance = mixture_deviances(inner, predict, trial, grid, options.batch_cells);
     std::size_t best = 0;
     for (std::size_t k = 1; k < grid.size(); ++k)
         if (deviance[k] < deviance[best]) best = k;
@@ -235,11 +338,14 @@ inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const Rat
 
 } // namespace detail
 
-/// Per-gene factors for `predict` on `counts` (cells x genes, model gene order).
+/// Calibration of `predict` on `counts` (cells x genes, model gene order): per-gene factors,
+/// then (groups) within-group factors or (blend) mixing weights, as `options.method` says.
 inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
     if (!std::isnan(options.prior_counts) && !(options.prior_counts >= 0 && std::isfinite(options.prior_counts)))
         throw Error("fit_calibration: prior_counts must be >= 0 (or NaN: estimated)");
     if (options.batch_cells < 1) throw Error("fit_calibration: batch_cells must be positive");
+    if (options.groups < 0 || options.group_min_cells < 1 || !(options.group_min_gain >= 0 && options.group_min_gain < 1))
+        throw Error("fit_calibration: groups must be >= 0, group_min_cells >= 1 and group_min_gain in [0, 1)");
     GeneCalibration c;
     c.method = options.method;
     c.cells = counts.rows();
@@ -260,7 +366,7 @@ inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredi
         for (Index r = 0; r < n; ++r)
             for (Csr<float>::InnerIterator it(batch, r); it; ++it) c.observed(it.col()) += it.value();
     }
-    const bool shrunk = options.method == Calibration::genes_shrunk || options.method == Calibration::blend;
+    const bool shrunk = options.method != Calibration::genes;
     if (shrunk)
         c.prior_counts = std::isnan(options.prior_counts) ? estimate_prior_counts(c.observed, c.predicted) : options.prior_counts;
     c.prior_estimated = shrunk && std::isnan(options.prior_counts);
@@ -271,6 +377,24 @@ inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredi
         // A gene the model never predicts keeps factor 1 (nothing to rescale); one the data
         // never shows goes to 0 (genes) or towards the model's level (genes_shrunk).
         c.factors(g) = float(p + k > 0 ? (o + k) / (p + k) : 1.0);
+    }
+    if (grouped(options.method)) {
+        bool use = true;
+        if (options.group_min_gain > 0 && counts.rows() >= 2 * options.group_min_cells) {
+            // Groups only where they beat the per-gene factors by group_min_gain on an inner split.
+            const DenoiseSplit inner = detail::inner_split(counts, options);
+            CalibrationOptions o = options;
+            o.method = Calibration::genes_shrunk;
+            const GeneCalibration plain = fit_calibration(inner.input, predict, o);
+            o.method = Calibration::groups;
+            o.group_min_gain = 0;
+            const GeneCalibration trial = fit_calibration(inner.input, predict, o);
+            const double d0 = detail::inner_deviance(inner, predict, plain, options.batch_cells);
+            const double d1 = detail::inner_deviance(inner, predict, trial, options.batch_cells);
+            c.group_gain = d0 > 0 ? 1 - d1 / d0 : 0;
+            use = trial.group_centroids.rows() > 0 && d1 < d0 * (1 - options.group_min_gain);
+        }
+        if (use) detail::fit_groups(c, counts, predict, options);
     }
     if (options.method == Calibration::blend) detail::choose_blend(c, counts, predict, options);
     return c;
@@ -287,6 +411,7 @@ inline nlohmann::json calibration_json(const GeneCalibration& c) {
     std::vector<float> f(c.factors.data(), c.factors.data() + c.factors.size());
     std::sort(f.begin(), f.end());
     if (!f.empty()) j["factor_min"] = f.front(), j["factor_median"] = f[f.size() / 2], j["factor_max"] = f.back();
+    if (grouped(c.method)) j["groups"] = c.group_centroids.rows(), j["group_prior_counts"] = c.group_prior_counts, j["inner_group_gain"] = c.group_gain;
     j["genes_without_counts"] = (c.observed.array() == 0).count();
     return j;
 }

@@ -81,7 +81,7 @@ inline DenoiseResult denoise(const nn::Autoencoder<float>& model, const Csr<floa
     // The rates are already computed: calibrate from them rather than predicting twice.
     CalibrationOptions once = options.calibration;
     once.batch_cells = std::max<Index>(1, counts.rows());
-    const bool whole = options.calibration.method != Calibration::blend; // blend predicts subsets of cells
+    const bool whole = options.calibration.method != Calibration::blend && !grouped(options.calibration.method); // these predict subsets
     out.calibration = whole ? fit_calibration(counts, [&rates](const Csr<float>&) { return rates; }, once)
                             : fit_calibration(counts, model_predictor(model), options.calibration);
     apply_calibration(out.rates, counts, out.calibration);

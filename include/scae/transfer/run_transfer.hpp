@@ -149,16 +149,22 @@ inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatr
         scores.emplace_back(name, score_denoiser(scored, predict, score_options, nb));
         result.gene_deviance.emplace_back(name, scores.back().second.gene_deviance);
     };
-    const RatePredictor foreign_rates = model_predictor(model);
-    score("foreign_raw", foreign_rates);
+    // Every predictor is scored raw (NAME_raw) and as `scae denoise` applies a model (NAME: the
+    // same calibration, fitted on the scored cells' Xa), so foreign, native and PCA compare like with like.
     CalibrationOptions calibration_options = options.calibration;
     calibration_options.seed = options.seed + 2;
-    const GeneCalibration calibration = fit_calibration(scored.input, foreign_rates, calibration_options);
-    score("foreign", calibrated(foreign_rates, calibration));
+    std::vector<std::pair<std::string, GeneCalibration>> calibrations;
+    const auto score_both = [&](const std::string& name, const RatePredictor& predict) {
+        score(name + "_raw", predict);
+        calibrations.emplace_back(name, fit_calibration(scored.input, predict, calibration_options));
+        score(name, calibrated(predict, calibrations.back().second));
+    };
+    const RatePredictor foreign_rates = model_predictor(model);
+    score_both("foreign", foreign_rates);
     score("gene_mean", gene_mean_predictor(scored.input));
     const PcaDenoiser pca_denoiser = fit_pca_denoiser(data::select_rows(held_in_input, detail::sample_rows(held_in_input.rows(), options.pca_max_cells, rng)),
                                                       transform, options.pca_components, options.seed);
-    score("pca", pca_predictor(pca_denoiser));
+    score_both("pca", pca_predictor(pca_denoiser));
     eval::PcaOptions pca_options;
     pca_options.components = options.pca_components;
     pca_options.seed = options.seed;
@@ -173,7 +179,7 @@ inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatr
         report["native"]["train_cells"] = held_in_input.rows();
         report["native"]["trained_on"] = split.protocol == Protocol::molecular_cross_validation ? "Xa of the held-in cells"
                                                                                                : "visible entries of the held-in cells";
-        score("native", model_predictor(native));
+        score_both("native", model_predictor(native));
         native_latent = native.encode(counts);
         const auto native_deviance = detail::poisson_deviance_per_cell(counts, native.reconstruct(counts));
         report["native"]["mean_cell_deviance"] =
@@ -184,7 +190,7 @@ inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatr
         denoise[name] = detail::denoise_json(s);
         denoise[name]["ratio_to_gene_mean"] = s.poisson_deviance / baseline;
     }
-    denoise["foreign"]["calibration"] = calibration_json(calibration);
+    for (const auto& [name, c] : calibrations) denoise[name]["calibration"] = calibration_json(c);
 
     const bool labelled = std::any_of(labels.begin(), labels.end(), [](const std::string& l) { return !l.empty(); });
     if (labelled) {
