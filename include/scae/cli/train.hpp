@@ -89,12 +89,12 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
-        const auto data = read_data(a, err);
+        auto data = read_data(a, err);
         if (!data.integer_values && recipe.model.loss != nn::Loss::mse)
             err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
                 << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
-        auto model = transfer::train_model(data, recipe, data_path, labels);
+        auto model = transfer::train_model(std::move(data), recipe, data_path, labels); // moved: never held twice
         model.provenance.extra["command"] = "scae train";
         if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");
         transfer::save_model(model_path, model);

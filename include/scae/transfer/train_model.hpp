@@ -20,8 +20,9 @@ struct TrainRecipe {
 
 /// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
 /// `labels` (one per cell, "" for unlabelled), the labelled training cells' bottleneck
-/// activations are kept as a reference for label transfer.
-inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainRecipe& recipe, const std::string& data_path = "",
+/// activations are kept as a reference for label transfer. `data` is consumed: its counts become
+/// the training matrix in place (for data too large to hold twice).
+inline ModelFile train_model(io::CountMatrix<float>&& data, const TrainRecipe& recipe, const std::string& data_path = "",
                              const std::vector<std::string>& labels = {}) {
     if (!labels.empty() && Index(labels.size()) != data.cells())
         throw Error("train_model: " + std::to_string(labels.size()) + " labels for " + std::to_string(data.cells()) + " cells");
@@ -31,7 +32,7 @@ inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainReci
         for (Index g = 0; g < data.genes(); ++g) ids.push_back("gene" + std::to_string(g + 1));
     if (symbols.empty()) symbols = ids;
     const auto fit = data::fit_preprocessing(data.counts, ids, symbols, recipe.preprocess);
-    const Csr<float> counts = data::select_model_counts(data.counts, fit);
+    const Csr<float> counts = data::select_model_counts(std::move(data.counts), fit); // in place
     nn::AutoencoderOptions options = recipe.model;
     options.input.log1p = fit.preprocessing.log1p;
     options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
@@ -51,6 +52,13 @@ inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainReci
         m.reference_latent = m.model.encode(data::select_rows(counts, labelled));
     }
     return m;
+}
+
+/// train_model() of data the caller keeps (copied once; pass an rvalue to train without the copy).
+inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainRecipe& recipe, const std::string& data_path = "",
+                             const std::vector<std::string>& labels = {}) {
+    io::CountMatrix<float> copy = data;
+    return train_model(std::move(copy), recipe, data_path, labels);
 }
 
 } // namespace scae::transfer
