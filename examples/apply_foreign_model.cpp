@@ -16,9 +16,9 @@
 namespace {
 
 /// Labels each cell by the marker it expresses most (counts / the marker's mean); "" if none.
-std::vector<std::string> marker_labels(const scae::transfer::TransferResult& r, const scae::transfer::ModelFile& m,
+std::vector<std::string> marker_labels(const scae::Csr<float>& aligned, const scae::transfer::ModelFile& m,
                                        const std::vector<std::string>& markers) {
-    std::vector<std::string> labels(std::size_t(r.aligned.rows()));
+    std::vector<std::string> labels(std::size_t(aligned.rows()));
     std::vector<double> best(labels.size(), 0.0);
     for (const std::string& marker : markers) {
         const auto it = std::find(m.gene_symbols.begin(), m.gene_symbols.end(), marker);
@@ -27,7 +27,7 @@ std::vector<std::string> marker_labels(const scae::transfer::TransferResult& r, 
             continue;
         }
         const auto column = scae::Index(it - m.gene_symbols.begin());
-        const scae::Vector<float> values = scae::Matrix<float>(r.aligned.col(column));
+        const scae::Vector<float> values = scae::Matrix<float>(aligned.col(column));
         const double mean = values.cast<double>().mean();
         if (mean <= 0) continue;
         for (std::size_t c = 0; c < labels.size(); ++c)
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
         options.native_train.epochs = 60;
         options.native_train.progress = scae::train::ProgressMode::never;
         auto result = scae::transfer::run_transfer(model, data, labels, options);
-        const auto& r = result.report;
+        const nlohmann::json r = result; // report.json's numbers
         std::cout << "foreign model " << positional[0] << " on " << positional[1] << " (" << data.cells() << " cells)\n"
                   << "  genes found: " << r["alignment"]["matched"] << " of " << r["alignment"]["n_model_genes"] << " by "
                   << r["alignment"]["method"] << "\n"
@@ -86,10 +86,11 @@ int main(int argc, char** argv) {
         if (r.contains("label_transfer")) std::cout << "  label transfer: " << r["label_transfer"].dump() << "\n";
 
         if (!markers.empty()) {
-            const auto pseudo = marker_labels(result, model, markers);
+            const auto aligned = scae::data::apply_alignment(data.counts, result.alignment); // the model's gene order
+            const auto pseudo = marker_labels(aligned, model, markers);
             std::cout << "  marker pseudo-labels (" << markers.size() << " markers):\n";
             const auto foreign = scae::transfer::score_embedding(result.latent, pseudo);
-            const auto pca = scae::eval::fit_pca(scae::Matrix<float>(scae::nn::transform_input(result.aligned, model.model.options.input)));
+            const auto pca = scae::eval::fit_pca(scae::nn::transform_input(aligned, model.model.options.input));
             const auto baseline = scae::transfer::score_embedding(pca.scores, pseudo);
             std::cout << "    foreign latent: " << nlohmann::json(foreign).dump() << "\n"
                       << "    PCA:            " << nlohmann::json(baseline).dump() << "\n";

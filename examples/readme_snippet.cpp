@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
         const auto other = scae::io::read_counts<float>(argv[2]);
         // Foreign model, no retraining: no labels ({}), default options ({}).
         const auto result = scae::transfer::run_transfer(model, other, {}, {});
-        std::cout << "gene coverage " << result.report["alignment"]["coverage"] << ", latent "
+        std::cout << "gene coverage " << result.alignment.coverage << ", latent "
                   << result.latent.rows() << " cells x " << result.latent.cols() << " nodes\n";
     } catch (const scae::Error& e) { // bad input: the message names the file and what was expected
         std::cerr << "my_tool: " << e.what() << "\n";

@@ -127,6 +127,22 @@ TEST_CASE("fit_preprocessing on a hand-checked example") {
 
     const Csr<float> target = sd::select_model_counts(counts, fit);
     CHECK(to_dense(target) == to_dense(counts)(std::vector<int>{0, 2, 4}, std::vector<int>{0, 2, 3}));
+    // In the memory of the input (for data too large to hold twice): the same matrix.
+    Csr<float> consumed = counts;
+    const Csr<float> in_place = sd::select_model_counts(std::move(consumed), fit);
+    CHECK(in_place.isCompressed());
+    CHECK(in_place.nonZeros() == target.nonZeros());
+    CHECK(to_dense(in_place) == to_dense(target));
+    // Columns out of order (as gene sets may list them) are sorted within each row.
+    sd::PreprocessingFit reordered = fit;
+    reordered.kept_genes = {3, 0, 2};
+    Csr<float> again = counts;
+    const Csr<float> shuffled = sd::select_model_counts(std::move(again), reordered);
+    CHECK(to_dense(shuffled) == to_dense(counts)(std::vector<int>{0, 2, 4}, std::vector<int>{3, 0, 2}));
+    CHECK(to_dense(sd::select_model_counts(counts, reordered)) == to_dense(shuffled));
+    for (Index r = 0; r < shuffled.rows(); ++r)
+        for (int k = shuffled.outerIndexPtr()[r] + 1; k < shuffled.outerIndexPtr()[r + 1]; ++k)
+            CHECK(shuffled.innerIndexPtr()[k - 1] < shuffled.innerIndexPtr()[k]);
     // Cell 0 over the model genes: 1 and 3 (total 4) -> scaled to 8 -> 2 and 6 -> log1p.
     const Eigen::MatrixXf input = to_dense(model_input(target, p));
     CHECK(input(0, 0) == doctest::Approx(std::log1p(2.0)));

@@ -196,3 +196,98 @@ TEST_CASE("embed_2d gives the first two PCA scores; one feature pads with zeros"
 }
 
 } // namespace test_eval_pca
+
+namespace test_eval_pca_sparse {
+
+using scae::Csr;
+using scae::Index;
+using scae::Matrix;
+using namespace scae::eval;
+
+namespace {
+/// A sparse cells x features matrix with a few strong directions (count-like values, ~15% nonzero).
+Csr<float> sparse_data(Index cells, Index features, std::uint64_t seed) {
+    scae::Rng rng(seed);
+    std::vector<Eigen::Triplet<float>> entries;
+    for (Index r = 0; r < cells; ++r) {
+        const Index group = r % 3;
+        for (Index c = 0; c < features; ++c) {
+            const double chance = 0.1 + (c % 3 == group ? 0.3 : 0.0);
+            if (rng.uniform() < chance) entries.emplace_back(int(r), int(c), float(1 + rng.below(3 + (c % 3 == group ? 4 : 0))));
+        }
+    }
+    Csr<float> m(cells, features);
+    m.setFromTriplets(entries.begin(), entries.end());
+    m.makeCompressed();
+    return m;
+}
+} // namespace
+
+TEST_CASE("sparse PCA of the implicitly centred matrix matches the dense PCA (both solvers)") {
+    const Csr<float> X = sparse_data(300, 40, 3);
+    const Matrix<float> dense = Matrix<float>(X);
+    for (const PcaSolver solver : {PcaSolver::covariance, PcaSolver::randomized}) {
+        CAPTURE(int(solver));
+        PcaOptions options;
+        options.components = 5;
+        options.solver = solver;
+        options.seed = 11;
+        const Pca sparse = fit_pca(X, options), reference = fit_pca(dense, options);
+        REQUIRE(sparse.components.rows() == 5);
+        CHECK(sparse.mean.isApprox(reference.mean, 1e-12));
+        for (Index c = 0; c < 5; ++c) {
+            CHECK(sparse.explained_variance(c) == doctest::Approx(reference.explained_variance(c)).epsilon(1e-8));
+            CHECK(sparse.explained_variance_ratio(c) == doctest::Approx(reference.explained_variance_ratio(c)).epsilon(1e-8));
+            // Same sign convention, so the axes agree entry by entry.
+            CHECK((sparse.components.row(c) - reference.components.row(c)).norm() < 1e-6);
+        }
+        CHECK((sparse.scores - reference.scores).norm() < 1e-6 * reference.scores.norm());
+    }
+}
+
+TEST_CASE("randomized sparse PCA matches the exact SVD of the centred matrix within tolerance") {
+    // Leading components separated by a clear gap: a few power iterations recover them.
+    const Csr<float> X = sparse_data(2000, 300, 5);
+    PcaOptions options;
+    options.components = 2;
+    options.solver = PcaSolver::randomized;
+    options.power_iterations = 3;
+    const Pca fast = fit_pca(X, options);
+    options.solver = PcaSolver::covariance;
+    const Pca exact = fit_pca(Matrix<float>(X), options);
+    for (Index c = 0; c < 2; ++c) {
+        CHECK(fast.explained_variance(c) == doctest::Approx(exact.explained_variance(c)).epsilon(1e-4));
+        CHECK(std::abs(fast.components.row(c).dot(exact.components.row(c))) > 0.999);
+    }
+}
+
+TEST_CASE("sparse PCA never densifies: a matrix whose dense form would need 80 GB runs") {
+    // 100,000 cells x 100,000 features with 20 nonzeros per cell: dense doubles would be 80 GB.
+    const Index cells = 100000, features = 100000;
+    scae::Rng rng(2);
+    std::vector<Eigen::Triplet<float>> entries;
+    for (Index r = 0; r < cells; ++r)
+        for (int k = 0; k < 20; ++k) entries.emplace_back(int(r), int((r % 7) * 1000 + Index(rng.below(2000))), 1.0f);
+    Csr<float> X(cells, features);
+    X.setFromTriplets(entries.begin(), entries.end());
+    X.makeCompressed();
+    PcaOptions options;
+    options.components = 3;
+    options.oversampling = 5;
+    options.power_iterations = 1;
+    const Pca pca = fit_pca(X, options);
+    CHECK(pca.scores.rows() == cells);
+    CHECK(pca.components.rows() == 3);
+    CHECK(pca.explained_variance(0) >= pca.explained_variance(1));
+    CHECK(pca.explained_variance_ratio.sum() <= 1.0 + 1e-9);
+}
+
+TEST_CASE("sparse fit_pca rejects bad input") {
+    Csr<float> one_cell(1, 3);
+    CHECK_THROWS_AS(fit_pca(one_cell), scae::Error);
+    Csr<float> X = sparse_data(10, 4, 1);
+    X.valuePtr()[0] = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_AS(fit_pca(X), scae::Error);
+}
+
+} // namespace test_eval_pca_sparse

@@ -53,7 +53,7 @@ TEST_CASE("the foreign model on tissue B: classifies, transfers labels, denoises
     options.native_train.learning_rate = 3e-3;
     options.native_train.progress = train::ProgressMode::never;
     const auto result = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
-    const auto& r = result.report;
+    const nlohmann::json r = result;
     MESSAGE(r.dump());
     CHECK(r["alignment"]["coverage"].get<double>() == doctest::Approx(1.0));
     CHECK(result.latent.rows() == b.counts.rows());
@@ -92,7 +92,7 @@ TEST_CASE("missing genes are padded and reported; too few is an error") {
     fewer.gene_symbols.assign(b.gene_symbols.begin() + 100, b.gene_symbols.end());
     transfer::TransferOptions options;
     options.native = false;
-    const auto r = transfer::run_transfer(f.model, fewer, {}, options).report;
+    const nlohmann::json r = transfer::run_transfer(f.model, fewer, {}, options);
     CHECK(r["alignment"]["matched"].get<int>() < f.model.model.genes());
     CHECK_FALSE(r.contains("latent"));
     io::CountMatrix<float> unrelated = b;
@@ -107,10 +107,43 @@ TEST_CASE("the foreign model on data that are not counts: the report says so and
     for (Index i = 0; i < b.counts.nonZeros(); ++i) b.counts.valuePtr()[i] = std::log1p(b.counts.valuePtr()[i]);
     transfer::TransferOptions options;
     options.native = false;
-    const auto d = transfer::run_transfer(f.model, b, {}, options).report["denoising"];
+    const nlohmann::json d = nlohmann::json(transfer::run_transfer(f.model, b, {}, options))["denoising"];
     CHECK(d["protocol"] == "masked_nonzeros_and_zeros");
     CHECK(d["note"].get<std::string>().find("not integer counts") != std::string::npos);
     CHECK(d["foreign"]["poisson_deviance"].get<double>() > 0);
+}
+
+} // namespace test_transfer
+
+namespace test_transfer {
+
+TEST_CASE("at scale the all-pairs scores run on a stated stratified subsample, labels still cover every cell") {
+    const auto& f = fixture();
+    const auto& b = f.sim.tissues[1];
+    transfer::TransferOptions options;
+    options.native = false;
+    options.scores.max_cells = 200;
+    options.denoise_max_cells = 50;
+    options.progress = train::ProgressMode::never;
+    const auto result = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
+    REQUIRE(result.latent_scores);
+    CHECK(result.latent_scores->foreign.subsample_cells == 200);
+    CHECK(result.latent_scores->foreign.cells == b.counts.rows());
+    CHECK(result.latent_scores->pca.subsample_cells == 200);
+    CHECK(result.latent_scores->foreign.knn_accuracy > 0.8);
+    REQUIRE(result.label_transfer);
+    CHECK(result.label_transfer->reference_cells == 200);
+    CHECK(result.label_transfer->reference_cells_total == Index(f.model.reference_labels.size()));
+    CHECK(result.predicted_labels.size() == std::size_t(b.counts.rows()));
+    CHECK(result.denoising.held_out_cells == 50);
+    const nlohmann::json r = result;
+    CHECK(r["latent"]["foreign"]["subsample_cells"] == 200);
+    CHECK(r["label_transfer"]["reference_cells"] == 200);
+    CHECK(r["denoising"]["held_out_cells"] == 50);
+    // Same seed, same subsample and scores.
+    const auto again = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
+    CHECK(again.latent_scores->foreign.knn_accuracy == result.latent_scores->foreign.knn_accuracy);
+    CHECK(again.latent_scores->foreign.silhouette == result.latent_scores->foreign.silhouette);
 }
 
 } // namespace test_transfer

@@ -33,3 +33,10 @@ foreach(file model_A.json data/A/matrix.mtx data/B/labels.tsv data/truth.json tr
     message(FATAL_ERROR "the demo did not write ${file}")
   endif()
 endforeach()
+# The report and the model name the demo's final folder, never the temporary one it was built in.
+foreach(file transfer_B/report.json model_A.json)
+  file(READ "${OUT}/${file}" text)
+  if(text MATCHES "\\.partial-")
+    message(FATAL_ERROR "${file} names the demo's temporary folder")
+  endif()
+endforeach()

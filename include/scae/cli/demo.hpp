@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <optional>
 
 namespace scae::cli {
 
@@ -87,15 +88,30 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
             if (code != ok) throw Error(std::string("demo step '") + what + "' failed");
         };
         err << "scae demo: simulating tissues A and B into " << out_dir << "\n";
-        step("simulate", simulate({"--out", dir + "/data", "--seed", seed}, quiet, err));
+        data::SimulationOptions simulation;
+        simulation.seed = std::uint64_t(a.integer("seed", 42));
+        const data::Simulation sim = data::simulate(simulation);
+        data::write_simulation(sim, dir + "/data");
         err << "scae demo: training on tissue A\n";
         step("train", train(with({"--data", dir + "/data/A", "--labels", dir + "/data/A/labels.tsv", "--genes", "all",
                                   "--epochs", "60", "--out", dir + "/model_A.json"}),
                             quiet, err));
+        {
+            // The model names the data it was trained on where the demo leaves them, not in the
+            // temporary folder it builds them in.
+            transfer::ModelFile model = transfer::load_model(dir + "/model_A.json");
+            model.provenance.data_path = out_dir + "/data/A";
+            model.provenance.extra["labels"] = out_dir + "/data/A/labels.tsv";
+            transfer::save_model(dir + "/model_A.json", model);
+        }
         err << "scae demo: applying the foreign model to tissue B\n";
-        step("transfer", transfer(with({"--model", dir + "/model_A.json", "--data", dir + "/data/B", "--labels",
-                                        dir + "/data/B/labels.tsv", "--epochs", "60", "--out", dir + "/transfer_B"}),
-                                  quiet, err));
+        const Args transfer_args(with({"--model", dir + "/model_A.json", "--data", dir + "/data/B", "--labels", dir + "/data/B/labels.tsv",
+                                       "--epochs", "60"}),
+                                 transfer_option_names(), {"native", "no-native", "quiet"});
+        const TransferRun run = run_transfer_command(transfer_args, err);
+        std::filesystem::create_directories(dir + "/transfer_B");
+        write_transfer_report(dir + "/transfer_B", run.result, run.model, run.data, run.labels,
+                              {out_dir + "/model_A.json", out_dir + "/data/B", out_dir + "/data/B/labels.tsv"});
         err << "scae demo: mapping bottleneck nodes of B to gene sets\n";
         // The reference method (guided backprop, median score, per-set null): on this simulation it
         // finds 5 of 6 shared programs and no B-only one, the default 4 and 1 (docs/interpretation.md).
@@ -103,36 +119,35 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
                                    "--reference", "--permutations", "1000", "--seed", seed, "--threads", threads, "--out", dir + "/pathways_B"},
                                   quiet, err));
 
-        std::ifstream report_file(dir + "/transfer_B/report.json"), truth_file(dir + "/data/truth.json");
-        if (!report_file || !truth_file) throw Error(where(dir, 0, "the demo's report.json or truth.json is missing"));
-        const auto report = nlohmann::json::parse(report_file);
-        const auto truth = nlohmann::json::parse(truth_file);
         // The model saw tissue A only: programs shared by A and B are what it can explain in B;
         // B's own programs are a negative control (a node for them would be a false discovery).
         std::vector<std::string> shared, b_only;
-        for (const auto& p : truth["programs"]) {
-            const std::string tissue = p.value("tissue", std::string());
-            if (tissue.empty()) shared.push_back(p["name"]);
-            if (tissue == "B") b_only.push_back(p["name"]);
+        for (const auto& p : sim.programs) {
+            if (p.tissue.empty()) shared.push_back(p.name);
+            if (p.tissue == "B") b_only.push_back(p.name);
         }
         const std::string scores = dir + "/pathways_B/scores.tsv";
         const auto [recovered, n_shared] = detail::planted_recovered(scores, shared);
         const auto [false_found, n_b_only] = detail::planted_recovered(scores, b_only);
         folder.commit();
-        const auto& lat = report["latent"];
-        const auto& dn = report["denoising"];
         using detail::fixed;
+        const transfer::TransferResults& r = run.result;
+        const auto knn = [](const std::optional<transfer::EmbeddingScores>& e) { return e ? fixed(e->knn_accuracy) : std::string("-"); };
+        const auto ari = [](const std::optional<transfer::EmbeddingScores>& e) { return e ? fixed(e->kmeans_ari) : std::string("-"); };
+        const auto deviance = [&](const char* name) {
+            const auto* p = r.predictor(name);
+            return p ? fixed(p->score.poisson_deviance) : std::string("-");
+        };
+        std::optional<transfer::EmbeddingScores> foreign, native, pca;
+        if (r.latent_scores) foreign = r.latent_scores->foreign, native = r.latent_scores->native, pca = r.latent_scores->pca;
         out << "scae demo: foreign model trained on tissue A, applied unchanged to tissue B\n"
-            << "  gene coverage           " << fixed(report["alignment"]["coverage"], 3) << "\n"
-            << "  kNN accuracy on B       foreign " << fixed(lat["foreign"]["knn_accuracy"]) << "   native "
-            << fixed(lat["native"]["knn_accuracy"]) << "   PCA " << fixed(lat["pca"]["knn_accuracy"]) << "\n"
-            << "  k-means ARI on B        foreign " << fixed(lat["foreign"]["kmeans_ari"]) << "   native "
-            << fixed(lat["native"]["kmeans_ari"]) << "   PCA " << fixed(lat["pca"]["kmeans_ari"]) << "\n"
-            << "  label transfer A->B     accuracy " << fixed(report["label_transfer"]["accuracy"]) << " on "
-            << report["label_transfer"]["shared_label_cells"] << " cells of shared types\n"
-            << "  denoising (deviance)    foreign " << fixed(dn["foreign"]["poisson_deviance"]) << "   native "
-            << fixed(dn["native"]["poisson_deviance"]) << "   PCA " << fixed(dn["pca"]["poisson_deviance"]) << "   gene mean "
-            << fixed(dn["gene_mean"]["poisson_deviance"]) << "\n"
+            << "  gene coverage           " << fixed(r.alignment.coverage, 3) << "\n"
+            << "  kNN accuracy on B       foreign " << knn(foreign) << "   native " << knn(native) << "   PCA " << knn(pca) << "\n"
+            << "  k-means ARI on B        foreign " << ari(foreign) << "   native " << ari(native) << "   PCA " << ari(pca) << "\n"
+            << "  label transfer A->B     accuracy " << (r.label_transfer ? fixed(r.label_transfer->accuracy) : std::string("-")) << " on "
+            << (r.label_transfer ? r.label_transfer->shared_label_cells : 0) << " cells of shared types\n"
+            << "  denoising (deviance)    foreign " << deviance("foreign") << "   native " << deviance("native") << "   PCA "
+            << deviance("pca") << "   gene mean " << deviance("gene_mean") << "\n"
             << "  planted programs found  " << recovered << " of " << n_shared << " shared by A and B;  " << false_found
             << " of " << n_b_only << " B-only programs, unseen in training (expect 0)\n"
             << "                          (found: the top set, by z, of the node with the program's highest z)\n"

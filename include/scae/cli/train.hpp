@@ -156,14 +156,14 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
             stop_on_signals = std::make_unique<train::StopOnSignals>();
             recipe.train.checkpoint.stop = train::StopOnSignals::flag();
         }
-        const auto data = read_data(a, err);
+        auto data = read_data(a, err);
         if (!data.integer_values && recipe.model.loss != nn::Loss::mse)
             err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
                 << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
         const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
         std::optional<transfer::ModelFile> trained;
         try {
-            trained.emplace(transfer::train_model(data, recipe, data_path, labels));
+            trained.emplace(transfer::train_model(std::move(data), recipe, data_path, labels)); // moved: never held twice
         } catch (const train::Stopped& e) {
             const int signal = *train::StopOnSignals::flag();
             if (ranks.rank == 0)

@@ -9,7 +9,10 @@
 #include "scae/report/svg.hpp"
 #include "scae/transfer/run_transfer.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <numeric>
+#include <set>
 
 namespace scae::cli {
 
@@ -42,14 +45,19 @@ inline std::string report_markdown(const nlohmann::json& r) {
                    << fixed(s["knn_cosine_accuracy"]) << " | " << fixed(s["kmeans_ari"]) << " | " << fixed(s["kmeans_nmi"]) << " | "
                    << fixed(s["silhouette"]) << " |\n";
             }
-        md << "\nkNN: k = 15, stratified 5-fold cross-validation on the target's labels. PCA: 50 components on the model's genes"
-              " and input transform.\n\n";
+        const auto& f = r["latent"]["foreign"];
+        md << "\nkNN: k = 15, stratified 5-fold cross-validation on the target's labels";
+        if (f.value("subsample_cells", 0) < f.value("cells", 0))
+            md << "; kNN and silhouette on a stratified subsample of " << f["subsample_cells"] << " of the " << f["cells"]
+               << " labelled cells (k-means assigns all of them)";
+        md << ". PCA: " << r["latent"]["pca"].value("components", 0) << " components on the model's genes and input transform.\n\n";
     }
     if (r.contains("label_transfer")) {
         const auto& lt = r["label_transfer"];
         md << "## Label transfer from the model's reference cells\n\n"
            << "Accuracy " << fixed(lt["accuracy"]) << ", macro-F1 " << fixed(lt["macro_f1"]) << " on " << lt["shared_label_cells"]
-           << " target cells whose label occurs in the reference.\n\n";
+           << " target cells whose label occurs in the reference; " << lt["reference_cells"] << " of the model's "
+           << lt["reference_cells_total"] << " labelled reference cells voted.\n\n";
     }
     const auto& dn = r["denoising"];
     const bool mcv = dn.value("protocol", std::string()) == "molecular_cross_validation";
@@ -86,6 +94,72 @@ inline std::string report_markdown(const nlohmann::json& r) {
 
 } // namespace detail
 
+/// The paths a transfer report names (as the user gave them: the final ones, never a
+/// temporary folder's).
+struct TransferInputs {
+    std::string model;  ///< the model file
+    std::string data;   ///< the target data
+    std::string labels; ///< the target labels file ("" for none)
+};
+
+/// Writes the files of a transfer report into `dir` (report.json, report.md, latent.tsv,
+/// cells.tsv, denoising_genes.tsv, latent.svg) and returns report.json's content.
+inline nlohmann::json write_transfer_report(const std::string& dir, const transfer::TransferResults& result, const transfer::ModelFile& model,
+                                            const io::CountMatrix<float>& data, const std::vector<std::string>& labels,
+                                            const TransferInputs& inputs) {
+    nlohmann::json report = result;
+    report["model"] = inputs.model;
+    report["data"] = inputs.data;
+    report["labels"] = inputs.labels;
+    report["scae_version"] = SCAE_VERSION;
+    write_output(dir + "/report.json", report.dump(2) + "\n");
+    write_output(dir + "/report.md", detail::report_markdown(report));
+    write_output(dir + "/latent.tsv", matrix_tsv(result.latent, data.barcodes, node_names(result.latent.cols())));
+    std::ostringstream cells;
+    cells << "cell\tlabel\tpredicted_label\tdeviance\tx\ty\n" << std::setprecision(6);
+    for (Index c = 0; c < data.cells(); ++c) {
+        const std::size_t i = std::size_t(c);
+        cells << data.barcodes[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t'
+              << (result.predicted_labels.empty() ? "" : result.predicted_labels[i]) << '\t' << result.cell_deviance[i] << '\t'
+              << result.latent_2d(c, 0) << '\t' << result.latent_2d(c, 1) << '\n';
+    }
+    write_output(dir + "/cells.tsv", cells.str());
+    std::ostringstream genes;
+    genes << "gene" << std::setprecision(6);
+    for (const auto& [name, values] : result.gene_deviance) genes << '\t' << name;
+    genes << '\n';
+    for (std::size_t g = 0; g < model.gene_symbols.size(); ++g) {
+        genes << model.gene_symbols[g];
+        for (const auto& [name, values] : result.gene_deviance) genes << '\t' << (g < values.size() ? values[g] : 0.0);
+        genes << '\n';
+    }
+    write_output(dir + "/denoising_genes.tsv", genes.str());
+    // The scatter plot shows at most max_points cells (a seeded random subset, said in the
+    // title): more only hide each other, and make a file no viewer opens.
+    const Index max_points = 50000;
+    std::vector<Index> shown(std::size_t(data.cells()));
+    std::iota(shown.begin(), shown.end(), Index(0));
+    if (data.cells() > max_points) {
+        Rng rng(derive_seed(0, 7));
+        rng.shuffle(shown);
+        shown.resize(std::size_t(max_points));
+        std::sort(shown.begin(), shown.end());
+    }
+    std::vector<std::string> colour;
+    for (Index c : shown) {
+        const std::size_t i = std::size_t(c);
+        std::string label = !labels.empty() ? labels[i] : !result.predicted_labels.empty() ? result.predicted_labels[i] : "cells";
+        colour.push_back(label.empty() ? "(unlabelled)" : label);
+    }
+    report::ScatterOptions scatter;
+    scatter.title = "Foreign-model latent space of " + std::filesystem::path(inputs.data).filename().string() + " (PCA of the bottleneck)";
+    if (Index(shown.size()) < data.cells())
+        scatter.title += ", " + std::to_string(shown.size()) + " of " + std::to_string(data.cells()) + " cells";
+    const Matrix<double> xy = result.latent_2d(shown, Eigen::all);
+    write_output(dir + "/latent.svg", report::scatter_svg(xy, colour, scatter));
+    return report;
+}
+
 /// Usage text of `scae transfer`.
 inline std::string transfer_usage() {
     return std::string("usage: scae transfer --model MODEL.json --data DIR|FILE --out REPORT_DIR [options]\n"
@@ -99,69 +173,57 @@ inline std::string transfer_usage() {
            "  --calibrate M       how every predictor is applied: none | genes | genes_shrunk | groups (default) | blend\n"
            "  --prior-counts K    genes_shrunk: counts a gene needs to move half way to its observed level (default auto)\n"
            "  --mcv-fraction P    molecular cross-validation: share of each count given to the denoiser (default 0.5)\n"
+           "  --eval-cells N      cells (a stratified subsample) of the all-pairs scores, kNN and silhouette, and reference cells\n"
+           "                      that vote in label transfer, at most (default 20000; 2..10000000)\n"
            "  --threads T         OpenMP threads\n"
            "  --quiet             no progress on stderr\n") + input_options_usage();
+}
+
+/// The options `scae transfer` takes (see transfer_usage()).
+inline std::set<std::string> transfer_option_names() {
+    return with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage",
+                               "duplicate-genes", "calibrate", "prior-counts", "mcv-fraction", "eval-cells"});
+}
+
+/// What `scae transfer` read and computed.
+struct TransferRun {
+    transfer::ModelFile model;       ///< the foreign model
+    io::CountMatrix<float> data;     ///< the target data
+    std::vector<std::string> labels; ///< the target's labels (empty without --labels)
+    transfer::TransferResults result; ///< run_transfer's results
+};
+
+/// Reads the inputs named by `a` (the options of `scae transfer`) and runs run_transfer.
+inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
+    const std::string model_path = a.required("model"), data_path = a.required("data");
+    transfer::TransferOptions options;
+    options.align = align_options(a);
+    options.native = !a.has("no-native");
+    read_train_options(a, options.native_train);
+    options.seed = options.native_train.seed;
+    options.calibration = calibration_options(a);
+    options.split.fraction = a.number("mcv-fraction", options.split.fraction, 0, 1);
+    if (!(options.split.fraction > 0 && options.split.fraction < 1)) throw UsageError("--mcv-fraction must be in (0, 1)");
+    options.scores.max_cells = Index(a.integer("eval-cells", options.scores.max_cells, 2, 10000000));
+    if (a.has("quiet")) options.progress = train::ProgressMode::never;
+    TransferRun run{transfer::load_model(model_path), read_data(a, err), {}, {}};
+    if (a.has("labels")) run.labels = read_cell_labels(a.required("labels"), run.data.barcodes, data_path);
+    require_finite_on_head(run.model, run.data, model_path); // NaN here would surface later as a PCA error naming no file
+    run.result = transfer::run_transfer(run.model, run.data, run.labels, options);
+    return run;
 }
 
 /// `scae transfer`; returns the exit code.
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage",
-                                               "duplicate-genes", "calibrate", "prior-counts", "mcv-fraction"}),
-                     {"native", "no-native", "quiet"});
+        const Args a(args, transfer_option_names(), {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
-        transfer::TransferOptions options;
-        options.align = align_options(a);
-        options.native = !a.has("no-native");
-        read_train_options(a, options.native_train);
-        options.seed = options.native_train.seed;
-        options.calibration = calibration_options(a);
-        options.split.fraction = a.number("mcv-fraction", options.split.fraction, 0, 1);
-        if (!(options.split.fraction > 0 && options.split.fraction < 1)) throw UsageError("--mcv-fraction must be in (0, 1)");
-        const auto model = transfer::load_model(model_path);
-        const auto data = read_data(a, err);
-        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
-        require_finite_on_head(model, data, model_path); // NaN here would surface later as a PCA error naming no file
-        const auto result = transfer::run_transfer(model, data, labels, options);
-
+        const TransferRun run = run_transfer_command(a, err);
         report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});
-        const std::string dir = folder.path().string(); // the report is moved into out_dir once whole
-        nlohmann::json report = result.report;
-        report["model"] = model_path;
-        report["data"] = data_path;
-        report["labels"] = a.get("labels", "");
-        report["scae_version"] = SCAE_VERSION;
-        write_output(dir + "/report.json", report.dump(2) + "\n");
-        write_output(dir + "/report.md", detail::report_markdown(report));
-        write_output(dir + "/latent.tsv", matrix_tsv(result.latent, data.barcodes, node_names(result.latent.cols())));
-        std::ostringstream cells;
-        cells << "cell\tlabel\tpredicted_label\tdeviance\tx\ty\n" << std::setprecision(6);
-        for (Index c = 0; c < data.cells(); ++c) {
-            const std::size_t i = std::size_t(c);
-            cells << data.barcodes[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t'
-                  << (result.predicted_labels.empty() ? "" : result.predicted_labels[i]) << '\t' << result.cell_deviance[i] << '\t'
-                  << result.latent_2d(c, 0) << '\t' << result.latent_2d(c, 1) << '\n';
-        }
-        write_output(dir + "/cells.tsv", cells.str());
-        std::ostringstream genes;
-        genes << "gene" << std::setprecision(6);
-        for (const auto& [name, values] : result.gene_deviance) genes << '\t' << name;
-        genes << '\n';
-        for (std::size_t g = 0; g < model.gene_symbols.size(); ++g) {
-            genes << model.gene_symbols[g];
-            for (const auto& [name, values] : result.gene_deviance) genes << '\t' << (g < values.size() ? values[g] : 0.0);
-            genes << '\n';
-        }
-        write_output(dir + "/denoising_genes.tsv", genes.str());
-        std::vector<std::string> colour = labels;
-        if (colour.empty()) colour = result.predicted_labels;
-        if (colour.empty()) colour.assign(std::size_t(data.cells()), "cells");
-        for (auto& c : colour)
-            if (c.empty()) c = "(unlabelled)";
-        report::ScatterOptions scatter;
-        scatter.title = "Foreign-model latent space of " + std::filesystem::path(data_path).filename().string() + " (PCA of the bottleneck)";
-        write_output(dir + "/latent.svg", report::scatter_svg(result.latent_2d, colour, scatter));
+        // The report is written into a temporary folder, moved into out_dir once whole.
+        const nlohmann::json report = write_transfer_report(folder.path().string(), run.result, run.model, run.data, run.labels,
+                                                            {model_path, data_path, a.get("labels", "")});
         folder.commit();
         out << report.dump() << "\n";
         return int(ok);

@@ -281,6 +281,15 @@ Csr<T> apply_alignment(const Csr<T>& data_counts, const Alignment& alignment) {
     return map_columns(data_counts, starts, targets, alignment.n_model_genes);
 }
 
+/// Whether `alignment` maps the data's columns onto the model's one to one and in order, so
+/// that the data are already in the model's gene order (apply_alignment would copy them unchanged).
+inline bool is_identity(const Alignment& alignment) {
+    if (alignment.n_data_genes != alignment.n_model_genes || Index(alignment.links.size()) != alignment.n_model_genes) return false;
+    for (std::size_t i = 0; i < alignment.links.size(); ++i)
+        if (alignment.links[i].data_column != int(i) || alignment.links[i].model_column != int(i)) return false;
+    return true;
+}
+
 /// JSON diagnostics of an alignment (without the column links): method, counts, coverages,
 /// missing and duplicated genes.
 inline void to_json(nlohmann::json& j, const Alignment& a) {

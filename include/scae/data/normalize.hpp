@@ -26,6 +26,21 @@ std::vector<double> library_sizes(const Csr<T>& counts) {
     return sizes;
 }
 
+/// Total count of each cell over the columns `columns` only (each listed at most once).
+template <class T>
+std::vector<double> library_sizes(const Csr<T>& counts, const std::vector<Index>& columns) {
+    std::vector<char> counted(static_cast<std::size_t>(counts.cols()), 0);
+    for (Index c : columns) counted[static_cast<std::size_t>(c)] = 1;
+    std::vector<double> sizes(static_cast<std::size_t>(counts.rows()), 0.0);
+    for (Index r = 0; r < counts.rows(); ++r) {
+        double total = 0;
+        for (typename Csr<T>::InnerIterator it(counts, r); it; ++it)
+            if (counted[static_cast<std::size_t>(it.col())]) total += static_cast<double>(it.value());
+        sizes[static_cast<std::size_t>(r)] = total;
+    }
+    return sizes;
+}
+
 /// Median of `values` (mean of the two middle values for an even count). Throws on an empty input.
 inline double median(std::vector<double> values) {
     if (values.empty()) throw Error("median: no values");

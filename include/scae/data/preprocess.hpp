@@ -20,8 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scae::data {
@@ -96,8 +98,11 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
                     std::to_string(counts.rows()) + " cells)");
     }
     recipe.summary.cells_kept = static_cast<Index>(fit.kept_cells.size());
-    const Csr<T> kept = select_rows(counts, fit.kept_cells);
-
+    // No copy of the data unless a step drops something: a copy of an atlas is gigabytes.
+    const bool all_cells = static_cast<Index>(fit.kept_cells.size()) == counts.rows();
+    Csr<T> kept_copy;
+    if (!all_cells) kept_copy = select_rows(counts, fit.kept_cells);
+    const Csr<T>& kept = all_cells ? counts : kept_copy;
     std::vector<Index> genes = genes_in_at_least(kept, options.min_cells_per_gene);
     recipe.summary.genes_after_filter = static_cast<Index>(genes.size());
     if (!options.gene_set_symbols.empty()) {
@@ -120,22 +125,30 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
                                " gene-set symbols"));
     }
 
-    Csr<T> model_counts = select_columns(kept, genes);
+    bool all_genes = static_cast<Index>(genes.size()) == genes_in;
+    for (std::size_t j = 0; all_genes && j < genes.size(); ++j) all_genes = genes[j] == static_cast<Index>(j);
+    Csr<T> candidates_copy;
+    if (!all_genes) {
+        candidates_copy = select_columns(kept, genes);
+        kept_copy = Csr<T>();
+    }
+    const Csr<T>& candidates = all_genes ? kept : candidates_copy;
+    std::vector<Index> model_positions(genes.size()); // the model genes as columns of `candidates`
+    for (std::size_t j = 0; j < genes.size(); ++j) model_positions[j] = static_cast<Index>(j);
     if (options.hvg.n_top_genes > 0 && options.hvg.n_top_genes < static_cast<Index>(genes.size())) {
-        const HvgResult hvg = highly_variable_genes(model_counts, options.hvg);
+        const HvgResult hvg = highly_variable_genes(candidates, options.hvg);
         std::vector<Index> chosen;
         chosen.reserve(hvg.selected.size());
         for (Index position : hvg.selected) chosen.push_back(genes[static_cast<std::size_t>(position)]);
         genes = std::move(chosen);
-        model_counts = select_columns(model_counts, hvg.selected);
+        model_positions = hvg.selected;
     }
     fit.kept_genes = genes;
     for (Index g : genes) {
         recipe.gene_ids.push_back(gene_ids[static_cast<std::size_t>(g)]);
         recipe.gene_symbols.push_back(gene_symbols[static_cast<std::size_t>(g)]);
     }
-
-    recipe.target_sum = options.target_sum > 0 ? options.target_sum : median(library_sizes(model_counts));
+    recipe.target_sum = options.target_sum > 0 ? options.target_sum : median(library_sizes(candidates, model_positions));
     if (!(recipe.target_sum > 0) || !std::isfinite(recipe.target_sum)) {
         throw Error("fit_preprocessing: the median library size over the " + std::to_string(genes.size()) +
                     " model genes is " + std::to_string(recipe.target_sum) +
@@ -144,15 +157,86 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
     return fit;
 }
 
-/// The training target: raw counts of the fit's kept cells in the model's genes and gene order.
+namespace detail {
+
+/// Throws unless `counts` has the shape the fit was made on.
 template <class T>
-Csr<T> select_model_counts(const Csr<T>& counts, const PreprocessingFit& fit) {
+void require_fit_shape(const Csr<T>& counts, const PreprocessingFit& fit) {
     if (counts.rows() != fit.preprocessing.summary.cells_in || counts.cols() != fit.preprocessing.summary.genes_in) {
         throw Error("select_model_counts: the fit was made on a " + std::to_string(fit.preprocessing.summary.cells_in) +
                     " x " + std::to_string(fit.preprocessing.summary.genes_in) + " matrix, got " +
                     std::to_string(counts.rows()) + " x " + std::to_string(counts.cols()));
     }
-    return select_columns(select_rows(counts, fit.kept_cells), fit.kept_genes);
+}
+
+/// Keeps rows `rows` (ascending; nullptr: all) and columns `columns` (in that order, each at
+/// most once) of the compressed `m`, in place: entries only move towards the front, so no
+/// second copy of the data is ever made.
+template <class T>
+void keep_in_place(Csr<T>& m, const std::vector<Index>* rows, const std::vector<Index>& columns) {
+    std::vector<int> new_of_old(static_cast<std::size_t>(m.cols()), -1);
+    bool in_order = true;
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+        new_of_old[static_cast<std::size_t>(columns[j])] = static_cast<int>(j);
+        in_order = in_order && (j == 0 || columns[j] > columns[j - 1]);
+    }
+    const Index n_rows = rows ? static_cast<Index>(rows->size()) : m.rows();
+    const std::vector<int> start(m.outerIndexPtr(), m.outerIndexPtr() + m.rows() + 1); // before it is overwritten
+    int* outer = m.outerIndexPtr();
+    int* inner = m.innerIndexPtr();
+    T* values = m.valuePtr();
+    std::vector<std::pair<int, T>> row;
+    int at = 0;
+    outer[0] = 0;
+    for (Index i = 0; i < n_rows; ++i) {
+        const std::size_t r = static_cast<std::size_t>(rows ? (*rows)[static_cast<std::size_t>(i)] : i);
+        const int row_begin = at;
+        for (int k = start[r]; k < start[r + 1]; ++k) {
+            const int c = new_of_old[static_cast<std::size_t>(inner[k])];
+            if (c < 0) continue;
+            inner[at] = c;
+            values[at++] = values[k];
+        }
+        if (!in_order) {
+            row.clear();
+            for (int k = row_begin; k < at; ++k) row.emplace_back(inner[k], values[k]);
+            std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (std::size_t k = 0; k < row.size(); ++k) {
+                inner[row_begin + static_cast<int>(k)] = row[k].first;
+                values[row_begin + static_cast<int>(k)] = row[k].second;
+            }
+        }
+        outer[i + 1] = at;
+    }
+    m.conservativeResize(n_rows, static_cast<Index>(columns.size()));
+    m.data().resize(at);
+    m.makeCompressed();
+}
+
+} // namespace detail
+
+/// The training target: raw counts of the fit's kept cells in the model's genes and gene order.
+template <class T>
+Csr<T> select_model_counts(const Csr<T>& counts, const PreprocessingFit& fit) {
+    detail::require_fit_shape(counts, fit);
+    Csr<T> out = select_rows(counts, fit.kept_cells);
+    detail::keep_in_place(out, nullptr, fit.kept_genes);
+    return out;
+}
+
+/// select_model_counts() made in the memory of `counts`, which it consumes: for data too
+/// large to hold twice (nothing is copied).
+template <class T>
+Csr<T> select_model_counts(Csr<T>&& counts, const PreprocessingFit& fit) {
+    detail::require_fit_shape(counts, fit);
+    Csr<T> out;
+    out.swap(counts); // Eigen 3.4's SparseMatrix has no move constructor: std::move would copy
+    out.makeCompressed();
+    const bool all_rows = static_cast<Index>(fit.kept_cells.size()) == out.rows();
+    bool identity = all_rows && static_cast<Index>(fit.kept_genes.size()) == out.cols();
+    for (std::size_t j = 0; identity && j < fit.kept_genes.size(); ++j) identity = fit.kept_genes[j] == static_cast<Index>(j);
+    if (!identity) detail::keep_in_place(out, all_rows ? nullptr : &fit.kept_cells, fit.kept_genes);
+    return out;
 }
 
 namespace detail {

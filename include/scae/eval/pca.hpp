@@ -1,8 +1,9 @@
 #pragma once
 /// @file pca.hpp
-/// @brief Principal component analysis of a dense cells x features matrix
-/// (centred, not scaled), with the fitted mean and axes kept so other data
-/// (another tissue, a held-out batch) can be projected onto the same axes.
+/// @brief Principal component analysis of a dense or sparse cells x features
+/// matrix (centred, not scaled; a sparse one is centred implicitly and never
+/// densified), with the fitted mean and axes kept so other data (another
+/// tissue, a held-out batch) can be projected onto the same axes.
 ///
 /// Two solvers: the exact eigen-decomposition of the features x features
 /// covariance (used automatically when there are few features, e.g. a
@@ -18,6 +19,7 @@
 #include "scae/core/types.hpp"
 #include "scae/eval/distance.hpp"
 #include "scae/eval/row_products.hpp"
+#include "scae/eval/sparse_products.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
@@ -89,19 +91,22 @@ Matrix<Real> orthonormal_basis(const Matrix<Real>& Y) {
     return qr.householderQ() * Matrix<Real>::Identity(Y.rows(), Y.cols());
 }
 
-/// Leading `count` right singular vectors of `centred` (as rows, largest
-/// singular value first), by randomized SVD with `sketch` sampled directions.
-template <class Real>
-Matrix<Real> randomized_axes(const Matrix<Real>& centred, Index count, Index sketch, const PcaOptions& options) {
+/// Leading `count` right singular vectors (as rows, largest singular value first) of a
+/// `features`-column matrix A given only through its products: `times(B)` = A B and
+/// `transpose_times(Q)` = A^T Q. Randomized SVD with `sketch` sampled directions and
+/// `options.power_iterations` power iterations, seeded by `options.seed`.
+template <class Real, class Times, class TransposeTimes>
+Matrix<Real> randomized_axes(Index features, Index count, Index sketch, const PcaOptions& options, const Times& times,
+                             const TransposeTimes& transpose_times) {
     Rng rng(options.seed);
-    Matrix<Real> omega(centred.cols(), sketch);
+    Matrix<Real> omega(features, sketch);
     for (Index i = 0; i < omega.size(); ++i) omega.data()[i] = rng.normal();
-    Matrix<Real> q = orthonormal_basis(rows_times(centred, omega));
+    Matrix<Real> q = orthonormal_basis<Real>(times(omega));
     for (Index it = 0; it < options.power_iterations; ++it) {
-        const Matrix<Real> z = orthonormal_basis(transpose_times(centred, q));
-        q = orthonormal_basis(rows_times(centred, z));
+        const Matrix<Real> z = orthonormal_basis<Real>(transpose_times(q));
+        q = orthonormal_basis<Real>(times(z));
     }
-    const Matrix<Real> small = transpose_times(q, centred); // sketch x features
+    const Matrix<Real> small = transpose_times(q).transpose(); // sketch x features
     // Right singular vectors of `small` from the eigenvectors U of the small Gram matrix
     // small small^T: v_i = small^T u_i / sigma_i. (An eigen-solver we already use instead of
     // an SVD, which is costly to compile.)
@@ -116,6 +121,14 @@ Matrix<Real> randomized_axes(const Matrix<Real>& centred, Index count, Index ske
     return orthonormal_basis<Real>(axes.transpose()).transpose();
 }
 
+/// Leading `count` right singular vectors of the dense `centred` (see above).
+template <class Real>
+Matrix<Real> randomized_axes(const Matrix<Real>& centred, Index count, Index sketch, const PcaOptions& options) {
+    return randomized_axes<Real>(
+        centred.cols(), count, sketch, options, [&](const Matrix<Real>& b) { return rows_times(centred, b); },
+        [&](const Matrix<Real>& q) { return transpose_times(centred, q); });
+}
+
 /// Leading `count` eigenvectors of the covariance of `centred` (as rows,
 /// largest eigenvalue first), computed exactly.
 template <class Real>
@@ -126,6 +139,28 @@ Matrix<Real> covariance_axes(const Matrix<Real>& centred, Index count) {
         fail("fit_pca", 0, "the covariance eigen-decomposition did not converge");
     // Eigenvalues come in ascending order.
     return eigen.eigenvectors().rightCols(count).rowwise().reverse().transpose();
+}
+
+/// Flips each row of `components` so that its largest-magnitude entry (the first, on ties) is
+/// positive: the sign convention of the file comment.
+template <class Real>
+void fix_signs(Matrix<Real>& components) {
+    for (Index c = 0; c < components.rows(); ++c) {
+        Index largest = 0;
+        for (Index j = 1; j < components.cols(); ++j)
+            if (std::abs(components(c, j)) > std::abs(components(c, largest))) largest = j;
+        if (components(c, largest) < 0) components.row(c) *= Real(-1);
+    }
+}
+
+/// Fills explained_variance from the scores, and its ratio to `total_variance`. (A template
+/// only so that including this header compiles no Eigen reduction.)
+template <class Real>
+void set_explained_variance(Pca& pca, Real total_variance) {
+    const double dof = double(pca.scores.rows() - 1);
+    pca.explained_variance = pca.scores.colwise().squaredNorm().transpose() / dof;
+    pca.explained_variance_ratio = total_variance > 0 ? Vector<double>(pca.explained_variance / total_variance)
+                                                      : Vector<double>(Vector<double>::Zero(pca.scores.cols()));
 }
 
 /// Fits PCA to the rows of `X`. Throws scae::Error for fewer than 2 cells,
@@ -155,21 +190,69 @@ Pca fit_pca(const Matrix<Scalar>& X, const PcaOptions& options = {}) {
         const Index sketch = std::min({count + options.oversampling, X.rows(), X.cols()});
         pca.components = randomized_axes(centred, count, sketch, options);
     }
-    for (Index c = 0; c < count; ++c) {
-        Index largest = 0;
-        for (Index j = 1; j < pca.components.cols(); ++j)
-            if (std::abs(pca.components(c, j)) > std::abs(pca.components(c, largest))) largest = j;
-        if (pca.components(c, largest) < 0) pca.components.row(c) *= -1.0;
-    }
-
+    fix_signs(pca.components);
     pca.scores = rows_times(centred, pca.components.transpose());
-    const double dof = double(X.rows() - 1);
-    pca.explained_variance = pca.scores.colwise().squaredNorm().transpose() / dof;
-    const double total_variance = centred.squaredNorm() / dof;
-    pca.explained_variance_ratio = total_variance > 0
-                                       ? Vector<double>(pca.explained_variance / total_variance)
-                                       : Vector<double>(Vector<double>::Zero(count));
+    set_explained_variance(pca, centred.squaredNorm() / double(X.rows() - 1));
     return pca;
+}
+
+/// Fits PCA to the rows of the sparse `X` (cells x features) without densifying it: the
+/// solvers work on the implicitly centred matrix X - 1 mean through products with X and X^T
+/// alone, so memory beyond X is the sketch (cells x (components + oversampling)) and the
+/// scores. Same options, sign convention and results as the dense fit_pca (up to rounding).
+/// Throws scae::Error as the dense fit_pca does.
+template <class T>
+Pca fit_pca(const CsrView<T>& X, const PcaOptions& options = {}) {
+    const Index n = X.rows, p = X.cols;
+    if (n < 2 || p < 1)
+        fail("fit_pca", 0,
+             "data is " + std::to_string(n) + " x " + std::to_string(p) + "; expected at least 2 cells and 1 feature");
+    if (options.components < 1 || options.oversampling < 0 || options.power_iterations < 0)
+        fail("fit_pca", 0, "expected components >= 1, oversampling >= 0 and power_iterations >= 0");
+    Pca pca;
+    pca.mean = RowVector<double>::Zero(p);
+    double sum_squares = 0;
+    for (int k = X.outer[0]; k < X.outer[n]; ++k) {
+        const double v = double(X.values[k]);
+        if (!std::isfinite(v)) fail("fit_pca", 0, "the data hold a non-finite value");
+        pca.mean[X.inner[k]] += v;
+        sum_squares += v * v;
+    }
+    pca.mean /= double(n);
+    const Index count = std::min({options.components, n, p});
+    // (X - 1 mean) B = X B - 1 (mean B);  (X - 1 mean)^T Q = X^T Q - mean^T (1^T Q).
+    const auto times = [&](const Matrix<double>& b) {
+        Matrix<double> out = sparse_rows_times(X, b);
+        out.rowwise() -= pca.mean * b;
+        return out;
+    };
+    const auto transpose_times = [&](const Matrix<double>& q) {
+        Matrix<double> out = sparse_transpose_times(X, q);
+        out.noalias() -= pca.mean.transpose() * q.colwise().sum();
+        return out;
+    };
+    const bool use_covariance = options.solver == PcaSolver::covariance ||
+                                (options.solver == PcaSolver::automatic && p <= options.covariance_max_features);
+    if (use_covariance) {
+        Matrix<double> scatter = sparse_gram(X);
+        scatter.noalias() -= double(n) * pca.mean.transpose() * pca.mean;
+        const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(scatter);
+        if (eigen.info() != Eigen::Success) fail("fit_pca", 0, "the covariance eigen-decomposition did not converge");
+        pca.components = eigen.eigenvectors().rightCols(count).rowwise().reverse().transpose();
+    } else {
+        const Index sketch = std::min({count + options.oversampling, n, p});
+        pca.components = randomized_axes<double>(p, count, sketch, options, times, transpose_times);
+    }
+    fix_signs(pca.components);
+    pca.scores = times(pca.components.transpose());
+    set_explained_variance(pca, std::max(0.0, sum_squares - double(n) * pca.mean.squaredNorm()) / double(n - 1));
+    return pca;
+}
+
+/// fit_pca of a compressed sparse matrix (see the CsrView overload).
+template <class T>
+Pca fit_pca(const Csr<T>& X, const PcaOptions& options = {}) {
+    return fit_pca(view_all(X), options);
 }
 
 } // namespace scae::eval

@@ -37,7 +37,7 @@ inline PcaDenoiser fit_pca_denoiser(const Csr<float>& reference, const nn::Input
     eval::PcaOptions options;
     options.components = components;
     options.seed = seed;
-    return {eval::fit_pca(Matrix<float>(nn::transform_input(reference, transform)), options), transform, gene_shares(reference)};
+    return {eval::fit_pca(nn::transform_input(reference, transform), options), transform, gene_shares(reference)};
 }
 
 /// The PCA reconstruction of a batch, transformed back to counts: the inverse of the input

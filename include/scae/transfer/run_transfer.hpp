@@ -16,7 +16,11 @@
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/train_model.hpp"
 
+#include <iomanip>
 #include <numeric>
+#include <optional>
+#include <sstream>
+#include <type_traits>
 
 namespace scae::transfer {
 
@@ -26,51 +30,160 @@ struct TransferOptions {
     bool native = true;                ///< also train a native model on the target (the fair baseline)
     train::TrainOptions native_train{}; ///< its training (seed, epochs, threads, progress)
     double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
+    Index denoise_max_cells = 20000;   ///< held-out cells denoising is scored on at most (a random subset of them)
     SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
     CalibrationOptions calibration{};  ///< how the foreign model is calibrated when applied (default blend)
     Index pca_components = 50;         ///< PCA baseline size
-    Index pca_max_cells = 20000;       ///< held-in cells the denoising PCA is fitted on at most (it is dense)
-    EmbeddingScoreOptions scores{};    ///< kNN / k-means settings
-    std::uint64_t seed = 0;            ///< held-out cells and masks
+    Index pca_max_cells = 20000;       ///< held-in cells the denoising PCA is fitted on at most
+    /// kNN / k-means settings; `max_cells` bounds the cells of the all-pairs scores (a stratified
+    /// subsample, stated in the results), and also the reference cells label transfer votes with.
+    EmbeddingScoreOptions scores{};
+    train::ProgressMode progress = train::ProgressMode::automatic; ///< one line per long step on stderr
+    std::uint64_t seed = 0;            ///< held-out cells, masks, subsamples
 };
 
-/// What `run_transfer` measured and computed.
-struct TransferResult {
-    nlohmann::json report;            ///< every number, for report.json
-    Matrix<float> latent;             ///< foreign-model bottleneck of every target cell
+/// Denoising score of one predictor on the held-out cells.
+struct PredictorScore {
+    std::string name;         ///< foreign_raw, foreign, gene_mean, pca or native
+    DenoiseScore score;       ///< deviances and correlation (mcv.hpp)
+    double ratio_to_gene_mean = 0; ///< score.poisson_deviance over the gene-mean baseline's
+    std::optional<GeneCalibration> calibration; ///< how the predictor was calibrated, if it was
+};
+
+/// The denoising test: molecular cross-validation (or the masked protocol) on held-out cells.
+struct DenoisingResults {
+    Protocol protocol = Protocol::molecular_cross_validation; ///< how the held-back data were made
+    double fraction = 0.5;       ///< the split's fraction
+    std::string note;            ///< why the masked protocol was used ("" for MCV)
+    Index held_out_cells = 0;    ///< cells scored
+    Index genes = 0;             ///< model genes scored
+    Index pca_cells = 0;         ///< held-in cells the PCA predictor was fitted on
+    bool nb_dispersions = false; ///< NB deviances use the foreign model's dispersions
+    std::vector<PredictorScore> predictors; ///< in the order scored
+};
+
+/// The native baseline: a model of the same architecture trained on the target's held-in cells.
+struct NativeResults {
+    Index epochs = 0;               ///< epochs run (early stopping)
+    Index train_cells = 0;          ///< held-in cells it was trained on
+    std::string trained_on;         ///< which counts of those cells
+    double mean_cell_deviance = 0;  ///< mean per-cell Poisson deviance of its reconstruction of every cell
+};
+
+/// Label agreement of each latent space (when the target has labels).
+struct LatentResults {
+    EmbeddingScores foreign;                ///< the foreign model's bottleneck
+    std::optional<EmbeddingScores> native;  ///< the native model's (when trained)
+    EmbeddingScores pca;                    ///< PCA of the model's input space
+    Index pca_components = 0;               ///< PCA components scored
+};
+
+/// What `run_transfer` measured and computed. report.json is `to_json` of this.
+struct TransferResults {
+    data::Alignment alignment;         ///< how the target's genes map onto the model's
+    Index cells = 0;                   ///< target cells
+    Index model_genes = 0;             ///< the model's genes
+    double foreign_mean_cell_deviance = 0; ///< mean of `cell_deviance`
+    DenoisingResults denoising;        ///< the denoising test
+    std::optional<NativeResults> native;        ///< the native baseline (TransferOptions::native)
+    std::optional<LatentResults> latent_scores; ///< label agreement (target labels given)
+    std::optional<LabelTransferScores> label_transfer; ///< labels from the model's reference (the model has one)
+    Matrix<float> latent;              ///< foreign-model bottleneck of every target cell
     std::vector<double> cell_deviance; ///< per-cell mean Poisson deviance of the foreign reconstruction
-    Matrix<double> latent_2d;         ///< 2-D projection of `latent`, for the scatter plot
-    Csr<float> aligned;               ///< target counts in the model's gene order
+    Matrix<double> latent_2d;          ///< 2-D projection of `latent`, for the scatter plot
     std::vector<std::string> predicted_labels; ///< labels transferred from the model's reference (if it has one)
     /// Mean denoising deviance per model gene of each predictor scored (held-out cells), by name.
     std::vector<std::pair<std::string, std::vector<double>>> gene_deviance;
+    /// The predictor called `name`, or nullptr.
+    const PredictorScore* predictor(const std::string& name) const {
+        for (const auto& p : denoising.predictors)
+            if (p.name == name) return &p;
+        return nullptr;
+    }
 };
+
+/// JSON of one denoising score (report.json's form). (Templates on the JSON type, here and
+/// below, only so that including this header compiles none of it.)
+template <class Json>
+void to_json(Json& j, const PredictorScore& p) {
+    const DenoiseScore& s = p.score;
+    j = {{"poisson_deviance", s.poisson_deviance}, {"pearson_log1p", s.pearson_log1p}, {"entries", s.entries},
+         {"ratio_to_gene_mean", p.ratio_to_gene_mean}};
+    if (!std::isnan(s.nb_deviance)) j["nb_deviance"] = s.nb_deviance;
+    if (p.calibration) j["calibration"] = calibration_json(*p.calibration);
+}
+
+/// The numbers of `r` as report.json holds them (the per-cell and per-gene tables are left out).
+template <class Json>
+void to_json(Json& j, const TransferResults& r) {
+    j = Json::object();
+    j["alignment"] = r.alignment;
+    j["cells"] = r.cells;
+    j["model_genes"] = r.model_genes;
+    j["foreign"]["mean_cell_deviance"] = r.foreign_mean_cell_deviance;
+    Json& denoise = j["denoising"];
+    const DenoisingResults& d = r.denoising;
+    denoise["protocol"] = to_string(d.protocol);
+    denoise["fraction"] = d.fraction;
+    if (!d.note.empty()) denoise["note"] = d.note;
+    denoise["held_out_cells"] = d.held_out_cells;
+    denoise["genes"] = d.genes;
+    denoise["pca_cells"] = d.pca_cells;
+    if (d.nb_dispersions) denoise["nb_dispersions"] = "the foreign model's, for every predictor";
+    for (const auto& p : d.predictors) denoise[p.name] = p;
+    if (r.native) {
+        j["native"] = {{"epochs", r.native->epochs},
+                       {"train_cells", r.native->train_cells},
+                       {"trained_on", r.native->trained_on},
+                       {"mean_cell_deviance", r.native->mean_cell_deviance}};
+    }
+    if (r.latent_scores) {
+        Json& latent = j["latent"];
+        latent["foreign"] = r.latent_scores->foreign;
+        if (r.latent_scores->native) latent["native"] = *r.latent_scores->native;
+        latent["pca"] = r.latent_scores->pca;
+        latent["pca"]["components"] = r.latent_scores->pca_components;
+    }
+    if (r.label_transfer) j["label_transfer"] = *r.label_transfer;
+}
 
 namespace detail {
 
+/// Cells per block when a step runs over all cells: a block's dense model output (cells x
+/// genes) is the largest thing such a step holds.
+constexpr Index transfer_block_cells = 4096;
+
+/// Calls `f(first, block)` on consecutive blocks of at most transfer_block_cells rows of `counts`.
+template <class T, class F>
+void for_row_blocks(const Csr<T>& counts, F&& f) {
+    for (Index first = 0; first < counts.rows(); first += transfer_block_cells) {
+        const Csr<T> block = counts.middleRows(first, std::min(transfer_block_cells, counts.rows() - first));
+        f(first, block);
+    }
+}
+
 /// Mean Poisson deviance per cell between counts and predicted rates.
-inline std::vector<double> poisson_deviance_per_cell(const Csr<float>& counts, const Matrix<float>& rates) {
-    std::vector<double> out(std::size_t(counts.rows()));
+template <class T>
+void add_poisson_deviance_per_cell(const Csr<T>& counts, const Matrix<T>& rates, double* out) {
     for (Index r = 0; r < counts.rows(); ++r) {
         double d = 2 * rates.row(r).template cast<double>().sum(); // the y = 0 terms: 2 mu
-        for (Csr<float>::InnerIterator it(counts, r); it; ++it) {
+        for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) {
             const double y = it.value(), mu = std::max(double(rates(r, it.col())), 1e-8);
             d += 2 * (y * std::log(y / mu) - y);
         }
-        out[std::size_t(r)] = d / double(counts.cols());
+        out[r] = d / double(counts.cols());
     }
-    return out;
 }
 
-/// The model's input transform as a dense matrix (the space the PCA of the latent scores works in).
-inline Matrix<float> dense_input(const Csr<float>& counts, const nn::InputTransform& t) {
-    return Matrix<float>(nn::transform_input(counts, t));
-}
-
-inline nlohmann::json denoise_json(const DenoiseScore& s) {
-    nlohmann::json j = {{"poisson_deviance", s.poisson_deviance}, {"pearson_log1p", s.pearson_log1p}, {"entries", s.entries}};
-    if (!std::isnan(s.nb_deviance)) j["nb_deviance"] = s.nb_deviance;
-    return j;
+/// Bottleneck and per-cell reconstruction deviance of `model` on every cell, block by block.
+template <class T>
+void encode_and_score(const nn::Autoencoder<T>& model, const Csr<T>& counts, Matrix<T>& latent, std::vector<double>& deviance) {
+    latent.resize(counts.rows(), model.latent_size());
+    deviance.assign(std::size_t(counts.rows()), 0.0);
+    for_row_blocks(counts, [&](Index first, const Csr<T>& block) {
+        latent.middleRows(first, block.rows()) = model.encode(block);
+        add_poisson_deviance_per_cell(block, model.reconstruct(block), deviance.data() + first);
+    });
 }
 
 /// At most `limit` of the rows 0..n-1, drawn at random from `rng`, ascending.
@@ -84,34 +197,70 @@ inline std::vector<Index> sample_rows(Index n, Index limit, Rng& rng) {
     return out;
 }
 
+/// Positions of `rows` (a subset of the ascending `within`) in `within`.
+inline std::vector<Index> positions_in(const std::vector<Index>& within, const std::vector<Index>& rows) {
+    std::vector<Index> out;
+    out.reserve(rows.size());
+    for (Index r : rows) out.push_back(Index(std::lower_bound(within.begin(), within.end(), r) - within.begin()));
+    return out;
+}
+
+/// Mean of `values` (0 for none).
+inline double mean_of(const std::vector<double>& values) {
+    return std::accumulate(values.begin(), values.end(), 0.0) / double(std::max<std::size_t>(1, values.size()));
+}
+
+/// "scae transfer: <what> (<elapsed> s)" on stderr when progress is shown.
+class StepLog {
+public:
+    explicit StepLog(train::ProgressMode mode) : progress_(mode, 0) {}
+    void operator()(const std::string& what) {
+        std::ostringstream line;
+        line << "scae transfer: " << what << " (" << std::fixed << std::setprecision(1) << progress_.seconds() << " s)";
+        progress_.finish(line.str());
+    }
+
+private:
+    train::Progress progress_;
+};
+
 } // namespace detail
 
 /// Applies `foreign` to `target` without retraining and measures it: gene alignment,
 /// reconstruction, denoising of hidden counts, and (when `labels` has a non-empty entry)
 /// classification and clustering in the latent space; next to a native model trained on
-/// held-in target cells and PCA, on the same genes and input transform.
-inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatrix<float>& target,
-                                   const std::vector<std::string>& labels, const TransferOptions& options = {}) {
+/// held-in target cells and PCA, on the same genes and input transform. Every step is linear
+/// in cells: the all-pairs scores run on a stated subsample, and no step holds a dense
+/// cells x genes matrix of all cells. (A template on the count type, float, only so that
+/// including this header compiles none of it.)
+template <class T>
+TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>& target, const std::vector<std::string>& labels,
+                             const TransferOptions& options = {}) {
+    static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
     if (!labels.empty() && Index(labels.size()) != target.cells())
         throw Error("run_transfer: " + std::to_string(labels.size()) + " labels for " + std::to_string(target.cells()) + " cells");
-    TransferResult result;
-    nlohmann::json& report = result.report;
-    const auto alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
-    report["alignment"] = alignment;
-    result.aligned = data::apply_alignment(target.counts, alignment);
-    result.aligned.makeCompressed();
-    const Csr<float>& counts = result.aligned;
+    detail::StepLog log(options.progress);
+    TransferResults result;
+    result.alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
+    // Data already in the model's gene order are used as they are, not copied.
+    Csr<float> aligned;
+    const bool as_given = data::is_identity(result.alignment) && target.counts.isCompressed();
+    if (!as_given) {
+        aligned = data::apply_alignment(target.counts, result.alignment);
+        aligned.makeCompressed();
+    }
+    const Csr<float>& counts = as_given ? target.counts : aligned;
     const nn::Autoencoder<float>& model = foreign.model;
     const nn::InputTransform& transform = model.options.input;
+    result.cells = counts.rows();
+    result.model_genes = counts.cols();
+    log("aligned " + std::to_string(result.alignment.matched) + " of " + std::to_string(counts.cols()) + " model genes");
 
     // Foreign model on every cell.
-    result.latent = model.encode(counts);
-    result.cell_deviance = detail::poisson_deviance_per_cell(counts, model.reconstruct(counts));
-    report["cells"] = counts.rows();
-    report["model_genes"] = counts.cols();
-    report["foreign"]["mean_cell_deviance"] =
-        std::accumulate(result.cell_deviance.begin(), result.cell_deviance.end(), 0.0) / double(std::max<Index>(1, counts.rows()));
+    detail::encode_and_score(model, counts, result.latent, result.cell_deviance);
+    result.foreign_mean_cell_deviance = detail::mean_of(result.cell_deviance);
     result.latent_2d = eval::embed_2d(result.latent);
+    log("foreign model applied to " + std::to_string(counts.rows()) + " cells");
 
     // Held-in / held-out split for the native model and the denoising test.
     Rng rng(options.seed);
@@ -119,55 +268,67 @@ inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatr
     std::iota(order.begin(), order.end(), Index(0));
     rng.shuffle(order);
     const std::size_t held = std::max<std::size_t>(1, std::size_t(options.holdout_fraction * double(order.size())));
-    std::vector<Index> held_out(order.begin(), order.begin() + Index(held)), held_in(order.begin() + Index(held), order.end());
+    std::vector<Index> held_out(order.begin(), order.begin() + Index(std::min<std::size_t>(held, std::size_t(std::max<Index>(1, options.denoise_max_cells))))),
+        held_in(order.begin() + Index(held), order.end());
     std::sort(held_out.begin(), held_out.end());
     std::sort(held_in.begin(), held_in.end());
+    // The held-in cells the PCA predictor is fitted on, as positions in held_in.
+    const std::vector<Index> pca_positions = detail::sample_rows(Index(held_in.size()), options.pca_max_cells, rng);
+    std::vector<Index> pca_rows;
+    for (Index i : pca_positions) pca_rows.push_back(held_in[std::size_t(i)]);
     // Molecular cross-validation: every predictor sees Xa of the held-out cells and is scored
-    // against their Xb; the native model and PCA learn from Xa of the held-in cells only.
+    // against their Xb; the native model and PCA learn from Xa of the held-in cells only. Only
+    // the cells some predictor needs are split (all of them when a native model is trained).
+    const std::vector<Index>& learn_rows = options.native ? held_in : pca_rows;
+    std::vector<Index> split_rows = held_out;
+    split_rows.insert(split_rows.end(), learn_rows.begin(), learn_rows.end());
+    std::sort(split_rows.begin(), split_rows.end());
     SplitOptions split_options = options.split;
     split_options.seed = options.seed + 1;
-    const DenoiseSplit split = split_for_denoising(counts, split_options);
+    const DenoiseSplit split = Index(split_rows.size()) == counts.rows()
+                                   ? split_for_denoising(counts, split_options)
+                                   : split_for_denoising(data::select_rows(counts, split_rows), split_options);
     DenoiseSplit scored = split;
-    scored.input = data::select_rows(split.input, held_out);
-    scored.target = data::select_rows(split.target, held_out);
-    const Csr<float> held_in_input = data::select_rows(split.input, held_in);
+    scored.input = data::select_rows(split.input, detail::positions_in(split_rows, held_out));
+    scored.target = data::select_rows(split.target, detail::positions_in(split_rows, held_out));
+    const Csr<float> held_in_input = data::select_rows(split.input, detail::positions_in(split_rows, learn_rows));
     RowVector<float> theta;
     if (model.options.loss == nn::Loss::negative_binomial) theta = model.log_theta.value.array().exp().matrix();
     const RowVector<float>* nb = theta.size() > 0 ? &theta : nullptr;
     ScoreOptions score_options;
     score_options.per_gene = true;
 
-    nlohmann::json& denoise = report["denoising"];
-    denoise["protocol"] = to_string(split.protocol);
-    denoise["fraction"] = split.fraction;
-    if (!split.note.empty()) denoise["note"] = split.note;
-    denoise["held_out_cells"] = held_out.size();
-    denoise["genes"] = counts.cols();
-    if (nb) denoise["nb_dispersions"] = "the foreign model's, for every predictor";
-    std::vector<std::pair<std::string, DenoiseScore>> scores;
-    const auto score = [&](const std::string& name, const RatePredictor& predict) {
-        scores.emplace_back(name, score_denoiser(scored, predict, score_options, nb));
-        result.gene_deviance.emplace_back(name, scores.back().second.gene_deviance);
+    DenoisingResults& denoise = result.denoising;
+    denoise.protocol = split.protocol;
+    denoise.fraction = split.fraction;
+    denoise.note = split.note;
+    denoise.held_out_cells = Index(held_out.size());
+    denoise.genes = counts.cols();
+    denoise.nb_dispersions = nb != nullptr;
+    const auto score = [&](const std::string& name, const RatePredictor& predict, const GeneCalibration* calibration = nullptr) {
+        PredictorScore p{name, score_denoiser(scored, predict, score_options, nb), 0, std::nullopt};
+        if (calibration) p.calibration = *calibration;
+        result.gene_deviance.emplace_back(name, p.score.gene_deviance);
+        denoise.predictors.push_back(std::move(p));
+        log("denoising scored: " + name);
     };
     // Every predictor is scored raw (NAME_raw) and as `scae denoise` applies a model (NAME: the
     // same calibration, fitted on the scored cells' Xa), so foreign, native and PCA compare like with like.
     CalibrationOptions calibration_options = options.calibration;
     calibration_options.seed = options.seed + 2;
-    std::vector<std::pair<std::string, GeneCalibration>> calibrations;
     const auto score_both = [&](const std::string& name, const RatePredictor& predict) {
         score(name + "_raw", predict);
-        calibrations.emplace_back(name, fit_calibration(scored.input, predict, calibration_options));
-        score(name, calibrated(predict, calibrations.back().second));
+        const GeneCalibration calibration = fit_calibration(scored.input, predict, calibration_options);
+        score(name, calibrated(predict, calibration), &calibration);
     };
     const RatePredictor foreign_rates = model_predictor(model);
     score_both("foreign", foreign_rates);
     score("gene_mean", gene_mean_predictor(scored.input));
-    const PcaDenoiser pca_denoiser = fit_pca_denoiser(data::select_rows(held_in_input, detail::sample_rows(held_in_input.rows(), options.pca_max_cells, rng)),
-                                                      transform, options.pca_components, options.seed);
+    // The PCA predictor: fitted on (at most pca_max_cells) held-in cells.
+    const Csr<float> pca_input = options.native ? data::select_rows(held_in_input, pca_positions) : held_in_input;
+    denoise.pca_cells = pca_input.rows();
+    const PcaDenoiser pca_denoiser = fit_pca_denoiser(pca_input, transform, options.pca_components, options.seed);
     score_both("pca", pca_predictor(pca_denoiser));
-    eval::PcaOptions pca_options;
-    pca_options.components = options.pca_components;
-    pca_options.seed = options.seed;
 
     Matrix<float> native_latent;
     if (options.native) {
@@ -175,38 +336,53 @@ inline TransferResult run_transfer(const ModelFile& foreign, const io::CountMatr
         native_options.seed = options.native_train.seed;
         nn::Autoencoder<float> native(counts.cols(), native_options);
         const auto history = train::fit(native, held_in_input, options.native_train);
-        report["native"]["epochs"] = history.epochs.size();
-        report["native"]["train_cells"] = held_in_input.rows();
-        report["native"]["trained_on"] = split.protocol == Protocol::molecular_cross_validation ? "Xa of the held-in cells"
-                                                                                               : "visible entries of the held-in cells";
+        NativeResults n;
+        n.epochs = Index(history.epochs.size());
+        n.train_cells = held_in_input.rows();
+        n.trained_on = split.protocol == Protocol::molecular_cross_validation ? "Xa of the held-in cells" : "visible entries of the held-in cells";
         score_both("native", model_predictor(native));
-        native_latent = native.encode(counts);
-        const auto native_deviance = detail::poisson_deviance_per_cell(counts, native.reconstruct(counts));
-        report["native"]["mean_cell_deviance"] =
-            std::accumulate(native_deviance.begin(), native_deviance.end(), 0.0) / double(std::max<Index>(1, counts.rows()));
+        std::vector<double> native_deviance;
+        detail::encode_and_score(native, counts, native_latent, native_deviance);
+        n.mean_cell_deviance = detail::mean_of(native_deviance);
+        result.native = n;
+        log("native model trained on " + std::to_string(n.train_cells) + " cells");
     }
-    const double baseline = std::find_if(scores.begin(), scores.end(), [](const auto& s) { return s.first == "gene_mean"; })->second.poisson_deviance;
-    for (const auto& [name, s] : scores) {
-        denoise[name] = detail::denoise_json(s);
-        denoise[name]["ratio_to_gene_mean"] = s.poisson_deviance / baseline;
-    }
-    for (const auto& [name, c] : calibrations) denoise[name]["calibration"] = calibration_json(c);
+    const double baseline = result.predictor("gene_mean")->score.poisson_deviance;
+    for (auto& p : denoise.predictors) p.ratio_to_gene_mean = p.score.poisson_deviance / baseline;
 
     const bool labelled = std::any_of(labels.begin(), labels.end(), [](const std::string& l) { return !l.empty(); });
     if (labelled) {
         EmbeddingScoreOptions so = options.scores;
         so.seed = options.seed;
-        nlohmann::json& latent_scores = report["latent"];
-        latent_scores["foreign"] = score_embedding(result.latent, labels, so);
-        if (options.native) latent_scores["native"] = score_embedding(native_latent, labels, so);
-        const eval::Pca pca = eval::fit_pca(detail::dense_input(counts, transform), pca_options);
-        latent_scores["pca"] = score_embedding(pca.scores, labels, so);
-        latent_scores["pca"]["components"] = pca.scores.cols();
+        LatentResults latent;
+        latent.foreign = score_embedding(result.latent, labels, so);
+        if (options.native) latent.native = score_embedding(native_latent, labels, so);
+        log("latent spaces scored on " + std::to_string(latent.foreign.subsample_cells) + " of " + std::to_string(latent.foreign.cells) +
+            " labelled cells");
+        // PCA of the model's input space for every cell: the transformed values share the
+        // counts' structure, and the sparse PCA never densifies them.
+        eval::PcaOptions pca_options;
+        pca_options.components = options.pca_components;
+        pca_options.seed = options.seed;
+        std::vector<float> input(std::size_t(counts.nonZeros()));
+        nn::transform_values(counts, transform, input.data());
+        const CsrView<float> input_view{counts.rows(), counts.cols(), counts.outerIndexPtr(), counts.innerIndexPtr(), input.data()};
+        const eval::Pca pca = eval::fit_pca(input_view, pca_options);
+        std::vector<float>().swap(input);
+        latent.pca = score_embedding(pca.scores, labels, so);
+        latent.pca_components = pca.scores.cols();
+        result.latent_scores = std::move(latent);
+        log("PCA baseline fitted and scored");
     }
     if (!foreign.reference_labels.empty()) {
         const std::vector<std::string> truth = labelled ? labels : std::vector<std::string>(std::size_t(counts.rows()));
-        report["label_transfer"] = label_transfer(foreign.reference_latent, foreign.reference_labels, result.latent, truth,
-                                                  result.predicted_labels, options.scores.knn);
+        LabelTransferOptions transfer_options;
+        transfer_options.knn = options.scores.knn;
+        transfer_options.max_reference_cells = options.scores.max_cells;
+        transfer_options.seed = options.seed;
+        result.label_transfer = label_transfer(foreign.reference_latent, foreign.reference_labels, result.latent, truth,
+                                               result.predicted_labels, transfer_options);
+        log("labels transferred from " + std::to_string(result.label_transfer->reference_cells) + " reference cells");
     }
     return result;
 }

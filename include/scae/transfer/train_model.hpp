@@ -24,15 +24,16 @@ struct TrainRecipe {
 
 /// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
 /// `labels` (one per cell, "" for unlabelled), the labelled training cells' bottleneck
-/// activations are kept as a reference for label transfer. Models are float; a template over the
-/// count type only so that including this header compiles no training code (it is compiled where
-/// it is called).
-/// @param data counts (cells x genes) with gene ids and/or symbols
+/// activations are kept as a reference for label transfer. `data` is consumed: its counts become
+/// the training matrix in place (for data too large to hold twice). Models are float; a template
+/// over the count type only so that including this header compiles no training code (it is
+/// compiled where it is called).
+/// @param data counts (cells x genes) with gene ids and/or symbols, moved in
 /// @param recipe preprocessing, architecture and optimisation
 /// @param data_path where `data` came from, kept in the model's provenance
 /// @param labels one label per cell of `data` ("" for unlabelled), or empty
 template <class T>
-ModelFile train_model(const io::CountMatrix<T>& data, const TrainRecipe& recipe, const std::string& data_path = "",
+ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, const std::string& data_path = "",
                       const std::vector<std::string>& labels = {}) {
     static_assert(std::is_same_v<T, float>, "train_model: models are trained on float counts (io::CountMatrix<float>)");
     if (!labels.empty() && Index(labels.size()) != data.cells())
@@ -43,7 +44,7 @@ ModelFile train_model(const io::CountMatrix<T>& data, const TrainRecipe& recipe,
         for (Index g = 0; g < data.genes(); ++g) ids.push_back("gene" + std::to_string(g + 1));
     if (symbols.empty()) symbols = ids;
     const auto fit = data::fit_preprocessing(data.counts, ids, symbols, recipe.preprocess);
-    const Csr<T> counts = data::select_model_counts(data.counts, fit);
+    const Csr<T> counts = data::select_model_counts(std::move(data.counts), fit); // in place
     nn::AutoencoderOptions options = recipe.model;
     options.input.log1p = fit.preprocessing.log1p;
     options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
@@ -63,6 +64,13 @@ ModelFile train_model(const io::CountMatrix<T>& data, const TrainRecipe& recipe,
         m.reference_latent = m.model.encode(data::select_rows(counts, labelled));
     }
     return m;
+}
+
+/// train_model() of data the caller keeps (copied once; pass an rvalue to train without the copy).
+inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainRecipe& recipe, const std::string& data_path = "",
+                             const std::vector<std::string>& labels = {}) {
+    io::CountMatrix<float> copy = data;
+    return train_model(std::move(copy), recipe, data_path, labels);
 }
 
 } // namespace scae::transfer
