@@ -67,9 +67,14 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
 }
 
 /// train_model() of data the caller keeps (copied once; pass an rvalue to train without the copy).
-inline ModelFile train_model(const io::CountMatrix<float>& data, const TrainRecipe& recipe, const std::string& data_path = "",
-                             const std::vector<std::string>& labels = {}) {
-    io::CountMatrix<float> copy = data;
+/// @param data counts (cells x genes) with gene ids and/or symbols, left as they are
+/// @param recipe preprocessing, architecture and optimisation
+/// @param data_path where `data` came from, kept in the model's provenance
+/// @param labels one label per cell of `data` ("" for unlabelled), or empty
+template <class T>
+ModelFile train_model(const io::CountMatrix<T>& data, const TrainRecipe& recipe, const std::string& data_path = "",
+                      const std::vector<std::string>& labels = {}) {
+    io::CountMatrix<T> copy = data;
     return train_model(std::move(copy), recipe, data_path, labels);
 }
 
