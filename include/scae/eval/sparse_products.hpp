@@ -31,49 +31,50 @@ Matrix<double> sparse_rows_times(const CsrView<T>& a, const Matrix<double>& b) {
     return out;
 }
 
-/// A^T * Q for sparse A (n x p) and dense Q (n x s): one partial sum per row chunk, added in
-/// chunk order.
-template <class T>
-Matrix<double> sparse_transpose_times(const CsrView<T>& a, const Matrix<double>& q) {
-    const Index chunks = row_chunks(a.rows);
+namespace detail {
+
+/// Sum over fixed row chunks of `rows`: `add(sum, first, last)` adds rows [first, last) into a
+/// zeroed out_rows x out_cols matrix per chunk; the partial sums are added in chunk order.
+template <class Add>
+Matrix<double> sum_over_row_chunks(Index rows, Index out_rows, Index out_cols, const Add& add) {
+    const Index chunks = row_chunks(rows);
     std::vector<Matrix<double>> partial(static_cast<std::size_t>(chunks));
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif
     for (Index c = 0; c < chunks; ++c) {
         Matrix<double>& sum = partial[static_cast<std::size_t>(c)];
-        sum = Matrix<double>::Zero(a.cols, q.cols());
-        const Index last = chunk_start(a.rows, chunks, c + 1);
-        for (Index r = chunk_start(a.rows, chunks, c); r < last; ++r) {
-            const auto row = q.row(r);
-            for (int k = a.outer[r]; k < a.outer[r + 1]; ++k) sum.row(a.inner[k]).noalias() += double(a.values[k]) * row;
-        }
+        sum = Matrix<double>::Zero(out_rows, out_cols);
+        add(sum, chunk_start(rows, chunks, c), chunk_start(rows, chunks, c + 1));
     }
     Matrix<double> out = std::move(partial[0]);
     for (std::size_t c = 1; c < partial.size(); ++c) out += partial[c];
     return out;
 }
 
+} // namespace detail
+
+/// A^T * Q for sparse A (n x p) and dense Q (n x s): one partial sum per row chunk, added in
+/// chunk order.
+template <class T>
+Matrix<double> sparse_transpose_times(const CsrView<T>& a, const Matrix<double>& q) {
+    return detail::sum_over_row_chunks(a.rows, a.cols, q.cols(), [&](Matrix<double>& sum, Index first, Index last) {
+        for (Index r = first; r < last; ++r) {
+            const auto row = q.row(r);
+            for (int k = a.outer[r]; k < a.outer[r + 1]; ++k) sum.row(a.inner[k]).noalias() += double(a.values[k]) * row;
+        }
+    });
+}
+
 /// A^T A for sparse A (n x p), as a dense p x p matrix (for few features: the covariance solver).
 template <class T>
 Matrix<double> sparse_gram(const CsrView<T>& a) {
-    const Index chunks = row_chunks(a.rows);
-    std::vector<Matrix<double>> partial(static_cast<std::size_t>(chunks));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (Index c = 0; c < chunks; ++c) {
-        Matrix<double>& sum = partial[static_cast<std::size_t>(c)];
-        sum = Matrix<double>::Zero(a.cols, a.cols);
-        const Index last = chunk_start(a.rows, chunks, c + 1);
-        for (Index r = chunk_start(a.rows, chunks, c); r < last; ++r)
+    return detail::sum_over_row_chunks(a.rows, a.cols, a.cols, [&](Matrix<double>& sum, Index first, Index last) {
+        for (Index r = first; r < last; ++r)
             for (int i = a.outer[r]; i < a.outer[r + 1]; ++i)
                 for (int j = a.outer[r]; j < a.outer[r + 1]; ++j)
                     sum(a.inner[i], a.inner[j]) += double(a.values[i]) * double(a.values[j]);
-    }
-    Matrix<double> out = std::move(partial[0]);
-    for (std::size_t c = 1; c < partial.size(); ++c) out += partial[c];
-    return out;
+    });
 }
 
 } // namespace scae::eval
