@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -44,8 +45,9 @@ namespace detail {
 /// has parked on a node shared with other jobs, and a training step has ten such joins. Here
 /// the caller takes blocks too and returns as soon as every block is done: a helper that wakes
 /// late finds nothing left and goes back to sleep, so a busy core costs at most the block its
-/// helper holds. Helpers sleep on a condition variable between calls (they never spin), and
-/// their number follows the OpenMP thread count (`omp_set_num_threads`, `OMP_NUM_THREADS`).
+/// helper holds. Between calls, helpers wait awake for a bounded time (`awake`), then sleep on
+/// a condition variable, and their number follows the OpenMP thread count
+/// (`omp_set_num_threads`, `OMP_NUM_THREADS`).
 ///
 /// Blocks are claimed from one 64-bit word holding the call's number and the next block, so a
 /// helper still holding an earlier call's number cannot claim a block of the current one.
@@ -77,11 +79,11 @@ public:
         }
         wake_.notify_all();
         work(call);
-        // Every block is claimed; wait for the ones still running on helpers: a few
-        // microseconds of spinning (a helper's last block often ends about now), then asleep,
-        // so that the core goes to the helper if they share one.
+        // Every block is claimed; wait for the ones still running on helpers: awake for a
+        // while (a helper's last block often ends about now), then asleep, so that the core
+        // goes to the helper if they share one.
         const std::uint64_t blocks = std::uint64_t(count);
-        for (int spin = 0; spin < 100 && done_.load(std::memory_order_acquire) < blocks; ++spin) pause();
+        stay_awake([&] { return done_.load(std::memory_order_acquire) >= blocks; });
         if (done_.load(std::memory_order_acquire) < blocks) {
             std::unique_lock<std::mutex> lock(mutex_);
             finished_.wait(lock, [&] { return done_.load(std::memory_order_acquire) >= blocks; });
@@ -111,6 +113,24 @@ private:
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
+    }
+
+    /// How long a thread that has nothing to do waits awake before it sleeps. Waking a sleeping
+    /// thread goes through the kernel, which on a virtual machine's idle core took 30-50 us,
+    /// longer than the small ops of a step; the next op's call, or a helper's last block, comes
+    /// sooner than that. Measured on 2 cores (reference workload, docs/benchmarks.md): 2 threads
+    /// ran at 1.61x one thread with no wait awake, 1.78x with 50 us. The wait is bounded, so a
+    /// shared node loses at most this much of a core per idle gap.
+    static constexpr auto awake = std::chrono::microseconds(50);
+
+    /// Waits awake until `ready()` or for `awake`, whichever comes first.
+    template <class Ready>
+    static void stay_awake(Ready ready) {
+        const auto until = std::chrono::steady_clock::now() + awake;
+        while (!ready()) {
+            for (int i = 0; i < 16; ++i) pause();
+            if (std::chrono::steady_clock::now() >= until) return;
+        }
     }
 
     void grow(int helpers) {
@@ -152,6 +172,7 @@ private:
         std::uint64_t seen = 0;
         for (;;) {
             std::uint64_t call;
+            stay_awake([&] { return (next_.load(std::memory_order_acquire) >> 32) != seen; });
             {
                 std::unique_lock<std::mutex> lock(mutex_);
                 wake_.wait(lock, [&] { return (next_.load(std::memory_order_relaxed) >> 32) != seen; });
