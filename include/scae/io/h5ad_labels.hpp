@@ -34,7 +34,7 @@ inline bool is_obs_column(const std::string& spec) {
 /// @param column    the obs column holding the labels.
 /// @param barcodes  the matrix's cells, in row order.
 /// @return one label per barcode ("" for none), with the unmatched cells and obs names listed.
-/// @throws Error when the build lacks HDF5 as well, naming `path`.
+/// @throws Error naming `path` in a build without HDF5, besides the cases above.
 inline Labels read_obs_labels(const std::string& path, const std::string& column, const std::vector<std::string>& barcodes) {
 #ifdef SCAE_HAVE_HDF5
     if (!is_hdf5_file(path)) fail(path, 0, "obs:" + column + " needs --data to be an AnnData .h5ad file; this one is not HDF5");

@@ -83,8 +83,7 @@ inline void abort_all(int code) {
 
 /// The world as a train::Communicator: rank and size, and a sum of doubles over the ranks added
 /// in rank order. One process (the default communicator) when MPI is not active.
-/// @return the communicator; its `sum` holds what it needs and may be copied.
-/// @throws Error from `sum` when MPI_Allgather fails.
+/// @return the communicator; its `sum` owns its buffer, may be copied, and throws Error when MPI_Allgather fails.
 inline train::Communicator world() {
     train::Communicator c;
     if (!active()) return c;
