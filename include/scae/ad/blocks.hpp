@@ -29,10 +29,15 @@ struct Blocks {
     Index width = 1; ///< block width (positive)
 
     /// Number of blocks.
+    /// @return ceil(size / width); 0 for an empty dimension.
     Index count() const { return (size + width - 1) / width; }
     /// First index of block `b`.
+    /// @param b  block index, in [0, count()).
+    /// @return b * width.
     Index first(Index b) const { return b * width; }
     /// Length of block `b`.
+    /// @param b  block index, in [0, count()).
+    /// @return `width`, or what is left of the dimension for the last block.
     Index length(Index b) const { return std::min(width, size - b * width); }
 };
 
@@ -211,6 +216,9 @@ private:
 /// detail::BlockPool, whose caller never waits for a late thread. Otherwise they go to an
 /// OpenMP loop, inside which Eigen keeps each block's products on one thread (outside one, on
 /// the pool's threads, it would start threads of its own for every block).
+/// @param count  number of blocks (Blocks::count()).
+/// @param work   estimated flops of the whole loop; below about 2e5 every block runs on the calling thread.
+/// @param body   callable taking the block index; writes only its block's part of the result.
 template <class Body>
 void for_each_block(Index count, double work, Body&& body) {
 #ifdef _OPENMP
@@ -228,6 +236,8 @@ void for_each_block(Index count, double work, Body&& body) {
 
 /// True when the column indices of every row of `s` increase (what Eigen's compressed
 /// matrices and scae's readers give), so a row's columns in a range can be found by bisection.
+/// @param s  sparse rows to check.
+/// @return false as soon as one row has a column index not above the one before it.
 template <class T>
 bool rows_sorted(const CsrView<T>& s) {
     for (Index r = 0; r < s.rows; ++r)
@@ -237,6 +247,11 @@ bool rows_sorted(const CsrView<T>& s) {
 }
 
 /// The stored entries of row `r` of `s` whose column lies in [first, last): positions [begin, end).
+/// @param s      sparse rows with increasing column indices in each row (rows_sorted()).
+/// @param r      row of `s`.
+/// @param first  first column of the range.
+/// @param last   one past the last column of the range.
+/// @return positions [begin, end) into `s.inner` / `s.values`; begin == end when the row has no entry there.
 template <class T>
 std::pair<int, int> row_range(const CsrView<T>& s, Index r, Index first, Index last) {
     const int* row_begin = s.inner + s.outer[r];

@@ -154,6 +154,8 @@ void check_output(const Matrix<T>& xv, const Matrix<T>& wv, const Matrix<T>& bv,
 /// the calling thread), then, in a single pass of blocks that only read dz, rows of
 /// dx = dz W^T per block of cells, rows of dW += x^T dz per block of weight rows, and the bias
 /// as one more block. No block waits for another, so the op costs one join of the threads.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node: lhs x (negative for a sparse input, kept in `n.sparse`), rhs W, third b; `n.scratch` holds the slope.
 template <class T>
 void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& g = t.incoming(n);
@@ -186,6 +188,12 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
 /// softplus_beta(x W + b) as one op: x cells x inputs, W inputs x outputs, b 1 x outputs.
 /// Equals softplus(add_bias(matmul(x, W), b), beta) up to rounding, under both rules (it
 /// is an activation for the guided rule).
+/// @param x     input, cells x inputs.
+/// @param w     weight, inputs x outputs.
+/// @param b     bias, 1 x outputs.
+/// @param beta  softplus sharpness (positive); 1 is the plain softplus.
+/// @return the activations, cells x outputs.
+/// @throws Error when the shapes do not match or beta is not positive.
 template <class T>
 Var<T> softplus_layer(Var<T> x, Var<T> w, Var<T> b, T beta = T(1)) {
     Tape<T>& t = *x.tape;
@@ -217,6 +225,12 @@ Var<T> softplus_layer(Var<T> x, Var<T> w, Var<T> b, T beta = T(1)) {
 /// softplus_beta(S W + b) for a constant sparse S (a minibatch of transformed counts): the
 /// first layer as one op. Only W and b get gradients. S must have increasing column indices
 /// within each row.
+/// @param s     constant sparse input, cells x inputs; viewed, not copied: it must outlive the tape's backward pass.
+/// @param w     weight, inputs x outputs.
+/// @param b     bias, 1 x outputs.
+/// @param beta  softplus sharpness (positive); 1 is the plain softplus.
+/// @return the activations, cells x outputs.
+/// @throws Error when the shapes do not match, beta is not positive or a row's columns do not increase.
 template <class T>
 Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
     Tape<T>& t = *w.tape;
@@ -249,6 +263,8 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
 /// Backward of `softplus_poisson_nll`: from the stored d(loss)/dz, in one pass of blocks
 /// that only read dz, x and W: rows of dx = dz W^T per block of cells (no sum over gene
 /// blocks), and the weight and bias gradients of each block of genes.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node: lhs x, rhs W, third b; `n.scratch` holds d(mean loss)/dz from the forward pass.
 template <class T>
 void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& x = t.value(n.lhs);
@@ -289,6 +305,15 @@ void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
 /// b: 1 x genes). `factors` holds f (one per cell, e.g. size factors) or is empty for f = 1.
 /// Equals poisson_nll(scale_rows(softplus(add_bias(matmul(x, W), b), beta), f), counts, eps)
 /// up to rounding. `counts` must have increasing column indices within each row.
+/// @param x        hidden activations, cells x inputs.
+/// @param w        weight, inputs x genes.
+/// @param b        bias, 1 x genes.
+/// @param counts   observed counts, cells x genes; viewed, not copied: it must outlive the tape's backward pass.
+/// @param beta     softplus sharpness (positive).
+/// @param factors  one rate factor per cell; empty means 1 for every cell.
+/// @param eps      added to the rate inside the log so that a zero rate stays finite.
+/// @return the mean loss, a 1 x 1 node.
+/// @throws Error when the shapes do not match, beta is not positive or a row's columns do not increase.
 template <class T>
 Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& counts, T beta = T(1),
                             const Vector<T>& factors = Vector<T>(), T eps = T(1e-8)) {

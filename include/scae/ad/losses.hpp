@@ -42,6 +42,8 @@ inline double digamma(double x) {
 } // namespace detail
 
 /// d/d(rate) of rate - x log(rate + eps) is 1 - x / (rate + eps); the 1 applies everywhere.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node: lhs the rate, `n.sparse` the counts, `n.param` eps.
 template <class T>
 void poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -59,6 +61,12 @@ void poisson_nll_backward(Tape<T>& t, Node<T>& n) {
 /// Poisson negative log-likelihood of counts `x` given rates: mean of rate - x log(rate + eps),
 /// plus log(x!) by Stirling's formula when `full` (constant in the rate; it makes the loss a
 /// proper likelihood, as PyTorch's `PoissonNLLLoss(full=True)`).
+/// @param rate  predicted rates, cells x genes (non-negative).
+/// @param x     observed counts, cells x genes; viewed, not copied: it must outlive the tape's backward pass.
+/// @param eps   added to the rate inside the log so that a zero rate stays finite.
+/// @param full  add the Stirling term log(x!), for a loss comparable across data sets.
+/// @return the mean loss, a 1 x 1 node.
+/// @throws Error when `rate` and `x` differ in shape.
 template <class T>
 Var<T> poisson_nll(Var<T> rate, const CsrView<T>& x, T eps = T(1e-8), bool full = false) {
     Tape<T>& t = *rate.tape;
@@ -80,6 +88,8 @@ Var<T> poisson_nll(Var<T> rate, const CsrView<T>& x, T eps = T(1e-8), bool full 
 }
 
 /// Mean squared error: d/d(pred) of (pred - x)^2 is 2 (pred - x).
+/// @param t  the tape being run backwards.
+/// @param n  this op's node: lhs the prediction, `n.sparse` the target.
 template <class T>
 void mse_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -93,6 +103,10 @@ void mse_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// Mean of (pred - x)^2 over all entries.
+/// @param pred  prediction, cells x genes.
+/// @param x     target, cells x genes; viewed, not copied: it must outlive the tape's backward pass.
+/// @return the mean squared error, a 1 x 1 node.
+/// @throws Error when `pred` and `x` differ in shape.
 template <class T>
 Var<T> mse(Var<T> pred, const CsrView<T>& x) {
     Tape<T>& t = *pred.tape;
@@ -112,6 +126,8 @@ Var<T> mse(Var<T> pred, const CsrView<T>& x) {
 }
 
 /// Gradients of the negative binomial NLL with respect to the mean mu and log(theta).
+/// @param t  the tape being run backwards.
+/// @param n  this op's node: lhs mu, rhs log(theta), `n.sparse` the counts, `n.param` eps.
 template <class T>
 void nb_nll_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& mu = t.value(n.lhs);
@@ -140,6 +156,12 @@ void nb_nll_backward(Tape<T>& t, Node<T>& n) {
 /// Negative binomial negative log-likelihood of counts `x` with means `mu` (n x g) and a
 /// learned per-gene dispersion, parameterised as log(theta) (1 x g) so theta stays positive.
 /// Variance is mu + mu^2 / theta. Mean over all entries; `eps` guards log(mu).
+/// @param mu         predicted means, cells x genes (non-negative).
+/// @param log_theta  log of the per-gene inverse dispersion, 1 x genes.
+/// @param x          observed counts, cells x genes; viewed, not copied: it must outlive the tape's backward pass.
+/// @param eps        added to mu inside the log so that a zero mean stays finite.
+/// @return the mean loss, a 1 x 1 node.
+/// @throws Error when the shapes do not match.
 template <class T>
 Var<T> nb_nll(Var<T> mu, Var<T> log_theta, const CsrView<T>& x, T eps = T(1e-8)) {
     Tape<T>& t = *mu.tape;
@@ -170,6 +192,8 @@ Var<T> nb_nll(Var<T> mu, Var<T> log_theta, const CsrView<T>& x, T eps = T(1e-8))
 }
 
 /// d||M||_F / dW with M = W^T W - I is 2 W M / ||M||_F (M is symmetric).
+/// @param t  the tape being run backwards.
+/// @param n  this op's node: lhs W, `n.scratch` holds W^T W - I.
 template <class T>
 void orthogonality_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -182,6 +206,8 @@ void orthogonality_backward(Tape<T>& t, Node<T>& n) {
 /// nodes' weight vectors (the columns) are orthonormal. This equals ||I - W W^T||_F for
 /// the outputs x inputs layout of PyTorch. It is differentiated, unlike the 2019 reference
 /// code, which computed it on detached weights so that it never trained.
+/// @param w  weight, inputs x outputs.
+/// @return the penalty, a 1 x 1 node.
 template <class T>
 Var<T> orthogonality(Var<T> w) {
     Tape<T>& t = *w.tape;

@@ -45,6 +45,8 @@ void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
 } // namespace detail
 
 /// d(AB)/dA = G B^T and d(AB)/dB = A^T G.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void matmul_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) detail::add_product(t.grad_of(n.lhs), n.grad, t.value(n.rhs).transpose());
@@ -52,6 +54,10 @@ void matmul_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// Dense matrix product a (n x k) times b (k x m).
+/// @param a  left operand, n x k.
+/// @param b  right operand, k x m.
+/// @return the product, n x m.
+/// @throws Error when the inner dimensions differ.
 template <class T>
 Var<T> matmul(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
@@ -64,12 +70,18 @@ Var<T> matmul(Var<T> a, Var<T> b) {
 }
 
 /// Only the dense operand gets a gradient: S^T G.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void sparse_matmul_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.rhs)) add_sparse_transpose_times_dense(n.sparse, n.grad, t.grad_of(n.rhs));
 }
 
 /// Constant sparse s (n x k, e.g. a minibatch of counts) times dense b (k x m).
+/// @param s  constant sparse operand, n x k; viewed, not copied: it must outlive the tape's backward pass.
+/// @param b  dense operand, k x m.
+/// @return the product, n x m.
+/// @throws Error when the inner dimensions differ.
 template <class T>
 Var<T> sparse_matmul(const CsrView<T>& s, Var<T> b) {
     Tape<T>& t = *b.tape;
@@ -82,6 +94,8 @@ Var<T> sparse_matmul(const CsrView<T>& s, Var<T> b) {
 }
 
 /// The bias gets the column sums of the gradient: it was added to every row.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void add_bias_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.grad;
@@ -89,6 +103,10 @@ void add_bias_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// x (n x m) plus bias (1 x m) added to every row.
+/// @param x     n x m.
+/// @param bias  1 x m.
+/// @return x with `bias` added to each row, n x m.
+/// @throws Error when `bias` is not 1 x m.
 template <class T>
 Var<T> add_bias(Var<T> x, Var<T> bias) {
     Tape<T>& t = *x.tape;
@@ -100,12 +118,18 @@ Var<T> add_bias(Var<T> x, Var<T> bias) {
 }
 
 /// Row i was multiplied by the constant factor i, and so is its gradient.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void scale_rows_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array().colwise() * n.scratch.col(0).array();
 }
 
 /// Each row of x (n x m) times its own constant factor (n values), e.g. a cell's size factor.
+/// @param x        n x m.
+/// @param factors  one constant factor per row of `x` (n values); copied.
+/// @return the scaled rows, n x m.
+/// @throws Error when there is not one factor per row.
 template <class T>
 Var<T> scale_rows(Var<T> x, const Vector<T>& factors) {
     Tape<T>& t = *x.tape;
@@ -120,6 +144,8 @@ Var<T> scale_rows(Var<T> x, const Vector<T>& factors) {
 // ---- elementwise arithmetic ------------------------------------------------------
 
 /// Addition passes the gradient through unchanged.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void add_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.grad;
@@ -127,6 +153,10 @@ void add_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// a + b, same shapes.
+/// @param a  left operand.
+/// @param b  right operand, same shape as `a`.
+/// @return the sum.
+/// @throws Error when the shapes differ.
 template <class T>
 Var<T> add(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
@@ -137,6 +167,8 @@ Var<T> add(Var<T> a, Var<T> b) {
 }
 
 /// Subtraction passes the gradient to a, and its negative to b.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void sub_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.grad;
@@ -144,6 +176,10 @@ void sub_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// a - b, same shapes.
+/// @param a  left operand.
+/// @param b  right operand, same shape as `a`.
+/// @return the difference.
+/// @throws Error when the shapes differ.
 template <class T>
 Var<T> sub(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
@@ -154,6 +190,8 @@ Var<T> sub(Var<T> a, Var<T> b) {
 }
 
 /// Product rule: each operand gets the gradient times the other operand.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void mul_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array() * t.value(n.rhs).array();
@@ -161,6 +199,10 @@ void mul_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// Elementwise a * b, same shapes.
+/// @param a  left operand.
+/// @param b  right operand, same shape as `a`.
+/// @return the elementwise product.
+/// @throws Error when the shapes differ.
 template <class T>
 Var<T> mul(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
@@ -171,12 +213,17 @@ Var<T> mul(Var<T> a, Var<T> b) {
 }
 
 /// d(cx)/dx = c.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void scale_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.param * n.grad;
 }
 
 /// c * x for a constant c.
+/// @param x  operand.
+/// @param c  constant factor.
+/// @return c x, same shape as `x`.
 template <class T>
 Var<T> scale(Var<T> x, T c) {
     Tape<T>& t = *x.tape;
@@ -187,12 +234,16 @@ Var<T> scale(Var<T> x, T c) {
 }
 
 /// d(e^x)/dx = e^x, which is the output.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void exp_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array() * n.value.array();
 }
 
 /// Elementwise e^x.
+/// @param x  operand.
+/// @return e^x, same shape as `x`.
 template <class T>
 Var<T> exp(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -202,12 +253,16 @@ Var<T> exp(Var<T> x) {
 }
 
 /// d(log x)/dx = 1/x.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void log_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array() / t.value(n.lhs).array();
 }
 
 /// Elementwise natural logarithm (x > 0).
+/// @param x  operand, positive entries.
+/// @return log x, same shape as `x`.
 template <class T>
 Var<T> log(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -217,12 +272,16 @@ Var<T> log(Var<T> x) {
 }
 
 /// d(x^2)/dx = 2x.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void square_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += T(2) * n.grad.array() * t.value(n.lhs).array();
 }
 
 /// Elementwise x^2.
+/// @param x  operand.
+/// @return x^2, same shape as `x`.
 template <class T>
 Var<T> square(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -234,6 +293,8 @@ Var<T> square(Var<T> x) {
 // ---- activations (the guided rule applies to these) --------------------------------
 
 /// Softplus' derivative is the logistic function of beta * x.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void softplus_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -249,6 +310,9 @@ void softplus_backward(Tape<T>& t, Node<T>& n) {
 
 /// Softplus log(1 + e^(beta x)) / beta, written as max(z, 0) + log1p(e^-|z|) with z = beta x
 /// so that large inputs neither overflow nor lose precision.
+/// @param x     operand.
+/// @param beta  sharpness (positive); 1 is the plain softplus, larger values approach ReLU.
+/// @return softplus_beta(x), same shape as `x`.
 template <class T>
 Var<T> softplus(Var<T> x, T beta = T(1)) {
     Tape<T>& t = *x.tape;
@@ -266,6 +330,8 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
 }
 
 /// ReLU passes the gradient where the input was positive.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void relu_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -274,6 +340,8 @@ void relu_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// max(x, 0).
+/// @param x  operand.
+/// @return max(x, 0), same shape as `x`.
 template <class T>
 Var<T> relu(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -284,6 +352,8 @@ Var<T> relu(Var<T> x) {
 }
 
 /// The logistic function's derivative is s (1 - s), with s the output.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void sigmoid_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -292,6 +362,8 @@ void sigmoid_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// 1 / (1 + e^-x).
+/// @param x  operand.
+/// @return the logistic function of `x`, same shape.
 template <class T>
 Var<T> sigmoid(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -302,6 +374,8 @@ Var<T> sigmoid(Var<T> x) {
 }
 
 /// tanh' = 1 - tanh^2, with tanh the output.
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void tanh_backward(Tape<T>& t, Node<T>& n) {
     if (!detail::wants(t, n.lhs)) return;
@@ -310,6 +384,8 @@ void tanh_backward(Tape<T>& t, Node<T>& n) {
 }
 
 /// Hyperbolic tangent.
+/// @param x  operand.
+/// @return tanh x, same shape as `x`.
 template <class T>
 Var<T> tanh(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -322,12 +398,16 @@ Var<T> tanh(Var<T> x) {
 // ---- reductions -------------------------------------------------------------------
 
 /// Every element contributed once, with weight `param` (1 for sum, 1/size for mean).
+/// @param t  the tape being run backwards.
+/// @param n  this op's node; its gradient is the one arriving from above.
 template <class T>
 void reduce_backward(Tape<T>& t, Node<T>& n) {
     if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad(0, 0) * n.param;
 }
 
 /// Sum of all elements, as a 1 x 1 matrix.
+/// @param x  operand.
+/// @return the sum, a 1 x 1 node.
 template <class T>
 Var<T> sum(Var<T> x) {
     Tape<T>& t = *x.tape;
@@ -338,6 +418,9 @@ Var<T> sum(Var<T> x) {
 }
 
 /// Mean of all elements, as a 1 x 1 matrix.
+/// @param x  operand, not empty.
+/// @return the mean, a 1 x 1 node.
+/// @throws Error when `x` is empty.
 template <class T>
 Var<T> mean(Var<T> x) {
     Tape<T>& t = *x.tape;

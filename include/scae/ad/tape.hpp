@@ -38,8 +38,10 @@ struct Var {
     int id = -1;             ///< its position on the tape
 
     /// The forward value.
+    /// @return the node's value; valid until the tape is cleared.
     const Matrix<T>& value() const { return tape->value(*this); }
     /// The gradient after `Tape::backward` (zero-sized when the node needs none).
+    /// @return d(objective)/d(value), same shape as the value.
     const Matrix<T>& grad() const { return tape->grad(*this); }
 };
 
@@ -75,6 +77,9 @@ class Tape {
 public:
     /// A leaf viewing `x` (not copied; `x` must outlive the tape's use of it).
     /// With `requires_grad`, `backward` fills its gradient (saliency needs this).
+    /// @param x              the value; viewed, not copied.
+    /// @param requires_grad  fill the leaf's gradient in `backward` (d(output)/d(input)).
+    /// @return the leaf's handle.
     Var<T> input(const Matrix<T>& x, bool requires_grad = false) {
         Node<T>& n = push();
         n.external_value = &x;
@@ -83,6 +88,8 @@ public:
     }
 
     /// A leaf for a parameter: its gradient is added into `p.grad` (resized and zeroed if empty).
+    /// @param p  the parameter; it must outlive the tape's use of it.
+    /// @return the leaf's handle.
     Var<T> param(Param<T>& p) {
         if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols())
             p.grad.setZero(p.value.rows(), p.value.cols());
@@ -95,6 +102,10 @@ public:
 
     /// Appends a node computed from `lhs` (and `rhs`) that passes gradients back with `backward`.
     /// Ops call this, then write the result into `node(result).value`.
+    /// @param backward  the op's backward function, called with this tape and the new node.
+    /// @param lhs       the op's first input.
+    /// @param rhs       its second input; default none.
+    /// @return the new node's handle.
     Var<T> record(void (*backward)(Tape&, Node<T>&), Var<T> lhs, Var<T> rhs = {}) {
         Node<T>& n = push();
         n.lhs = lhs.id;
@@ -105,25 +116,41 @@ public:
     }
 
     /// The node behind a handle.
+    /// @param v  a handle to a live node of this tape.
+    /// @return the node; a reference that recording further nodes may invalidate.
+    /// @throws Error when `v` is not a live node of this tape.
     Node<T>& node(Var<T> v) { return nodes_[check(v)]; }
     /// The node at position `id`.
+    /// @param id  position on the tape, not checked.
+    /// @return the node; a reference that recording further nodes may invalidate.
     Node<T>& node(int id) { return nodes_[id]; }
 
     /// The forward value of `v`.
+    /// @param v  a handle to a live node of this tape.
+    /// @return the op's result, or the caller's matrix for a leaf.
+    /// @throws Error when `v` is not a live node of this tape.
     const Matrix<T>& value(Var<T> v) const {
         const Node<T>& n = nodes_[check(v)];
         return n.external_value ? *n.external_value : n.value;
     }
     /// The value of node `id`.
+    /// @param id  position of a live node.
+    /// @return the op's result, or the caller's matrix for a leaf.
+    /// @throws Error when `id` is not a live node.
     const Matrix<T>& value(int id) const { return value(Var<T>{const_cast<Tape*>(this), id}); }
 
     /// The gradient of `v`.
+    /// @param v  a handle to a live node of this tape.
+    /// @return d(objective)/d(value) after `backward`; the caller's matrix for a parameter.
+    /// @throws Error when `v` is not a live node of this tape.
     const Matrix<T>& grad(Var<T> v) const {
         const Node<T>& n = nodes_[check(v)];
         return n.external_grad ? *n.external_grad : n.grad;
     }
 
     /// The gradient slot an op adds into for its input `id` (only call when it needs a gradient).
+    /// @param id  position of a node that needs a gradient, not checked.
+    /// @return the matrix to add into; the caller's gradient for a parameter.
     Matrix<T>& grad_of(int id) {
         Node<T>& n = nodes_[id];
         return n.external_grad ? *n.external_grad : n.grad;
@@ -131,15 +158,21 @@ public:
 
     /// The gradient arriving at `n` from above, as seen by its backward function: under the
     /// guided rule, an activation sees only its positive part.
+    /// @param n  the node whose backward function runs.
+    /// @return its gradient, clamped at zero in place under the guided rule.
     const Matrix<T>& incoming(Node<T>& n) {
         if (rule_ == Rule::guided && n.activation) n.grad = n.grad.cwiseMax(T(0));
         return n.grad;
     }
 
     /// The rule of the backward pass in progress (or of the last one).
+    /// @return Rule::standard before any backward pass.
     Rule rule() const { return rule_; }
 
     /// Backpropagates from a scalar (1 x 1) `loss`.
+    /// @param loss  the 1 x 1 node to differentiate.
+    /// @param rule  how gradients pass through activations.
+    /// @throws Error when `loss` is not 1 x 1.
     void backward(Var<T> loss, Rule rule = Rule::standard) {
         if (value(loss).size() != 1) throw Error("Tape::backward: the loss must be 1 x 1; pass a seed gradient otherwise");
         Matrix<T> seed = Matrix<T>::Ones(1, 1);
@@ -148,6 +181,10 @@ public:
 
     /// Backpropagates `seed` = d(objective)/d(out) from `out`: every node that needs a gradient
     /// gets d(objective)/d(node). Parameter gradients accumulate; node gradients start at zero.
+    /// @param out   the node to start from.
+    /// @param seed  d(objective)/d(out), same shape as the value of `out`.
+    /// @param rule  how gradients pass through activations.
+    /// @throws Error when `seed` differs in shape from the value of `out`.
     void backward(Var<T> out, const Matrix<T>& seed, Rule rule = Rule::standard) {
         const Matrix<T>& v = value(out);
         if (seed.rows() != v.rows() || seed.cols() != v.cols()) throw Error("Tape::backward: seed shape differs from the output");
@@ -167,6 +204,7 @@ public:
     void clear() { size_ = 0; }
 
     /// Number of nodes recorded since the last `clear`.
+    /// @return nodes recorded, in positions [0, size()).
     std::size_t size() const { return size_; }
 
 private:

@@ -11,6 +11,9 @@
 namespace scae::base64 {
 
 /// Encodes bytes as base64 text.
+/// @param bytes  the bytes to encode (`size` of them; may be null when size is 0).
+/// @param size   number of bytes.
+/// @return the text, padded with '=' to a multiple of 4 characters.
 inline std::string encode(const std::uint8_t* bytes, std::size_t size) {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
@@ -27,6 +30,9 @@ inline std::string encode(const std::uint8_t* bytes, std::size_t size) {
 }
 
 /// Decodes base64 text; throws scae::Error on a character outside the alphabet or bad padding.
+/// @param text  base64 text, its length a multiple of 4.
+/// @return the decoded bytes.
+/// @throws Error when the length is not a multiple of 4, a character is outside the alphabet or padding is misplaced.
 inline std::vector<std::uint8_t> decode(const std::string& text) {
     auto value = [](char c) -> int {
         if (c >= 'A' && c <= 'Z') return c - 'A';

@@ -26,10 +26,16 @@ struct CsrView {
     const T* values = nullptr;  ///< stored values
 
     /// The number of stored values in the view.
+    /// @return outer[rows] - outer[0]; 0 for an empty view.
     Index nonzeros() const { return rows == 0 ? 0 : outer[rows] - outer[0]; }
 };
 
 /// A view of rows [first, first + count) of `m`, which must be compressed.
+/// @param m      compressed sparse matrix; the view points into it and is valid while `m` is unchanged.
+/// @param first  first row.
+/// @param count  number of rows (0 gives an empty view).
+/// @return the view.
+/// @throws Error when `m` is not compressed or the range leaves its rows.
 template <class T>
 CsrView<T> view_rows(const Csr<T>& m, Index first, Index count) {
     if (!m.isCompressed()) throw Error("view_rows: the sparse matrix must be compressed (call makeCompressed())");
@@ -38,6 +44,9 @@ CsrView<T> view_rows(const Csr<T>& m, Index first, Index count) {
 }
 
 /// A view of all rows of `m`.
+/// @param m  compressed sparse matrix; the view points into it and is valid while `m` is unchanged.
+/// @return the view.
+/// @throws Error when `m` is not compressed.
 template <class T>
 CsrView<T> view_all(const Csr<T>& m) { return view_rows(m, 0, m.rows()); }
 
@@ -51,6 +60,9 @@ struct CsrBatch {
     Index cols = 0;            ///< columns of the source
 
     /// Copies rows `rows[0..count)` of `m` (compressed) into the buffers.
+    /// @param m      compressed sparse matrix to copy from.
+    /// @param rows   row indices into `m` (`count` of them), in the batch's order; not checked.
+    /// @param count  number of rows to gather.
     void gather(const Csr<T>& m, const int* rows, Index count) {
         cols = m.cols();
         outer.resize(count + 1);
@@ -66,10 +78,14 @@ struct CsrBatch {
     }
 
     /// A view of the gathered rows.
+    /// @return a view that is valid until the next gather() or the batch's destruction.
     CsrView<T> view() const { return {Index(outer.size()) - 1, cols, outer.data(), inner.data(), values.data()}; }
 };
 
 /// Calls `body(first, last)` on contiguous row blocks of a rows x cols result, one per thread
+/// @param rows  rows of the result.
+/// @param cols  columns of the result (only to estimate the work).
+/// @param body  called as body(Index first, Index last) on row range [first, last).
 /// when the result is large enough for threads to pay (parallelize's threshold on rows * cols),
 /// else once on all rows. Each row has one writer, so results do not depend on the thread count.
 template <class Body>
@@ -78,6 +94,9 @@ void parallel_rows(Index rows, Index cols, Body&& body) {
 }
 
 /// out = S * B, with S sparse (n x g) and B dense (g x k). Rows of `out` are independent.
+/// @param s    sparse left operand, n x g.
+/// @param b    dense right operand, g x k.
+/// @param out  resized to n x k and overwritten.
 template <class T>
 void sparse_times_dense(const CsrView<T>& s, const Matrix<T>& b, Matrix<T>& out) {
     out.resize(s.rows, b.cols());
@@ -91,6 +110,9 @@ void sparse_times_dense(const CsrView<T>& s, const Matrix<T>& b, Matrix<T>& out)
 /// out += S^T * G, with S sparse (n x g) and G dense (n x k): the weight gradient of a sparse
 /// input layer. Threads split the k columns, so each output element has one writer and
 /// a fixed summation order.
+/// @param s    sparse operand, n x g.
+/// @param g    dense operand, n x k.
+/// @param out  g x k, added into (not resized).
 template <class T>
 void add_sparse_transpose_times_dense(const CsrView<T>& s, const Matrix<T>& g, Matrix<T>& out) {
     const Index k = g.cols();

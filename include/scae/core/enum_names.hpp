@@ -19,6 +19,7 @@ using EnumNames = std::array<std::pair<E, std::string_view>, N>;
 /// The name `names` gives `value` ("unknown" for a value not in the table, which a cast can make).
 /// @param value the value to name
 /// @param names the enum's table
+/// @return the value's name.
 template <class E, std::size_t N>
 std::string enum_name(E value, const EnumNames<E, N>& names) {
     for (const auto& [v, name] : names)
@@ -28,6 +29,7 @@ std::string enum_name(E value, const EnumNames<E, N>& names) {
 
 /// "a, b or c": the names of `names`, for messages.
 /// @param names the enum's table
+/// @return the names, in table order, for a message.
 template <class E, std::size_t N>
 std::string enum_choices(const EnumNames<E, N>& names) {
     std::string out;
@@ -42,6 +44,8 @@ std::string enum_choices(const EnumNames<E, N>& names) {
 /// @param name the name to parse
 /// @param names the enum's table
 /// @param what what the enum is, for the message ("set score")
+/// @return the value named `name`.
+/// @throws Error when no value has that name.
 template <class E, std::size_t N>
 E enum_from_name(std::string_view name, const EnumNames<E, N>& names, std::string_view what) {
     for (const auto& [v, n] : names)

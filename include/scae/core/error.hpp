@@ -16,6 +16,10 @@ public:
 };
 
 /// Builds the conventional message "FILE:LINE: what" (LINE omitted when 0).
+/// @param file  file (or other source) the problem is in.
+/// @param line  1-based line in it; 0 or less leaves the line out.
+/// @param what  what is wrong and what was expected.
+/// @return the message.
 inline std::string where(const std::string& file, long long line, const std::string& what) {
     std::string out = file;
     if (line > 0) out += ":" + std::to_string(line);
@@ -23,6 +27,10 @@ inline std::string where(const std::string& file, long long line, const std::str
 }
 
 /// Throws `Error(where(file, line, what))`.
+/// @param file  file (or other source) the problem is in.
+/// @param line  1-based line in it; 0 or less leaves the line out.
+/// @param what  what is wrong and what was expected.
+/// @throws Error always.
 [[noreturn]] inline void fail(const std::string& file, long long line, const std::string& what) {
     throw Error(where(file, line, what));
 }

@@ -10,6 +10,7 @@ namespace scae {
 /// log(Gamma(x)) for x > 0 by Stirling's series, shifted up to x >= 6 (the form NumPy's PTRS
 /// sampler uses); within about 1e-14 relative of std::lgamma.
 /// @param x a positive number
+/// @return log(Gamma(x)).
 inline double log_gamma(double x) {
     static constexpr double series[10] = {8.333333333333333e-02,  -2.777777777777778e-03, 7.936507936507937e-04,
                                           -5.952380952380952e-04, 8.417508417508418e-04,  -1.917526917526918e-03,

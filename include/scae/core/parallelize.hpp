@@ -62,6 +62,10 @@ private:
 /// `OMP_NUM_THREADS` or an enclosing ThreadScope sets). One without OpenMP, inside another parallel
 /// region (no nested teams), below parallel_min_work, or for fewer than two tasks; never more than
 /// `tasks`.
+/// @param tasks    number of tasks.
+/// @param threads  threads asked for (0 or less: OpenMP's default).
+/// @param work     the loop's total work in scalar operations.
+/// @return the thread count, at least 1 and at most `tasks` (when tasks >= 1).
 inline int parallel_threads(Index tasks, int threads = 0, double work = parallel_min_work) {
 #ifdef _OPENMP
     if (tasks < 2 || work < parallel_min_work || omp_in_parallel()) return 1;

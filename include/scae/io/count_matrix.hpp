@@ -29,6 +29,8 @@ enum class Field {
 };
 
 /// The banner word for `field` ("integer" or "real").
+/// @param field  the field.
+/// @return "integer" or "real".
 inline const char* to_string(Field field) { return field == Field::integer ? "integer" : "real"; }
 
 /// Options shared by the count readers. Each field says which readers use it.
@@ -88,8 +90,10 @@ struct CountMatrix {
     std::string source;
 
     /// Number of cells (rows).
+    /// @return rows of `counts`.
     Index cells() const { return counts.rows(); }
     /// Number of genes (columns).
+    /// @return columns of `counts`.
     Index genes() const { return counts.cols(); }
 };
 

@@ -37,6 +37,9 @@ template <class T>
 class CsrBuilder {
 public:
     /// Allocates the final storage; throws std::bad_alloc when it does not fit in memory.
+    /// @param rows     rows of the matrix.
+    /// @param cols     columns of the matrix.
+    /// @param entries  exactly the number of entries add() will be given.
     CsrBuilder(Index rows, Index cols, Index entries) : matrix_(rows, cols) {
         matrix_.data().resize(entries);
         prefer_huge_pages(matrix_.innerIndexPtr(), static_cast<std::size_t>(entries) * sizeof(int));
@@ -45,6 +48,9 @@ public:
 
     /// First pass: adds one entry in file order. The caller has checked that row and col are in
     /// range and that fewer than `entries` entries were added before.
+    /// @param row    0-based row, in [0, rows).
+    /// @param col    0-based column, in [0, cols).
+    /// @param value  the entry's value.
     void add(int row, int col, T value) {
         const Index k = added_++;
         grouped_ = grouped_ && row >= last_row_;
@@ -57,10 +63,12 @@ public:
     }
 
     /// Number of entries added so far.
+    /// @return entries given to add().
     Index added() const { return added_; }
 
     /// True while every entry so far came in row order; false means a second pass is needed:
     /// call begin_placing(), then place() every entry again.
+    /// @return whether the storage already holds the entries (no second pass).
     bool grouped() const { return grouped_; }
 
     /// Starts the second pass: turns the row counts into row starts.
@@ -71,6 +79,10 @@ public:
 
     /// Second pass: puts one entry at the next free slot of its row. Returns false when the row
     /// is already full, which means the entries differ from the first pass.
+    /// @param row    0-based row of the entry, as in the first pass.
+    /// @param col    0-based column of the entry.
+    /// @param value  the entry's value.
+    /// @return false when the row already holds as many entries as the first pass counted.
     bool place(int row, int col, T value) {
         int& slot = next_[static_cast<std::size_t>(row)];
         if (slot == matrix_.outerIndexPtr()[row + 1]) return false;
@@ -83,6 +95,8 @@ public:
     /// Sorts each row by column and applies `policy` to repeated (row, column) pairs. With
     /// Duplicates::error, returns the repeat in the lowest row (the caller reports it with file
     /// lines); otherwise returns nothing.
+    /// @param policy  what to do with a (row, column) listed more than once.
+    /// @return the first repeat under Duplicates::error; nothing when there is none or repeats were summed.
     std::optional<DuplicateEntry> finish(Duplicates policy) {
         if (grouped_) to_row_starts();
         std::vector<int>().swap(next_);
@@ -91,6 +105,7 @@ public:
 
     /// Hands the finished matrix to `out` (call after finish()). A swap, because Eigen 3.4's
     /// SparseMatrix has no move constructor and would copy.
+    /// @param out  receives the matrix; the builder is left empty.
     void release_into(Csr<T>& out) { out.swap(matrix_); }
 
 private:

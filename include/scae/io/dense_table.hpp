@@ -43,6 +43,10 @@ inline bool ends_with(const std::string& text, std::string_view suffix) {
 /// final CSR: the nonzeros are kept in file order until all are known.
 /// Throws Error for an empty file, a row with the wrong number of fields, a bad value, or a
 /// repeated cell name.
+/// @param path     the table, plain or gzip.
+/// @param options  layout, delimiter and what values are accepted; duplicates and HDF5 fields do not apply.
+/// @return the counts, cells x genes, with gene and cell names.
+/// @throws Error naming the file and line on any problem with its contents, or when it cannot be opened.
 template <class T = float>
 CountMatrix<T> read_dense_table(const std::string& path, const ReadOptions& options = {}) {
     const char delimiter = options.delimiter ? options.delimiter

@@ -12,6 +12,8 @@ namespace scae::io {
 
 /// Removes the next token separated by spaces or tabs from the front of `rest` and returns it;
 /// returns an empty view when only blanks are left.
+/// @param rest  the text left; the token and the blanks before it are removed from its front.
+/// @return the token, a view into the text of `rest`.
 inline std::string_view next_token(std::string_view& rest) {
     std::size_t begin = 0;
     while (begin < rest.size() && (rest[begin] == ' ' || rest[begin] == '\t')) ++begin;
@@ -24,6 +26,9 @@ inline std::string_view next_token(std::string_view& rest) {
 
 /// Splits `line` at every `delimiter` into `fields` (cleared first); empty fields are kept, so
 /// "a\t\tb" gives three fields.
+/// @param line       the text to split.
+/// @param delimiter  the field separator.
+/// @param fields     views into `line`'s text, one per field; cleared first.
 inline void split(std::string_view line, char delimiter, std::vector<std::string_view>& fields) {
     fields.clear();
     for (;;) {
@@ -38,6 +43,9 @@ inline void split(std::string_view line, char delimiter, std::vector<std::string
 /// '+' is accepted. Returns false when `text` is anything else, including out of range for `N`.
 /// Floating-point parsing accepts "nan" and "inf": callers reject non-finite values themselves so
 /// that they can say so.
+/// @param text   the text to parse, without surrounding blanks.
+/// @param value  set to the number on success.
+/// @return whether all of `text` was one number in range.
 template <class N>
 bool parse_number(std::string_view text, N& value) {
     if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
@@ -49,6 +57,9 @@ bool parse_number(std::string_view text, N& value) {
 /// Parses all of `text` as unsigned decimal digits: the fast path for indices and integer
 /// counts, several times quicker than `std::from_chars`. Returns false for anything else (a
 /// sign, an empty field, more than 18 digits), after which callers try parse_number().
+/// @param text   the text to parse.
+/// @param value  set to the number on success, left alone otherwise.
+/// @return whether `text` was 1 to 18 decimal digits.
 inline bool parse_digits(std::string_view text, unsigned long long& value) {
     if (text.empty() || text.size() > 18) return false;
     unsigned long long number = 0;
@@ -63,6 +74,8 @@ inline bool parse_digits(std::string_view text, unsigned long long& value) {
 
 /// `text` in single quotes for an error message, cut to 60 characters so a binary or very long
 /// line stays readable.
+/// @param text  the text to quote.
+/// @return `text` in single quotes, with "..." after the first 60 characters of a longer one.
 inline std::string in_quotes(std::string_view text) {
     constexpr std::size_t longest = 60;
     if (text.size() <= longest) return "'" + std::string(text) + "'";

@@ -42,6 +42,10 @@ struct GeneSets {
 /// Reads the GMT file at `path` (plain or gzip; CRLF line ends are fine; blank lines are
 /// skipped). A gene listed twice in one set counts once.
 /// Throws Error for a missing or empty file, a line without genes, or a set name used twice.
+/// @param path     the GMT file, plain or gzip.
+/// @param options  the size filter.
+/// @return the kept sets in file order, and the numbers dropped by the filter.
+/// @throws Error when min_genes is above max_genes, or naming the file and line on a problem with its contents.
 inline GeneSets read_gmt(const std::string& path, const GmtOptions& options = {}) {
     if (options.min_genes > options.max_genes)
         throw Error("GmtOptions: min_genes (" + std::to_string(options.min_genes) + ") is larger than max_genes (" +

@@ -74,6 +74,9 @@ inline std::vector<std::string> decode(const std::vector<double>& codes, const s
 class Frame {
 public:
     /// Opens the frame at `path` ("/obs", "/var", "/raw/var"); throws Error when it is missing.
+    /// @param file  the open AnnData file; the frame keeps a reference, so it must outlive the frame.
+    /// @param path  absolute path of the frame in the file.
+    /// @throws Error when the path is missing, is neither a group nor a compound dataset, or the frame has no index.
     Frame(const hdf5::File& file, std::string path) : file_(file), path_(std::move(path)) {
         if (file.is_dataset(path_)) {
             const hdf5::Dataset table = file.dataset(path_);
@@ -97,18 +100,24 @@ public:
     }
 
     /// The frame's path in the file.
+    /// @return the path given to the constructor.
     const std::string& path() const { return path_; }
 
     /// The row names (obs names or var names).
+    /// @return one name per row, as column() reads them.
+    /// @throws Error when the index cannot be read as strings.
     std::vector<std::string> index() const { return column(index_name_); }
 
     /// True when the frame has column `name` (the index counts as one).
+    /// @param name  column name.
+    /// @return whether the frame has it.
     bool has(const std::string& name) const {
         if (compound_) return std::find(fields_.begin(), fields_.end(), name) != fields_.end();
         return file_.exists(path_ + "/" + name);
     }
 
     /// Column names, the index left out.
+    /// @return the names in file order (a group's children or a compound dataset's fields).
     std::vector<std::string> columns() const {
         std::vector<std::string> names = compound_ ? fields_ : file_.children(path_);
         std::vector<std::string> out;
@@ -119,6 +128,9 @@ public:
 
     /// Column `name` as strings, one per row: categorical columns decoded (missing as ""),
     /// numbers as labels. Throws Error naming the column when it is missing or unreadable.
+    /// @param name  column name (the index's name gives the index).
+    /// @return one string per row.
+    /// @throws Error when the column is missing (the message lists the columns) or cannot be read.
     std::vector<std::string> column(const std::string& name) const {
         if (!has(name))
             file_.fail_at(path_, "has no column '" + name + "'; its columns are " + list(columns()));

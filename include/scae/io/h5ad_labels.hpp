@@ -20,6 +20,8 @@ namespace scae::io {
 
 /// True when `spec` names an obs column ("obs:COLUMN") rather than a labels file: it starts with
 /// "obs:" and no file of that name exists.
+/// @param spec  the labels argument as the user gave it.
+/// @return whether it is to be read from the obs table.
 inline bool is_obs_column(const std::string& spec) {
     return spec.rfind("obs:", 0) == 0 && !std::filesystem::exists(spec);
 }
@@ -28,6 +30,11 @@ inline bool is_obs_column(const std::string& spec) {
 /// `barcodes` (the matrix cells) by obs name. Categorical columns are decoded; a missing value
 /// leaves its cell unlabelled. Throws Error when the file is not AnnData, the column is missing
 /// (the message lists the columns) or no obs name matches a barcode.
+/// @param path      the AnnData file.
+/// @param column    the obs column holding the labels.
+/// @param barcodes  the matrix's cells, in row order.
+/// @return one label per barcode ("" for none), with the unmatched cells and obs names listed.
+/// @throws Error naming `path` in a build without HDF5, besides the cases above.
 inline Labels read_obs_labels(const std::string& path, const std::string& column, const std::vector<std::string>& barcodes) {
 #ifdef SCAE_HAVE_HDF5
     if (!is_hdf5_file(path)) fail(path, 0, "obs:" + column + " needs --data to be an AnnData .h5ad file; this one is not HDF5");
@@ -71,6 +78,11 @@ inline Labels read_obs_labels(const std::string& path, const std::string& column
 
 /// Labels named by `spec`: "obs:COLUMN" reads that obs column of the AnnData file `data_path`
 /// (the counts being read); anything else is a `barcode<TAB>label` file (read_labels()).
+/// @param spec       "obs:COLUMN", or the path of a `barcode<TAB>label` file.
+/// @param data_path  the counts' file, read for "obs:COLUMN".
+/// @param barcodes   the matrix's cells, in row order.
+/// @return one label per barcode ("" for none), with the unmatched cells and labels listed.
+/// @throws Error when `spec` is "obs:" alone, or as read_obs_labels() and read_labels() throw.
 inline Labels read_cell_labels(const std::string& spec, const std::string& data_path, const std::vector<std::string>& barcodes) {
     if (is_obs_column(spec)) {
         if (spec.size() == 4) throw Error(spec + ": expected obs:COLUMN, the name of an obs column of the AnnData input");

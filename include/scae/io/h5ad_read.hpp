@@ -31,6 +31,10 @@ struct MatrixLocation {
 
 /// Describes the matrix at `path` (genes named by `var`), or nothing when there is none.
 /// Throws Error for a group that is neither CSR nor CSC or has no valid shape.
+/// @param file  the open AnnData file.
+/// @param path  absolute path of the matrix (a dense dataset or a sparse group).
+/// @param var   the frame that names its genes.
+/// @return where its values are and its shape; nothing when `path` does not exist.
 inline std::optional<MatrixLocation> locate(const hdf5::File& file, const std::string& path, const std::string& var) {
     if (!file.exists(path)) return std::nullopt;
     MatrixLocation m;
@@ -70,17 +74,25 @@ inline std::optional<MatrixLocation> locate(const hdf5::File& file, const std::s
 }
 
 /// raw/X with raw/var, or the names AnnData before 0.7 used (raw.X, raw.var).
+/// @param file  the open AnnData file.
+/// @return the raw matrix; nothing when the file has none.
+/// @throws Error as locate() throws.
 inline std::optional<MatrixLocation> locate_raw(const hdf5::File& file) {
     if (auto m = locate(file, "/raw/X", "/raw/var")) return m;
     return locate(file, "/raw.X", "/raw.var");
 }
 
 /// Names of the layers of the file.
+/// @param file  the open AnnData file.
+/// @return the children of /layers in file order; empty when there is no /layers group.
 inline std::vector<std::string> layer_names(const hdf5::File& file) {
     return file.is_group("/layers") ? file.children("/layers") : std::vector<std::string>{};
 }
 
 /// The first of `names` that `frame` has as a column, or "".
+/// @param frame  the data frame to look in.
+/// @param names  candidate column names, in order of preference.
+/// @return the first that exists; "" when none does.
 inline std::string first_column(const Frame& frame, std::initializer_list<const char*> names) {
     for (const char* name : names)
         if (frame.has(name)) return name;
@@ -91,6 +103,12 @@ inline std::string first_column(const Frame& frame, std::initializer_list<const 
 /// first of raw/X and layers/counts that does, otherwise X. `values_of_x` tells what X's values
 /// are (the caller reads X with it, so that X is read once when it holds counts); the others
 /// are scanned. `why` says what was chosen and why.
+/// @param file         the open AnnData file.
+/// @param options      its `layer` ("", "X", "raw" or a layer name) and allow_negative are used.
+/// @param why          set to the reason when the default picks a matrix other than X or keeps X that is not counts; left alone otherwise.
+/// @param values_of_x  called once with X's location to read it, returning a summary of its values.
+/// @return the chosen matrix.
+/// @throws Error naming the matrix when the one asked for is missing, or when X holds negative values, no counts were found and negative values are not allowed.
 template <class ValuesOfX>
 MatrixLocation choose_matrix(const hdf5::File& file, const ReadOptions& options, std::string& why, ValuesOfX&& values_of_x) {
     const std::string& layer = options.layer;
@@ -152,6 +170,10 @@ struct GeneNames {
 
 /// Reads `var`'s names: IDs from gene_ids (or gene_id, ensembl_id, feature_id, ...) else the
 /// index; symbols from gene_symbols (or gene_symbol, feature_name, gene_name, ...) else the index.
+/// @param file  the open AnnData file.
+/// @param var   the frame of the genes ("/var" or "/raw/var").
+/// @return one ID, symbol and type per var row (a missing ID or symbol falls back on the index; types default to "Gene Expression").
+/// @throws Error when the frame or a column cannot be read.
 inline GeneNames read_gene_names(const hdf5::File& file, const std::string& var) {
     const Frame frame(file, var);
     GeneNames names;
@@ -175,6 +197,8 @@ inline GeneNames read_gene_names(const hdf5::File& file, const std::string& var)
 } // namespace h5ad
 
 /// True when `file` looks like an AnnData file (an X, obs or var at the root).
+/// @param file  the open HDF5 file.
+/// @return whether it has /obs and one of /X, /var or /layers.
 inline bool is_h5ad(const hdf5::File& file) {
     return file.exists("/obs") && (file.exists("/X") || file.exists("/var") || file.exists("/layers"));
 }
@@ -184,6 +208,10 @@ inline bool is_h5ad(const hdf5::File& file) {
 /// names as genes. Keeps the features of `options.feature_types` when var has Cell Ranger
 /// feature types. CountMatrix::source says which matrix was read and why. Throws Error naming
 /// the dataset for anything inconsistent or malformed.
+/// @param file     the open AnnData file.
+/// @param options  layer, feature types and what values are accepted.
+/// @return the counts, cells x genes, with names and CountMatrix::source.
+/// @throws Error naming the dataset when the matrix, names or values are inconsistent or malformed.
 template <class T = float>
 CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}) {
     CountMatrix<T> result;

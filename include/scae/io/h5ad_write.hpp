@@ -208,6 +208,9 @@ private:
 /// given, obsm, uns, and the empty layers, obsp, varm and varp groups anndata expects. Written
 /// to `path`.partial and renamed onto `path` when complete, so `path` is never half written.
 /// Throws Error naming the file when the sizes disagree or HDF5 cannot write.
+/// @param path     the file to write; replaced whole, or left as it was on failure.
+/// @param content  what to write; its pointers must be valid during the call.
+/// @throws Error naming the file when the sizes disagree or HDF5 cannot write.
 inline void write_h5ad(const std::string& path, const H5adContent& content) {
     const Index cells = Index(content.obs_names.size());
     if (content.X && (content.X->rows() != cells || content.X->cols() != Index(content.var_names.size())))

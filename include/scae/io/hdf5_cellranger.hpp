@@ -67,6 +67,8 @@ inline std::pair<Index, Index> cellranger_shape(const hdf5::File& file, const st
 } // namespace detail
 
 /// True when `file` has either Cell Ranger layout.
+/// @param file  the open HDF5 file.
+/// @return whether it has /matrix/indptr or a v2 genome group.
 inline bool is_cellranger_h5(const hdf5::File& file) {
     return (file.is_group("/matrix") && file.exists("/matrix/indptr")) || !detail::cellranger_v2_genomes(file).empty();
 }
@@ -75,6 +77,10 @@ inline bool is_cellranger_h5(const hdf5::File& file) {
 /// barcodes. Keeps the features whose type is in `options.feature_types` (default: Gene
 /// Expression) and, with several genomes, those of `options.genome`: several genomes without
 /// a choice are an error that lists them. CountMatrix::source says what was read.
+/// @param file     the open Cell Ranger file.
+/// @param options  genome, feature types and what values are accepted.
+/// @return the counts, cells x genes, with names and CountMatrix::source.
+/// @throws Error naming the dataset when the layout, shapes, names or values are wrong, no feature is of the wanted types, or several genomes leave the choice open.
 template <class T = float>
 CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& options = {}) {
     CountMatrix<T> result;

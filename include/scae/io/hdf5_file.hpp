@@ -32,12 +32,17 @@ class Id {
 public:
     Id() = default;
     /// Takes `id` (H5I_INVALID_HID or negative: none), to be released with `close`.
+    /// @param id     the identifier to own.
+    /// @param close  the HDF5 function that releases it (H5Fclose, H5Dclose, ...).
     Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
     Id(const Id&) = delete;
     Id& operator=(const Id&) = delete;
     /// Takes over `other`'s identifier.
+    /// @param other  left without an identifier.
     Id(Id&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
     /// Releases this identifier and takes over `other`'s.
+    /// @param other  left without an identifier.
+    /// @return this handle.
     Id& operator=(Id&& other) noexcept {
         if (this != &other) {
             reset();
@@ -49,8 +54,10 @@ public:
     ~Id() { reset(); }
 
     /// The raw identifier (negative when invalid).
+    /// @return the identifier; H5I_INVALID_HID after a move or for none.
     hid_t get() const { return id_; }
     /// True for a valid identifier.
+    /// @return whether the handle holds an open identifier.
     bool valid() const { return id_ >= 0; }
 
 private:
@@ -152,6 +159,8 @@ enum class ValueKind {
 };
 
 /// The ValueKind of an HDF5 datatype.
+/// @param type  an open datatype identifier.
+/// @return its kind; ValueKind::other for enums, references and the rest.
 inline ValueKind kind_of(hid_t type) {
     switch (H5Tget_class(type)) {
     case H5T_INTEGER: return ValueKind::integer;
@@ -163,6 +172,8 @@ inline ValueKind kind_of(hid_t type) {
 }
 
 /// A short description of `kind` for messages.
+/// @param kind  the kind.
+/// @return a plural noun phrase ("integers", "strings", ...).
 inline const char* to_string(ValueKind kind) {
     switch (kind) {
     case ValueKind::integer: return "integers";
@@ -180,12 +191,19 @@ class File;
 class Attributes {
 public:
     /// `object` is an open identifier; `where` names it in messages ("file.h5:/matrix").
+    /// @param object  the object's identifier; it must stay open while the Attributes are used.
+    /// @param where   the object's name for messages.
     Attributes(hid_t object, std::string where) : object_(object), where_(std::move(where)) {}
 
     /// True when the object has attribute `name`.
+    /// @param name  attribute name.
+    /// @return whether it exists.
     bool has(const std::string& name) const { return H5Aexists(object_, name.c_str()) > 0; }
 
     /// The ValueKind of attribute `name` (which must exist).
+    /// @param name  attribute name.
+    /// @return the kind of its type.
+    /// @throws Error naming the object when the attribute cannot be opened.
     ValueKind kind(const std::string& name) const {
         const Id attribute = open(name);
         const Id type(H5Aget_type(attribute.get()), H5Tclose);
@@ -194,6 +212,8 @@ public:
 
     /// The strings of attribute `name` (a scalar gives one). Throws Error when it is missing or
     /// does not hold strings.
+    /// @param name  attribute name.
+    /// @return its strings, in storage order.
     std::vector<std::string> strings(const std::string& name) const {
         const Id attribute = open(name);
         const Id type(H5Aget_type(attribute.get()), H5Tclose);
@@ -208,6 +228,9 @@ public:
     }
 
     /// The one string of attribute `name`, or `fallback` when it is missing or not one string.
+    /// @param name      attribute name.
+    /// @param fallback  the value for a missing attribute or one that is not a single string.
+    /// @return the attribute's string or `fallback`.
     std::string string_or(const std::string& name, const std::string& fallback) const {
         if (!has(name) || kind(name) != ValueKind::string) return fallback;
         const auto values = strings(name);
@@ -216,6 +239,8 @@ public:
 
     /// The integers of attribute `name` (converted from any integer or real type). Throws Error
     /// when it is missing or not numeric.
+    /// @param name  attribute name.
+    /// @return its values, in storage order.
     std::vector<long long> integers(const std::string& name) const {
         const Id attribute = open(name);
         const Id type(H5Aget_type(attribute.get()), H5Tclose);
@@ -230,6 +255,8 @@ public:
 
     /// The object an object-reference attribute points to, as an absolute path ("" when the
     /// attribute is not an object reference). AnnData 0.7 links categorical columns this way.
+    /// @param name  attribute name.
+    /// @return the target's absolute path, or "".
     std::string reference_target(const std::string& name) const {
         if (!has(name)) return "";
         const Id attribute = open(name);
@@ -268,31 +295,45 @@ private:
 class Dataset {
 public:
     /// Opens `path` in `file`; throws Error naming both when it is missing or not a dataset.
+    /// @param file  the open file.
+    /// @param path  absolute path of the dataset.
     Dataset(const File& file, const std::string& path);
 
     /// The dataset's absolute path in the file.
+    /// @return the path given to the constructor.
     const std::string& path() const { return path_; }
     /// "FILE:/path", the prefix of every message about this dataset.
+    /// @return the prefix, as File::where() makes it.
     const std::string& where() const { return where_; }
     /// Extent of each dimension (empty for a scalar).
+    /// @return one extent per dimension.
     const std::vector<hsize_t>& shape() const { return shape_; }
     /// Number of elements (1 for a scalar).
+    /// @return the product of the extents.
     hsize_t size() const {
         hsize_t n = 1;
         for (hsize_t d : shape_) n *= d;
         return n;
     }
     /// What the dataset holds.
+    /// @return the kind of its datatype.
     ValueKind kind() const { return kind_; }
     /// The datatype in the file.
+    /// @return the datatype identifier, owned by the Dataset.
     hid_t type() const { return type_.get(); }
     /// Its attributes.
+    /// @return the dataset's attributes, usable while the Dataset lives.
     Attributes attributes() const { return Attributes(dataset_.get(), where_); }
 
     /// Throws Error "FILE:/path: what".
+    /// @param what  what is wrong and what was expected.
+    /// @throws Error always.
     [[noreturn]] void fail(const std::string& what) const { throw Error(where_ + ": " + what); }
 
     /// Throws Error unless the dataset is one-dimensional with `n` elements (`n` < 0: any).
+    /// @param n        elements expected; negative accepts any number.
+    /// @param meaning  what the dataset should be, for the message.
+    /// @throws Error when the dataset is not one-dimensional or has another length.
     void expect_vector(long long n, const std::string& meaning) const {
         if (shape_.size() != 1)
             fail("has " + std::to_string(shape_.size()) + " dimensions, expected a one-dimensional " + meaning);
@@ -301,12 +342,15 @@ public:
     }
 
     /// Throws Error unless the dataset holds numbers (integers or floating point).
+    /// @param meaning  what the dataset should be, for the message.
+    /// @throws Error when it holds another kind of value.
     void expect_numbers(const std::string& meaning) const {
         if (kind_ != ValueKind::integer && kind_ != ValueKind::real)
             fail("holds " + std::string(to_string(kind_)) + ", expected numbers (" + meaning + ")");
     }
 
     /// The chunk extent of each dimension; empty for a contiguous dataset.
+    /// @return one extent per dimension, or empty.
     std::vector<hsize_t> chunk_shape() const {
         const Id properties(H5Dget_create_plist(dataset_.get()), H5Pclose);
         std::vector<hsize_t> chunk(shape_.size());
@@ -319,6 +363,7 @@ public:
     /// Elements per slab for streaming a one-dimensional dataset: about slab_elements, and a
     /// whole number of chunks, so that no chunk straddles two slabs (HDF5 would decompress it
     /// twice when it does not fit its 1 MiB chunk cache).
+    /// @return elements per slab, at least 1.
     hsize_t slab() const {
         const std::vector<hsize_t> chunk = chunk_shape();
         if (chunk.empty() || chunk[0] == 0) return slab_elements;
@@ -327,6 +372,8 @@ public:
 
     /// Rows per block for streaming a two-dimensional dataset: about a slab, and a whole number
     /// of chunk rows, so that each chunk is decompressed once per pass.
+    /// @return rows per block, at least 1.
+    /// @throws std::out_of_range for a dataset with fewer than two dimensions.
     hsize_t row_block() const {
         const hsize_t width = std::max<hsize_t>(1, shape_.at(1));
         hsize_t rows = std::max<hsize_t>(1, slab_elements / width);
@@ -337,18 +384,28 @@ public:
 
     /// Reads `count` elements from element `start` of a one-dimensional dataset, converted to T
     /// (HDF5 converts any integer or floating-point type).
+    /// @param start  first element.
+    /// @param count  number of elements; `out` has room for them.
+    /// @param out    receives the values.
+    /// @throws Error when the range leaves the dataset, the dataset is not one-dimensional or HDF5 cannot read it.
     template <class T>
     void read(hsize_t start, hsize_t count, T* out) const {
         read_slab(detail::native_type<T>(), {start}, {count}, out);
     }
 
     /// Reads rows [first, first + rows) of a two-dimensional dataset into `out` (row-major).
+    /// @param first  first row.
+    /// @param rows   number of rows; `out` has room for rows x columns values.
+    /// @param out    receives the values, row-major.
+    /// @throws Error when the rows leave the dataset or HDF5 cannot read it.
     template <class T>
     void read_rows(hsize_t first, hsize_t rows, T* out) const {
         read_slab(detail::native_type<T>(), {first, 0}, {rows, shape_.at(1)}, out);
     }
 
     /// Every element of a numeric dataset, converted to T.
+    /// @return the values in storage order (row-major).
+    /// @throws Error when HDF5 cannot read or convert them.
     template <class T>
     std::vector<T> read_all() const {
         std::vector<T> values(size());
@@ -364,6 +421,7 @@ public:
     }
 
     /// Every element of a string dataset. Throws Error when it does not hold strings.
+    /// @return the strings in storage order.
     std::vector<std::string> read_strings() const {
         if (kind_ != ValueKind::string) fail("holds " + std::string(to_string(kind_)) + ", expected strings");
         bool ok = false;
@@ -375,6 +433,8 @@ public:
     }
 
     /// Every element of an enum dataset (h5py stores booleans so) as its member name ("TRUE").
+    /// @return one name per element ("" for a value no member has).
+    /// @throws Error when the dataset is not an enum or cannot be read.
     std::vector<std::string> read_enum_names() const {
         if (H5Tget_class(type_.get()) != H5T_ENUM) fail("holds " + std::string(to_string(kind_)) + ", expected an enum");
         const Id native(H5Tget_native_type(type_.get(), H5T_DIR_ASCEND), H5Tclose);
@@ -392,6 +452,7 @@ public:
     }
 
     /// Names of the fields of a compound dataset (empty for other types).
+    /// @return the field names in the type's order.
     std::vector<std::string> field_names() const {
         std::vector<std::string> names;
         if (kind_ != ValueKind::compound) return names;
@@ -405,12 +466,18 @@ public:
     }
 
     /// The ValueKind of field `name` of a compound dataset.
+    /// @param name  field name.
+    /// @return the kind of its type.
+    /// @throws Error when there is no such field.
     ValueKind field_kind(const std::string& name) const {
         const Id member = member_type(name);
         return kind_of(member.get());
     }
 
     /// Field `name` of every record of a compound dataset, as strings.
+    /// @param name  field name.
+    /// @return one string per record.
+    /// @throws Error when there is no such field, it does not hold strings or cannot be read.
     std::vector<std::string> read_field_strings(const std::string& name) const {
         const Id member = member_type(name);
         if (kind_of(member.get()) != ValueKind::string)
@@ -427,6 +494,9 @@ public:
     }
 
     /// Field `name` of every record of a compound dataset, as numbers.
+    /// @param name  field name.
+    /// @return one number per record.
+    /// @throws Error when there is no such field, it does not hold numbers or cannot be read.
     std::vector<double> read_field_numbers(const std::string& name) const {
         const Id member = member_type(name);
         const ValueKind k = kind_of(member.get());
@@ -472,6 +542,7 @@ private:
 class File {
 public:
     /// Opens `path`; throws Error naming it and HDF5's reason (truncated, not HDF5, ...).
+    /// @param path  the file to open.
     explicit File(std::string path) : path_(std::move(path)) {
         detail::silence_library();
         // Reading needs no lock, and HPC file systems without flock (NFS, Lustre) would refuse one.
@@ -488,18 +559,27 @@ public:
     }
 
     /// The file name as given.
+    /// @return the path given to the constructor.
     const std::string& path() const { return path_; }
     /// The file identifier.
+    /// @return the identifier, owned by the File.
     hid_t id() const { return file_.get(); }
 
     /// "FILE:/object", the prefix of messages about `object`.
+    /// @param object  absolute path in the file.
+    /// @return "FILE:/object".
     std::string where(const std::string& object) const { return path_ + ":" + object; }
     /// Throws Error "FILE:/object: what".
+    /// @param object  absolute path in the file.
+    /// @param what    what is wrong and what was expected.
+    /// @throws Error always.
     [[noreturn]] void fail_at(const std::string& object, const std::string& what) const {
         throw Error(where(object) + ": " + what);
     }
 
     /// True when every component of the absolute path `object` exists ("/" always does).
+    /// @param object  absolute path in the file.
+    /// @return whether the object exists (a link to a missing object does not).
     bool exists(const std::string& object) const {
         if (object.empty() || object == "/") return true;
         std::size_t end = 0;
@@ -516,11 +596,18 @@ public:
     }
 
     /// True when `object` exists and is a group.
+    /// @param object  absolute path in the file.
+    /// @return whether it is a group.
     bool is_group(const std::string& object) const { return object_type(object) == H5O_TYPE_GROUP; }
     /// True when `object` exists and is a dataset.
+    /// @param object  absolute path in the file.
+    /// @return whether it is a dataset.
     bool is_dataset(const std::string& object) const { return object_type(object) == H5O_TYPE_DATASET; }
 
     /// Names of the members of group `group`, in HDF5's name order.
+    /// @param group  absolute path of the group.
+    /// @return the member names.
+    /// @throws Error when `group` is missing or not a group.
     std::vector<std::string> children(const std::string& group) const {
         std::vector<std::string> names;
         const Id g = open_group(group);
@@ -533,6 +620,8 @@ public:
     }
 
     /// Opens group `group`; throws Error when it is missing or not a group.
+    /// @param group  absolute path of the group.
+    /// @return the open group.
     Id open_group(const std::string& group) const {
         if (!is_group(group)) fail_at(group, exists(group) ? "is not a group" : "no such group");
         Id g(H5Gopen2(file_.get(), group.c_str(), H5P_DEFAULT), H5Gclose);
@@ -542,6 +631,9 @@ public:
 
     /// Attributes of `object` (a group or a dataset), valid while `handle` lives: open it with
     /// open_object().
+    /// @param object  absolute path of a group or dataset.
+    /// @return the open object, for Attributes(handle.get(), where(object)).
+    /// @throws Error when it is missing or cannot be opened.
     Id open_object(const std::string& object) const {
         if (!exists(object)) fail_at(object, "no such group or dataset");
         Id o(H5Oopen(file_.get(), object.c_str(), H5P_DEFAULT), H5Oclose);
@@ -550,6 +642,9 @@ public:
     }
 
     /// Opens dataset `path`.
+    /// @param path  absolute path of the dataset.
+    /// @return the open dataset.
+    /// @throws Error when it is missing or not a dataset.
     Dataset dataset(const std::string& path) const { return Dataset(*this, path); }
 
 private:

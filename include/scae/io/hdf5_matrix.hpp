@@ -42,6 +42,8 @@ struct GeneSelection {
 };
 
 /// Keeps the entries of `names` (one per gene of the file) that `selection` keeps, in order.
+/// @param names      one name per gene of the file; shortened to the kept genes.
+/// @param selection  the genes to keep; empty keeps all.
 inline void keep_selected(std::vector<std::string>& names, const GeneSelection& selection) {
     if (selection.new_column.empty()) return;
     std::size_t write = 0;
@@ -59,6 +61,7 @@ struct ValueSummary {
     bool integer_values = true;   ///< every value is a whole number
     bool negative = false;        ///< some value is below zero (only when negatives were allowed)
     /// True for counts: whole numbers, none negative.
+    /// @return integer_values and not negative.
     bool counts() const { return integer_values && !negative; }
 };
 
@@ -144,6 +147,15 @@ inline void check_entries(const Dataset& indices, const Dataset& data) {
 /// naming the file and dataset for a missing dataset, a wrong type, an indptr that disagrees
 /// with the shape or decreases, an index out of range, a repeated entry, or a value that is
 /// not finite (or negative, or fractional, as `options` say).
+/// @param file         the open file.
+/// @param where        paths of the data, indices and indptr datasets.
+/// @param cells        rows of the matrix, from its declared shape.
+/// @param genes        columns of the matrix in the file, from its declared shape.
+/// @param compression  whether indptr runs over cells or over genes.
+/// @param selection    the genes to keep and their new columns; empty keeps all.
+/// @param options      duplicates, allow_negative and require_counts are used.
+/// @param out          receives the cells x kept-genes CSR, each row sorted.
+/// @return the kind of values read.
 template <class T>
 ValueSummary read_sparse(const File& file, const SparseLocation& where, Index cells, Index genes, Compression compression,
                          const GeneSelection& selection, const ReadOptions& options, Csr<T>& out) {
@@ -244,6 +256,13 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
 
 /// Reads the dense cells x genes dataset `path` into CSR (zeros left out) in blocks of rows:
 /// one pass counts the nonzeros, the second stores them, so the CSR is allocated once.
+/// @param file       the open file.
+/// @param path       absolute path of the two-dimensional dataset.
+/// @param selection  the genes to keep and their new columns; empty keeps all.
+/// @param options    allow_negative and require_counts are used.
+/// @param out        receives the cells x kept-genes CSR.
+/// @return the kind of values read.
+/// @throws Error naming the dataset when it is not a two-dimensional numeric dataset, its width differs from the selection, or a value is rejected.
 template <class T>
 ValueSummary read_dense(const File& file, const std::string& path, const GeneSelection& selection, const ReadOptions& options,
                         Csr<T>& out) {
@@ -288,6 +307,9 @@ ValueSummary read_dense(const File& file, const std::string& path, const GeneSel
 /// Scans the stored values of dataset `path` (sparse data or a dense matrix) slab by slab,
 /// without building anything: tells whether they are counts. Throws Error for values that are
 /// not finite or a dataset that does not hold numbers.
+/// @param file  the open file.
+/// @param path  absolute path of the values dataset (one- or two-dimensional).
+/// @return the kind of values seen; the scan stops at the first value that is not a count.
 inline ValueSummary scan_values(const File& file, const std::string& path) {
     const Dataset dataset = file.dataset(path);
     dataset.expect_numbers("counts");

@@ -13,6 +13,8 @@ namespace scae::io {
 /// True when the file at `path` starts with the HDF5 signature at offset 0, 512, 1024, 2048, ...
 /// (the HDF5 specification's search positions for a file with a user block). False for a
 /// directory, an unreadable file or any other content; never throws.
+/// @param path  the file to look at.
+/// @return whether the HDF5 signature was found.
 inline bool is_hdf5_file(const std::string& path) {
     static constexpr unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     std::ifstream in(path, std::ios::binary);
@@ -30,6 +32,8 @@ inline bool is_hdf5_file(const std::string& path) {
 }
 
 /// What a build without HDF5 says for an HDF5 input: the file, the format and how to rebuild.
+/// @param path  the HDF5 input.
+/// @return the message.
 inline std::string hdf5_missing_message(const std::string& path) {
     return path + ": this is an HDF5 file (Cell Ranger .h5 or AnnData .h5ad) but scae was built without HDF5; "
                   "install libhdf5-dev and reconfigure scae (cmake -B build -DSCAE_WITH_HDF5=ON), "

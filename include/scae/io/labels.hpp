@@ -47,6 +47,11 @@ struct Labels {
 /// `barcodes` (the matrix cells, in order).
 /// Throws Error for a missing or empty file, a line without the label field, an empty label, a
 /// barcode listed twice, or when no barcode matches the matrix at all.
+/// @param path      the labels file, plain or gzip.
+/// @param barcodes  the matrix's cells, in row order.
+/// @param options   header handling and the label's field.
+/// @return one label per barcode ("" for none), with the unmatched cells and barcodes of the file listed.
+/// @throws Error when options.column is 0, or naming the file and line on any of the problems above.
 inline Labels read_labels(const std::string& path, const std::vector<std::string>& barcodes,
                           const LabelOptions& options = {}) {
     if (options.column == 0) throw Error("LabelOptions::column must be at least 1: field 0 is the barcode");

@@ -157,6 +157,8 @@ private:
 /// Position (0-based) of the first byte of `text` that breaks UTF-8 (a stray continuation
 /// byte, a truncated or overlong sequence, a surrogate, a code point above U+10FFFF), or npos
 /// when `text` is valid UTF-8.
+/// @param text  the bytes to check.
+/// @return the offset of the first bad byte, or std::string_view::npos.
 inline std::size_t invalid_utf8_at(std::string_view text) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
@@ -192,6 +194,8 @@ inline std::size_t invalid_utf8_at(std::string_view text) {
 
 /// True when the file at `path` starts with the gzip magic bytes 1f 8b. Throws Error when the
 /// file cannot be opened.
+/// @param path  the file to look at.
+/// @return whether its first two bytes are 1f 8b.
 inline bool is_gzip(const std::string& path) {
     detail::FilePtr f = detail::open_or_throw(path);
     unsigned char magic[2] = {0, 0};
@@ -207,6 +211,8 @@ class LineReader {
 public:
     /// Opens `path`; `chunk_bytes` is how much is read (or decompressed) at a time.
     /// Throws Error when the file cannot be opened, or is gzip and zlib is not available.
+    /// @param path         the file to read, plain or gzip.
+    /// @param chunk_bytes  bytes read at a time (at least 64); lines longer than this grow the buffer, up to max_line_bytes.
     explicit LineReader(std::string path, std::size_t chunk_bytes = std::size_t(1) << 20)
         : path_(std::move(path)), capacity_(std::max<std::size_t>(chunk_bytes, 64)) {
         const bool gzip = is_gzip(path_);
@@ -227,6 +233,9 @@ public:
 
     /// Stores the next line in `line` and returns true, or returns false at the end of the file.
     /// The view stays valid until the next call. Throws Error on a read error or truncated gzip.
+    /// @param line  set to the line, without its line end.
+    /// @return false at the end of the file.
+    /// @throws Error on a read error, damaged gzip data or a line longer than max_line_bytes.
     bool next(std::string_view& line) {
         for (;;) {
             const char* start = buffer_.get() + begin_;
@@ -250,17 +259,24 @@ public:
     }
 
     /// Number (1-based) of the line last returned by next(); 0 before the first.
+    /// @return the line number, for messages.
     long long line_number() const { return line_; }
 
     /// The path given to the constructor.
+    /// @return the path as given.
     const std::string& path() const { return path_; }
 
     /// Throws Error "PATH:LINE: what" for the line last returned.
+    /// @param what  what is wrong and what was expected.
+    /// @throws Error always.
     [[noreturn]] void fail(const std::string& what) const { scae::fail(path_, line_, what); }
 
     /// Throws Error naming the file, the line and the byte when `text` (`what`: "the gene id",
     /// "the label") of the line last returned is not valid UTF-8: names end up in JSON and SVG
     /// reports, which must be UTF-8.
+    /// @param text  the text to check, a part of the line last returned.
+    /// @param what  what the text is, for the message.
+    /// @throws Error when `text` is not valid UTF-8.
     void require_utf8(std::string_view text, const char* what) const {
         const std::size_t bad = invalid_utf8_at(text);
         if (bad == std::string_view::npos) return;

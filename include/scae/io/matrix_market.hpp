@@ -56,6 +56,8 @@ inline bool is_comment_or_blank(std::string_view line) {
 
 /// Reads the banner, comments and size line from `reader`, leaving it at the first entry.
 /// Throws Error for an empty file, a wrong or unsupported banner, or a bad size line.
+/// @param reader  a reader of a Matrix Market file that has returned no line yet.
+/// @return what the banner and size line declare.
 inline MatrixMarketHeader read_matrix_market_header(LineReader& reader) {
     std::string_view line;
     if (!reader.next(line)) fail(reader.path(), 0, std::string("empty file; ") + detail::expected_banner());
@@ -193,6 +195,10 @@ void for_each_entry(LineReader& reader, const MatrixMarketHeader& header, const 
 /// the final CSR; a file whose entries are not grouped by cell is read twice to keep it so.
 /// Throws Error naming the file and line for any malformed, out-of-range or repeated entry and
 /// for a count of entries that differs from the size line.
+/// @param reader   the reader read_matrix_market_header() left at the first entry.
+/// @param header   what that call returned.
+/// @param options  layout, duplicates and what values are accepted.
+/// @return the counts, cells x genes, without names.
 template <class T = float>
 CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarketHeader& header,
                                           const ReadOptions& options = {}) {
@@ -258,6 +264,10 @@ CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarket
 /// Reads a bare Matrix Market file (plain or gzip) as cells x genes; `options.layout` says how
 /// the file is oriented (genes x cells by default, as in 10x). The names stay empty: the file
 /// carries none.
+/// @param path     the Matrix Market file, plain or gzip.
+/// @param options  layout, duplicates and what values are accepted.
+/// @return the counts, cells x genes, without names.
+/// @throws Error naming the file and line for a bad banner, size line or entry.
 template <class T = float>
 CountMatrix<T> read_matrix_market(const std::string& path, const ReadOptions& options = {}) {
     LineReader reader(path);

@@ -31,6 +31,8 @@ enum class CountFormat {
 };
 
 /// A short name for `format`: "10x", "matrix_market", "dense_table", "10x_h5" or "h5ad".
+/// @param format  the format.
+/// @return its name.
 inline const char* to_string(CountFormat format) {
     switch (format) {
     case CountFormat::tenx: return "10x";
@@ -47,6 +49,8 @@ inline const char* to_string(CountFormat format) {
 /// the name decides: .h5ad is AnnData); a file whose first line starts with "%%MatrixMarket",
 /// or whose name ends in .mtx or .mtx.gz, is Matrix Market; any other file is a dense table.
 /// Throws Error when `path` does not exist or cannot be read.
+/// @param path  a directory or a file.
+/// @return the format to read it as.
 inline CountFormat detect_count_format(const std::string& path) {
     if (std::filesystem::is_directory(path)) return CountFormat::tenx;
     if (is_hdf5_file(path)) {
@@ -66,6 +70,10 @@ inline CountFormat detect_count_format(const std::string& path) {
 
 /// Reads counts from `path` in whichever format detect_count_format() finds. HDF5 input in a
 /// build without HDF5 is an Error that says how to rebuild.
+/// @param path     a 10x directory or a counts file of one of the formats of CountFormat.
+/// @param options  what the reader for that format uses of them.
+/// @return the counts, cells x genes, with what names the format carries.
+/// @throws Error naming the file for anything the reader rejects.
 template <class T = float>
 CountMatrix<T> read_counts(const std::string& path, const ReadOptions& options = {}) {
     switch (detect_count_format(path)) {

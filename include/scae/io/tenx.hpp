@@ -53,6 +53,8 @@ inline std::optional<std::pair<std::size_t, std::size_t>> find_repeat(const std:
 
 /// Finds the matrix, features (or genes) and barcodes files in `dir`.
 /// Throws Error when `dir` is not a directory or a file is missing.
+/// @param dir  the 10x directory.
+/// @return the paths of its three files.
 inline TenxFiles find_10x_files(const std::string& dir) {
     const std::filesystem::path path(dir);
     if (!std::filesystem::is_directory(path))
@@ -82,6 +84,8 @@ struct Features {
 
 /// Reads features.tsv or genes.tsv (plain or gzip), one gene per line, no header.
 /// Throws Error for an empty file or a line with an empty ID.
+/// @param path  features.tsv[.gz] or genes.tsv[.gz].
+/// @return one ID, symbol and type per line.
 inline Features read_features(const std::string& path) {
     LineReader reader(path);
     Features features;
@@ -102,6 +106,8 @@ inline Features read_features(const std::string& path) {
 
 /// Reads barcodes.tsv (plain or gzip): one barcode per line (the first tab-separated field).
 /// Throws Error for an empty file, an empty barcode or a repeated barcode.
+/// @param path  barcodes.tsv[.gz].
+/// @return the barcodes, in file order.
 inline std::vector<std::string> read_barcodes(const std::string& path) {
     LineReader reader(path);
     std::vector<std::string> barcodes;
@@ -123,6 +129,9 @@ inline std::vector<std::string> read_barcodes(const std::string& path) {
 /// Reads a 10x directory into cells x genes counts with gene IDs, symbols, types and barcodes.
 /// The matrix is genes x cells whatever `options.layout` says. Throws Error for a missing or
 /// malformed file and when the numbers of genes or barcodes differ from the matrix size.
+/// @param dir      the 10x directory.
+/// @param options  duplicates and what values are accepted; `layout` is overridden.
+/// @return the counts, cells x genes, with gene IDs, symbols, types and barcodes.
 template <class T = float>
 CountMatrix<T> read_10x(const std::string& dir, ReadOptions options = {}) {
     options.layout = Layout::genes_by_cells;

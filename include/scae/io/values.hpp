@@ -50,6 +50,13 @@ inline std::string unparsed_number(std::string_view token, const char* expected)
 /// Parses one matrix value `token` of `field` type at the current line of `reader`: refused with
 /// the file and line when it is no number, out of range or not allowed by `options` (negative);
 /// clears `integer_values` when the value has a fraction.
+/// @param token           the value's text.
+/// @param field           the value type the file declares.
+/// @param options         allow_negative and require_counts are used.
+/// @param reader          the reader whose current line holds `token`, for messages.
+/// @param integer_values  cleared at a value with a fraction; never set.
+/// @return the value.
+/// @throws Error naming the file, the line and the token when the value is refused.
 template <class T>
 T parse_value(std::string_view token, Field field, const ReadOptions& options, const LineReader& reader,
               bool& integer_values) {

@@ -12,6 +12,8 @@ namespace scae::nn {
 enum class Activation { identity, relu, softplus, sigmoid, tanh };
 
 /// The activation's name as written in model files ("softplus", ...).
+/// @param a  the activation.
+/// @return its name; "unknown" for a value outside the enum.
 inline std::string to_string(Activation a) {
     switch (a) {
     case Activation::identity: return "identity";
@@ -24,6 +26,9 @@ inline std::string to_string(Activation a) {
 }
 
 /// Parses an activation name; throws scae::Error on an unknown one.
+/// @param name  a name as to_string() writes it.
+/// @return the activation.
+/// @throws Error when no activation has that name.
 inline Activation activation_from_string(const std::string& name) {
     for (Activation a : {Activation::identity, Activation::relu, Activation::softplus, Activation::sigmoid, Activation::tanh})
         if (to_string(a) == name) return a;
@@ -31,6 +36,10 @@ inline Activation activation_from_string(const std::string& name) {
 }
 
 /// Applies `a` on the tape; `beta` is softplus' sharpness.
+/// @param x     the layer's affine output.
+/// @param a     the activation.
+/// @param beta  softplus sharpness (positive); ignored by the others.
+/// @return the activated node; `x` itself for the identity.
 template <class T>
 ad::Var<T> activate(ad::Var<T> x, Activation a, T beta) {
     switch (a) {
@@ -44,6 +53,9 @@ ad::Var<T> activate(ad::Var<T> x, Activation a, T beta) {
 }
 
 /// Applies `a` in place, without recording anything (inference).
+/// @param x     the layer's affine output, overwritten by the activations.
+/// @param a     the activation.
+/// @param beta  softplus sharpness (positive); ignored by the others.
 template <class T>
 void activate_in_place(Matrix<T>& x, Activation a, T beta) {
     auto v = x.array();

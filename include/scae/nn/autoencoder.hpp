@@ -21,6 +21,8 @@ enum class Loss {
 };
 
 /// The loss' name as written in model files.
+/// @param loss  the loss.
+/// @return its name; "unknown" for a value outside the enum.
 inline std::string to_string(Loss loss) {
     switch (loss) {
     case Loss::poisson: return "poisson";
@@ -31,6 +33,9 @@ inline std::string to_string(Loss loss) {
 }
 
 /// Parses a loss name; throws scae::Error on an unknown one.
+/// @param name  a name as to_string() writes it.
+/// @return the loss.
+/// @throws Error when no loss has that name.
 inline Loss loss_from_string(const std::string& name) {
     for (Loss l : {Loss::poisson, Loss::negative_binomial, Loss::mse})
         if (to_string(l) == name) return l;
@@ -69,6 +74,9 @@ public:
     ad::Param<T> log_theta;      ///< per-gene log dispersion (negative binomial loss only)
 
     /// Builds and initialises the network for `genes` inputs.
+    /// @param genes  number of genes (input and output width, positive).
+    /// @param opts   architecture, objective and seed.
+    /// @throws Error when `genes` or a layer size is not positive, or encoder_sizes is empty.
     Autoencoder(Index genes, AutoencoderOptions opts) : options(std::move(opts)) {
         if (genes <= 0) throw Error("Autoencoder: the number of genes must be positive");
         if (options.encoder_sizes.empty()) throw Error("Autoencoder: encoder_sizes must name at least the bottleneck");
@@ -88,13 +96,17 @@ public:
     }
 
     /// Number of genes (input and output width).
+    /// @return columns of the first layer's weight.
     Index genes() const { return layers.front().inputs(); }
     /// Number of bottleneck nodes.
+    /// @return the last of encoder_sizes.
     Index latent_size() const { return options.encoder_sizes.back(); }
     /// Number of encoder layers; layer `encoder_layers() - 1` feeds the bottleneck.
+    /// @return the size of encoder_sizes.
     std::size_t encoder_layers() const { return options.encoder_sizes.size(); }
 
     /// Every trainable parameter, for an optimiser.
+    /// @return pointers into this model (weights and biases layer by layer, then log_theta for the negative binomial loss); valid while it lives.
     std::vector<ad::Param<T>*> parameters() {
         std::vector<ad::Param<T>*> out;
         for (Dense<T>& layer : layers) {
@@ -108,6 +120,9 @@ public:
     // ---- on the tape -------------------------------------------------------------
 
     /// Bottleneck activations of a transformed sparse batch.
+    /// @param tape   the tape to record on.
+    /// @param input  transformed counts, cells x genes; viewed: it must outlive the tape's backward pass.
+    /// @return cells x latent_size().
     ad::Var<T> encode(ad::Tape<T>& tape, const CsrView<T>& input) {
         ad::Var<T> h = layers[0].forward(tape, input);
         for (std::size_t i = 1; i < encoder_layers(); ++i) h = layers[i].forward(h);
@@ -115,6 +130,8 @@ public:
     }
 
     /// Bottleneck activations of a transformed dense batch (e.g. an input that needs a gradient).
+    /// @param input  transformed counts, cells x genes.
+    /// @return cells x latent_size().
     ad::Var<T> encode(ad::Var<T> input) {
         ad::Var<T> h = input;
         for (std::size_t i = 0; i < encoder_layers(); ++i) h = layers[i].forward(h);
@@ -122,6 +139,8 @@ public:
     }
 
     /// Output rates (expected counts) from bottleneck activations.
+    /// @param latent  cells x latent_size().
+    /// @return cells x genes.
     ad::Var<T> decode(ad::Var<T> latent) {
         ad::Var<T> h = latent;
         for (std::size_t i = encoder_layers(); i < layers.size(); ++i) h = layers[i].forward(h);
@@ -129,6 +148,10 @@ public:
     }
 
     /// Reconstruction loss of `rate` against raw counts.
+    /// @param rate    expected counts, cells x genes.
+    /// @param counts  raw counts, cells x genes; viewed: it must outlive the tape's backward pass.
+    /// @return the mean loss, a 1 x 1 node.
+    /// @throws Error when the shapes differ.
     ad::Var<T> reconstruction_loss(ad::Var<T> rate, const CsrView<T>& counts) {
         switch (options.loss) {
         case Loss::negative_binomial: return ad::nb_nll(rate, rate.tape->param(log_theta), counts);
@@ -140,6 +163,10 @@ public:
 
     /// Expected counts of a batch: the decoder's output times each cell's size factor when
     /// the input is library-size normalised (see InputTransform), the output itself otherwise.
+    /// @param tape    the tape to record on.
+    /// @param input   transformed counts, cells x genes.
+    /// @param counts  the same cells' raw counts (for the size factors).
+    /// @return expected counts, cells x genes.
     ad::Var<T> reconstruct(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
         ad::Var<T> rate = decode(encode(tape, input));
         if (options.input.target_sum <= 0) return rate;
@@ -150,6 +177,11 @@ public:
     /// The reconstruction loss of a batch: `reconstruction_loss(reconstruct(...))`, computed
     /// by the fused output-layer op (ad::softplus_poisson_nll) for the Poisson loss on a
     /// softplus output, which is faster and gives the same value up to rounding.
+    /// @param tape    the tape to record on.
+    /// @param input   transformed counts, cells x genes.
+    /// @param counts  the same cells' raw counts, the target; viewed: it must outlive the tape's backward pass.
+    /// @return the mean loss, a 1 x 1 node.
+    /// @throws Error when the shapes differ.
     ad::Var<T> batch_loss(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
         const Dense<T>& out = layers.back();
         if (options.loss != Loss::poisson || out.activation != Activation::softplus)
@@ -164,6 +196,11 @@ public:
 
     /// The training objective of a batch: reconstruction loss plus the weighted
     /// orthogonality penalty on the weights into the bottleneck.
+    /// @param tape    the tape to record on.
+    /// @param input   transformed counts, cells x genes.
+    /// @param counts  the same cells' raw counts, the target; viewed: it must outlive the tape's backward pass.
+    /// @return the objective, a 1 x 1 node.
+    /// @throws Error when the shapes differ.
     ad::Var<T> objective(ad::Tape<T>& tape, const CsrView<T>& input, const CsrView<T>& counts) {
         ad::Var<T> loss = batch_loss(tape, input, counts);
         if (options.orthogonality_weight == 0) return loss;
@@ -174,13 +211,22 @@ public:
     // ---- without the tape (inference on raw counts in model gene order) ------------
 
     /// Bottleneck activations (cells x latent) of raw counts.
+    /// @param counts  raw counts, cells x genes in model gene order.
+    /// @return cells x latent_size().
+    /// @throws Error when `counts` does not have genes() columns.
     Matrix<T> encode(const Csr<T>& counts) const { return run(counts, encoder_layers()); }
 
     /// Expected counts (cells x genes) reconstructed from raw counts: the denoised data.
+    /// @param counts  raw counts, cells x genes in model gene order.
+    /// @return cells x genes.
+    /// @throws Error when `counts` does not have genes() columns.
     Matrix<T> reconstruct(const Csr<T>& counts) const { return run(counts, layers.size()); }
 
     /// Expected counts from bottleneck activations, at depth target_sum when the input is
     /// library-size normalised.
+    /// @param latent  cells x latent_size().
+    /// @return cells x genes.
+    /// @throws Error when `latent` does not have latent_size() columns.
     Matrix<T> decode(const Matrix<T>& latent) const {
         if (latent.cols() != latent_size()) throw Error("Autoencoder::decode: latent width differs from the bottleneck");
         Matrix<T> h = latent, next;

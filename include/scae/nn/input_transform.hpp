@@ -26,6 +26,10 @@ struct InputTransform {
 /// Writes the transformed value of every stored count of `counts` (compressed) to `out`, in
 /// storage order: the values of `transform_input(counts)` without copying the structure.
 /// `out` may be `counts.valuePtr()` (in place).
+/// @param counts     raw counts, cells x genes, compressed.
+/// @param transform  the model's input transform.
+/// @param out        one value per stored count (`counts.nonZeros()` of them).
+/// @throws Error when `counts` is not compressed.
 template <class T>
 void transform_values(const Csr<T>& counts, const InputTransform& transform, T* out) {
     if (!counts.isCompressed()) throw Error("transform_values: the sparse matrix must be compressed");
@@ -46,6 +50,9 @@ void transform_values(const Csr<T>& counts, const InputTransform& transform, T* 
 }
 
 /// Applies `transform` to every row of `counts`. Zeros stay zeros, so sparsity is kept.
+/// @param counts     raw counts, cells x genes.
+/// @param transform  the model's input transform.
+/// @return a compressed copy with transformed values.
 template <class T>
 Csr<T> transform_input(const Csr<T>& counts, const InputTransform& transform) {
     Csr<T> out = counts;
@@ -56,6 +63,9 @@ Csr<T> transform_input(const Csr<T>& counts, const InputTransform& transform) {
 
 /// Each cell's total count divided by `target_sum` (all ones when target_sum is 0);
 /// `out` is resized to one factor per row. Empty cells get factor 1.
+/// @param counts      raw counts, cells x genes.
+/// @param target_sum  total count a cell is scaled to; 0 or less gives factor 1 for every cell.
+/// @param out         one factor per cell.
 template <class T>
 void size_factors(const CsrView<T>& counts, double target_sum, Vector<T>& out) {
     out.resize(counts.rows);

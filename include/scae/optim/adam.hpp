@@ -28,6 +28,8 @@ template <class T>
 class Adam {
 public:
     /// Optimises `params` (which must outlive the optimiser).
+    /// @param params  the parameters to update, in a fixed order (it is the order of state()).
+    /// @param opts    learning rate, moment decays and weight decay.
     Adam(std::vector<ad::Param<T>*> params, AdamOptions opts) : params_(std::move(params)), options_(opts) {
         for (std::size_t i = 0; i < params_.size(); ++i) {
             ad::Param<T>* p = params_[i];
@@ -39,6 +41,7 @@ public:
     }
 
     /// One update from the current gradients.
+    /// @throws Error when a parameter's gradient differs in shape from its value.
     void step() {
         ++steps_;
         const AdamOptions& o = options_;
@@ -78,10 +81,13 @@ public:
     }
 
     /// Updates taken so far.
+    /// @return 0 for a new optimiser.
     long long steps() const { return steps_; }
     /// Sets the update count (continuing from a checkpoint, train/checkpoint.hpp).
+    /// @param steps  updates already taken; sets the bias corrections of the next step.
     void set_steps(long long steps) { steps_ = steps; }
     /// The moment estimates, first then second, one per parameter (for checkpoints).
+    /// @return pointers into the optimiser (valid while it lives): first moments in parameter order, then second moments.
     std::vector<Matrix<T>*> state() {
         std::vector<Matrix<T>*> out;
         for (auto* moments : {&first_, &second_})

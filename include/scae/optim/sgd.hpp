@@ -19,6 +19,8 @@ template <class T>
 class Sgd {
 public:
     /// Optimises `params` (which must outlive the optimiser).
+    /// @param params  the parameters to update, in a fixed order (it is the order of state()).
+    /// @param opts    learning rate, momentum and weight decay.
     Sgd(std::vector<ad::Param<T>*> params, SgdOptions opts) : params_(std::move(params)), options_(opts) {
         for (ad::Param<T>* p : params_) velocity_.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
     }
@@ -45,6 +47,7 @@ public:
     void zero_grad() { optim::zero_grad(params_); }
 
     /// The velocities, one per parameter (for checkpoints, train/checkpoint.hpp).
+    /// @return pointers into the optimiser (valid while it lives), in parameter order.
     std::vector<Matrix<T>*> state() {
         std::vector<Matrix<T>*> out;
         for (Matrix<T>& v : velocity_) out.push_back(&v);

@@ -93,6 +93,9 @@ inline nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohm
 } // namespace detail
 
 /// The checkpoint document of `state`.
+/// @param state  the run's state; its value_bytes chooses float32 or float64 for the matrices.
+/// @return the JSON document save_checkpoint() writes.
+/// @throws Error when value_bytes is neither 4 nor 8.
 inline nlohmann::json checkpoint_to_json(const TrainState& state) {
     if (state.value_bytes != 4 && state.value_bytes != 8) throw Error("checkpoint: value_bytes must be 4 or 8");
     nlohmann::json settings = nlohmann::json::object();
@@ -126,6 +129,10 @@ inline nlohmann::json checkpoint_to_json(const TrainState& state) {
 }
 
 /// Reads a checkpoint document; every problem is a scae::Error naming `file` and the field.
+/// @param j     the parsed document.
+/// @param file  the file it came from, for messages.
+/// @return the state, every field checked for type and range and every matrix for finite values.
+/// @throws Error naming `file` and the field on a missing, mistyped or out-of-range field.
 inline TrainState checkpoint_from_json(const nlohmann::json& j, const std::string& file) {
     const transfer::detail::ModelReader read(file);
     read.object(j, "");
@@ -169,12 +176,18 @@ inline TrainState checkpoint_from_json(const nlohmann::json& j, const std::strin
 
 /// Writes `state` to `path` atomically (a temporary file beside it, then a rename), so a run
 /// killed while writing leaves the previous checkpoint whole.
+/// @param path   the checkpoint file; replaced whole.
+/// @param state  the run's state.
+/// @throws Error when value_bytes is neither 4 nor 8 or the file cannot be written.
 inline void save_checkpoint(const std::string& path, const TrainState& state) {
     const std::string text = checkpoint_to_json(state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     data::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
 }
 
 /// Reads and checks a checkpoint written by save_checkpoint.
+/// @param path  the checkpoint file.
+/// @return the state, checked as checkpoint_from_json() checks it.
+/// @throws Error naming `path` when it is a folder, cannot be opened, is not JSON or has a bad field.
 inline TrainState load_checkpoint(const std::string& path) {
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) fail(path, 0, "is a folder, expected a checkpoint written by scae train --checkpoint");
@@ -210,6 +223,7 @@ public:
     StopOnSignals& operator=(const StopOnSignals&) = delete;
 
     /// The number of the signal received, 0 before one.
+    /// @return a pointer to the flag, valid for the life of the process.
     static const volatile std::sig_atomic_t* flag() { return &received(); }
 
 private:

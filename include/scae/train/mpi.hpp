@@ -20,6 +20,7 @@ namespace scae::mpi {
 
 /// True when this process was started by an MPI launcher (mpirun, mpiexec or srun), as seen in
 /// the environment they set; plain runs then skip MPI's start-up.
+/// @return true when one of the launchers' environment variables is set and not empty.
 inline bool launched() {
     for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK", "MPI_LOCALNRANKS"})
         if (const char* value = std::getenv(name); value && *value) return true;
@@ -27,6 +28,7 @@ inline bool launched() {
 }
 
 /// True once MPI is initialised and not yet finalised.
+/// @return whether MPI calls can be made now.
 inline bool active() {
     int initialized = 0, finalized = 0;
     MPI_Initialized(&initialized);
@@ -54,6 +56,7 @@ public:
     Session& operator=(const Session&) = delete;
 
     /// Processes in the world (1 without MPI).
+    /// @return the size of MPI_COMM_WORLD, or 1 when MPI is not active.
     int size() const { return active() ? world_size() : 1; }
 
 private:
@@ -67,6 +70,7 @@ private:
 
 /// Ends every rank with `code` (MPI_Abort), so that an error on one rank never leaves the others
 /// waiting in a collective. Does nothing without an active MPI world of several ranks.
+/// @param code  the exit status every rank ends with.
 inline void abort_all(int code) {
     if (!active()) return;
     int size = 1;
@@ -79,6 +83,7 @@ inline void abort_all(int code) {
 
 /// The world as a train::Communicator: rank and size, and a sum of doubles over the ranks added
 /// in rank order. One process (the default communicator) when MPI is not active.
+/// @return the communicator; its `sum` owns its buffer, may be copied, and throws Error when MPI_Allgather fails.
 inline train::Communicator world() {
     train::Communicator c;
     if (!active()) return c;
@@ -106,6 +111,8 @@ inline train::Communicator world() {
 
 /// Rows [begin, end) of `rows` cells that this rank takes in a job split by cells: contiguous
 /// blocks, one per rank in rank order (all of them without an active MPI world).
+/// @param rows  the total number of rows (cells) of the job.
+/// @return [begin, end) of this rank's block; [0, rows) without an active world of several ranks.
 inline std::pair<Index, Index> block_of_rows(Index rows) {
     const train::Communicator c = world();
     return {rows * c.rank / c.size, rows * (c.rank + 1) / c.size};
@@ -113,6 +120,9 @@ inline std::pair<Index, Index> block_of_rows(Index rows) {
 
 /// Stacks every rank's `block` (its block_of_rows, in rank order) into one matrix on rank 0;
 /// other ranks get an empty matrix. Every rank must call it, with blocks of equal width.
+/// @param block  this rank's rows, all ranks with the same number of columns.
+/// @return on rank 0, all ranks' rows in rank order; on other ranks an empty matrix with block's columns.
+/// @throws Error on rank 0 when the ranks hold more than 2^31 values in all.
 inline Matrix<float> gather_rows(const Matrix<float>& block) {
     const train::Communicator c = world();
     if (c.size == 1) return block;

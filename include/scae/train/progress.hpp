@@ -20,12 +20,16 @@ enum class ProgressMode {
 class Progress {
 public:
     /// `total` is the number of steps (epochs) expected.
+    /// @param mode   when to print.
+    /// @param total  number of steps (epochs) expected, for the ETA.
     Progress(ProgressMode mode, int total)
         : terminal_(isatty(fileno(stderr)) != 0),
           enabled_(mode == ProgressMode::always || (mode == ProgressMode::automatic && terminal_)),
           total_(total), start_(std::chrono::steady_clock::now()) {}
 
     /// Reports step `done` of `total` with a free-form status, e.g. "loss 0.31".
+    /// @param done    steps done so far.
+    /// @param status  free-form text shown after the step count.
     void update(int done, const std::string& status) {
         if (!enabled_) return;
         const double elapsed = seconds();
@@ -36,12 +40,14 @@ public:
     }
 
     /// Ends the line (terminal mode) with a final message.
+    /// @param message  the last line.
     void finish(const std::string& message) {
         if (!enabled_) return;
         std::fprintf(stderr, "%s%s\n", terminal_ ? "\r\033[K" : "", message.c_str());
     }
 
     /// Seconds since construction.
+    /// @return seconds on the steady clock since the Progress was made.
     double seconds() const {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     }

@@ -341,6 +341,12 @@ long long optimizer_steps(AnyOptimizer<T>& optimizer) {
 /// Same seed and thread count give a bit-identical model, also when the run is stopped and
 /// resumed (options.checkpoint). Throws scae::Error when the loss becomes non-finite, naming
 /// the epoch and batch, and train::Stopped when asked to stop.
+/// @param model    the model to train, in place; it ends with the best monitored weights when options.restore_best.
+/// @param counts   raw counts, cells x genes in the model's gene order; need not be compressed or sorted (a sorted copy is made if not).
+/// @param options  epochs, batches, optimiser, validation split, early stopping, threads, checkpoints and ranks.
+/// @return one record per epoch run, the best epoch, whether patience ran out and the cell counts.
+/// @throws Error when the shapes or options are invalid, no cell is left to train on, a checkpoint does not match, or the loss becomes non-finite.
+/// @throws Stopped when CheckpointOptions::stop asked the run to stop (after saving the state).
 template <class T>
 History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions& options = {}) {
     if (counts.cols() != model.genes())
@@ -510,6 +516,11 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
 }
 
 /// Trains on a dense count matrix (converted to sparse once).
+/// @param model    the model to train, in place.
+/// @param counts   raw counts, cells x genes in the model's gene order; zeros are dropped.
+/// @param options  as for the sparse overload.
+/// @return as for the sparse overload.
+/// @throws Error and Stopped as the sparse overload does.
 template <class T>
 History fit(nn::Autoencoder<T>& model, const Matrix<T>& counts, const TrainOptions& options = {}) {
     Csr<T> sparse = counts.sparseView();
