@@ -74,6 +74,8 @@ struct Alignment {
 };
 
 /// Name of a GeneKey in JSON and messages: "id", "symbol" or "automatic".
+/// @param key  the key to name
+/// @return its lower-case name
 inline std::string to_string(GeneKey key) {
     switch (key) {
         case GeneKey::id: return "id";
@@ -84,6 +86,8 @@ inline std::string to_string(GeneKey key) {
 }
 
 /// Name of a DuplicateGenePolicy in JSON and messages: "first", "sum" or "error".
+/// @param policy  the policy to name
+/// @return its lower-case name
 inline std::string to_string(DuplicateGenePolicy policy) {
     switch (policy) {
         case DuplicateGenePolicy::first: return "first";
@@ -172,6 +176,14 @@ inline std::string percent(double fraction) {
 /// symbols are used). Throws scae::Error when lists that should match in length do not, when the
 /// coverage is below `options.min_coverage`, or when a policy set to `error` is triggered; the
 /// message gives the coverage and some of the genes concerned.
+/// @param model_ids      the model's gene ids in model order; empty when the model has none
+/// @param model_symbols  the model's gene symbols in model order; their count is the model's gene count
+/// @param data_ids       the data's gene ids, one per data column; empty when the data have none
+/// @param data_symbols   the data's gene symbols, one per data column
+/// @param options        which names to compare and what to do with missing or duplicated genes
+/// @return the column links and the diagnostics (method, coverages, missing and duplicated genes)
+/// @throws Error when list lengths disagree, the model has no genes, ids are requested but absent,
+/// the coverage is below `options.min_coverage`, or an `error` policy is triggered
 inline Alignment align_genes(const std::vector<std::string>& model_ids,
                              const std::vector<std::string>& model_symbols,
                              const std::vector<std::string>& data_ids,
@@ -264,6 +276,10 @@ inline Alignment align_genes(const std::vector<std::string>& model_ids,
 /// Rearranges `data_counts` (cells x data genes) into the model's gene order: column m of the
 /// result holds the data column(s) linked to model gene m (summed under the sum policy), or zeros
 /// for a missing gene. Throws scae::Error when the column count differs from the alignment's.
+/// @param data_counts  cells x data genes, with the column count the alignment was made for
+/// @param alignment    the result of align_genes() for these data
+/// @return cells x model genes, in the model's gene order
+/// @throws Error when `data_counts` has not `alignment.n_data_genes` columns
 template <class T>
 Csr<T> apply_alignment(const Csr<T>& data_counts, const Alignment& alignment) {
     if (data_counts.cols() != alignment.n_data_genes) {
@@ -283,6 +299,8 @@ Csr<T> apply_alignment(const Csr<T>& data_counts, const Alignment& alignment) {
 
 /// Whether `alignment` maps the data's columns onto the model's one to one and in order, so
 /// that the data are already in the model's gene order (apply_alignment would copy them unchanged).
+/// @param alignment  the result of align_genes()
+/// @return true when every data column c feeds model column c and nothing else
 inline bool is_identity(const Alignment& alignment) {
     if (alignment.n_data_genes != alignment.n_model_genes || Index(alignment.links.size()) != alignment.n_model_genes) return false;
     for (std::size_t i = 0; i < alignment.links.size(); ++i)
@@ -292,6 +310,8 @@ inline bool is_identity(const Alignment& alignment) {
 
 /// JSON diagnostics of an alignment (without the column links): method, counts, coverages,
 /// missing and duplicated genes.
+/// @param j  receives the diagnostics object
+/// @param a  the alignment to describe
 inline void to_json(nlohmann::json& j, const Alignment& a) {
     j = {{"method", to_string(a.method)},
          {"n_model_genes", a.n_model_genes},

@@ -13,6 +13,10 @@ namespace scae::data {
 
 /// Calls `write(stream)` on a temporary file beside `path`, then renames it onto `path`.
 /// On any failure the temporary file is removed and scae::Error names `path` and the cause.
+/// @param path   the file to create or replace; the temporary is `path` + ".partial"
+/// @param write  callable taking `std::ostream&` (opened in binary mode) that writes the whole content;
+/// an exception it throws removes the temporary and propagates
+/// @throws Error when the temporary cannot be opened, the write fails or the rename fails
 template <class Writer>
 void write_file_atomically(const std::filesystem::path& path, Writer&& write) {
     const std::filesystem::path temporary = path.string() + ".partial";

@@ -12,6 +12,8 @@
 namespace scae::data {
 
 /// For each gene (column), the number of cells (rows) in which its count is nonzero.
+/// @param counts  cells x genes; explicitly stored zeros are not counted
+/// @return one count per gene (column)
 template <class T>
 std::vector<Index> cells_per_gene(const Csr<T>& counts) {
     std::vector<Index> cells(static_cast<std::size_t>(counts.cols()), 0);
@@ -24,6 +26,8 @@ std::vector<Index> cells_per_gene(const Csr<T>& counts) {
 }
 
 /// For each cell (row), the number of genes with a nonzero count.
+/// @param counts  cells x genes; explicitly stored zeros are not counted
+/// @return one count per cell (row)
 template <class T>
 std::vector<Index> genes_per_cell(const Csr<T>& counts) {
     std::vector<Index> genes(static_cast<std::size_t>(counts.rows()), 0);
@@ -37,6 +41,9 @@ std::vector<Index> genes_per_cell(const Csr<T>& counts) {
 
 /// Columns of the genes with a nonzero count in at least `min_cells` cells, ascending
 /// (scanpy's `filter_genes(min_cells=...)`).
+/// @param counts     cells x genes
+/// @param min_cells  fewest cells with a nonzero count a kept gene needs; 0 keeps every gene
+/// @return the kept column indices, ascending
 template <class T>
 std::vector<Index> genes_in_at_least(const Csr<T>& counts, Index min_cells) {
     const std::vector<Index> cells = cells_per_gene(counts);
@@ -49,6 +56,10 @@ std::vector<Index> genes_in_at_least(const Csr<T>& counts, Index min_cells) {
 
 /// Rows of the cells whose total count is at least `min_counts` and which detect at least
 /// `min_genes` genes, ascending (scanpy's `filter_cells(min_counts=..., min_genes=...)`).
+/// @param counts      cells x genes
+/// @param min_counts  smallest total count of a kept cell; 0 disables this test
+/// @param min_genes   fewest detected genes of a kept cell; 0 disables this test
+/// @return the kept row indices, ascending
 template <class T>
 std::vector<Index> cells_passing(const Csr<T>& counts, double min_counts, Index min_genes) {
     std::vector<Index> kept;
@@ -66,6 +77,9 @@ std::vector<Index> cells_passing(const Csr<T>& counts, double min_counts, Index 
 
 /// Throws scae::Error naming the first entry of `counts` that is negative or not finite:
 /// every step downstream assumes raw, non-negative counts.
+/// @param counts  the matrix to check
+/// @param what    the name the message starts with (file or dataset)
+/// @throws Error at the first negative, NaN or infinite entry, giving its cell and gene
 template <class T>
 void require_counts(const Csr<T>& counts, const std::string& what) {
     for (Index r = 0; r < counts.rows(); ++r) {

@@ -25,6 +25,9 @@ struct GeneSet {
 /// Writes `sets` as a GMT file at `path`, atomically (see write_file_atomically()).
 /// Throws scae::Error when a name, description or gene contains a tab or a line break, or a set
 /// has no name, since the file could not be read back as written.
+/// @param sets  the gene sets, written in this order, one line each
+/// @param path  the file to create or replace
+/// @throws Error when a set has no name, a field holds a tab or line break, or the write fails
 inline void write_gmt(const std::vector<GeneSet>& sets, const std::filesystem::path& path) {
     auto check = [&](const std::string& field, const std::string& what, const std::string& set) {
         if (field.find_first_of("\t\r\n") != std::string::npos) {
@@ -49,6 +52,8 @@ inline void write_gmt(const std::vector<GeneSet>& sets, const std::filesystem::p
 
 /// The distinct symbols of all `sets`, in order of first appearance (e.g. to restrict a model to
 /// the genes of a collection, as the 2019 reference did with the Hallmark sets).
+/// @param sets  the gene sets
+/// @return each symbol once, compared exactly (no case folding)
 inline std::vector<std::string> gene_set_symbols(const std::vector<GeneSet>& sets) {
     std::vector<std::string> symbols;
     std::unordered_set<std::string> seen;
@@ -61,6 +66,9 @@ inline std::vector<std::string> gene_set_symbols(const std::vector<GeneSet>& set
 }
 
 /// Columns whose symbol is in `wanted`, compared case-insensitively (fold_symbol()), ascending.
+/// @param symbols  one symbol per column of the data; empty symbols never match
+/// @param wanted   the symbols to find (e.g. gene_set_symbols())
+/// @return the matching column indices, ascending
 inline std::vector<Index> columns_with_symbols(const std::vector<std::string>& symbols,
                                                const std::vector<std::string>& wanted) {
     std::unordered_set<std::string> folded;

@@ -50,6 +50,9 @@ struct HvgResult {
 
 /// Per-gene mean and unbiased variance of the columns of `m`, accumulated in double in a fixed order
 /// so that the result does not depend on the thread count.
+/// @param m          cells x genes
+/// @param means      receives one mean per column
+/// @param variances  receives one variance per column (0 with fewer than 2 rows)
 template <class T>
 void column_mean_variance(const Csr<T>& m, std::vector<double>& means, std::vector<double>& variances) {
     const std::size_t genes = static_cast<std::size_t>(m.cols());
@@ -74,6 +77,9 @@ void column_mean_variance(const Csr<T>& m, std::vector<double>& means, std::vect
 
 /// The `n_top` genes with the highest score (NaN scores rank last; ties go to the lower column),
 /// returned in ascending column order.
+/// @param scores  one score per gene
+/// @param n_top   genes to keep; all when there are fewer, none when 0
+/// @return the chosen columns, ascending
 inline std::vector<Index> top_scoring(const std::vector<double>& scores, Index n_top) {
     std::vector<Index> order(scores.size());
     std::iota(order.begin(), order.end(), Index{0});
@@ -89,6 +95,10 @@ inline std::vector<Index> top_scoring(const std::vector<double>& scores, Index n
 
 /// Seurat v3 standardised variances of raw `counts` (cells x genes); see HvgFlavor::seurat_v3.
 /// Genes with zero variance get the fitted variance 1 (as scanpy) and score 0.
+/// @param counts  raw counts, cells x genes
+/// @param span    loess span of the log10 mean-variance trend, in (0, 1]
+/// @return means, variances, trend and scores of every gene; `selected` is left empty
+/// @throws Error with fewer than 2 cells, or when the loess fit rejects the span
 template <class T>
 HvgResult seurat_v3_scores(const Csr<T>& counts, double span) {
     const Index n_cells = counts.rows();
@@ -139,6 +149,10 @@ HvgResult seurat_v3_scores(const Csr<T>& counts, double span) {
 /// Normalised dispersions of library-size-normalised values `normalized`; see HvgFlavor::dispersion.
 /// Follows scanpy's `flavor="seurat"`: zero means become 1e-12, zero dispersions are undefined (NaN),
 /// a bin holding a single defined dispersion scores it 1.
+/// @param normalized  library-size-normalised counts, cells x genes
+/// @param n_bins      number of equal-width bins of log1p(mean)
+/// @return means, variances and scores of every gene; `selected` and `trend` are left empty
+/// @throws Error with fewer than 2 cells or fewer than 1 bin
 template <class T>
 HvgResult dispersion_scores(const Csr<T>& normalized, Index n_bins) {
     if (normalized.rows() < 2) {
@@ -204,6 +218,10 @@ HvgResult dispersion_scores(const Csr<T>& normalized, Index n_bins) {
 
 /// Scores every gene of raw `counts` (cells x genes) with `options.flavor` and selects the
 /// `options.n_top_genes` best (all genes when there are fewer).
+/// @param counts   raw counts, cells x genes
+/// @param options  flavour, number of genes and the flavour's parameters
+/// @return the per-gene statistics and the selected columns
+/// @throws Error on a negative `n_top_genes`, too few cells, or (dispersion) a zero median library size
 template <class T>
 HvgResult highly_variable_genes(const Csr<T>& counts, const HvgOptions& options = {}) {
     if (options.n_top_genes < 0) {

@@ -32,6 +32,12 @@ struct LoessOptions {
 /// Throws scae::Error on mismatched sizes, non-finite inputs, or a span/degree out of range.
 /// A template over the input precision (float or double; fits run in double) so that including
 /// this header does not compile its Eigen solver (a file that never calls it pays nothing).
+/// @param x        predictor values, one per point
+/// @param y        response values, as many as `x`
+/// @param options  span and degree
+/// @return the fitted value at every x[i], in input order
+/// @throws Error on mismatched sizes, a non-finite point, a span or degree out of range, or a span
+/// leaving fewer points per neighbourhood than the degree needs
 template <class T>
 std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, const LoessOptions& options = {}) {
     static_assert(std::is_floating_point_v<T>, "loess_fit: x and y hold float or double");

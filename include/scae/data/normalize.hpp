@@ -15,6 +15,8 @@
 namespace scae::data {
 
 /// Total count of each cell (row sums, accumulated in double).
+/// @param counts  cells x genes
+/// @return one total per cell
 template <class T>
 std::vector<double> library_sizes(const Csr<T>& counts) {
     std::vector<double> sizes(static_cast<std::size_t>(counts.rows()), 0.0);
@@ -27,6 +29,9 @@ std::vector<double> library_sizes(const Csr<T>& counts) {
 }
 
 /// Total count of each cell over the columns `columns` only (each listed at most once).
+/// @param counts   cells x genes
+/// @param columns  the columns to sum, each in [0, counts.cols()) (not checked)
+/// @return one total per cell
 template <class T>
 std::vector<double> library_sizes(const Csr<T>& counts, const std::vector<Index>& columns) {
     std::vector<char> counted(static_cast<std::size_t>(counts.cols()), 0);
@@ -42,6 +47,9 @@ std::vector<double> library_sizes(const Csr<T>& counts, const std::vector<Index>
 }
 
 /// Median of `values` (mean of the two middle values for an even count). Throws on an empty input.
+/// @param values  the values, taken by copy (reordered inside)
+/// @return their median
+/// @throws Error when `values` is empty
 inline double median(std::vector<double> values) {
     if (values.empty()) throw Error("median: no values");
     const std::size_t mid = values.size() / 2;
@@ -54,6 +62,9 @@ inline double median(std::vector<double> values) {
 
 /// Scales every row of `m` so that it sums to `target_sum` (scanpy's `normalize_total`).
 /// Rows that sum to zero are left at zero rather than divided by zero.
+/// @param m           cells x genes, scaled in place
+/// @param target_sum  the total of every nonzero row afterwards, positive and finite
+/// @throws Error when `target_sum` is not positive and finite
 template <class T>
 void normalize_total_in_place(Csr<T>& m, double target_sum) {
     if (!(target_sum > 0) || !std::isfinite(target_sum)) {

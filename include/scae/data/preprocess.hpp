@@ -59,6 +59,7 @@ struct Preprocessing {
     PreprocessingSummary summary;          ///< cell and gene counts along the fit
 
     /// Number of model genes (columns the transform expects).
+    /// @return the length of `gene_ids`
     Index n_genes() const { return static_cast<Index>(gene_ids.size()); }
 };
 
@@ -72,6 +73,13 @@ struct PreprocessingFit {
 /// Fits the recipe of `options` on raw `counts` (cells x genes) whose columns are named by
 /// `gene_ids` and `gene_symbols`. Throws scae::Error on mismatched sizes, negative or non-finite
 /// counts, or when a step leaves no cell or no gene.
+/// @param counts        raw counts, cells x genes
+/// @param gene_ids      one id per column of `counts`
+/// @param gene_symbols  one symbol per column of `counts`
+/// @param options       the steps and their thresholds
+/// @return the recipe, with the kept cells (input rows) and the model genes (input columns)
+/// @throws Error on mismatched sizes, negative or non-finite counts, no cell or gene left, or a
+/// median library size of 0 over the model genes
 template <class T>
 PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::string>& gene_ids,
                                    const std::vector<std::string>& gene_symbols,
@@ -216,6 +224,10 @@ void keep_in_place(Csr<T>& m, const std::vector<Index>* rows, const std::vector<
 } // namespace detail
 
 /// The training target: raw counts of the fit's kept cells in the model's genes and gene order.
+/// @param counts  the matrix the fit was made on, cells x genes
+/// @param fit     the result of fit_preprocessing() on `counts`
+/// @return kept cells x model genes, raw counts, in model gene order
+/// @throws Error when `counts` has not the shape the fit was made on
 template <class T>
 Csr<T> select_model_counts(const Csr<T>& counts, const PreprocessingFit& fit) {
     detail::require_fit_shape(counts, fit);
@@ -226,6 +238,10 @@ Csr<T> select_model_counts(const Csr<T>& counts, const PreprocessingFit& fit) {
 
 /// select_model_counts() made in the memory of `counts`, which it consumes: for data too
 /// large to hold twice (nothing is copied).
+/// @param counts  the matrix the fit was made on, cells x genes; left empty
+/// @param fit     the result of fit_preprocessing() on `counts`
+/// @return kept cells x model genes, raw counts, in model gene order
+/// @throws Error when `counts` has not the shape the fit was made on (then it is left unchanged)
 template <class T>
 Csr<T> select_model_counts(Csr<T>&& counts, const PreprocessingFit& fit) {
     detail::require_fit_shape(counts, fit);
@@ -255,11 +271,16 @@ V required(const nlohmann::json& j, const char* key, const std::string& what) {
 } // namespace detail
 
 /// Name of a flavour in JSON and on the command line: "seurat_v3" or "dispersion".
+/// @param flavor  the flavour to name
+/// @return its name
 inline std::string to_string(HvgFlavor flavor) {
     return flavor == HvgFlavor::seurat_v3 ? "seurat_v3" : "dispersion";
 }
 
 /// Parses a flavour name written by to_string(HvgFlavor); throws scae::Error otherwise.
+/// @param name  "seurat_v3" or "dispersion"
+/// @return the flavour of that name
+/// @throws Error on any other name
 inline HvgFlavor hvg_flavor_from_string(const std::string& name) {
     if (name == "seurat_v3") return HvgFlavor::seurat_v3;
     if (name == "dispersion") return HvgFlavor::dispersion;
@@ -267,12 +288,17 @@ inline HvgFlavor hvg_flavor_from_string(const std::string& name) {
 }
 
 /// JSON form of HvgOptions.
+/// @param j  receives the object
+/// @param o  the options to write
 inline void to_json(nlohmann::json& j, const HvgOptions& o) {
     j = {{"flavor", to_string(o.flavor)}, {"n_top_genes", o.n_top_genes}, {"span", o.span},
          {"n_bins", o.n_bins}, {"target_sum", o.target_sum}};
 }
 
 /// Reads HvgOptions written by to_json(); throws scae::Error on a missing or mistyped key.
+/// @param j  an object with every field of HvgOptions
+/// @param o  receives the options
+/// @throws Error on a missing or mistyped key or an unknown flavour
 inline void from_json(const nlohmann::json& j, HvgOptions& o) {
     const std::string what = "preprocessing JSON, hvg";
     o.flavor = hvg_flavor_from_string(detail::required<std::string>(j, "flavor", what));
@@ -283,6 +309,8 @@ inline void from_json(const nlohmann::json& j, HvgOptions& o) {
 }
 
 /// JSON form of PreprocessOptions.
+/// @param j  receives the object
+/// @param o  the options to write
 inline void to_json(nlohmann::json& j, const PreprocessOptions& o) {
     j = {{"min_counts_per_cell", o.min_counts_per_cell},
          {"min_genes_per_cell", o.min_genes_per_cell},
@@ -294,6 +322,9 @@ inline void to_json(nlohmann::json& j, const PreprocessOptions& o) {
 }
 
 /// Reads PreprocessOptions written by to_json(); throws scae::Error on a missing or mistyped key.
+/// @param j  an object with every field of PreprocessOptions
+/// @param o  receives the options
+/// @throws Error on a missing or mistyped key
 inline void from_json(const nlohmann::json& j, PreprocessOptions& o) {
     const std::string what = "preprocessing JSON, options";
     o.min_counts_per_cell = detail::required<double>(j, "min_counts_per_cell", what);
@@ -306,6 +337,8 @@ inline void from_json(const nlohmann::json& j, PreprocessOptions& o) {
 }
 
 /// JSON form of PreprocessingSummary.
+/// @param j  receives the object
+/// @param s  the summary to write
 inline void to_json(nlohmann::json& j, const PreprocessingSummary& s) {
     j = {{"cells_in", s.cells_in},
          {"genes_in", s.genes_in},
@@ -315,6 +348,9 @@ inline void to_json(nlohmann::json& j, const PreprocessingSummary& s) {
 }
 
 /// Reads PreprocessingSummary written by to_json(); throws scae::Error on a missing or mistyped key.
+/// @param j  an object with every field of PreprocessingSummary
+/// @param s  receives the summary
+/// @throws Error on a missing or mistyped key
 inline void from_json(const nlohmann::json& j, PreprocessingSummary& s) {
     const std::string what = "preprocessing JSON, summary";
     s.cells_in = detail::required<Index>(j, "cells_in", what);
@@ -326,6 +362,8 @@ inline void from_json(const nlohmann::json& j, PreprocessingSummary& s) {
 
 /// JSON form of a recipe: {"format": "scae.preprocessing", "version": 1, "gene_ids", "gene_symbols",
 /// "target_sum", "log1p", "options", "summary"}. Doubles round-trip exactly.
+/// @param j  receives the object
+/// @param p  the recipe to write
 inline void to_json(nlohmann::json& j, const Preprocessing& p) {
     j = {{"format", "scae.preprocessing"}, {"version", 1},       {"gene_ids", p.gene_ids},
          {"gene_symbols", p.gene_symbols}, {"target_sum", p.target_sum}, {"log1p", p.log1p},
@@ -334,6 +372,10 @@ inline void to_json(nlohmann::json& j, const Preprocessing& p) {
 
 /// Reads a recipe written by to_json(). Throws scae::Error on another format or version, a
 /// missing or mistyped key, gene lists of different lengths, or a target sum that is not positive.
+/// @param j  an object written by to_json()
+/// @param p  receives the recipe
+/// @throws Error on another format or version, a missing or mistyped key, gene lists of
+/// different lengths, or a target sum that is not positive and finite
 inline void from_json(const nlohmann::json& j, Preprocessing& p) {
     const std::string what = "preprocessing JSON";
     const std::string format = detail::required<std::string>(j, "format", what);

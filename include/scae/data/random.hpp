@@ -23,6 +23,8 @@ inline double uniform_positive(Rng& rng) { return 1.0 - rng.uniform(); }
 /// Standard normal by the Box-Muller transform, one variate per call: the draw that the simulator
 /// and gamma_variate() are defined with. Rng::normal() keeps the pair's second value instead
 /// (twice as fast), but switching the simulator to it would change every simulated data set.
+/// @param rng  the generator; advanced by two uniforms
+/// @return one draw of N(0, 1)
 inline double standard_normal(Rng& rng) {
     const double radius = std::sqrt(-2.0 * std::log(detail::uniform_positive(rng)));
     return radius * std::cos(6.283185307179586 * rng.uniform());
@@ -30,6 +32,10 @@ inline double standard_normal(Rng& rng) {
 
 /// Gamma(shape, scale) by Marsaglia and Tsang (2000); shape < 1 uses the boost
 /// Gamma(shape) = Gamma(shape + 1) * U^(1/shape). Returns 0 when shape or scale is not positive.
+/// @param rng    the generator
+/// @param shape  shape parameter k
+/// @param scale  scale parameter theta (the mean is k theta)
+/// @return one draw, or 0 for a non-positive shape or scale
 inline double gamma_variate(Rng& rng, double shape, double scale) {
     if (!(shape > 0) || !(scale > 0)) return 0;
     if (shape < 1) return gamma_variate(rng, shape + 1, scale) * std::pow(detail::uniform_positive(rng), 1.0 / shape);
@@ -49,6 +55,9 @@ inline double gamma_variate(Rng& rng, double shape, double scale) {
 using scae::log_gamma; // core/log_gamma.hpp
 
 /// Poisson(mean): inversion for mean < 10, Hormann's PTRS transformed rejection above.
+/// @param rng   the generator
+/// @param mean  the Poisson mean; 0 or less (or NaN) gives 0
+/// @return one draw
 inline std::int64_t poisson_variate(Rng& rng, double mean) {
     if (!(mean > 0)) return 0;
     if (mean < 10) {
@@ -87,6 +96,10 @@ inline std::int64_t poisson_variate(Rng& rng, double mean) {
 /// Negative binomial with mean `mean` and variance mean + dispersion * mean^2 (dispersion 0 is
 /// Poisson). Small means (< 30) by inversion of the NB probabilities (a single comparison
 /// for most zeros of a small mean); larger ones as Poisson(Gamma(1/dispersion, mean * dispersion)).
+/// @param rng         the generator
+/// @param mean        the mean; 0 or less (or NaN) gives 0
+/// @param dispersion  the overdispersion (1 / size); 0 or less gives a Poisson draw
+/// @return one draw
 inline std::int64_t negative_binomial_variate(Rng& rng, double mean, double dispersion) {
     if (!(mean > 0)) return 0;
     if (!(dispersion > 0)) return poisson_variate(rng, mean);

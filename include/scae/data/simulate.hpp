@@ -157,6 +157,10 @@ inline void check_simulation_options(const SimulationOptions& o) {
 
 /// Simulates `options.n_tissues` tissues; see the file comment for the model. Throws scae::Error
 /// on inconsistent options (e.g. programs that do not fit in the genes).
+/// @param options  sizes, effect strengths, noise and seed
+/// @return the tissues (counts and per-cell truth), the planted programs, the cell types and the
+/// gene sets (programs then decoys)
+/// @throws Error on options out of range or inconsistent with each other
 inline Simulation simulate(const SimulationOptions& options = {}) {
     detail::check_simulation_options(options);
     const SimulationOptions& o = options;
@@ -364,6 +368,8 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
 }
 
 /// JSON form of SimulationOptions (all fields by name but `threads`, which does not change the data).
+/// @param j  receives the object
+/// @param o  the options to write
 inline void to_json(nlohmann::json& j, const SimulationOptions& o) {
     j = {{"n_genes", o.n_genes},
          {"n_programs", o.n_programs},

@@ -17,6 +17,11 @@ namespace scae::data {
 /// Allocates a compressed (cells x genes) matrix whose row `r` has room for `row_lengths[r]`
 /// nonzeros; the caller fills `innerIndexPtr()` and `valuePtr()` row by row.
 /// Throws scae::Error when the total does not fit Eigen's `int` storage index.
+/// @param rows         number of rows
+/// @param cols         number of columns
+/// @param row_lengths  nonzeros of each row, `rows` entries
+/// @return the matrix with its row starts set and its column indices and values uninitialised
+/// @throws Error when the lengths add up to more than 2^31 - 1
 template <class T>
 Csr<T> csr_with_row_lengths(Index rows, Index cols, const std::vector<Index>& row_lengths) {
     Index total = 0;
@@ -36,6 +41,10 @@ Csr<T> csr_with_row_lengths(Index rows, Index cols, const std::vector<Index>& ro
 }
 
 /// Rows `rows` of `m`, in the order given (an index may repeat).
+/// @param m     the matrix
+/// @param rows  row indices of `m`; an empty list gives a 0-row matrix
+/// @return `rows.size()` x `m.cols()`
+/// @throws Error when an index is outside the rows of `m`
 template <class T>
 Csr<T> select_rows(const Csr<T>& m, const std::vector<Index>& rows) {
     std::vector<Index> lengths(rows.size());
@@ -65,6 +74,11 @@ Csr<T> select_rows(const Csr<T>& m, const std::vector<Index>& rows) {
 /// `targets[starts[c]] .. targets[starts[c + 1] - 1]` (none: it is dropped), and values that meet
 /// in one output column of a row are added. The one column kernel behind select_columns() and
 /// apply_alignment(); `starts` has `m.cols() + 1` entries and every target is in [0, out_cols).
+/// @param m         the matrix
+/// @param starts    for each column c of `m`, its targets begin at `starts[c]`; `m.cols() + 1` entries
+/// @param targets   output columns, grouped by source column
+/// @param out_cols  columns of the result
+/// @return `m.rows()` x `out_cols`, with sorted, merged rows
 template <class T>
 Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::vector<int>& targets, Index out_cols) {
     // Rows come out sorted without work when the targets, taken in source column order, increase.
@@ -137,6 +151,10 @@ Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::v
 }
 
 /// Columns `columns` of `m`, in the order given; each column may appear at most once.
+/// @param m        the matrix
+/// @param columns  distinct column indices of `m`
+/// @return `m.rows()` x `columns.size()`
+/// @throws Error when an index is outside the columns of `m` or listed twice
 template <class T>
 Csr<T> select_columns(const Csr<T>& m, const std::vector<Index>& columns) {
     std::vector<int> new_of_old(static_cast<std::size_t>(m.cols()), -1);

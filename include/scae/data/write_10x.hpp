@@ -53,6 +53,14 @@ inline void require_tsv_field(const std::string& field, const std::filesystem::p
 /// and, when `labels` is not empty, labels.tsv with the header `barcode<TAB>label_column`. All files
 /// are uncompressed and each is written atomically. Throws scae::Error on mismatched lengths, a
 /// name with a tab or line break, or a failed write.
+/// @param dir           the directory to write into, created with its parents if needed
+/// @param counts        cells x genes
+/// @param gene_ids      one id per gene
+/// @param gene_symbols  one symbol per gene
+/// @param barcodes      one barcode per cell
+/// @param labels        one label per cell, or empty to write no labels.tsv
+/// @param label_column  header of the label column in labels.tsv
+/// @throws Error on mismatched lengths, a field with a tab or line break, or a failed write
 template <class T>
 void write_10x(const std::filesystem::path& dir, const Csr<T>& counts, const std::vector<std::string>& gene_ids,
                const std::vector<std::string>& gene_symbols, const std::vector<std::string>& barcodes,
@@ -132,6 +140,10 @@ void write_10x(const std::filesystem::path& dir, const Csr<T>& counts, const std
 /// Writes a simulated tissue as the 10x directory `dir` (write_10x() with its cell-type labels),
 /// plus program_activity.tsv: a header `barcode<TAB>PROGRAM_01...` and one row of activities per cell.
 /// `program_names` gives the header (Simulation::programs order); it must match the activity columns.
+/// @param tissue         the tissue to write
+/// @param program_names  one name per column of `tissue.program_activity`
+/// @param dir            the directory to write into, created if needed
+/// @throws Error when the names do not match the activity columns, or as write_10x()
 inline void write_tissue_10x(const SimulatedTissue& tissue, const std::vector<std::string>& program_names,
                              const std::filesystem::path& dir) {
     if (static_cast<Index>(program_names.size()) != tissue.program_activity.cols()) {
@@ -157,6 +169,9 @@ inline void write_tissue_10x(const SimulatedTissue& tissue, const std::vector<st
 
 /// JSON truth of a simulation: options, programs (genes by symbol, tissue, cell types) and cell
 /// types (tissue, programs, levels, graded flags). The first gene sets of `sim` are its programs.
+/// @param sim  the result of simulate()
+/// @return an object with "format" "scae.simulation_truth", "version" 1, "options", "programs"
+/// and "cell_types"
 inline nlohmann::json simulation_truth(const Simulation& sim) {
     nlohmann::json programs = nlohmann::json::array();
     for (const PlantedProgram& p : sim.programs) {
@@ -178,6 +193,9 @@ inline nlohmann::json simulation_truth(const Simulation& sim) {
 /// Writes `sim` under `dir`: one 10x directory per tissue (`dir/A`, `dir/B`, ... via
 /// write_tissue_10x()), `dir/gene_sets.gmt` (planted programs and decoys) and `dir/truth.json`
 /// (simulation_truth()). Every file is written atomically.
+/// @param sim  the result of simulate()
+/// @param dir  the directory to write into, created if needed
+/// @throws Error when a directory cannot be created or a file cannot be written
 inline void write_simulation(const Simulation& sim, const std::filesystem::path& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);

@@ -42,6 +42,11 @@ struct ClassificationReport {
 };
 
 /// Confusion matrix of integer codes in 0..n_classes-1 (rows truth, columns prediction).
+/// @param truth      true class code of each cell
+/// @param predicted  predicted class code of each cell, as many as `truth`
+/// @param n_classes  number of classes; every code must be below it
+/// @return n_classes x n_classes counts
+/// @throws Error when the lengths differ or are 0, or a code is out of range
 inline ConfusionMatrix confusion_from_codes(const std::vector<int>& truth,
                                             const std::vector<int>& predicted, Index n_classes) {
     require_same_nonzero_length(truth.size(), predicted.size(), "confusion_from_codes");
@@ -58,6 +63,10 @@ inline ConfusionMatrix confusion_from_codes(const std::vector<int>& truth,
 
 /// Per-class precision, recall, F1 and macro-F1 from a confusion matrix.
 /// `classes` must have one entry per row of `confusion`.
+/// @param classes    the class of each row (and column) of `confusion`
+/// @param confusion  square counts, rows truth, columns prediction
+/// @return the report, owning `classes` and `confusion`
+/// @throws Error when `confusion` is not square with one row per class
 template <class Label>
 ClassificationReport<Label> report_from_confusion(std::vector<Label> classes,
                                                   ConfusionMatrix confusion) {
@@ -97,6 +106,10 @@ ClassificationReport<Label> report_from_confusion(std::vector<Label> classes,
 
 /// Full report of `predicted` against `truth`. Throws scae::Error when the
 /// vectors differ in length or are empty.
+/// @param truth      true label of each cell
+/// @param predicted  predicted label of each cell
+/// @return the report over the sorted union of labels
+/// @throws Error when the lengths differ or are 0
 template <class Label>
 ClassificationReport<Label> classification_report(const std::vector<Label>& truth,
                                                   const std::vector<Label>& predicted) {
@@ -108,6 +121,10 @@ ClassificationReport<Label> classification_report(const std::vector<Label>& trut
 }
 
 /// Fraction of cells whose prediction equals the truth.
+/// @param truth      true label of each cell
+/// @param predicted  predicted label of each cell
+/// @return the accuracy, in [0, 1]
+/// @throws Error when the lengths differ or are 0
 template <class Label>
 double accuracy(const std::vector<Label>& truth, const std::vector<Label>& predicted) {
     require_same_nonzero_length(truth.size(), predicted.size(), "accuracy");
@@ -118,6 +135,10 @@ double accuracy(const std::vector<Label>& truth, const std::vector<Label>& predi
 
 /// Unweighted mean of per-class F1 over the union of true and predicted
 /// classes; classes never predicted (or never true) contribute F1 = 0.
+/// @param truth      true label of each cell
+/// @param predicted  predicted label of each cell
+/// @return the macro-F1, in [0, 1]
+/// @throws Error when the lengths differ or are 0
 template <class Label>
 double macro_f1(const std::vector<Label>& truth, const std::vector<Label>& predicted) {
     return classification_report(truth, predicted).macro_f1;

@@ -20,6 +20,9 @@ enum class Metric {
 };
 
 /// Throws scae::Error naming `context` unless every entry of `X` is finite.
+/// @param X        the matrix to check
+/// @param context  the name the message starts with
+/// @throws Error naming the first row with a NaN or infinite value
 template <class Scalar>
 void require_finite(const Matrix<Scalar>& X, const std::string& context) {
     if (X.allFinite()) return;
@@ -30,6 +33,9 @@ void require_finite(const Matrix<Scalar>& X, const std::string& context) {
 
 /// The rows of `X` in double precision, scaled to unit length for the cosine
 /// metric (zero rows stay zero), ready for `ranking_distances`.
+/// @param X       cells x features
+/// @param metric  cosine normalises the rows; euclidean copies them
+/// @return the prepared rows, same shape as `X`
 template <class Scalar>
 Matrix<double> prepare_rows(const Matrix<Scalar>& X, Metric metric) {
     Matrix<double> out = X.template cast<double>();
@@ -46,6 +52,11 @@ Matrix<double> prepare_rows(const Matrix<Scalar>& X, Metric metric) {
 /// squared euclidean distances (clamped at 0 against rounding) or cosine
 /// distances. `reference_sq_norms` holds the squared norms of `references`' rows.
 /// The result is queries.rows() x references.rows().
+/// @param queries             prepared query rows (prepare_rows()), a block or a matrix
+/// @param references          prepared reference rows, as many columns as `queries`
+/// @param reference_sq_norms  squared norm of each row of `references` (read for euclidean only)
+/// @param metric              the metric the rows were prepared for
+/// @return queries.rows() x references.rows() ranking distances
 template <class QueryBlock>
 Matrix<double> ranking_distances(const Eigen::MatrixBase<QueryBlock>& queries,
                                  const Matrix<double>& references,
@@ -66,12 +77,20 @@ Matrix<double> ranking_distances(const Eigen::MatrixBase<QueryBlock>& queries,
 }
 
 /// Converts a ranking distance into the reported distance (sqrt for euclidean).
+/// @param ranking_distance  a value from ranking_distances()
+/// @param metric            the metric it was computed with
+/// @return the distance in the metric's own units
 inline double reported_distance(double ranking_distance, Metric metric) {
     return metric == Metric::euclidean ? std::sqrt(ranking_distance) : ranking_distance;
 }
 
 /// All distances between the rows of `A` and the rows of `B` (A.rows() x B.rows()).
 /// Meant for small inputs; nearest_neighbours handles large ones in blocks.
+/// @param A       rows to measure from
+/// @param B       rows to measure to, as many columns as `A`
+/// @param metric  the distance
+/// @return A.rows() x B.rows() distances
+/// @throws Error when `A` and `B` differ in columns
 template <class Scalar>
 Matrix<double> pairwise_distances(const Matrix<Scalar>& A, const Matrix<Scalar>& B,
                                   Metric metric = Metric::euclidean) {

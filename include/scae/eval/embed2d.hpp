@@ -13,6 +13,9 @@ namespace scae::eval {
 /// cells x 2 coordinates: PC1 and PC2 scores of `X` (cells in rows). With a
 /// single feature the second coordinate is 0. Throws scae::Error for fewer
 /// than 2 cells or non-finite values (see fit_pca).
+/// @param X  cells x features
+/// @return cells x 2 coordinates
+/// @throws Error for fewer than 2 cells or non-finite values
 template <class Scalar>
 Matrix<double> embed_2d(const Matrix<Scalar>& X) {
     PcaOptions options;

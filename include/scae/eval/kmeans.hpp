@@ -50,6 +50,10 @@ struct KMeansResult {
 /// the squared distance to it, one matrix product per block of rows. (The k-means steps are
 /// templates, instantiated with `double` by kmeans(), so that including this header compiles no
 /// Eigen product.)
+/// @param points       cells x features
+/// @param centroids    k x features
+/// @param labels       receives the nearest centroid of each cell; must hold points.rows() entries
+/// @param sq_distance  receives the squared distance to it; must hold points.rows() entries
 template <class Real>
 void assign_to_nearest(const Matrix<Real>& points, const Matrix<Real>& centroids, std::vector<int>& labels,
                        Vector<Real>& sq_distance) {
@@ -76,6 +80,10 @@ void assign_to_nearest(const Matrix<Real>& points, const Matrix<Real>& centroids
 
 /// k-means++ seeding: each new centre is a cell drawn with probability
 /// proportional to its squared distance to the nearest centre so far.
+/// @param points  cells x features
+/// @param k       number of centres, 1..points.rows()
+/// @param rng     the generator the draws come from (advanced)
+/// @return k x features starting centres, each a row of `points`
 template <class Real>
 Matrix<Real> kmeans_plus_plus(const Matrix<Real>& points, Index k, Rng& rng) {
     const Index n = points.rows();
@@ -109,6 +117,11 @@ Matrix<Real> kmeans_plus_plus(const Matrix<Real>& points, Index k, Rng& rng) {
 }
 
 /// One k-means run (Lloyd iterations) from `centroids`.
+/// @param points              cells x features
+/// @param centroids           k x features starting centres
+/// @param options             `max_iterations` is read
+/// @param absolute_tolerance  converged when the summed squared centroid movement is at most this
+/// @return the clustering from these starts
 template <class Real>
 KMeansResult lloyd(const Matrix<Real>& points, Matrix<Real> centroids, const KMeansOptions& options,
                    double absolute_tolerance) {
@@ -163,6 +176,11 @@ KMeansResult lloyd(const Matrix<Real>& points, Matrix<Real> centroids, const KMe
 /// Clusters the rows of `X` into `k` groups. Throws scae::Error unless
 /// 1 <= k <= rows, restarts and max_iterations are positive, the tolerance
 /// is non-negative and all values are finite.
+/// @param X        cells x features
+/// @param k        number of clusters
+/// @param options  restarts, iterations, tolerance and seed
+/// @return the clustering of the start with the lowest inertia
+/// @throws Error on k, options or values out of range
 template <class Scalar>
 KMeansResult kmeans(const Matrix<Scalar>& X, Index k, const KMeansOptions& options = {}) {
     if (k < 1 || k > X.rows())

@@ -54,6 +54,10 @@ struct KnnCvResult {
 
 /// Majority vote over neighbours (see the file comment for tie-breaking).
 /// `codes` are the training labels as 0..n_classes-1; returns one code per query row.
+/// @param neighbours  the nearest training rows of each query, indices into `codes`
+/// @param codes       the class code of each training row
+/// @param n_classes   number of classes; every code must be below it
+/// @return the predicted code of each query
 inline std::vector<int> vote(const Neighbours& neighbours, const std::vector<int>& codes,
                              int n_classes) {
     const Index n_query = neighbours.indices.rows();
@@ -90,6 +94,13 @@ inline std::vector<int> vote(const Neighbours& neighbours, const std::vector<int
 /// rows of `train_X`. Throws scae::Error when train_labels does not have one
 /// label per training row, when there are no training rows, or for bad
 /// shapes, k or values (see nearest_neighbours).
+/// @param train_X       training cells x features
+/// @param train_labels  one label per training cell
+/// @param query_X       query cells x the same features
+/// @param options       k and metric
+/// @return one predicted label per query row
+/// @throws Error on a label count that does not match, no training rows, mismatched columns,
+/// a bad k or non-finite values
 template <class Scalar, class Label>
 std::vector<Label> knn_predict(const Matrix<Scalar>& train_X, const std::vector<Label>& train_labels,
                                const Matrix<Scalar>& query_X, const KnnOptions& options = {}) {
@@ -110,6 +121,12 @@ std::vector<Label> knn_predict(const Matrix<Scalar>& train_X, const std::vector<
 /// as evenly as possible (per-class and total fold sizes differ by at most 1).
 /// Cells of a class are shuffled with `seed`; classes are dealt in code order,
 /// each continuing where the previous one stopped.
+/// @param codes      the class code of each cell
+/// @param n_classes  number of classes; every code must be below it
+/// @param folds      number of folds, 2..codes.size()
+/// @param seed       seed of the shuffles
+/// @return the fold (0..folds-1) of each cell
+/// @throws Error when `folds` is out of range
 inline std::vector<int> stratified_folds(const std::vector<int>& codes, int n_classes, Index folds,
                                          std::uint64_t seed) {
     if (folds < 2 || folds > static_cast<Index>(codes.size()))
@@ -131,6 +148,12 @@ inline std::vector<int> stratified_folds(const std::vector<int>& codes, int n_cl
 /// Stratified k-fold cross-validation of the kNN classifier on `X` (cells in
 /// rows) with `labels`. Throws scae::Error for a label count that does not
 /// match the rows, fewer than 2 cells, or a bad fold count.
+/// @param X        cells x features
+/// @param labels   one label per cell
+/// @param options  k and metric of the classifier
+/// @param cv       number of folds and seed
+/// @return the pooled out-of-fold report, predictions, folds and per-fold accuracies
+/// @throws Error on a label count that does not match, non-finite values or a bad fold count
 template <class Scalar, class Label>
 KnnCvResult<Label> knn_cross_validate(const Matrix<Scalar>& X, const std::vector<Label>& labels,
                                       const KnnOptions& options = {},

@@ -25,6 +25,8 @@ struct LabelEncoding {
 };
 
 /// The sorted distinct values of `labels`.
+/// @param labels  the labels, taken by copy
+/// @return each distinct label once, ascending
 template <class Label>
 std::vector<Label> distinct_sorted(std::vector<Label> labels) {
     std::sort(labels.begin(), labels.end());
@@ -34,6 +36,11 @@ std::vector<Label> distinct_sorted(std::vector<Label> labels) {
 
 /// Codes of `labels` within `classes` (sorted, distinct). Throws scae::Error
 /// naming `what` when a label is not among the classes.
+/// @param classes  the known classes, sorted and distinct
+/// @param labels   the labels to encode
+/// @param what     the name the message starts with
+/// @return the position in `classes` of each label
+/// @throws Error when a label is not among `classes`
 template <class Label>
 std::vector<int> codes_in(const std::vector<Label>& classes, const std::vector<Label>& labels,
                           const std::string& what = "labels") {
@@ -48,6 +55,8 @@ std::vector<int> codes_in(const std::vector<Label>& classes, const std::vector<L
 }
 
 /// Encodes `labels` with classes numbered in sorted order.
+/// @param labels  the labels; may be empty
+/// @return the sorted classes and one code per label
 template <class Label>
 LabelEncoding<Label> encode_labels(const std::vector<Label>& labels) {
     LabelEncoding<Label> out;
@@ -69,6 +78,9 @@ struct PairedEncoding {
 };
 
 /// Encodes two label vectors against the sorted union of their classes.
+/// @param first   the first label vector (e.g. the truth)
+/// @param second  the second label vector (e.g. the predictions)
+/// @return the shared classes and the codes of both vectors
 template <class Label>
 PairedEncoding<Label> encode_label_pair(const std::vector<Label>& first,
                                         const std::vector<Label>& second) {
@@ -83,6 +95,10 @@ PairedEncoding<Label> encode_label_pair(const std::vector<Label>& first,
 
 /// Throws scae::Error unless `a` and `b` have equal, nonzero length.
 /// `context` names the calling function in the message.
+/// @param a        length of the first vector
+/// @param b        length of the second vector
+/// @param context  the name the message starts with
+/// @throws Error when the lengths differ or are 0
 inline void require_same_nonzero_length(std::size_t a, std::size_t b, const std::string& context) {
     if (a != b)
         fail(context, 0,

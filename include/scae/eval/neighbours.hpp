@@ -32,6 +32,9 @@ struct Candidate {
 /// position, into `best`. One pass: most entries are rejected by a single
 /// comparison with the current k-th smallest, so this costs little more
 /// than reading the row.
+/// @param row   the distances of one query to every reference row (an Eigen row or vector)
+/// @param k     how many to keep, at least 1
+/// @param best  receives at most `k` candidates, nearest first; cleared first
 template <class Row>
 void keep_smallest(const Row& row, Index k, std::vector<Candidate>& best) {
     best.clear();
@@ -52,6 +55,12 @@ void keep_smallest(const Row& row, Index k, std::vector<Candidate>& best) {
 /// `k` is capped at reference.rows(). Equal distances are ordered by
 /// reference row, so the result is fully deterministic. Throws scae::Error
 /// for k < 1, an empty reference, differing column counts or non-finite values.
+/// @param reference  reference cells x features (the rows searched)
+/// @param query      query cells x the same features; may have no rows
+/// @param k          neighbours per query row
+/// @param metric     the distance
+/// @return query.rows() x min(k, reference.rows()) indices and distances
+/// @throws Error for k < 1, an empty reference, differing column counts or non-finite values
 template <class Scalar>
 Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scalar>& query, Index k,
                               Metric metric = Metric::euclidean) {

@@ -32,6 +32,11 @@ struct Contingency {
 
 /// Contingency table of two labelings of the same cells. Throws scae::Error
 /// on different lengths or no cells.
+/// @param first    a label per cell
+/// @param second   a label per cell, as many as `first`
+/// @param context  the name an error message starts with
+/// @return the table, classes of each partition in sorted order
+/// @throws Error when the lengths differ or are 0
 template <class LabelA, class LabelB>
 Contingency contingency_table(const std::vector<LabelA>& first, const std::vector<LabelB>& second,
                               const std::string& context = "contingency_table") {
@@ -52,6 +57,10 @@ Contingency contingency_table(const std::vector<LabelA>& first, const std::vecto
 /// independent ones. Computed from the pair-confusion counts (pairs of cells
 /// together/apart in each partition); when no pair is split differently
 /// (e.g. both partitions put all cells together) the result is 1.
+/// @param first   a label per cell
+/// @param second  a label per cell, as many as `first`
+/// @return the adjusted Rand index
+/// @throws Error when the lengths differ or are 0
 template <class LabelA, class LabelB>
 double adjusted_rand_index(const std::vector<LabelA>& first, const std::vector<LabelB>& second) {
     const Contingency t = contingency_table(first, second, "adjusted_rand_index");
@@ -69,6 +78,9 @@ double adjusted_rand_index(const std::vector<LabelA>& first, const std::vector<L
 }
 
 /// Shannon entropy (natural log) of class sizes `sizes` summing to `n`.
+/// @param sizes  class sizes (empty classes are skipped)
+/// @param n      their sum
+/// @return the entropy in nats
 inline double entropy_of_sizes(const Vector<double>& sizes, double n) {
     double h = 0;
     for (Index i = 0; i < sizes.size(); ++i)
@@ -77,6 +89,8 @@ inline double entropy_of_sizes(const Vector<double>& sizes, double n) {
 }
 
 /// Mutual information (natural log) between the two partitions of a contingency table.
+/// @param t  a contingency table
+/// @return the mutual information in nats, at least 0
 inline double mutual_information(const Contingency& t) {
     double mi = 0;
     for (Index i = 0; i < t.counts.rows(); ++i)
@@ -91,6 +105,10 @@ inline double mutual_information(const Contingency& t) {
 /// Two partitions that each put all cells in one class agree perfectly (1);
 /// otherwise zero mutual information gives 0. Clipped at 1 so rounding never
 /// reports better than perfect agreement.
+/// @param first   a label per cell
+/// @param second  a label per cell, as many as `first`
+/// @return the normalised mutual information
+/// @throws Error when the lengths differ or are 0
 template <class LabelA, class LabelB>
 double normalized_mutual_information(const std::vector<LabelA>& first,
                                      const std::vector<LabelB>& second) {

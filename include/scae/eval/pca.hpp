@@ -70,6 +70,9 @@ struct Pca {
 
     /// Coordinates of new cells on the fitted axes: (X - mean) * components^T.
     /// Throws scae::Error when X has a different number of features.
+    /// @param X  cells x the fitted features
+    /// @return cells x components scores
+    /// @throws Error on a different feature count or non-finite values
     template <class Scalar>
     Matrix<double> project(const Matrix<Scalar>& X) const {
         if (X.cols() != mean.size())
@@ -83,6 +86,8 @@ struct Pca {
 };
 
 /// Orthonormal basis of the column space of `Y` (same shape as Y, Y.rows() >= Y.cols()).
+/// @param Y  a tall matrix
+/// @return Y.rows() x Y.cols() with orthonormal columns spanning those of `Y` (when `Y` has full rank)
 // A template only so that the decompositions are compiled where fit_pca is used, not in
 // every file that includes this header.
 template <class Real>
@@ -95,6 +100,14 @@ Matrix<Real> orthonormal_basis(const Matrix<Real>& Y) {
 /// `features`-column matrix A given only through its products: `times(B)` = A B and
 /// `transpose_times(Q)` = A^T Q. Randomized SVD with `sketch` sampled directions and
 /// `options.power_iterations` power iterations, seeded by `options.seed`.
+/// @param features         columns of A
+/// @param count            number of axes returned, at most `sketch`
+/// @param sketch           sampled directions, at most min(rows, features) of A
+/// @param options          `power_iterations` and `seed` are read
+/// @param times            callable: features x m matrix B -> A B
+/// @param transpose_times  callable: rows x m matrix Q -> A^T Q
+/// @return count x features orthonormal rows, signs not yet fixed
+/// @throws Error when the eigen-decomposition of the sketch fails
 template <class Real, class Times, class TransposeTimes>
 Matrix<Real> randomized_axes(Index features, Index count, Index sketch, const PcaOptions& options, const Times& times,
                              const TransposeTimes& transpose_times) {
@@ -122,6 +135,12 @@ Matrix<Real> randomized_axes(Index features, Index count, Index sketch, const Pc
 }
 
 /// Leading `count` right singular vectors of the dense `centred` (see above).
+/// @param centred  the centred data, cells x features
+/// @param count    number of axes returned, at most `sketch`
+/// @param sketch   sampled directions, at most min(cells, features)
+/// @param options  `power_iterations` and `seed` are read
+/// @return count x features orthonormal rows, signs not yet fixed
+/// @throws Error when the eigen-decomposition of the sketch fails
 template <class Real>
 Matrix<Real> randomized_axes(const Matrix<Real>& centred, Index count, Index sketch, const PcaOptions& options) {
     return randomized_axes<Real>(
@@ -131,6 +150,10 @@ Matrix<Real> randomized_axes(const Matrix<Real>& centred, Index count, Index ske
 
 /// Leading `count` eigenvectors of the covariance of `centred` (as rows,
 /// largest eigenvalue first), computed exactly.
+/// @param centred  the centred data, cells x features
+/// @param count    number of axes, at most the features
+/// @return count x features orthonormal rows, signs not yet fixed
+/// @throws Error when the eigen-decomposition fails
 template <class Real>
 Matrix<Real> covariance_axes(const Matrix<Real>& centred, Index count) {
     const Matrix<Real> scatter = transpose_times(centred, centred);
@@ -143,6 +166,7 @@ Matrix<Real> covariance_axes(const Matrix<Real>& centred, Index count) {
 
 /// Flips each row of `components` so that its largest-magnitude entry (the first, on ties) is
 /// positive: the sign convention of the file comment.
+/// @param components  components x features, flipped in place
 template <class Real>
 void fix_signs(Matrix<Real>& components) {
     for (Index c = 0; c < components.rows(); ++c) {
@@ -155,6 +179,8 @@ void fix_signs(Matrix<Real>& components) {
 
 /// Fills explained_variance from the scores, and its ratio to `total_variance`. (A template
 /// only so that including this header compiles no Eigen reduction.)
+/// @param pca             a fit whose `scores` are set; its variances are written
+/// @param total_variance  total variance of the training data (denominator cells - 1); 0 gives ratios 0
 template <class Real>
 void set_explained_variance(Pca& pca, Real total_variance) {
     const double dof = double(pca.scores.rows() - 1);
@@ -165,6 +191,10 @@ void set_explained_variance(Pca& pca, Real total_variance) {
 
 /// Fits PCA to the rows of `X`. Throws scae::Error for fewer than 2 cells,
 /// no features, components < 1, bad solver settings or non-finite values.
+/// @param X        cells x features
+/// @param options  number of components, solver and its settings
+/// @return the mean, axes, variances and training scores
+/// @throws Error for fewer than 2 cells, no features, bad settings or non-finite values
 template <class Scalar>
 Pca fit_pca(const Matrix<Scalar>& X, const PcaOptions& options = {}) {
     if (X.rows() < 2 || X.cols() < 1)
@@ -201,6 +231,10 @@ Pca fit_pca(const Matrix<Scalar>& X, const PcaOptions& options = {}) {
 /// alone, so memory beyond X is the sketch (cells x (components + oversampling)) and the
 /// scores. Same options, sign convention and results as the dense fit_pca (up to rounding).
 /// Throws scae::Error as the dense fit_pca does.
+/// @param X        a view of cells x features; only read during the call
+/// @param options  number of components, solver and its settings
+/// @return the mean, axes, variances and training scores
+/// @throws Error for fewer than 2 cells, no features, bad settings or non-finite values
 template <class T>
 Pca fit_pca(const CsrView<T>& X, const PcaOptions& options = {}) {
     const Index n = X.rows, p = X.cols;
@@ -250,6 +284,10 @@ Pca fit_pca(const CsrView<T>& X, const PcaOptions& options = {}) {
 }
 
 /// fit_pca of a compressed sparse matrix (see the CsrView overload).
+/// @param X        cells x features, compressed
+/// @param options  number of components, solver and its settings
+/// @return the mean, axes, variances and training scores
+/// @throws Error for fewer than 2 cells, no features, bad settings or non-finite values
 template <class T>
 Pca fit_pca(const Csr<T>& X, const PcaOptions& options = {}) {
     return fit_pca(view_all(X), options);

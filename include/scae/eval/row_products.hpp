@@ -15,12 +15,21 @@
 namespace scae::eval {
 
 /// Number of row chunks for `rows` rows: at most 16, at least 64 rows each.
+/// @param rows  rows of the matrix
+/// @return the chunk count, 1..16
 inline Index row_chunks(Index rows) { return std::clamp<Index>(rows / 64, 1, 16); }
 
 /// First row of chunk `c` of `chunks` over `rows` rows (c == chunks gives rows).
+/// @param rows    rows of the matrix
+/// @param chunks  number of chunks (row_chunks())
+/// @param c       the chunk, 0..chunks
+/// @return its first row
 inline Index chunk_start(Index rows, Index chunks, Index c) { return rows * c / chunks; }
 
 /// A * B, each chunk of A's rows multiplied by one thread.
+/// @param A  the tall left factor
+/// @param B  the right factor, A.cols() rows
+/// @return A.rows() x B.cols()
 template <class DerivedB>
 Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<DerivedB>& B) {
     Matrix<double> out(A.rows(), B.cols());
@@ -38,6 +47,9 @@ Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<Deriv
 
 /// A^T * B for A and B with the same rows: per-chunk products A_c^T B_c,
 /// summed in chunk order. (A template, so that including this header compiles no product.)
+/// @param A  the left factor, transposed
+/// @param B  the right factor, as many rows as `A`
+/// @return A.cols() x B.cols()
 template <class Real>
 Matrix<Real> transpose_times(const Matrix<Real>& A, const Matrix<Real>& B) {
     const Index chunks = row_chunks(A.rows());

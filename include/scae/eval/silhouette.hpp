@@ -25,6 +25,11 @@ namespace scae::eval {
 /// Silhouette value of every cell. Throws scae::Error when labels do not
 /// match the rows, or unless 2 <= number of classes <= cells - 1 (the
 /// silhouette is undefined otherwise), or for non-finite values.
+/// @param X       cells x features
+/// @param labels  one label per cell
+/// @return s(i) of each cell, in [-1, 1], in input order
+/// @throws Error on a label count that does not match, a class count outside 2..cells - 1, or
+/// non-finite values
 template <class Scalar, class Label>
 std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vector<Label>& labels) {
     if (static_cast<Index>(labels.size()) != X.rows())
@@ -91,6 +96,10 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
 }
 
 /// Mean silhouette over all cells (see silhouette_samples), in [-1, 1].
+/// @param X       cells x features
+/// @param labels  one label per cell
+/// @return the mean of silhouette_samples()
+/// @throws Error as silhouette_samples()
 template <class Scalar, class Label>
 double silhouette_score(const Matrix<Scalar>& X, const std::vector<Label>& labels) {
     const auto s = silhouette_samples(X, labels);

@@ -14,6 +14,9 @@
 namespace scae::eval {
 
 /// A * B for sparse A (n x p) and dense B (p x s).
+/// @param a  sparse n x p; only read during the call
+/// @param b  dense p x s
+/// @return n x s
 template <class T>
 Matrix<double> sparse_rows_times(const CsrView<T>& a, const Matrix<double>& b) {
     Matrix<double> out = Matrix<double>::Zero(a.rows, b.cols());
@@ -56,6 +59,9 @@ Matrix<double> sum_over_row_chunks(Index rows, Index out_rows, Index out_cols, c
 
 /// A^T * Q for sparse A (n x p) and dense Q (n x s): one partial sum per row chunk, added in
 /// chunk order.
+/// @param a  sparse n x p; only read during the call
+/// @param q  dense n x s
+/// @return p x s
 template <class T>
 Matrix<double> sparse_transpose_times(const CsrView<T>& a, const Matrix<double>& q) {
     return detail::sum_over_row_chunks(a.rows, a.cols, q.cols(), [&](Matrix<double>& sum, Index first, Index last) {
@@ -67,6 +73,8 @@ Matrix<double> sparse_transpose_times(const CsrView<T>& a, const Matrix<double>&
 }
 
 /// A^T A for sparse A (n x p), as a dense p x p matrix (for few features: the covariance solver).
+/// @param a  sparse n x p; only read during the call
+/// @return p x p, symmetric
 template <class T>
 Matrix<double> sparse_gram(const CsrView<T>& a) {
     return detail::sum_over_row_chunks(a.rows, a.cols, a.cols, [&](Matrix<double>& sum, Index first, Index last) {

@@ -24,6 +24,11 @@ namespace scae::eval {
 /// Rows of at most `size` cells of `labels` (all of them when there are no more), stratified
 /// by label and drawn with `seed`, ascending. The same labels, size and seed give the same
 /// cells. Throws scae::Error for size < 1.
+/// @param labels  one label per cell
+/// @param size    most cells to keep, at least 1
+/// @param seed    seed of the draws within classes
+/// @return the kept rows, ascending
+/// @throws Error for size < 1
 template <class Label>
 std::vector<Index> stratified_subsample(const std::vector<Label>& labels, Index size, std::uint64_t seed) {
     if (size < 1) fail("stratified_subsample", 0, "size = " + std::to_string(size) + "; expected at least 1");

@@ -20,6 +20,8 @@ struct Rgb {
 };
 
 /// "#rrggbb".
+/// @param colour  the colour
+/// @return seven characters, lower-case hex digits
 inline std::string hex(Rgb colour) {
     char buffer[8];
     std::snprintf(buffer, sizeof buffer, "#%02x%02x%02x", colour.r, colour.g, colour.b);
@@ -28,6 +30,8 @@ inline std::string hex(Rgb colour) {
 
 /// Relative luminance in [0, 1] (sRGB weights, gamma ignored): enough to
 /// choose black or white marks on top of a colour.
+/// @param colour  the colour
+/// @return 0 for black, 1 for white
 inline double luminance(Rgb colour) {
     return (0.2126 * colour.r + 0.7152 * colour.g + 0.0722 * colour.b) / 255.0;
 }
@@ -38,6 +42,8 @@ inline constexpr std::size_t category_palette_size = 20;
 /// Colour of category `index`: Kelly's 22 colours of maximum contrast
 /// without white and black, in Kelly's order (the first few are the most
 /// distinct). Repeats after category_palette_size.
+/// @param index  the category's position (e.g. its code in sorted label order)
+/// @return its colour
 inline Rgb category_colour(std::size_t index) {
     static constexpr std::array<Rgb, category_palette_size> kelly{{
         {0xf3, 0xc3, 0x00}, {0x87, 0x56, 0x92}, {0xf3, 0x84, 0x00}, {0xa1, 0xca, 0xf1},
@@ -51,6 +57,9 @@ inline Rgb category_colour(std::size_t index) {
 
 /// Linear interpolation through equally spaced colour stops at t in [0, 1]
 /// (clamped).
+/// @param stops  at least 2 colours, the first at t = 0 and the last at t = 1
+/// @param t      position along the map, clamped to [0, 1]; must not be NaN
+/// @return the interpolated colour, channels rounded
 template <std::size_t N>
 Rgb interpolate_stops(const std::array<Rgb, N>& stops, double t) {
     t = std::clamp(t, 0.0, 1.0) * double(N - 1);
@@ -65,6 +74,8 @@ Rgb interpolate_stops(const std::array<Rgb, N>& stops, double t) {
 
 /// Sequential map, dark purple (0) to yellow (1): viridis, from its 9-stop
 /// table (viridisLite::viridis(9)). Perceptually ordered and readable in grey.
+/// @param t  position along the map, clamped to [0, 1]; must not be NaN
+/// @return its colour
 inline Rgb viridis(double t) {
     static constexpr std::array<Rgb, 9> stops{{
         {0x44, 0x01, 0x54}, {0x47, 0x2d, 0x7b}, {0x3b, 0x52, 0x8b}, {0x2c, 0x72, 0x8e},
@@ -76,6 +87,8 @@ inline Rgb viridis(double t) {
 
 /// Diverging map, blue (0) through near-white (0.5) to red (1): ColorBrewer
 /// RdBu with 9 classes, reversed so that high is red.
+/// @param t  position along the map, clamped to [0, 1]; must not be NaN
+/// @return its colour
 inline Rgb blue_white_red(double t) {
     static constexpr std::array<Rgb, 9> stops{{
         {0x21, 0x66, 0xac}, {0x43, 0x93, 0xc3}, {0x92, 0xc5, 0xde}, {0xd1, 0xe5, 0xf0},

@@ -49,6 +49,10 @@ struct HeatmapOptions {
 
 /// Ends of the colour bar for `values` under `options` (see HeatmapOptions).
 /// A range of zero width is widened to one unit.
+/// @param values   rows x columns; non-finite values are ignored
+/// @param options  `scale`, `min` and `max` are read
+/// @return the low and high ends, low < high
+/// @throws Error when the resulting min exceeds the max
 inline std::pair<double, double> heatmap_range(const Matrix<double>& values,
                                                const HeatmapOptions& options) {
     double low = std::numeric_limits<double>::infinity();
@@ -88,6 +92,7 @@ inline std::pair<double, double> heatmap_range(const Matrix<double>& values,
 /// @param col_names one label per column, drawn below it at 45 degrees
 /// @param options title, colour scale and range, legend captions, cell size
 /// @param marks cells to mark with a dot, or empty
+/// @return a complete SVG document
 inline std::string heatmap_svg(const Matrix<double>& values, const std::vector<std::string>& row_names,
                                const std::vector<std::string>& col_names,
                                const HeatmapOptions& options = {}, const Mask& marks = Mask()) {

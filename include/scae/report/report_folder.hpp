@@ -30,6 +30,10 @@ public:
     /// Prepares a fresh temporary folder beside `target` (creating the target's parent folders).
     /// `keep` lists paths (inputs) that commit() must never replace or delete. Throws
     /// scae::Error when the target exists but is not a folder, or the folder cannot be made.
+    /// @param target  the report folder to create or update; relative paths are made absolute
+    /// @param keep    input files or folders that the report must not replace
+    /// @throws Error for an empty or root target, a target that is not a folder, or a folder that
+    /// cannot be created
     explicit ReportFolder(const std::filesystem::path& target, std::vector<std::filesystem::path> keep = {})
         : keep_(std::move(keep)) {
         namespace fs = std::filesystem;
@@ -58,16 +62,21 @@ public:
     }
 
     /// The temporary folder that receives the report's files until commit().
+    /// @return the temporary folder (removed by commit() or the destructor)
     const std::filesystem::path& path() const { return temporary_; }
 
     /// `name` inside the temporary folder, as a string.
+    /// @param name  a file name (or relative path) inside the report
+    /// @return its path inside the temporary folder
     std::string file(const std::string& name) const { return (temporary_ / name).string(); }
 
     /// The folder the report ends up in (absolute).
+    /// @return the absolute, normalised target
     const std::filesystem::path& target() const { return target_; }
 
     /// Moves the finished report into the target. Checks every entry before moving any, so a
     /// refusal (an entry would replace a kept input) leaves the target untouched.
+    /// @throws Error when an entry would replace a kept input, or a move fails
     void commit() {
         namespace fs = std::filesystem;
         std::error_code error;

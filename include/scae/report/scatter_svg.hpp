@@ -25,6 +25,9 @@ namespace scae::report {
 
 /// Natural order of names: runs of digits compare by value, so "cluster 2"
 /// comes before "cluster 10"; otherwise byte order.
+/// @param a  the first name
+/// @param b  the second name
+/// @return whether `a` sorts before `b`
 inline bool natural_less(const std::string& a, const std::string& b) {
     const auto digit = [](char c) { return c >= '0' && c <= '9'; };
     std::size_t i = 0, j = 0;
@@ -73,6 +76,12 @@ struct ScatterOptions {
 /// `labels`, one per row; the legend lists the classes in natural order
 /// ("cluster 2" before "cluster 10") with their cell counts. Throws scae::Error unless xy has 2 columns, one label
 /// per row and finite coordinates.
+/// @param xy       cells x 2 coordinates
+/// @param labels   one label per cell; the empty label is listed as "(empty label)"
+/// @param options  title, axis captions, size and point style
+/// @return a complete SVG document
+/// @throws Error unless `xy` has 2 columns, one label per row and finite coordinates, and the
+/// point radius and opacity are in range
 inline std::string scatter_svg(const Matrix<double>& xy, const std::vector<std::string>& labels,
                                const ScatterOptions& options = {}) {
     if (xy.cols() != 2)

@@ -14,6 +14,8 @@ namespace scae::report {
 
 /// `text` safe inside XML character data and attribute values: & < > " '
 /// become entities; control characters, which XML 1.0 forbids, become spaces.
+/// @param text  any text (UTF-8 passes through)
+/// @return the escaped text
 inline std::string xml_escape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -33,6 +35,9 @@ inline std::string xml_escape(std::string_view text) {
 
 /// A coordinate or length with `decimals` decimals and no trailing zeros
 /// ("12.5", "3", "-0.25"), locale-independent for the decimal point used here.
+/// @param value     the number
+/// @param decimals  digits after the point before trailing zeros are dropped
+/// @return the shortest such text; "-0" becomes "0"
 inline std::string svg_number(double value, int decimals = 2) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
@@ -46,6 +51,9 @@ inline std::string svg_number(double value, int decimals = 2) {
 }
 
 /// `value` with `digits` significant digits (printf %g style), for labels.
+/// @param value   the number
+/// @param digits  significant digits
+/// @return the formatted number
 inline std::string significant(double value, int digits) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
@@ -56,6 +64,9 @@ inline std::string significant(double value, int digits) {
 /// `font_size` px: 0.62 em per character (UTF-8 continuation bytes not
 /// counted), the average of DejaVu Sans and a little over Arial/Helvetica,
 /// so that labels laid out with it do not collide.
+/// @param text       UTF-8 text
+/// @param font_size  font size in px
+/// @return the estimated width in px
 inline double text_width(std::string_view text, double font_size) {
     std::size_t characters = 0;
     for (char c : text)
@@ -66,6 +77,10 @@ inline double text_width(std::string_view text, double font_size) {
 /// Round tick positions covering [low, high]: a spacing of 1, 2 or 5 x 10^k
 /// chosen so that about `target` ticks fall inside the range (only ticks
 /// inside are returned). A zero-width range gets a single tick.
+/// @param low     low end of the range
+/// @param high    high end of the range
+/// @param target  about how many ticks are wanted
+/// @return the tick positions, ascending; `{low}` when high <= low
 inline std::vector<double> nice_ticks(double low, double high, int target = 5) {
     if (!(high > low)) return {low};
     const double raw = (high - low) / double(target);
@@ -81,6 +96,9 @@ inline std::vector<double> nice_ticks(double low, double high, int target = 5) {
 
 /// A tick value with as many decimals as a 1/2/5 x 10^k `spacing` needs
 /// (0.5 -> "1.5", 0.05 -> "0.15", 20 -> "40").
+/// @param value    the tick position
+/// @param spacing  the distance between ticks; 0 or less gives no decimals
+/// @return the label
 inline std::string tick_label(double value, double spacing) {
     const int decimals =
         spacing > 0 ? std::max(0, -static_cast<int>(std::floor(std::log10(spacing) + 1e-9))) : 0;

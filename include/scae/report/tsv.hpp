@@ -26,6 +26,7 @@ struct TsvOptions {
 /// `text` made safe as one TSV field: tabs, carriage returns and newlines
 /// become spaces.
 /// @param text any text
+/// @return the cleaned field
 inline std::string tsv_field(std::string_view text) {
     std::string out(text);
     for (char& c : out)
@@ -36,6 +37,7 @@ inline std::string tsv_field(std::string_view text) {
 /// `value` as a TSV field with `significant_digits` digits (%g style).
 /// @param value any number
 /// @param significant_digits digits of %g
+/// @return the formatted number, or NaN, Inf, -Inf
 inline std::string tsv_number(double value, int significant_digits = 6) {
     if (std::isnan(value)) return "NaN";
     if (std::isinf(value)) return value > 0 ? "Inf" : "-Inf";
@@ -49,6 +51,8 @@ inline std::string tsv_number(double value, int significant_digits = 6) {
 /// empty or a row has a different number of fields than the header.
 /// @param header the column names
 /// @param rows the fields of each row, as many as the header's
+/// @return the whole table, each line ending in a newline
+/// @throws Error for an empty header or a row whose field count differs from it
 inline std::string tsv_text(const std::vector<std::string>& header,
                             const std::vector<std::vector<std::string>>& rows) {
     if (header.empty()) fail("tsv_text", 0, "the header has no columns; expected at least one");
@@ -81,6 +85,8 @@ inline std::string tsv_text(const std::vector<std::string>& header,
 /// @param col_names one name per column
 /// @param values the numbers
 /// @param options how numbers are written
+/// @return the whole table, each line ending in a newline
+/// @throws Error when the names do not match the shape of `values`
 template <class Matrixish>
 std::string matrix_tsv_text(const std::string& corner, const std::vector<std::string>& row_names,
                             const std::vector<std::string>& col_names, const Matrixish& values, const TsvOptions& options = {}) {
