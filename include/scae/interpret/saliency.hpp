@@ -27,7 +27,7 @@ struct SaliencyMap {
 
     /// Integrated gradients' completeness error: the largest |gap| relative to the largest
     /// |output change| over the cells (0 for the other methods).
-    /// @return the relative gap (the absolute largest |gap| when every output change is 0)
+    /// @return the relative gap (the largest |gap| itself when every output change is 0)
     double relative_completeness_gap() const {
         double gap = 0, change = 0;
         for (double g : completeness_gap) gap = std::max(gap, std::abs(g));
