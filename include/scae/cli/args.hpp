@@ -59,6 +59,12 @@ inline bool looks_numeric(std::string_view text) {
 
 /// Parses all of `text` as a whole number in [min, max]; `what` names it in messages ("option
 /// --epochs", "--genes hvg:N"). Only decimal digits with an optional leading '-' are accepted.
+/// @param text  the whole text to parse (a leading '+', spaces or a fraction are refused)
+/// @param what  names the value in messages
+/// @param min  smallest value accepted
+/// @param max  largest value accepted
+/// @return the value, in [min, max]
+/// @throws UsageError when `text` is not decimal digits, overflows long long, or is out of range
 inline long long parse_integer(const std::string& text, const std::string& what, long long min, long long max) {
     const std::string range = std::to_string(min) + ".." + std::to_string(max);
     const char* begin = text.data();
@@ -80,6 +86,13 @@ inline long long parse_integer(const std::string& text, const std::string& what,
 }
 
 /// Parses all of `text` as a finite real number in [min, max]; `what` names it in messages.
+/// @param text  the whole text to parse
+/// @param what  names the value in messages
+/// @param min  smallest value accepted (default: the lowest finite double)
+/// @param max  largest value accepted (default: the largest finite double)
+/// @return the value, finite and in [min, max]
+/// @throws UsageError when `text` is not a number, over- or underflows a double, is not finite,
+/// or is out of range
 inline double parse_real(const std::string& text, const std::string& what, double min = -std::numeric_limits<double>::max(),
                          double max = std::numeric_limits<double>::max()) {
     const std::string range = "[" + detail::number_text(min) + ", " + detail::number_text(max) + "]";
@@ -103,6 +116,7 @@ inline double parse_real(const std::string& text, const std::string& what, doubl
 
 /// The most OpenMP threads a command accepts: the hardware threads of this machine. More only
 /// oversubscribe the cores (and thousands make libgomp fail to create them).
+/// @return the hardware threads (omp_get_num_procs() with OpenMP), or 1024 where unknown
 inline int max_threads() {
 #ifdef _OPENMP
     const int procs = omp_get_num_procs();
@@ -118,6 +132,11 @@ public:
     /// Parses `args` (without the program and subcommand names). `valued` lists options that
     /// take a value, `flags` those that do not; `max_positional` is how many bare words (such as
     /// inspect's PATH) the command takes (default none: a stray word is refused).
+    /// @param args  the words after the subcommand, as given
+    /// @param valued  names (without "--") of options that take a value
+    /// @param flags  names of options that take no value (stored as "1" when given)
+    /// @param max_positional  how many bare words are accepted
+    /// @throws UsageError for anything the file comment lists as refused
     Args(const std::vector<std::string>& args, const std::set<std::string>& valued, const std::set<std::string>& flags = {},
          std::size_t max_positional = 0) {
         for (std::size_t i = 0; i < args.size(); ++i) {
@@ -164,9 +183,14 @@ public:
     }
 
     /// True when the option or flag was given.
+    /// @param name  option name without "--"
+    /// @return true when `--name` was given (with or without a value)
     bool has(const std::string& name) const { return values_.count(name) > 0; }
 
     /// The value of a required option.
+    /// @param name  option name without "--"
+    /// @return its value, never empty
+    /// @throws UsageError when the option was not given
     std::string required(const std::string& name) const {
         auto it = values_.find(name);
         if (it == values_.end()) throw UsageError("missing required option --" + name);
@@ -174,24 +198,42 @@ public:
     }
 
     /// The value of an option, or `fallback` when absent.
+    /// @param name  option name without "--"
+    /// @param fallback  returned when the option was not given
+    /// @return its value as given, or `fallback`
     std::string get(const std::string& name, const std::string& fallback) const {
         auto it = values_.find(name);
         return it == values_.end() ? fallback : it->second;
     }
 
     /// A finite real option, or `fallback` when absent; anything else is a usage error.
+    /// @param name  option name without "--"
+    /// @param fallback  returned (unchecked) when the option was not given
+    /// @return the parsed value, or `fallback`
+    /// @throws UsageError when the value is not a finite number
     double number(const std::string& name, double fallback) const {
         auto it = values_.find(name);
         return it == values_.end() ? fallback : parse_real(it->second, "option --" + name);
     }
 
     /// A finite real option in [min, max], or `fallback` when absent.
+    /// @param name  option name without "--"
+    /// @param fallback  returned (unchecked) when the option was not given
+    /// @param min  smallest value accepted
+    /// @param max  largest value accepted
+    /// @return the parsed value, or `fallback`
+    /// @throws UsageError when the value is not a finite number in [min, max]
     double number(const std::string& name, double fallback, double min, double max) const {
         auto it = values_.find(name);
         return it == values_.end() ? fallback : parse_real(it->second, "option --" + name, min, max);
     }
 
     /// A finite real option greater than 0 (and at most `max`), or `fallback` when absent.
+    /// @param name  option name without "--"
+    /// @param fallback  returned when the option was not given (also checked to be greater than 0)
+    /// @param max  largest value accepted (default: the largest finite double)
+    /// @return the value, in (0, max]
+    /// @throws UsageError when the value is not a number in (0, max]
     double positive_number(const std::string& name, double fallback, double max = std::numeric_limits<double>::max()) const {
         const double v = number(name, fallback, 0, max);
         if (!(v > 0)) throw UsageError("option --" + name + " expects a number greater than 0, got " + get(name, ""));
@@ -199,17 +241,30 @@ public:
     }
 
     /// A non-negative whole-number option, or `fallback` when absent.
+    /// @param name  option name without "--"
+    /// @param fallback  returned (unchecked) when the option was not given
+    /// @return the parsed value, 0 or more, or `fallback`
+    /// @throws UsageError when the value is not a non-negative whole number
     long long integer(const std::string& name, long long fallback) const {
         return integer(name, fallback, 0, std::numeric_limits<long long>::max());
     }
 
     /// A whole-number option in [min, max], or `fallback` when absent.
+    /// @param name  option name without "--"
+    /// @param fallback  returned (unchecked) when the option was not given
+    /// @param min  smallest value accepted
+    /// @param max  largest value accepted
+    /// @return the parsed value, or `fallback`
+    /// @throws UsageError when the value is not a whole number in [min, max]
     long long integer(const std::string& name, long long fallback, long long min, long long max) const {
         auto it = values_.find(name);
         return it == values_.end() ? fallback : parse_integer(it->second, "option --" + name, min, max);
     }
 
     /// An OpenMP thread count: 0 (the default: all) up to this machine's hardware threads.
+    /// @param name  option name without "--" (default "threads")
+    /// @return the thread count, 0 (all, also when absent) to max_threads()
+    /// @throws UsageError when the value is not a whole number in that range
     int threads(const std::string& name = "threads") const {
         try {
             return int(integer(name, 0, 0, max_threads()));
@@ -220,6 +275,8 @@ public:
     }
 
     /// Arguments that are not options, in order.
+    /// @return the bare words, at most the constructor's `max_positional` of them; valid while
+    /// this Args lives
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:

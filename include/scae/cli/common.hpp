@@ -36,6 +36,14 @@ namespace scae::cli {
 
 /// Runs `body`, mapping a UsageError to exit code 2 (with `usage`), any other exception to
 /// exit code 1, each printed as "scae COMMAND: message" on `err`. `--help` prints usage.
+/// @param command  the subcommand's name, for messages
+/// @param args  its arguments, searched for --help or -h before anything runs
+/// @param usage  the usage text, printed for --help (on `out`) and after a usage error (on `err`)
+/// @param out  where --help prints
+/// @param err  where errors print
+/// @param body  the command; its return value is the exit code on success
+/// @return `body`'s exit code, or Exit::ok for --help, Exit::usage_error or
+/// Exit::runtime_error when it threw
 inline int guarded(const std::string& command, const std::vector<std::string>& args, const std::string& usage,
                    std::ostream& out, std::ostream& err, const std::function<int()>& body) {
     for (const std::string& a : args)
@@ -97,6 +105,12 @@ inline void check_not_input(const std::string& output, const std::string& option
 /// The value of --`option` as a file to write, checked before any work: refused when it is one
 /// of `inputs` (paths; "" entries are ignored), an existing folder, or in a folder that does not
 /// exist or cannot be written.
+/// @param a  the parsed options
+/// @param option  the option's name without "--"; it is required
+/// @param inputs  the paths the command reads
+/// @return the path as given
+/// @throws UsageError when the option is missing or names an input
+/// @throws Error when it cannot be written (also a .gz name in a build without zlib)
 inline std::string output_file(const Args& a, const std::string& option, const std::vector<std::string>& inputs) {
     const std::string path = a.required(option);
     detail::check_not_input(path, option, inputs);
@@ -116,6 +130,12 @@ inline std::string output_file(const Args& a, const std::string& option, const s
 
 /// The value of --`option` as a report folder, checked before any work: refused when it is one
 /// of `inputs`, an existing file, or where no folder can be created.
+/// @param a  the parsed options
+/// @param option  the option's name without "--"; it is required
+/// @param inputs  the paths the command reads ("" entries are ignored)
+/// @return the path as given
+/// @throws UsageError when the option is missing or names an input
+/// @throws Error when it names a file or no folder can be created there
 inline std::string output_folder(const Args& a, const std::string& option, const std::vector<std::string>& inputs) {
     const std::string path = a.required(option);
     detail::check_not_input(path, option, inputs);
@@ -147,6 +167,10 @@ inline constexpr EnumNames<DuplicateGeneIds, 3> duplicate_gene_ids_names{
 
 /// Applies `policy` to repeated ids in `data` (read from `path`); returns a line for stderr that
 /// says what was done ("" when every id is unique). Throws scae::Error for DuplicateGeneIds::error.
+/// @param data  the dataset, changed in place (renamed ids or dropped columns)
+/// @param policy  what to do with repeated ids
+/// @param path  where `data` was read from, for messages
+/// @return the line for stderr, "" when nothing was repeated
 template <class T>
 std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneIds policy, const std::string& path) {
     std::unordered_map<std::string, std::size_t> first;
@@ -195,6 +219,12 @@ std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneId
 /// Reads counts from the path of --`option` for training or applying a model: refuses cells whose
 /// total is not finite in float or above max_cell_total, and applies --duplicate-genes (default
 /// error) to repeated gene ids, with a line on `err` when it changed the data.
+/// @param a  the parsed options (the input options and --duplicate-genes are read from it)
+/// @param err  where notes on the matrix read and on repeated gene ids go
+/// @param option  the option naming the input, without "--" (default "data"); it is required
+/// @return the counts, at least one cell and one gene
+/// @throws UsageError for a bad --duplicate-genes value or a missing option
+/// @throws Error for unreadable data, an empty matrix or a cell total above max_cell_total
 inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const std::string& option = "data") {
     DuplicateGeneIds policy = DuplicateGeneIds::error;
     try {
@@ -225,12 +255,19 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
 
 /// Labels of `barcodes` from a `barcode<TAB>label` file, or from an obs column of the AnnData
 /// file `data_path` ("obs:COLUMN"); "" for cells without a label.
+/// @param path  the labels file, or "obs:COLUMN"
+/// @param barcodes  the cells to label, in order
+/// @param data_path  the AnnData file that "obs:COLUMN" refers to ("" when `path` is a file)
+/// @return one label per barcode, in their order
 inline std::vector<std::string> read_cell_labels(const std::string& path, const std::vector<std::string>& barcodes,
                                                  const std::string& data_path = "") {
     return io::read_cell_labels(path, data_path, barcodes).per_cell;
 }
 
 /// Writes `text` to `path` atomically; a name ending in .gz is gzip-compressed (needs zlib).
+/// @param path  the file to write; replaced whole, never left half-written
+/// @param text  the file's content
+/// @throws Error when the file cannot be written (or is .gz without zlib)
 inline void write_output(const std::string& path, const std::string& text) {
     const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
     if (!gz) {
@@ -254,6 +291,10 @@ inline void write_output(const std::string& path, const std::string& text) {
 
 /// Throws scae::Error when `m` (what `model_path` computed on the data) holds NaN or infinite
 /// values, rather than writing them with exit code 0.
+/// @param m  the values computed (an Eigen matrix or expression)
+/// @param model_path  the model file, named in the message
+/// @param what  what `m` holds, for the message ("bottleneck activations")
+/// @throws Error when any value is NaN or infinite
 template <class Matrixish>
 void require_finite(const Matrixish& m, const std::string& model_path, const std::string& what) {
     if (!m.allFinite())
@@ -264,6 +305,10 @@ void require_finite(const Matrixish& m, const std::string& model_path, const std
 /// require_finite() on the bottleneck and the reconstruction of the first cells of `data`,
 /// aligned to the model's genes: a cheap check, before a long run, that a model file's weights
 /// do not overflow float on this data. Alignment problems are left to the run to report.
+/// @param model  the loaded model file (a transfer::ModelFile)
+/// @param data  the dataset the model will be applied to; its first 2000 cells are checked
+/// @param model_path  the model file, named in the message
+/// @throws Error when the model gives NaN or infinite values on those cells
 template <class ModelFile>
 void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>& data, const std::string& model_path) {
     Csr<float> head;
@@ -280,6 +325,10 @@ void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>
 }
 
 /// A dense matrix as TSV: header `cell<TAB>col...`, one row per cell (report::matrix_tsv_text).
+/// @param m  cells x columns values
+/// @param row_names  one name per row of `m` (the barcodes)
+/// @param col_names  one name per column of `m`
+/// @return the whole table as text
 template <class Matrixish>
 std::string matrix_tsv(const Matrixish& m, const std::vector<std::string>& row_names, const std::vector<std::string>& col_names) {
     return report::matrix_tsv_text("cell", row_names, col_names, m);
@@ -287,6 +336,8 @@ std::string matrix_tsv(const Matrixish& m, const std::vector<std::string>& row_n
 
 /// "node0", "node1", ... for latent columns: numbered from 0, as `scae pathways` numbers nodes
 /// (scores.tsv, node_calls.tsv), so column nodeK is node K everywhere.
+/// @param n  number of latent columns
+/// @return "node0" to "node<n-1>"
 inline std::vector<std::string> node_names(Index n) {
     std::vector<std::string> names;
     for (Index i = 0; i < n; ++i) names.push_back("node" + std::to_string(i));

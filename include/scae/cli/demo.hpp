@@ -65,6 +65,10 @@ inline std::pair<int, int> planted_recovered(const std::string& scores_tsv, cons
 } // namespace detail
 
 /// `scae demo`; returns the exit code.
+/// @param args  the words after "demo"
+/// @param out  where the summary prints
+/// @param err  where progress and errors print
+/// @return Exit::ok, or the exit code of guarded() for a failure
 inline int demo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const char* usage = "usage: scae demo [--out DIR] [--seed S] [--threads T] [--quiet]\n"
                         "  simulates tissues A and B sharing planted gene programs, trains on A, applies the\n"

@@ -26,6 +26,9 @@ struct AlignedInput {
 
 /// Gene matching from `--min-coverage` (the fraction of model genes that must be found,
 /// default 0.5; lower it knowingly for another technology or a targeted panel).
+/// @param a  the parsed options
+/// @return the gene matching options
+/// @throws UsageError when --min-coverage is not in [0, 1]
 inline data::AlignOptions align_options(const Args& a) {
     data::AlignOptions options;
     options.min_coverage = a.number("min-coverage", options.min_coverage, 0, 1);
@@ -34,6 +37,10 @@ inline data::AlignOptions align_options(const Args& a) {
 
 /// Loads `--model` and `--data` (read_data(): the input options, notes on `err`) and aligns the
 /// data to the model's genes.
+/// @param a  the parsed options (--model, --data, the input options, --min-coverage)
+/// @param err  where notes from reading the data go
+/// @return the model, the data, the alignment and the aligned counts
+/// @throws Error when a file cannot be read or too few model genes are found
 inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
     AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}};
     in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
@@ -44,6 +51,8 @@ inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
 }
 
 /// One line of alignment diagnostics for stderr.
+/// @param a  the alignment of a dataset to a model
+/// @return "aligned M of N model genes by METHOD (P% coverage)", without a newline
 inline std::string alignment_line(const data::Alignment& a) {
     std::ostringstream s;
     s << "aligned " << a.matched << " of " << a.n_model_genes << " model genes by " << data::to_string(a.method) << " ("
@@ -52,6 +61,10 @@ inline std::string alignment_line(const data::Alignment& a) {
 }
 
 /// `scae embed`: writes the bottleneck activations as TSV (cells x nodes).
+/// @param args  the words after "embed"
+/// @param out  where --help prints
+/// @param err  where the alignment line and errors print
+/// @return the exit code (Exit)
 inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const std::string usage = std::string("usage: scae embed --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
                                           "                  --out latent.tsv[.gz]|latent.h5ad\n") +
@@ -82,6 +95,9 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 
 /// Calibration from `--calibrate none|genes|genes_shrunk|groups|blend` (default groups) and
 /// `--prior-counts K|auto` (genes_shrunk's k, default auto: estimated from the data).
+/// @param a  the parsed options
+/// @return the calibration options
+/// @throws UsageError for an unknown --calibrate method or a --prior-counts outside [0, 1e12]
 inline transfer::CalibrationOptions calibration_options(const Args& a) {
     transfer::CalibrationOptions options;
     try {
@@ -95,6 +111,10 @@ inline transfer::CalibrationOptions calibration_options(const Args& a) {
 
 /// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes),
 /// calibrated per gene on the data (see transfer/calibrate.hpp); prints what was applied as JSON.
+/// @param args  the words after "denoise"
+/// @param out  where the JSON summary prints
+/// @param err  where the alignment line and errors print
+/// @return the exit code (Exit)
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const std::string usage =
         std::string("usage: scae denoise --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"

@@ -22,6 +22,8 @@
 namespace scae::cli {
 
 /// True when an output name ends in .h5ad (any case): written as AnnData, not TSV.
+/// @param path  the output name
+/// @return true for a name ending in .h5ad, .H5AD, ...
 inline bool is_h5ad_output(const std::string& path) {
     if (path.size() < 5) return false;
     std::string end = path.substr(path.size() - 5);
@@ -33,6 +35,14 @@ inline bool is_h5ad_output(const std::string& path) {
 /// (an AlignedInput): X = `denoised` (cells x model genes) when given, obsm["X_scae"] =
 /// `latent` when given, uns["scae"] = the command, model, input, matrix read, gene alignment
 /// and the model's provenance, plus `extra` (denoise: the calibration applied).
+/// @param path  the .h5ad file to write
+/// @param command  the subcommand, stored in uns["scae"]
+/// @param a  the parsed options (--model and --data are recorded)
+/// @param in  the model, data and alignment the output came from
+/// @param denoised  the expected counts for X, or nullptr for none; not owned
+/// @param latent  the activations for obsm["X_scae"], or nullptr for none; not owned
+/// @param extra  more entries merged into uns["scae"] (default none)
+/// @throws Error when the file cannot be written, or always in a build without HDF5
 template <class Input>
 void write_h5ad_output(const std::string& path, const std::string& command, const Args& a, const Input& in,
                        const Matrix<float>* denoised, const Matrix<float>* latent, const nlohmann::json& extra = nlohmann::json::object()) {

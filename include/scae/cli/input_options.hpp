@@ -14,6 +14,7 @@
 namespace scae::cli {
 
 /// Usage lines of the input options.
+/// @return the lines, each ending in a newline (a static string)
 inline const char* input_options_usage() {
     return "  --layer X|raw|NAME  AnnData: the matrix to read (default: X when it holds counts, else raw/X\n"
            "                      or layers/counts when they do)\n"
@@ -22,12 +23,18 @@ inline const char* input_options_usage() {
 }
 
 /// `valued` plus the input option names, for the Args constructor.
+/// @param valued  the command's own valued option names
+/// @return `valued` with "layer", "genome" and "feature-types" added
 inline std::set<std::string> with_input_options(std::set<std::string> valued) {
     valued.insert({"layer", "genome", "feature-types"});
     return valued;
 }
 
 /// Applies --layer, --genome and --feature-types to `options`.
+/// @param a  the parsed options
+/// @param options  the reader options to start from (default: the reader's defaults)
+/// @return `options` with the given input options applied
+/// @throws UsageError when --feature-types lists no type
 inline io::ReadOptions input_options(const Args& a, io::ReadOptions options = {}) {
     options.layer = a.get("layer", options.layer);
     options.genome = a.get("genome", options.genome);

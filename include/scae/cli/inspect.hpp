@@ -19,6 +19,7 @@
 namespace scae::cli {
 
 /// Usage text of `scae inspect`.
+/// @return the usage text, ending in a newline
 inline std::string inspect_usage() {
     return std::string("usage: scae inspect [options] PATH\n"
            "\n"
@@ -75,6 +76,10 @@ inline io::ReadOptions inspect_options(const Args& args) {
 /// object on `out` and returns 0; prints "scae inspect: <error>" on `err` and returns 1 for
 /// input that cannot be read, or the message and the usage text and returns 2 for a bad command
 /// line. `--help` prints the usage text on `out` and returns 0.
+/// @param args  the words after "inspect"
+/// @param out  where the JSON object (or the usage text) prints
+/// @param err  where errors print
+/// @return the exit code (Exit)
 inline int inspect(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::string path;
     io::ReadOptions options;

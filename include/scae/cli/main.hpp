@@ -13,6 +13,7 @@
 namespace scae::cli {
 
 /// Usage of the whole command line.
+/// @return the text, ending in a newline (a static string)
 inline const char* main_usage() {
     return "scae " SCAE_VERSION ": interpretable autoencoders for single-cell counts\n\n"
            "usage: scae COMMAND [options]   (scae COMMAND --help for its options)\n\n"
@@ -27,6 +28,10 @@ inline const char* main_usage() {
 }
 
 /// Runs one subcommand; returns its exit code.
+/// @param args  the subcommand's name, then its arguments
+/// @param out  the command's standard output
+/// @param err  the command's error output (also the usage text when `args` is empty)
+/// @return the subcommand's exit code; Exit::usage_error for no or an unknown subcommand
 inline int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         (args.empty() ? err : out) << main_usage();
@@ -54,6 +59,10 @@ inline int run_command(const std::vector<std::string>& args, std::ostream& out, 
 /// or srun (builds with SCAE_WITH_MPI), it runs MPI around the command, and a failure on any rank
 /// ends every rank (after that rank printed its message) rather than leaving them waiting; a run
 /// stopped by a signal (exit code 128 + signal) ends normally on every rank.
+/// @param args  the subcommand's name, then its arguments
+/// @param out  the command's standard output
+/// @param err  the command's error output
+/// @return the exit code (Exit, or 128 + a signal's number)
 inline int main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
 #ifdef SCAE_WITH_MPI
     const mpi::Session session;

@@ -16,6 +16,7 @@
 namespace scae::cli {
 
 /// Usage text of `scae pathways`.
+/// @return the usage text, ending in a newline
 inline std::string pathways_usage() {
     return std::string("usage: scae pathways --model MODEL.json --data DIR --gmt FILE --out DIR [options]\n"
            "\n"
@@ -118,6 +119,10 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
 /// Runs `scae pathways` with `args` (without the program and subcommand names). Writes the
 /// files into --out (created if needed), prints a JSON summary on `out` and the gene alignment
 /// on `err`; returns 0, 1 for input that cannot be used, 2 for a bad command line.
+/// @param args  the words after "pathways"
+/// @param out  where the JSON summary prints
+/// @param err  where the gene alignment and errors print
+/// @return the exit code (Exit)
 inline int pathways(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",

@@ -9,6 +9,10 @@
 namespace scae::cli {
 
 /// `scae simulate`; returns the exit code.
+/// @param args  the words after "simulate"
+/// @param out  where a JSON summary of what was written prints
+/// @param err  where errors print
+/// @return the exit code (Exit)
 inline int simulate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const char* usage = "usage: scae simulate --out DIR [--cells N] [--genes G] [--tissues T] [--seed S] [--threads T]\n"
                         "  writes DIR/A, DIR/B, ... (10x directories with labels.tsv), DIR/gene_sets.gmt (planted\n"

@@ -18,6 +18,7 @@
 namespace scae::cli {
 
 /// Usage text of `scae train`.
+/// @return the usage text, ending in a newline
 inline std::string train_usage() {
     return std::string("usage: scae train --data DIR --out MODEL.json [options]\n"
            "  --data DIR|FILE     10x directory, .mtx file, dense table, Cell Ranger .h5 or AnnData .h5ad\n"
@@ -47,6 +48,9 @@ inline std::string train_usage() {
 
 /// Parses "128,64": 1 to transfer::max_layers sizes, each 1..transfer::max_layer_size (the limits
 /// of a model file).
+/// @param text  comma-separated encoder sizes, bottleneck last
+/// @return the sizes, in order
+/// @throws UsageError for an empty part, a size out of range or too many sizes
 inline std::vector<Index> parse_layers(const std::string& text) {
     std::vector<Index> sizes;
     std::size_t begin = 0;
@@ -63,6 +67,9 @@ inline std::vector<Index> parse_layers(const std::string& text) {
 }
 
 /// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads --quiet).
+/// @param a  the parsed options
+/// @param t  the options to update; those not given keep their value
+/// @throws UsageError for a value out of range
 inline void read_train_options(const Args& a, train::TrainOptions& t) {
     t.epochs = int(a.integer("epochs", t.epochs, 1, 100000));
     t.batch_size = int(a.integer("batch", t.batch_size, 1, 1 << 20));
@@ -74,6 +81,9 @@ inline void read_train_options(const Args& a, train::TrainOptions& t) {
 }
 
 /// Reads --genes into the preprocessing options.
+/// @param spec  "all", "hvg:N" (the N most variable genes) or "gmt:FILE" (the genes of its sets)
+/// @param p  the preprocessing options to update
+/// @throws UsageError for another form, or an N out of range
 inline void read_gene_selection(const std::string& spec, data::PreprocessOptions& p) {
     p.hvg.n_top_genes = 0; // no HVG step unless asked for
     if (spec == "all") return;
@@ -91,6 +101,7 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
 
 /// The ranks this process trains with: MPI's world under mpirun or srun (builds with
 /// SCAE_WITH_MPI), one process otherwise.
+/// @return the communicator: rank and size of this process
 inline train::Communicator training_ranks() {
 #ifdef SCAE_WITH_MPI
     return mpi::world();
@@ -101,6 +112,13 @@ inline train::Communicator training_ranks() {
 
 /// Reads --checkpoint, --checkpoint-every and --resume into `t` for a run on `ranks`; returns
 /// the checkpoint path ("" for none). Only rank 0 writes; every rank reads the state it resumes.
+/// @param a  the parsed options
+/// @param inputs  the paths the run reads (a checkpoint may not overwrite them)
+/// @param ranks  the ranks training together
+/// @param t  the training options to update
+/// @param err  where a note goes when --resume continues on other ranks or threads
+/// @return the checkpoint path, "" for none
+/// @throws UsageError for --checkpoint-every without a checkpoint file
 inline std::string read_checkpoint_options(const Args& a, const std::vector<std::string>& inputs, const train::Communicator& ranks,
                                            train::TrainOptions& t, std::ostream& err) {
     std::string path;
@@ -129,9 +147,15 @@ inline std::string read_checkpoint_options(const Args& a, const std::vector<std:
 }
 
 /// The exit code of a run stopped by signal `signal`: 128 + its number, as a shell reports it.
+/// @param signal  the signal's number (15 for SIGTERM)
+/// @return 128 + `signal`
 inline int stopped_exit_code(int signal) { return 128 + signal; }
 
 /// `scae train`; returns the exit code.
+/// @param args  the words after "train"
+/// @param out  where the JSON summary prints
+/// @param err  where progress, notes and errors print
+/// @return the exit code (Exit, or stopped_exit_code() for a run stopped by a signal)
 inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("train", args, train_usage(), out, err, [&] {
         const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",

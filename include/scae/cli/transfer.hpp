@@ -104,6 +104,14 @@ struct TransferInputs {
 
 /// Writes the files of a transfer report into `dir` (report.json, report.md, latent.tsv,
 /// cells.tsv, denoising_genes.tsv, latent.svg) and returns report.json's content.
+/// @param dir  an existing folder to write into
+/// @param result  run_transfer's results
+/// @param model  the foreign model applied
+/// @param data  the target data (its barcodes name the rows)
+/// @param labels  the target's labels, one per cell, or empty for none
+/// @param inputs  the paths report.json names
+/// @return report.json's content
+/// @throws Error when a file cannot be written
 inline nlohmann::json write_transfer_report(const std::string& dir, const transfer::TransferResults& result, const transfer::ModelFile& model,
                                             const io::CountMatrix<float>& data, const std::vector<std::string>& labels,
                                             const TransferInputs& inputs) {
@@ -161,6 +169,7 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const transf
 }
 
 /// Usage text of `scae transfer`.
+/// @return the usage text, ending in a newline
 inline std::string transfer_usage() {
     return std::string("usage: scae transfer --model MODEL.json --data DIR|FILE --out REPORT_DIR [options]\n"
            "  --labels FILE       barcode<TAB>label of the target cells, or obs:COLUMN of an .h5ad (classification and clustering)\n"
@@ -180,6 +189,7 @@ inline std::string transfer_usage() {
 }
 
 /// The options `scae transfer` takes (see transfer_usage()).
+/// @return the names of the valued options, without "--"
 inline std::set<std::string> transfer_option_names() {
     return with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage",
                                "duplicate-genes", "calibrate", "prior-counts", "mcv-fraction", "eval-cells"});
@@ -194,6 +204,11 @@ struct TransferRun {
 };
 
 /// Reads the inputs named by `a` (the options of `scae transfer`) and runs run_transfer.
+/// @param a  the parsed options
+/// @param err  where notes from reading and progress go
+/// @return what was read, and the results
+/// @throws UsageError for a bad option value
+/// @throws Error for unreadable inputs or a model that overflows on the data
 inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
     const std::string model_path = a.required("model"), data_path = a.required("data");
     transfer::TransferOptions options;
@@ -214,6 +229,10 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
 }
 
 /// `scae transfer`; returns the exit code.
+/// @param args  the words after "transfer"
+/// @param out  where report.json's content prints, on one line
+/// @param err  where progress and errors print
+/// @return the exit code (Exit)
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
         const Args a(args, transfer_option_names(), {"native", "no-native", "quiet"});

@@ -23,6 +23,9 @@ struct MatchedSet {
 
 /// What a picture should call `set`: its description when that reads as a name (GO's term
 /// names), otherwise its name (MSigDB puts a URL there); at most `width` characters.
+/// @param set  the matched set
+/// @param width  most characters; a longer label is cut to `width` - 3 and "..." added
+/// @return the label
 inline std::string display_name(const MatchedSet& set, std::size_t width = 48) {
     const std::string& d = set.description;
     const bool usable = !d.empty() && d != "NA" && d != "na" && d.rfind("http", 0) != 0;
@@ -33,6 +36,9 @@ inline std::string display_name(const MatchedSet& set, std::size_t width = 48) {
 
 /// display_name() of every set, except that sets whose labels would be the same (a generator
 /// that writes one description for many sets) are called by their names.
+/// @param sets  the matched sets
+/// @param width  most characters per label (see display_name())
+/// @return one label per set, in their order
 inline std::vector<std::string> display_names(const std::vector<MatchedSet>& sets, std::size_t width = 48) {
     std::vector<std::string> labels;
     std::unordered_map<std::string, int> uses;
@@ -61,6 +67,10 @@ struct MatchedSets {
 /// lists in several columns maps to all of them; genes the model lacks are left out. Sets with
 /// fewer than `min_genes` model genes go to `too_small`.
 /// `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
+/// @param sets  the gene sets, e.g. io::read_gmt()'s
+/// @param model_symbols  one symbol per model gene, in column order ("" matches nothing)
+/// @param min_genes  fewest model genes a set needs to be kept (default 10)
+/// @return the kept and the too small sets, each in input order
 template <class Set>
 MatchedSets match_gene_sets(const std::vector<Set>& sets, const std::vector<std::string>& model_symbols,
                             std::size_t min_genes = 10) {

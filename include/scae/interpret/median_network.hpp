@@ -27,6 +27,8 @@ namespace scae::interpret {
 class MedianNetwork {
 public:
     /// Builds the network for n >= 1 values.
+    /// @param n  values per lane
+    /// @throws Error when `n` < 1
     explicit MedianNetwork(int n) : n_(n) {
         if (n < 1) throw Error("MedianNetwork: need at least one value, got " + std::to_string(n));
         int wires = 1;
@@ -68,13 +70,18 @@ public:
     }
 
     /// The number of values per lane.
+    /// @return the `n` the network was built for
     int size() const { return n_; }
     /// The number of comparators applied (a measure of the work per lane).
+    /// @return comparators after folding and pruning
     std::size_t comparators() const { return ops_.size(); }
 
     /// Medians of `width` lanes: `rows` holds size() rows of `width` values, row i at
     /// rows + i * width, and is scrambled; out[lane] gets the lane's median (the mean of the two
     /// middle values when size() is even).
+    /// @param rows  size() x `width` values, row-major; overwritten
+    /// @param width  lanes (cells)
+    /// @param out  `width` values to fill
     template <class T>
     void median(T* rows, Index width, T* out) const {
         // Lanes in tiles, so that a tile of every row stays in the first-level cache while the

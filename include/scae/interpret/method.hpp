@@ -30,9 +30,14 @@ inline constexpr EnumNames<Method, 4> method_names{{{Method::vanilla, "vanilla"}
                                                     {Method::integrated_gradients, "ig"}}};
 
 /// The method's name on the command line and in reports: "vanilla", "guided", "gradxinput", "ig".
+/// @param m  the method
+/// @return its name
 inline std::string to_string(Method m) { return enum_name(m, method_names); }
 
 /// Parses a method name (see to_string()); throws scae::Error naming the accepted ones.
+/// @param name  a method name, as to_string() writes it
+/// @return the method
+/// @throws Error for any other name
 inline Method method_from_string(const std::string& name) { return enum_from_name(name, method_names, "saliency method"); }
 
 /// The reference point integrated gradients starts from.
@@ -53,13 +58,19 @@ struct Target {
     Index index = 0;             ///< the node or the output gene (unused otherwise)
 
     /// Bottleneck node `k` (its activation).
+    /// @param k  node index, from 0 (checked against the model where it is used)
+    /// @return the target
     static Target node(Index k) { return {Kind::node, k}; }
     /// Every bottleneck node (batched; see node_saliency.hpp).
+    /// @return the target
     static Target all_nodes() { return {Kind::all_nodes, 0}; }
     /// The reconstructed rate (expected count, with the cell's size factor when the model
     /// normalises library size) of output gene `g`.
+    /// @param g  output gene index, from 0 in model gene order (checked where it is used)
+    /// @return the target
     static Target output_gene(Index g) { return {Kind::output_gene, g}; }
     /// The cell's reconstruction loss (its mean over genes) against its own counts.
+    /// @return the target
     static Target loss() { return {Kind::loss, 0}; }
 };
 
@@ -83,12 +94,16 @@ struct SaliencyOptions {
 /// Whether the maps of `options` are zero wherever the input is: gradient x input, and
 /// integrated gradients from the zero baseline (an attribution is the input's change times a
 /// gradient).
+/// @param options  the saliency settings
+/// @return true when every map is zero where the input is
 inline bool vanishes_where_input_is_zero(const SaliencyOptions& options) {
     return options.method == Method::gradient_x_input ||
            (options.method == Method::integrated_gradients && options.baseline == Baseline::zeros);
 }
 
 /// Throws scae::Error when `options` cannot be used.
+/// @param options  the settings to check
+/// @throws Error when `steps` or `block_cells` is below 1
 inline void check(const SaliencyOptions& options) {
     if (options.steps < 1) throw Error("SaliencyOptions: steps must be at least 1, got " + std::to_string(options.steps));
     if (options.block_cells < 1)

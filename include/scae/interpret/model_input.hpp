@@ -13,6 +13,9 @@ namespace scae::interpret {
 
 /// Applies the model's input transform to raw `counts` (cells x genes, model gene order).
 /// Throws scae::Error when the gene count differs from the model's.
+/// @param model  the model whose input transform is applied
+/// @param counts  raw counts, cells x genes in model gene order
+/// @return the transformed input, cells x genes, compressed
 template <class T>
 Csr<T> model_input(const nn::Autoencoder<T>& model, const Csr<T>& counts) {
     if (counts.cols() != model.genes())
@@ -24,6 +27,9 @@ Csr<T> model_input(const nn::Autoencoder<T>& model, const Csr<T>& counts) {
 }
 
 /// Rows `rows` of the compressed sparse `m` as dense rows of `out`, in that order.
+/// @param m  the sparse matrix
+/// @param rows  row indices of `m`, each in [0, m.rows())
+/// @param out  resized to rows.size() x m.cols() and overwritten
 template <class T>
 void dense_rows(const Csr<T>& m, const std::vector<Index>& rows, Matrix<T>& out) {
     out.setZero(Index(rows.size()), m.cols());
@@ -33,6 +39,9 @@ void dense_rows(const Csr<T>& m, const std::vector<Index>& rows, Matrix<T>& out)
 
 /// The integrated-gradients baseline (1 x genes) for the transformed `input`: zeros, or the
 /// mean over its cells.
+/// @param input  the transformed input, cells x genes (model_input())
+/// @param baseline  which baseline
+/// @return the baseline, 1 x genes (zeros also when `input` has no cells)
 template <class T>
 RowVector<T> baseline_input(const Csr<T>& input, Baseline baseline) {
     RowVector<T> row = RowVector<T>::Zero(input.cols());

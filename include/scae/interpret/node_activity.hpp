@@ -48,6 +48,9 @@ inline std::vector<std::string> group_index(const std::vector<std::string>& labe
 
 /// Activity of every node of `latent` (cells x nodes, e.g. Autoencoder::encode) per group of
 /// `labels` (one per cell, "" for none). Throws scae::Error when the lengths differ.
+/// @param latent  activations, cells x nodes
+/// @param labels  one group label per cell, "" for none
+/// @return the groups' activity; no groups when no cell is labelled
 template <class T>
 NodeActivity node_activity(const Matrix<T>& latent, const std::vector<std::string>& labels) {
     if (Index(labels.size()) != latent.rows())
@@ -87,6 +90,8 @@ NodeActivity node_activity(const Matrix<T>& latent, const std::vector<std::strin
 }
 
 /// Each node's standard deviation of activation over the cells of `latent` (cells x nodes).
+/// @param latent  activations, cells x nodes
+/// @return 1 x nodes sample standard deviations (zeros for fewer than two cells)
 template <class T>
 RowVector<double> activation_sd(const Matrix<T>& latent) {
     const Index n = latent.rows();
@@ -100,6 +105,8 @@ RowVector<double> activation_sd(const Matrix<T>& latent) {
 /// mean over the cells, max(0, activation - mean), from Autoencoder::encode (`latent`). Averaging
 /// attributions with these weights explains what raises a node where it is raised (the cells it
 /// stands for), rather than its small wobble in the cells it ignores.
+/// @param latent  activations, cells x nodes
+/// @return the weights, cells x nodes, each 0 or more
 template <class T>
 Matrix<double> activity_weights(const Matrix<T>& latent) {
     const Matrix<double> x = latent.template cast<double>();
@@ -118,6 +125,11 @@ Matrix<double> activity_weights(const Matrix<T>& latent) {
 /// the cells of a rare type raise has a small standard deviation over all cells (on PBMC x mouse
 /// immune cells the granulocyte node, AUC 1.00, was at 1% of the median sd). With `activity`
 /// (groups given), a node whose AUC for some group is at least `marker_auc` is kept.
+/// @param sd  each node's standard deviation of activation (activation_sd())
+/// @param fraction  of the median node's sd below which a node is silent (default 0.05)
+/// @param activity  the groups' activity (node_activity()), or nullptr for no groups; not owned
+/// @param marker_auc  AUC for some group at which a node is kept whatever its sd (default 0.9)
+/// @return the silent nodes, ascending
 inline std::vector<Index> silent_nodes(const RowVector<double>& sd, double fraction = 0.05, const NodeActivity* activity = nullptr,
                                        double marker_auc = 0.9) {
     if (sd.size() == 0) return {};
@@ -134,6 +146,10 @@ inline std::vector<Index> silent_nodes(const RowVector<double>& sd, double fract
 
 /// The group that activates node `k` most (highest AUC) when that AUC is at least `min_auc`,
 /// otherwise "".
+/// @param a  the groups' activity (node_activity())
+/// @param k  the node, a column of `a.auc`
+/// @param min_auc  AUC a group needs
+/// @return the group's label, or ""
 inline std::string most_active_group(const NodeActivity& a, Index k, double min_auc) {
     Index best = -1;
     for (Index g = 0; g < a.auc.rows(); ++g)

@@ -23,6 +23,10 @@ namespace scae::interpret {
 /// gene's standard deviation of the model input (the node's first-order change for a one-sd
 /// change of the gene: saliency alone is per unit of input, so it would rank first the genes the
 /// data hardly moves). Throws scae::Error when the result lacks what this needs.
+/// @param r  the result of score_pathways()
+/// @param k  the node, from 0
+/// @param top  most genes to return (fewer when the model has fewer)
+/// @return gene columns, largest attribution first (ties by column)
 inline std::vector<Index> top_genes(const PathwayResult& r, Index k, std::size_t top) {
     const bool weighted = r.weighting == CellWeighting::activity;
     const Matrix<double>& values = weighted ? r.summary.weighted : r.summary.mean_abs;
@@ -57,6 +61,9 @@ struct NodeCallOptions {
 };
 
 /// Every group's call, in the order of r.activity.groups (empty without groups).
+/// @param r  the result of score_pathways(), with groups
+/// @param options  sets and genes per call
+/// @return one call per group; a lone group gets node -1 and no sets or genes
 inline std::vector<NodeCall> node_calls(const PathwayResult& r, const NodeCallOptions& options = {}) {
     std::vector<NodeCall> calls;
     const NodeActivity& a = r.activity;

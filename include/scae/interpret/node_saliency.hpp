@@ -59,8 +59,11 @@ struct NodeGradients {
     Matrix<T> output_change;
 
     /// Cells in the block.
+    /// @return the number of cells
     Index size() const { return Index(cells.size()); }
     /// The rows of node first_node + j (cells x first-layer units).
+    /// @param j  node within the block, in [0, count)
+    /// @return a view into `rows`, valid while this object is unchanged
     auto node(Index j) const { return rows.middleRows(j * size(), size()); }
 
     std::vector<Matrix<T>> derivative; ///< buffer: each encoder layer's activation derivative at the block's rows
@@ -155,6 +158,9 @@ class NodeSaliency {
 public:
     /// Prepares `counts` (raw, cells x genes in model gene order). `model` must outlive this.
     /// Throws scae::Error for bad options or data whose genes do not match the model.
+    /// @param model  the trained model; kept by reference
+    /// @param counts  raw counts, cells x genes in model gene order; copied (transformed)
+    /// @param options  method, baseline, steps and block size
     NodeSaliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, const SaliencyOptions& options = {})
         : model_(model), options_(options), input_(model_input(model, counts)) {
         check(options_);
@@ -173,16 +179,24 @@ public:
     }
 
     /// Number of cells.
+    /// @return the cells of the counts given
     Index cells() const { return input_.rows(); }
     /// Number of genes.
+    /// @return the model's genes
     Index genes() const { return input_.cols(); }
     /// Number of bottleneck nodes.
+    /// @return the model's bottleneck size
     Index nodes() const { return model_.latent_size(); }
     /// The transformed input the saliency is taken against (cells x genes).
+    /// @return the input, valid while this object lives
     const Csr<T>& input() const { return input_; }
 
     /// The backward sweep of nodes [first_node, first_node + count) for the input rows
     /// `cells`, into `out`. Throws scae::Error for cells or nodes out of range.
+    /// @param cells  rows of the input, in the order the maps will have
+    /// @param first_node  the block's first node
+    /// @param count  nodes in the block, at least 1
+    /// @param out  filled (its buffers reused); give each thread its own
     void gradients(std::vector<Index> cells, Index first_node, Index count, NodeGradients<T>& out) const {
         for (Index c : cells)
             if (c < 0 || c >= this->cells())
@@ -205,6 +219,10 @@ public:
 
     /// The saliency map of node g.first_node + j into `out` (cells x genes; row c is cell
     /// g.cells[c]). Threads may call this at once, each with its own `out` and `scratch`.
+    /// @param g  a block filled by gradients()
+    /// @param j  node within the block, in [0, g.count)
+    /// @param out  resized to g.size() x genes() and overwritten
+    /// @param scratch  this thread's buffers
     void map(const NodeGradients<T>& g, Index j, Matrix<T>& out, MapScratch<T>& scratch) const {
         const auto rows = g.node(j);
         if (vanishes_where_input_is_zero(options_)) {
@@ -292,6 +310,11 @@ private:
 /// Saliency of every bottleneck node for every cell of raw `counts`: element k is node k's
 /// map, cells x genes. Holds nodes x cells x genes values; for large data use NodeSaliency
 /// block by block or the summaries of summary.hpp.
+/// @param model  the trained model
+/// @param counts  raw counts, cells x genes in model gene order
+/// @param options  method, baseline, steps, block size and threads
+/// @return one cells x genes map per node
+/// @throws Error for bad options or data whose genes do not match the model
 template <class T>
 std::vector<Matrix<T>> node_saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, const SaliencyOptions& options = {}) {
     const NodeSaliency<T> saliency(model, counts, options);

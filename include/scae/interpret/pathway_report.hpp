@@ -33,6 +33,7 @@ struct PathwayReportOptions {
 /// The long table: one line per node and set with `node, set, score, z, p, q, n_genes,
 /// permutations, description` (nodes numbered from 0, as Target::node counts them).
 /// @param r the result of score_pathways()
+/// @return the table with its header line
 inline std::string pathway_scores_tsv(const PathwayResult& r) {
     std::vector<std::vector<std::string>> rows;
     rows.reserve(std::size_t(r.score.size()));
@@ -52,6 +53,8 @@ inline std::string pathway_scores_tsv(const PathwayResult& r) {
 /// @param r the result of score_pathways()
 /// @param gene_symbols the model genes' symbols, in model column order
 /// @param top genes per node
+/// @return the table with its header line
+/// @throws Error when `gene_symbols` does not name every gene of `r`
 inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::string>& gene_symbols, std::size_t top) {
     const Matrix<double>& abs = r.summary.mean_abs;
     if (Index(gene_symbols.size()) != abs.cols())
@@ -76,6 +79,7 @@ inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::
 /// @param r the result of score_pathways()
 /// @param calls node_calls() of `r`
 /// @param gene_symbols the model genes' symbols, in model column order
+/// @return the table with its header line
 inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<NodeCall>& calls, const std::vector<std::string>& gene_symbols) {
     std::vector<std::vector<std::string>> rows;
     const std::string nan = report::tsv_number(std::numeric_limits<double>::quiet_NaN());
@@ -105,6 +109,7 @@ inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<Node
 /// or with `rows` 0 every pair in node, then set order.
 /// @param r the result of score_pathways() with groups
 /// @param rows pairs per group, largest difference first; 0: all
+/// @return the table with its header line (only that without groups)
 inline std::string contrasts_tsv(const PathwayResult& r, std::size_t rows = 0) {
     std::vector<std::vector<std::string>> lines;
     for (const GroupContrast& g : r.contrasts) {
@@ -130,6 +135,7 @@ inline std::string contrasts_tsv(const PathwayResult& r, std::size_t rows = 0) {
 /// Which groups activate each node (PathwayResult::activity): `group, cells, node, mean_group,
 /// mean_rest, auc`.
 /// @param r the result of score_pathways() with groups
+/// @return the table with its header line (only that without groups)
 inline std::string node_activity_tsv(const PathwayResult& r) {
     const NodeActivity& a = r.activity;
     std::vector<std::vector<std::string>> rows;
@@ -143,6 +149,8 @@ inline std::string node_activity_tsv(const PathwayResult& r) {
 
 /// The score of every node for each pathway standardised across the nodes (mean 0, sd 1 per
 /// column), so that pathways of different typical saliency share one colour scale.
+/// @param score  nodes x sets
+/// @return nodes x sets; a column equal on every node (or a single node) becomes 0
 inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
     Matrix<double> out = score;
     const double nodes = double(score.rows());
@@ -156,6 +164,8 @@ inline Matrix<double> scale_per_pathway(const Matrix<double>& score) {
 
 /// The collection prefix, up to and including the first '_', that every one of two or more
 /// `labels` starts with and outgrows ("HALLMARK_" for MSigDB Hallmark names), or "".
+/// @param labels  the set names shown
+/// @return the prefix, or ""
 inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
     if (labels.size() < 2) return "";
     const std::size_t end = labels.front().find('_');
@@ -176,6 +186,7 @@ inline std::string shared_label_prefix(const std::vector<std::string>& labels) {
 /// prefix every shown set name shares ("HALLMARK_") is said once, in the title.
 /// @param r the result of score_pathways()
 /// @param options alpha, activity_auc
+/// @return the SVG document
 inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayReportOptions& options = {}) {
     char alpha[32];
     std::snprintf(alpha, sizeof alpha, "%g", options.alpha);

@@ -70,9 +70,13 @@ enum class SetScore {
 inline constexpr EnumNames<SetScore, 2> set_score_names{{{SetScore::median_saliency, "median"}, {SetScore::rank_auc, "rank_auc"}}};
 
 /// The score's name in reports and on the command line: "median" or "rank_auc".
+/// @param s  the score
+/// @return its name
 inline std::string to_string(SetScore s) { return enum_name(s, set_score_names); }
 
 /// Parses "median" or "rank_auc"; throws scae::Error otherwise.
+/// @param name  a score name, as to_string() writes it
+/// @return the score
 inline SetScore set_score_from_string(const std::string& name) { return enum_from_name(name, set_score_names, "set score"); }
 
 /// Which null distribution the p-values come from.
@@ -87,9 +91,13 @@ inline constexpr EnumNames<NullDistribution, 3> null_distribution_names{
     {{NullDistribution::per_set, "per-set"}, {NullDistribution::pooled, "pooled"}, {NullDistribution::rank_sum, "rank-sum"}}};
 
 /// The null's name in reports and on the command line: "per-set", "pooled" or "rank-sum".
+/// @param n  the null
+/// @return its name
 inline std::string to_string(NullDistribution n) { return enum_name(n, null_distribution_names); }
 
 /// Parses "per-set", "pooled" or "rank-sum"; throws scae::Error otherwise.
+/// @param name  a null's name, as to_string() writes it
+/// @return the null
 inline NullDistribution null_distribution_from_string(const std::string& name) {
     return enum_from_name(name, null_distribution_names, "null distribution");
 }
@@ -104,9 +112,13 @@ enum class CellWeighting {
 inline constexpr EnumNames<CellWeighting, 2> cell_weighting_names{{{CellWeighting::uniform, "uniform"}, {CellWeighting::activity, "activity"}}};
 
 /// The weighting's name in reports and on the command line: "uniform" or "activity".
+/// @param w  the weighting
+/// @return its name
 inline std::string to_string(CellWeighting w) { return enum_name(w, cell_weighting_names); }
 
 /// Parses "uniform" or "activity"; throws scae::Error otherwise.
+/// @param name  a weighting's name, as to_string() writes it
+/// @return the weighting
 inline CellWeighting cell_weighting_from_string(const std::string& name) {
     return enum_from_name(name, cell_weighting_names, "cell weighting");
 }
@@ -189,6 +201,7 @@ struct GroupContrast {
 /// The reference method of Kinalis et al. (2019) as this library runs it: guided backprop,
 /// mean |saliency| over cells, the median score and each pair's own permutation null, with
 /// each gene's |saliency| divided by its mean (normalize_genes; off gives the paper's raw score).
+/// @return the options; the others keep PathwayOptions' defaults
 inline PathwayOptions reference_pathway_options() {
     PathwayOptions o;
     o.saliency = SaliencyOptions{};
@@ -337,6 +350,9 @@ void check_median_is_informative(const Csr<T>& counts, Method method) {
 /// 1 / (1 + draws): more permutations could make them smaller. Benjamini-Hochberg over m pairs
 /// needs p near alpha / m for a lone strong pair, so with the per-set null a few pairs at this
 /// floor often mean that the permutations, not the data, kept q above alpha.
+/// @param r  the result of score_pathways()
+/// @return the number of such pairs; meaningful for the per-set null only (with the rank-sum
+/// null no pair has draws, so every tested pair counts)
 inline std::size_t pairs_at_p_floor(const PathwayResult& r) {
     std::size_t n = 0;
     for (Index i = 0; i < r.p.size(); ++i)
@@ -346,6 +362,10 @@ inline std::size_t pairs_at_p_floor(const PathwayResult& r) {
 
 /// The rows to analyse out of `rows`: all of them, or a seeded random subsample of `most` in
 /// ascending order when there are more (`most` 0: all).
+/// @param rows  rows to choose from (0 or less: none)
+/// @param most  most rows to keep, 0 for all
+/// @param seed  seed of the subsample; the same seed picks the same rows
+/// @return row indices, ascending
 inline std::vector<Index> choose_cells(Index rows, Index most, std::uint64_t seed) {
     std::vector<Index> chosen(std::size_t(std::max<Index>(rows, 0)));
     std::iota(chosen.begin(), chosen.end(), Index(0));
@@ -550,6 +570,7 @@ void score_medians(PathwayResult& r, const NodeSaliency<T>& saliency, const std:
 } // namespace detail
 
 /// Benjamini-Hochberg q-values of `r.p` over the nodes that are not `r.silent` (theirs are NaN).
+/// @param r  a result with `p` (nodes x sets) and `silent` filled; `q` is overwritten
 inline void adjust_q_values(PathwayResult& r) {
     const Index nodes = r.p.rows(), n_sets = r.p.cols();
     std::vector<char> tested(std::size_t(nodes), 1);
@@ -571,6 +592,14 @@ inline void adjust_q_values(PathwayResult& r) {
 /// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
 /// Throws scae::Error when lengths disagree, options do not fit together, or no set has
 /// min_genes model genes.
+/// @param model  the trained model
+/// @param counts  raw counts, cells x genes in model gene order
+/// @param gene_symbols  one symbol per model gene, in column order
+/// @param gene_sets  the gene sets, e.g. io::read_gmt()'s
+/// @param options  the method, score, null and their settings (default: the rank score; see the file comment)
+/// @param groups  one label per cell, or empty for no groups (then no contrasts or node activity)
+/// @return the scores, statistics and everything behind them
+/// @throws Error as said above, and for data whose genes do not match the model
 template <class T, class Set>
 PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<std::string>& gene_symbols,
                              const std::vector<Set>& gene_sets, const PathwayOptions& options = {},

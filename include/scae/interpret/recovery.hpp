@@ -44,6 +44,10 @@ struct Recovery {
 
 /// Pearson correlation over cells of each node's activation (`latent`, cells x nodes) with each
 /// program's activity (`activity`, cells x programs): nodes x programs. Constant columns give 0.
+/// @param latent  activations, cells x nodes
+/// @param activity  the planted programs' activity, cells x programs (same cells, same order)
+/// @return Pearson r, nodes x programs
+/// @throws Error when the cell counts differ
 inline Matrix<double> activation_correlation(const Matrix<float>& latent, const Matrix<float>& activity) {
     if (latent.rows() != activity.rows())
         throw Error("activation_correlation: " + std::to_string(latent.rows()) + " cells of activations, " +
@@ -63,6 +67,11 @@ inline Matrix<double> activation_correlation(const Matrix<float>& latent, const 
 /// Evaluates `result` against the truth: `program_names[p]` is the set name of planted program
 /// p and column p of `correlation` (nodes x programs, activation_correlation()) its node
 /// correlations. Sets not named are decoys. Throws scae::Error when shapes disagree.
+/// @param result  the result of score_pathways()
+/// @param program_names  the planted programs' set names
+/// @param correlation  nodes x programs, activation_correlation()
+/// @param options  the truth's threshold
+/// @return per planted program that was scored, and overall
 inline Recovery evaluate_recovery(const PathwayResult& result, const std::vector<std::string>& program_names,
                                   const Matrix<double>& correlation, const RecoveryOptions& options = {}) {
     if (correlation.rows() != result.z.rows() || correlation.cols() != Index(program_names.size()))

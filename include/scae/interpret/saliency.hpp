@@ -27,6 +27,7 @@ struct SaliencyMap {
 
     /// Integrated gradients' completeness error: the largest |gap| relative to the largest
     /// |output change| over the cells (0 for the other methods).
+    /// @return the relative gap (the largest |gap| itself when every output change is 0)
     double relative_completeness_gap() const {
         double gap = 0, change = 0;
         for (double g : completeness_gap) gap = std::max(gap, std::abs(g));
@@ -137,6 +138,11 @@ void check_target(const nn::Autoencoder<T>& model, const Target& target) {
 /// backpropagation on the tape. The result is taken with respect to the transformed input.
 /// Throws scae::Error for a target the model lacks, Target::all_nodes (see node_saliency()),
 /// or data whose genes do not match the model.
+/// @param model  the trained model
+/// @param counts  raw counts, cells x genes in model gene order
+/// @param target  what to explain: a node, an output gene or the loss
+/// @param options  method, baseline, steps and block size
+/// @return the map, cells x genes, with the completeness check for integrated gradients
 template <class T>
 SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, const Target& target,
                         const SaliencyOptions& options = {}) {

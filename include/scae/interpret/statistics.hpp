@@ -15,10 +15,15 @@ namespace scae::interpret {
 
 /// The permutation p-value (1 + exceed) / (1 + drawn): `exceed` of `drawn` null scores were at
 /// least the observed one. Never zero, so it stays valid with few permutations.
+/// @param exceed  null scores at least the observed one
+/// @param drawn  null scores drawn
+/// @return the p-value, in (0, 1] when `exceed` <= `drawn`
 inline double empirical_p(std::size_t exceed, std::size_t drawn) { return double(1 + exceed) / double(1 + drawn); }
 
 /// Benjamini-Hochberg adjusted p-values (q-values) in the order of `p`. NaN entries are not
 /// tests: they stay NaN and do not count towards the number of tests.
+/// @param p  p-values, NaN for no test
+/// @return the q-values, one per entry of `p`
 inline std::vector<double> benjamini_hochberg(const std::vector<double>& p) {
     std::vector<std::size_t> order;
     for (std::size_t i = 0; i < p.size(); ++i)
@@ -36,6 +41,8 @@ inline std::vector<double> benjamini_hochberg(const std::vector<double>& p) {
 }
 
 /// 1-based ranks of `values` in ascending order, ties sharing their mean rank.
+/// @param values  the values to rank (no NaN: they have no order)
+/// @return one rank per value, in its order
 inline std::vector<double> mid_ranks(const std::vector<double>& values) {
     std::vector<std::size_t> order(values.size());
     std::iota(order.begin(), order.end(), std::size_t(0));
@@ -54,6 +61,9 @@ inline std::vector<double> mid_ranks(const std::vector<double>& values) {
 /// The AUC of the genes `set` against all other genes, given every gene's mid-rank (higher rank:
 /// more salient): the chance that a set gene outranks an outside gene, ties counting half
 /// (Mann-Whitney U / (n (G - n))). 0.5 means no enrichment. NaN for an empty or full set.
+/// @param ranks  every gene's mid-rank (mid_ranks())
+/// @param set  the set's genes, indices into `ranks`, each once
+/// @return the AUC in [0, 1], or NaN
 inline double set_rank_auc(const std::vector<double>& ranks, const std::vector<Index>& set) {
     const double n = double(set.size()), total = double(ranks.size());
     if (n == 0 || n >= total) return std::numeric_limits<double>::quiet_NaN();
@@ -71,6 +81,8 @@ struct RankSumNull {
 };
 
 /// The RankSumNull of a ranking (mid_ranks() output).
+/// @param ranks  every gene's mid-rank
+/// @return the number of genes and the tie term
 inline RankSumNull rank_sum_null(const std::vector<double>& ranks) {
     std::vector<double> sorted(ranks);
     std::sort(sorted.begin(), sorted.end());
@@ -99,6 +111,10 @@ struct RankSumTest {
 };
 
 /// The RankSumTest of `set` given every gene's mid-rank (`ranks`) and the ranking's `null`.
+/// @param ranks  every gene's mid-rank (mid_ranks())
+/// @param null  rank_sum_null() of `ranks`
+/// @param set  the set's genes, indices into `ranks`, each once
+/// @return the AUC, z and p (all NaN for an empty or full set; z 0 and p 1 when every rank ties)
 inline RankSumTest rank_sum_test(const std::vector<double>& ranks, const RankSumNull& null, const std::vector<Index>& set) {
     const double n = double(set.size()), g = null.genes;
     const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -117,6 +133,9 @@ inline RankSumTest rank_sum_test(const std::vector<double>& ranks, const RankSum
 
 /// The area under the ROC curve of `score` for telling `positive` entries from the others: the
 /// chance that a positive outscores a negative, ties counting half. NaN when a class is empty.
+/// @param score  one score per entry
+/// @param positive  whether each entry is a positive; as long as `score`
+/// @return the AUROC in [0, 1], or NaN
 inline double auroc(const std::vector<double>& score, const std::vector<bool>& positive) {
     const std::vector<double> ranks = mid_ranks(score);
     double sum = 0, positives = 0;

@@ -31,6 +31,13 @@ struct SaliencySummary {
 /// Memory: the block's gradients plus one block_cells x genes map per thread. `weights`
 /// (optional, cells x nodes, non-negative) also fills SaliencySummary::weighted.
 /// Throws scae::Error when `group` or `weights` has the wrong shape or a label is outside [-1, groups).
+/// @param saliency  the prepared saliency of the cells
+/// @param group  one entry per input row: its group, or -1
+/// @param groups  number of groups
+/// @param block_cells  cells per block (at least 1)
+/// @param weights  each cell's weight per node, or empty for none
+/// @return `groups` summaries; an empty group's are zeros with `cells` 0
+/// @throws Error for `block_cells` below 1 (and the shapes above)
 template <class T>
 std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& saliency, const std::vector<int>& group, int groups,
                                                      Index block_cells, const Matrix<double>& weights = {}) {
@@ -111,6 +118,11 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
 /// `group[c]` in [0, G) puts cell c in group `group[c]` and -1 leaves it out; the result has
 /// one summary per group 0..G-1. An empty `group` makes one group of all cells.
 /// Throws scae::Error when `group` has the wrong length.
+/// @param model  the trained model
+/// @param counts  raw counts, cells x genes in model gene order
+/// @param options  method, baseline, steps, block size and threads
+/// @param group  one entry per cell: its group, or -1; empty for one group of all cells
+/// @return one summary per group, 0 to the largest entry of `group`
 template <class T>
 std::vector<SaliencySummary> summarize_node_saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts,
                                                      const SaliencyOptions& options = {}, std::vector<int> group = {}) {
@@ -121,6 +133,8 @@ std::vector<SaliencySummary> summarize_node_saliency(const nn::Autoencoder<T>& m
 }
 
 /// The summary of the union of disjoint groups, from theirs.
+/// @param parts  summaries of disjoint groups of the same nodes and genes
+/// @return their cell-weighted (for `weighted`, weight-weighted) mean
 inline SaliencySummary pool_summaries(const std::vector<SaliencySummary>& parts) {
     SaliencySummary all;
     for (const SaliencySummary& part : parts) {
