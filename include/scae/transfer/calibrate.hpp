@@ -48,6 +48,8 @@ enum class Calibration {
 };
 
 /// Name used on the command line and in reports.
+/// @param c the method
+/// @return its name, as calibration_from_string() reads it
 inline std::string to_string(Calibration c) {
     switch (c) {
     case Calibration::none: return "none";
@@ -59,7 +61,10 @@ inline std::string to_string(Calibration c) {
     return "?";
 }
 
-/// Parses "none", "genes", "genes_shrunk" or "blend"; throws scae::Error otherwise.
+/// Parses "none", "genes", "genes_shrunk", "groups" or "blend"; throws scae::Error otherwise.
+/// @param name the method's name (as to_string() writes it; case-sensitive)
+/// @return the method
+/// @throws Error when `name` is none of these
 inline Calibration calibration_from_string(const std::string& name) {
     for (Calibration c : {Calibration::none, Calibration::genes, Calibration::genes_shrunk, Calibration::groups, Calibration::blend})
         if (name == to_string(c)) return c;
@@ -104,6 +109,9 @@ struct GeneCalibration {
 
 /// Each gene's share of all counts in `reference`; a gene absent from it counts as half a
 /// count, so every share is positive.
+/// @param reference counts, cells x genes
+/// @return one share per gene (column of `reference`), positive, summing to 1
+/// @throws Error when `reference` holds no counts
 inline RowVector<double> gene_shares(const Csr<float>& reference) {
     RowVector<double> share = RowVector<double>::Zero(reference.cols());
     for (Index r = 0; r < reference.rows(); ++r)
@@ -114,6 +122,8 @@ inline RowVector<double> gene_shares(const Csr<float>& reference) {
 }
 
 /// Whether `method` rescales each gene within groups of similar cells.
+/// @param method the calibration method
+/// @return true for Calibration::groups
 inline bool grouped(Calibration method) { return method == Calibration::groups; }
 
 namespace detail {
@@ -132,6 +142,10 @@ inline Matrix<double> profile_features(const Matrix<float>& rates) {
 } // namespace detail
 
 /// Applies `calibration` in place to `rates` predicted from `counts` (same cells and genes).
+/// @param rates expected counts, cells x model genes, rescaled in place
+/// @param counts the observed counts the rates were predicted from (blend mixes them in)
+/// @param calibration factors (and groups or blend weights) from fit_calibration()
+/// @throws Error when rates, counts and factors differ in cells or genes
 inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, const GeneCalibration& calibration) {
     if (calibration.method == Calibration::none) return;
     if (rates.cols() != calibration.factors.size()) throw Error("apply_calibration: rates and factors differ in genes");
@@ -153,6 +167,9 @@ inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, co
 }
 
 /// `predict` followed by `calibration` (which must outlive the result).
+/// @param predict the uncalibrated predictor, moved into the result
+/// @param calibration applied to every batch; held by reference
+/// @return a predictor of calibrated rates
 inline RatePredictor calibrated(RatePredictor predict, const GeneCalibration& calibration) {
     return [predict = std::move(predict), &calibration](const Csr<float>& batch) {
         Matrix<float> rates = predict(batch);
@@ -165,6 +182,9 @@ inline RatePredictor calibrated(RatePredictor predict, const GeneCalibration& ca
 /// `observed` given predicted totals `predicted`: the maximiser of the marginal likelihood
 /// sum_g log NB(O_g; mean P_g, size k), searched on a log grid over [1e-3, 1e6] and refined by
 /// golden sections. Genes predicted at zero carry no information and are skipped.
+/// @param observed per-gene total counts of the data
+/// @param predicted per-gene total of the model's rates on the same cells (same length)
+/// @return k, in [1e-3, 1e6]: large when the predicted levels already fit
 inline double estimate_prior_counts(const RowVector<double>& observed, const RowVector<double>& predicted) {
     const auto log_likelihood = [&](double log_k) {
         const double k = std::exp(log_k);
@@ -340,6 +360,12 @@ inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const Rat
 
 /// Calibration of `predict` on `counts` (cells x genes, model gene order): per-gene factors,
 /// then (groups) within-group factors or (blend) mixing weights, as `options.method` says.
+/// @param counts the data being calibrated, cells x genes in the model's gene order
+/// @param predict the model's rates of a batch of `counts` rows (same genes)
+/// @param options method, prior, batch size and the groups/blend settings
+/// @return the fitted factors and what they came from; method none: all factors 1
+/// @throws Error when an option is out of range, or the predictor returns rates of the wrong
+/// shape or non-finite totals
 inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
     if (!std::isnan(options.prior_counts) && !(options.prior_counts >= 0 && std::isfinite(options.prior_counts)))
         throw Error("fit_calibration: prior_counts must be >= 0 (or NaN: estimated)");
@@ -401,6 +427,8 @@ inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredi
 }
 
 /// Summary for reports: method, k, and the spread of the factors.
+/// @param c a fitted calibration
+/// @return a JSON object: method, cells, and what that method fitted
 inline nlohmann::json calibration_json(const GeneCalibration& c) {
     nlohmann::json j = {{"method", to_string(c.method)}, {"cells", c.cells}};
     if (c.method == Calibration::none) return j;
