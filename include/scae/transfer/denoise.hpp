@@ -10,12 +10,17 @@
 namespace scae::transfer {
 
 /// The model's expected counts of a batch (`model` must outlive the predictor).
+/// @param model the trained autoencoder; held by reference
+/// @return a predictor of expected counts, cells x model genes
 inline RatePredictor model_predictor(const nn::Autoencoder<float>& model) {
     return [&model](const Csr<float>& batch) { return model.reconstruct(batch); };
 }
 
 /// The baseline every denoiser must beat: each cell's library size (over these genes) times
 /// each gene's share of all counts in `reference` (gene_shares).
+/// @param reference counts (cells x genes) the shares are taken from; copied into the predictor
+/// @return a predictor of gene-mean rates for batches of the same genes
+/// @throws Error when `reference` holds no counts
 inline RatePredictor gene_mean_predictor(const Csr<float>& reference) {
     return [share = gene_shares(reference)](const Csr<float>& batch) {
         Matrix<float> rates(batch.rows(), batch.cols());
@@ -32,6 +37,11 @@ struct PcaDenoiser {
 };
 
 /// Fits PcaDenoiser on `reference` counts with `components` axes.
+/// @param reference counts, cells x genes in the model's gene order
+/// @param transform the model's input transform, applied before the PCA
+/// @param components number of principal axes kept
+/// @param seed seed of the PCA's randomised solver
+/// @return the fitted PCA, the transform and the reference gene shares
 inline PcaDenoiser fit_pca_denoiser(const Csr<float>& reference, const nn::InputTransform& transform, Index components,
                                     std::uint64_t seed = 0) {
     eval::PcaOptions options;
@@ -44,6 +54,8 @@ inline PcaDenoiser fit_pca_denoiser(const Csr<float>& reference, const nn::Input
 /// transform, scaled so each cell's rates sum to its library size (the reconstruction lives in
 /// a depth-free space when the model normalises), with every rate floored at 1% of the gene-mean
 /// rate, because a reconstruction at or below zero says "absent", which no count model believes.
+/// @param d the fitted denoiser; held by reference, so it must outlive the predictor
+/// @return a predictor of expected counts, cells x genes
 inline RatePredictor pca_predictor(const PcaDenoiser& d) {
     return [&d](const Csr<float>& batch) {
         const Matrix<double> scores = d.pca.project(Matrix<float>(nn::transform_input(batch, d.transform)));
@@ -63,7 +75,7 @@ inline RatePredictor pca_predictor(const PcaDenoiser& d) {
 
 /// Settings of `denoise`.
 struct DenoiseOptions {
-    CalibrationOptions calibration{}; ///< per-gene rescaling fitted on the data being denoised (default blend)
+    CalibrationOptions calibration{}; ///< per-gene rescaling fitted on the data being denoised (default groups)
 };
 
 /// Denoised data and how they were made.
@@ -74,6 +86,11 @@ struct DenoiseResult {
 
 /// Applies `model` to `counts` (model gene order) and calibrates the rates per gene on the same
 /// counts. The model is not changed.
+/// @param model the trained autoencoder
+/// @param counts the data to denoise, cells x genes in the model's gene order
+/// @param options calibration settings
+/// @return the calibrated rates (cells x model genes) and the calibration applied
+/// @throws Error when the calibration options are out of range
 inline DenoiseResult denoise(const nn::Autoencoder<float>& model, const Csr<float>& counts, const DenoiseOptions& options = {}) {
     DenoiseResult out;
     out.rates = model.reconstruct(counts);

@@ -47,6 +47,8 @@ struct EmbeddingScores {
 };
 
 /// JSON form of the scores.
+/// @param j receives a JSON object with one field per score
+/// @param s the scores
 inline void to_json(nlohmann::json& j, const EmbeddingScores& s) {
     j = {{"cells", s.cells},           {"subsample_cells", s.subsample_cells}, {"classes", s.classes},
          {"knn_accuracy", s.knn_accuracy}, {"knn_macro_f1", s.knn_macro_f1}, {"knn_cosine_accuracy", s.knn_cosine_accuracy},
@@ -69,6 +71,12 @@ Matrix<double> rows_as_double(const Matrix<Scalar>& m, const std::vector<Index>&
 /// Scores `latent` (cells x dims) against `labels`; cells whose label is empty are left out.
 /// Time and memory are linear in cells (see EmbeddingScoreOptions::max_cells).
 /// Throws scae::Error when fewer than two labelled classes remain.
+/// @param latent coordinates, cells x dims
+/// @param labels one label per cell ("" for unlabelled)
+/// @param options kNN, folds, subsample size and seed
+/// @return the scores of the labelled cells
+/// @throws Error when labels and cells differ in number, max_cells < 2, or fewer than two
+/// labelled classes remain
 template <class Scalar>
 EmbeddingScores score_embedding(const Matrix<Scalar>& latent, const std::vector<std::string>& labels,
                                 const EmbeddingScoreOptions& options = {}) {
@@ -146,6 +154,8 @@ struct LabelTransferScores {
 };
 
 /// JSON form of the scores (accuracy and macro_f1 only when some cell was scored).
+/// @param j receives a JSON object with the cell counts and the scores
+/// @param s the scores
 inline void to_json(nlohmann::json& j, const LabelTransferScores& s) {
     j = {{"reference_cells", s.reference_cells},
          {"reference_cells_total", s.reference_cells_total},
@@ -159,6 +169,14 @@ inline void to_json(nlohmann::json& j, const LabelTransferScores& s) {
 /// cells with an empty label do not vote), then scores them on the target cells whose label
 /// also occurs in the source. `predicted` receives one label per target cell. Target cells
 /// are searched in blocks, so memory stays linear in cells.
+/// @param source_latent reference coordinates, cells x dims
+/// @param source_labels one label per reference cell ("": does not vote)
+/// @param target_latent target coordinates, cells x the same dims
+/// @param target_labels one label per target cell ("" or a label absent from the reference: not scored)
+/// @param predicted cleared, then receives one predicted label per target cell
+/// @param options kNN settings, reference subsample size and seed
+/// @return how many cells voted and were scored, accuracy and macro-F1 (NaN when none was scored)
+/// @throws Error when labels and cells differ in number, or max_reference_cells < 1
 template <class Scalar>
 LabelTransferScores label_transfer(const Matrix<Scalar>& source_latent, const std::vector<std::string>& source_labels,
                                    const Matrix<Scalar>& target_latent, const std::vector<std::string>& target_labels,

@@ -32,6 +32,8 @@ struct TrainRecipe {
 /// @param recipe preprocessing, architecture and optimisation
 /// @param data_path where `data` came from, kept in the model's provenance
 /// @param labels one label per cell of `data` ("" for unlabelled), or empty
+/// @return the trained model with its preprocessing, history, provenance and label reference
+/// @throws Error when `labels` is neither empty nor one per cell
 template <class T>
 ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, const std::string& data_path = "",
                       const std::vector<std::string>& labels = {}) {
@@ -71,6 +73,7 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
 /// @param recipe preprocessing, architecture and optimisation
 /// @param data_path where `data` came from, kept in the model's provenance
 /// @param labels one label per cell of `data` ("" for unlabelled), or empty
+/// @return the trained model, as the overload that consumes `data`
 template <class T>
 ModelFile train_model(const io::CountMatrix<T>& data, const TrainRecipe& recipe, const std::string& data_path = "",
                       const std::vector<std::string>& labels = {}) {
