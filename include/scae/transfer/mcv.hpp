@@ -44,12 +44,16 @@ enum class Protocol {
 };
 
 /// The protocol's name in reports.
+/// @param p the protocol
+/// @return "molecular_cross_validation" or "masked_nonzeros_and_zeros"
 inline std::string to_string(Protocol p) {
     return p == Protocol::molecular_cross_validation ? "molecular_cross_validation" : "masked_nonzeros_and_zeros";
 }
 
 /// The first stored value of `counts` that is not a non-negative integer, described as
 /// "value V at cell R, gene C" (0-based), or nothing when all are counts.
+/// @param counts the values to check, cells x genes
+/// @return the description of the first offending stored value, or std::nullopt
 inline std::optional<std::string> first_non_count(const Csr<float>& counts) {
     for (Index r = 0; r < counts.rows(); ++r)
         for (Csr<float>::InnerIterator it(counts, r); it; ++it) {
@@ -119,6 +123,11 @@ inline Csr<float> csr_from_rows(Index rows, Index cols, const std::vector<std::v
 /// Molecular cross-validation split: Xa ~ Binomial(X, fraction) entry by entry, Xb = X - Xa.
 /// Throws scae::Error, naming the first offending entry, when `counts` holds a value that is
 /// not a non-negative integer, or when fraction is outside (0, 1).
+/// @param counts integer counts, cells x genes
+/// @param fraction p, the chance that each molecule goes to Xa
+/// @param seed seed of the split (one stream per cell: independent of the thread count)
+/// @return input Xa, target Xb and target_scale (1 - p) / p
+/// @throws Error when a value is not a count or fraction is outside (0, 1)
 inline DenoiseSplit thin_counts(const Csr<float>& counts, double fraction, std::uint64_t seed) {
     if (!(fraction > 0 && fraction < 1)) throw Error("thin_counts: fraction must be in (0, 1)");
     if (const auto bad = first_non_count(counts))
@@ -151,6 +160,12 @@ inline DenoiseSplit thin_counts(const Csr<float>& counts, double fraction, std::
 /// chance `fraction`, and as many of the cell's zero entries (uniformly, without replacement)
 /// join the hidden set, so a predictor is judged on where expression is absent as well as
 /// present. Negative or non-finite values are an error.
+/// @param values non-negative expression values, cells x genes
+/// @param fraction share of each cell's nonzero entries hidden
+/// @param seed seed of the mask (one stream per cell)
+/// @return input without the hidden entries, target holding them (sampled zeros as explicit
+/// zeros), target_scale 1
+/// @throws Error when a value is negative or non-finite, or fraction is outside (0, 1)
 inline DenoiseSplit mask_entries(const Csr<float>& values, double fraction, std::uint64_t seed) {
     if (!(fraction > 0 && fraction < 1)) throw Error("mask_entries: fraction must be in (0, 1)");
     const std::size_t n = std::size_t(values.rows());
@@ -190,6 +205,11 @@ inline DenoiseSplit mask_entries(const Csr<float>& values, double fraction, std:
 
 /// The split a demanding user expects: MCV for integer counts; for anything else the masked
 /// protocol with a note saying why (or scae::Error when `allow_masked` is false).
+/// @param values counts or other expression values, cells x genes
+/// @param options fraction, seed and whether the masked fallback is allowed
+/// @return the split, with its protocol and (masked) the note
+/// @throws Error when the data are not counts and `allow_masked` is false, or as thin_counts()
+/// and mask_entries() do
 inline DenoiseSplit split_for_denoising(const Csr<float>& values, const SplitOptions& options = {}) {
     const auto bad = first_non_count(values);
     if (!bad) return thin_counts(values, options.fraction, options.seed);
@@ -255,6 +275,14 @@ inline double nb_unit_deviance(double y, double mu, double theta) {
 /// With `theta` (1 x genes, the NB dispersions of a model with a negative binomial loss) the NB
 /// deviance is reported too. Rates are floored at 1e-8 so a zero prediction of a nonzero count
 /// is a large, finite penalty.
+/// @param split the data, from split_for_denoising()
+/// @param predict the denoiser; it sees only batches of split.input
+/// @param options batch size and whether to keep per-gene and per-cell deviances
+/// @param theta NB dispersions, 1 x genes (not owned; read during the call), or nullptr for
+/// no NB deviance
+/// @return the mean deviances and log1p correlation over the scored entries
+/// @throws Error when shapes disagree, batch_cells < 1, the predictor returns rates of the
+/// wrong shape or non-finite rates, or nothing is scored
 inline DenoiseScore score_denoiser(const DenoiseSplit& split, const RatePredictor& predict, const ScoreOptions& options = {},
                                    const RowVector<float>* theta = nullptr) {
     const Index cells = split.input.rows(), genes = split.input.cols();
