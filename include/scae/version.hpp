@@ -7,5 +7,6 @@
 
 namespace scae {
 /// The library version as a string.
+/// @return SCAE_VERSION, a static string
 inline const char* version() { return SCAE_VERSION; }
 } // namespace scae

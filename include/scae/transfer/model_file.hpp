@@ -301,6 +301,7 @@ inline nlohmann::json preprocessing_json(nlohmann::json p, double input_target_s
 
 /// The model as a JSON document.
 /// @param m the model with its genes, preprocessing, history and provenance
+/// @return the document save_model() writes (format "scae-model", weights as encoded arrays)
 inline nlohmann::json to_json(const ModelFile& m) {
     const nn::AutoencoderOptions& o = m.model.options;
     nlohmann::json weights = nlohmann::json::array();
@@ -343,6 +344,8 @@ inline nlohmann::json to_json(const ModelFile& m) {
 /// neither crash the reader nor make it allocate more than the document holds.
 /// @param j the parsed model file
 /// @param file the file name that error messages give
+/// @return the model, with everything the document holds
+/// @throws Error naming `file` and the field when the document is not a valid model
 inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<model>");
 
 namespace detail {
@@ -485,6 +488,8 @@ inline void save_model(const std::string& path, const ModelFile& m) {
 
 /// Reads and validates a model file; every problem is a scae::Error naming the file.
 /// @param path a model file written by save_model() or `scae train`
+/// @return the validated model
+/// @throws Error naming `path` when it cannot be read, is not JSON or is not a valid model
 inline ModelFile load_model(const std::string& path) {
     if (path.empty()) throw Error("the model path is empty; expected a model file (JSON) written by scae train");
     std::error_code error;
@@ -507,6 +512,7 @@ inline ModelFile load_model(const std::string& path) {
 }
 
 /// The current UTC time as ISO 8601, for Provenance::created.
+/// @return e.g. "2026-01-31T12:00:00Z"
 inline std::string utc_now() {
     std::time_t now = std::time(nullptr);
     char buffer[32];
