@@ -32,7 +32,7 @@ struct TransferOptions {
     double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
     Index denoise_max_cells = 20000;   ///< held-out cells denoising is scored on at most (a random subset of them)
     SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
-    CalibrationOptions calibration{};  ///< how the foreign model is calibrated when applied (default blend)
+    CalibrationOptions calibration{};  ///< how the foreign model is calibrated when applied (default groups)
     Index pca_components = 50;         ///< PCA baseline size
     Index pca_max_cells = 20000;       ///< held-in cells the denoising PCA is fitted on at most
     /// kNN / k-means settings; `max_cells` bounds the cells of the all-pairs scores (a stratified
@@ -95,6 +95,8 @@ struct TransferResults {
     /// Mean denoising deviance per model gene of each predictor scored (held-out cells), by name.
     std::vector<std::pair<std::string, std::vector<double>>> gene_deviance;
     /// The predictor called `name`, or nullptr.
+    /// @param name e.g. "foreign", "foreign_raw", "gene_mean", "pca" or "native"
+    /// @return its score, pointing into `denoising` (valid while these results are), or nullptr
     const PredictorScore* predictor(const std::string& name) const {
         for (const auto& p : denoising.predictors)
             if (p.name == name) return &p;
@@ -104,6 +106,9 @@ struct TransferResults {
 
 /// JSON of one denoising score (report.json's form). (Templates on the JSON type, here and
 /// below, only so that including this header compiles none of it.)
+/// @param j receives a JSON object: deviances, correlation, entries, ratio to the gene mean
+/// and the calibration when there was one
+/// @param p the score
 template <class Json>
 void to_json(Json& j, const PredictorScore& p) {
     const DenoiseScore& s = p.score;
@@ -114,6 +119,8 @@ void to_json(Json& j, const PredictorScore& p) {
 }
 
 /// The numbers of `r` as report.json holds them (the per-cell and per-gene tables are left out).
+/// @param j receives the report object
+/// @param r the results
 template <class Json>
 void to_json(Json& j, const TransferResults& r) {
     j = Json::object();
@@ -233,6 +240,13 @@ private:
 /// in cells: the all-pairs scores run on a stated subsample, and no step holds a dense
 /// cells x genes matrix of all cells. (A template on the count type, float, only so that
 /// including this header compiles none of it.)
+/// @param foreign the model, applied unchanged
+/// @param target counts (cells x genes) of the new tissue with gene ids and/or symbols, in any gene order
+/// @param labels one label per target cell ("" for unlabelled), or empty: no latent scores
+/// @param options alignment, native baseline, denoising test, calibration, scores and seed
+/// @return everything measured and computed (report.json is its to_json())
+/// @throws Error when `labels` is neither empty nor one per cell, or as data::align_genes() does
+/// (e.g. fewer model genes found than `align.min_coverage`)
 template <class T>
 TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>& target, const std::vector<std::string>& labels,
                              const TransferOptions& options = {}) {
