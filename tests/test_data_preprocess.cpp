@@ -5,6 +5,7 @@
 #include "scae/data/preprocess.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/nn/input_transform.hpp"
+#include "support.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -103,6 +104,28 @@ TEST_CASE("row and column subsets keep CSR rows sorted") {
     CHECK_THROWS_AS(sd::select_columns(m, {1, 1}), scae::Error);
     CHECK_THROWS_AS(sd::select_columns(m, {4}), scae::Error);
     CHECK_THROWS_AS(sd::select_rows(m, {5}), scae::Error);
+}
+
+TEST_CASE("select_model_counts in place on a matrix of many pages: the kept entries, in storage of their size") {
+    // Large enough (about 6 MB of entries) that the old storage's pages are given back as the
+    // kept entries move to their new storage.
+    const Csr<float> counts = scae_test::random_counts(4000, 3000, 7);
+    REQUIRE(counts.nonZeros() > 1000000);
+    sd::PreprocessingFit fit;
+    fit.preprocessing.summary.cells_in = counts.rows();
+    fit.preprocessing.summary.genes_in = counts.cols();
+    for (Index r = 0; r < counts.rows(); ++r)
+        if (r % 7 != 3) fit.kept_cells.push_back(r);
+    for (Index g = 0; g < counts.cols(); ++g)
+        if (g % 5 != 1) fit.kept_genes.push_back(g);
+    const Csr<float> expected = sd::select_columns(sd::select_rows(counts, fit.kept_cells), fit.kept_genes);
+    Csr<float> consumed = counts;
+    const Csr<float> in_place = sd::select_model_counts(std::move(consumed), fit);
+    CHECK(in_place.isCompressed());
+    CHECK(Index(in_place.data().size()) == in_place.nonZeros());
+    CHECK(in_place.nonZeros() == expected.nonZeros());
+    CHECK(to_dense(in_place) == to_dense(expected));
+    CHECK(to_dense(sd::select_model_counts(counts, fit)) == to_dense(expected));
 }
 
 TEST_CASE("fit_preprocessing on a hand-checked example") {

@@ -13,12 +13,14 @@ namespace scae::data {
 
 /// For each gene (column), the number of cells (rows) in which its count is nonzero.
 /// @param counts  cells x genes; explicitly stored zeros are not counted
+/// @param rows    the cells to count (valid rows of `counts`, each once), or null for all
 /// @return one count per gene (column)
 template <class T>
-std::vector<Index> cells_per_gene(const Csr<T>& counts) {
+std::vector<Index> cells_per_gene(const Csr<T>& counts, const std::vector<Index>* rows = nullptr) {
     std::vector<Index> cells(static_cast<std::size_t>(counts.cols()), 0);
-    for (Index r = 0; r < counts.rows(); ++r) {
-        for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) {
+    const Index n = rows ? static_cast<Index>(rows->size()) : counts.rows();
+    for (Index i = 0; i < n; ++i) {
+        for (typename Csr<T>::InnerIterator it(counts, rows ? (*rows)[static_cast<std::size_t>(i)] : i); it; ++it) {
             if (it.value() != T(0)) ++cells[static_cast<std::size_t>(it.col())];
         }
     }
@@ -43,10 +45,11 @@ std::vector<Index> genes_per_cell(const Csr<T>& counts) {
 /// (scanpy's `filter_genes(min_cells=...)`).
 /// @param counts     cells x genes
 /// @param min_cells  fewest cells with a nonzero count a kept gene needs; 0 keeps every gene
+/// @param rows       the cells that count (valid rows of `counts`, each once), or null for all
 /// @return the kept column indices, ascending
 template <class T>
-std::vector<Index> genes_in_at_least(const Csr<T>& counts, Index min_cells) {
-    const std::vector<Index> cells = cells_per_gene(counts);
+std::vector<Index> genes_in_at_least(const Csr<T>& counts, Index min_cells, const std::vector<Index>* rows = nullptr) {
+    const std::vector<Index> cells = cells_per_gene(counts, rows);
     std::vector<Index> kept;
     for (std::size_t g = 0; g < cells.size(); ++g) {
         if (cells[g] >= min_cells) kept.push_back(static_cast<Index>(g));

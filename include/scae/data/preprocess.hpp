@@ -22,9 +22,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace scae::data {
 
@@ -106,12 +112,10 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
                     std::to_string(counts.rows()) + " cells)");
     }
     recipe.summary.cells_kept = static_cast<Index>(fit.kept_cells.size());
-    // No copy of the data unless a step drops something: a copy of an atlas is gigabytes.
+    // No copy of the data unless the HVG scores need one: a copy of an atlas is gigabytes.
     const bool all_cells = static_cast<Index>(fit.kept_cells.size()) == counts.rows();
-    Csr<T> kept_copy;
-    if (!all_cells) kept_copy = select_rows(counts, fit.kept_cells);
-    const Csr<T>& kept = all_cells ? counts : kept_copy;
-    std::vector<Index> genes = genes_in_at_least(kept, options.min_cells_per_gene);
+    const std::vector<Index>* kept_rows = all_cells ? nullptr : &fit.kept_cells;
+    std::vector<Index> genes = genes_in_at_least(counts, options.min_cells_per_gene, kept_rows);
     recipe.summary.genes_after_filter = static_cast<Index>(genes.size());
     if (!options.gene_set_symbols.empty()) {
         std::vector<std::string> candidate_symbols;
@@ -133,30 +137,33 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
                                " gene-set symbols"));
     }
 
-    bool all_genes = static_cast<Index>(genes.size()) == genes_in;
-    for (std::size_t j = 0; all_genes && j < genes.size(); ++j) all_genes = genes[j] == static_cast<Index>(j);
-    Csr<T> candidates_copy;
-    if (!all_genes) {
-        candidates_copy = select_columns(kept, genes);
-        kept_copy = Csr<T>();
-    }
-    const Csr<T>& candidates = all_genes ? kept : candidates_copy;
-    std::vector<Index> model_positions(genes.size()); // the model genes as columns of `candidates`
-    for (std::size_t j = 0; j < genes.size(); ++j) model_positions[j] = static_cast<Index>(j);
     if (options.hvg.n_top_genes > 0 && options.hvg.n_top_genes < static_cast<Index>(genes.size())) {
-        const HvgResult hvg = highly_variable_genes(candidates, options.hvg);
+        // The scores see the kept cells and candidate genes as a matrix of their own.
+        bool all_genes = static_cast<Index>(genes.size()) == genes_in;
+        for (std::size_t j = 0; all_genes && j < genes.size(); ++j) all_genes = genes[j] == static_cast<Index>(j);
+        const HvgResult hvg = all_cells && all_genes ? highly_variable_genes(counts, options.hvg)
+                              : all_cells            ? highly_variable_genes(select_columns(counts, genes), options.hvg)
+                                                     : highly_variable_genes(select_columns(select_rows(counts, fit.kept_cells), genes), options.hvg);
         std::vector<Index> chosen;
         chosen.reserve(hvg.selected.size());
         for (Index position : hvg.selected) chosen.push_back(genes[static_cast<std::size_t>(position)]);
         genes = std::move(chosen);
-        model_positions = hvg.selected;
     }
     fit.kept_genes = genes;
     for (Index g : genes) {
         recipe.gene_ids.push_back(gene_ids[static_cast<std::size_t>(g)]);
         recipe.gene_symbols.push_back(gene_symbols[static_cast<std::size_t>(g)]);
     }
-    recipe.target_sum = options.target_sum > 0 ? options.target_sum : median(library_sizes(candidates, model_positions));
+    if (options.target_sum > 0) {
+        recipe.target_sum = options.target_sum;
+    } else {
+        std::vector<double> sizes = library_sizes(counts, genes);
+        if (!all_cells) {
+            for (std::size_t i = 0; i < fit.kept_cells.size(); ++i) sizes[i] = sizes[static_cast<std::size_t>(fit.kept_cells[i])];
+            sizes.resize(fit.kept_cells.size());
+        }
+        recipe.target_sum = median(std::move(sizes));
+    }
     if (!(recipe.target_sum > 0) || !std::isfinite(recipe.target_sum)) {
         throw Error("fit_preprocessing: the median library size over the " + std::to_string(genes.size()) +
                     " model genes is " + std::to_string(recipe.target_sum) +
@@ -177,9 +184,47 @@ void require_fit_shape(const Csr<T>& counts, const PreprocessingFit& fit) {
     }
 }
 
+/// Tells the system it may take back the whole pages of [begin, end), whose contents are no
+/// longer needed; they read as zeros if touched again. A hint: elsewhere than Linux, nothing.
+inline void release_pages(const void* begin, const void* end) {
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE));
+    const std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+    const std::uintptr_t to = reinterpret_cast<std::uintptr_t>(end) / page * page;
+    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+#else
+    (void)begin;
+    (void)end;
+#endif
+}
+
+/// Moves the first `rows` rows of `m` (their row starts already final in m's outer index) into
+/// a rows x cols matrix with storage of exactly their size. The old storage's pages are given
+/// back as they are copied, so the data never exist twice; Eigen's own shrinking
+/// (makeCompressed) copies all of them first, which for an atlas is gigabytes.
+template <class T>
+void move_to_exact_storage(Csr<T>& m, Index rows, Index cols) {
+    const int* outer = m.outerIndexPtr();
+    const Index entries = outer[rows];
+    Csr<T> out(rows, cols);
+    out.resizeNonZeros(entries);
+    std::copy(outer, outer + rows + 1, out.outerIndexPtr());
+    const int* inner = m.innerIndexPtr();
+    const T* values = m.valuePtr();
+    constexpr Index chunk = Index(1) << 24; // entries per step: 64 MB of indices
+    for (Index k = 0; k < entries; k += chunk) {
+        const Index n = std::min(chunk, entries - k);
+        std::copy(inner + k, inner + k + n, out.innerIndexPtr() + k);
+        std::copy(values + k, values + k + n, out.valuePtr() + k);
+        release_pages(inner + k, inner + k + n);
+        release_pages(values + k, values + k + n);
+    }
+    m.swap(out);
+}
+
 /// Keeps rows `rows` (ascending; nullptr: all) and columns `columns` (in that order, each at
-/// most once) of the compressed `m`, in place: entries only move towards the front, so no
-/// second copy of the data is ever made.
+/// most once) of the compressed `m`, in place: entries only move towards the front, and the
+/// result moves to storage of its size without a second copy of the data.
 template <class T>
 void keep_in_place(Csr<T>& m, const std::vector<Index>* rows, const std::vector<Index>& columns) {
     std::vector<int> new_of_old(static_cast<std::size_t>(m.cols()), -1);
@@ -216,9 +261,7 @@ void keep_in_place(Csr<T>& m, const std::vector<Index>* rows, const std::vector<
         }
         outer[i + 1] = at;
     }
-    m.conservativeResize(n_rows, static_cast<Index>(columns.size()));
-    m.data().resize(at);
-    m.makeCompressed();
+    move_to_exact_storage(m, n_rows, static_cast<Index>(columns.size()));
 }
 
 } // namespace detail
