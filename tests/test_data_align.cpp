@@ -33,6 +33,16 @@ const std::vector<std::string> human_symbols = {"CD3E", "MS4A1", "LYZ", "NKG7"};
 
 } // namespace
 
+/// data aligned by data::align_in_place(), as a dense matrix (and checked to be compressed,
+/// in storage of its size).
+Eigen::MatrixXf aligned_in_place(const Eigen::MatrixXf& data, const sd::Alignment& a) {
+    Csr<float> m = from_dense(data);
+    sd::align_in_place(m, a);
+    CHECK(m.isCompressed());
+    CHECK(Index(m.data().size()) == m.nonZeros());
+    return to_dense(m);
+}
+
 TEST_CASE("mouse-case symbols meet human symbols, and the counts follow") {
     // Mouse data: no shared ids, symbols in mouse case, genes in another order, one extra gene.
     const std::vector<std::string> mouse_ids = {"ENSMUSG9", "ENSMUSG7", "ENSMUSG5", "ENSMUSG3", "ENSMUSG1"};
@@ -117,6 +127,7 @@ TEST_CASE("missing genes become zero columns, or an error that names them") {
     const Csr<float> aligned = sd::apply_alignment(from_dense(data), a);
     CHECK(to_dense(aligned) == expected);
     CHECK(aligned.nonZeros() == 2);
+    CHECK(aligned_in_place(data, a) == expected);
 
     sd::AlignOptions strict;
     strict.missing = sd::MissingGenePolicy::error;
@@ -152,6 +163,7 @@ TEST_CASE("duplicated data genes: first, sum or error") {
     expected_first << 1, 3, 2, 4,
                       0, 0, 5, 0;
     CHECK(to_dense(sd::apply_alignment(from_dense(data), first)) == expected_first);
+    CHECK(aligned_in_place(data, first) == expected_first);
 
     sd::AlignOptions sum;
     sum.duplicates = sd::DuplicateGenePolicy::sum;
@@ -162,6 +174,7 @@ TEST_CASE("duplicated data genes: first, sum or error") {
     const Csr<float> aligned = sd::apply_alignment(from_dense(data), summed);
     CHECK(to_dense(aligned) == expected_sum);
     CHECK(aligned.row(0).nonZeros() == 4); // five contributions, the two CD3E ones merged
+    CHECK(aligned_in_place(data, summed) == expected_sum); // merged in place too
 
     sd::AlignOptions strict;
     strict.duplicates = sd::DuplicateGenePolicy::error;
@@ -178,6 +191,7 @@ TEST_CASE("model genes sharing a symbol each receive the data column") {
     Eigen::MatrixXf expected(1, 3);
     expected << 9, 4, 9;
     CHECK(to_dense(sd::apply_alignment(from_dense(data), a)) == expected);
+    CHECK(aligned_in_place(data, a) == expected); // a data gene in two places: through a copy
 }
 
 TEST_CASE("a column permutation round-trips exactly on simulated counts") {

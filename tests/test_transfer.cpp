@@ -95,6 +95,11 @@ TEST_CASE("missing genes are padded and reported; too few is an error") {
     const nlohmann::json r = transfer::run_transfer(f.model, fewer, {}, options);
     CHECK(r["alignment"]["matched"].get<int>() < f.model.model.genes());
     CHECK_FALSE(r.contains("latent"));
+    // Data it may consume are aligned in their own memory, with the same results.
+    io::CountMatrix<float> consumed = fewer;
+    CHECK(nlohmann::json(transfer::run_transfer(f.model, std::move(consumed), {}, options)) == r);
+    CHECK(consumed.counts.nonZeros() == 0);
+    CHECK(consumed.barcodes == fewer.barcodes);
     io::CountMatrix<float> unrelated = b;
     for (auto& s : unrelated.gene_symbols) s = "X" + s;
     for (auto& s : unrelated.gene_ids) s = "X" + s;

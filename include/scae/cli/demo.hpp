@@ -114,7 +114,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
                                  transfer_option_names(), {"native", "no-native", "quiet"});
         const TransferRun run = run_transfer_command(transfer_args, err);
         std::filesystem::create_directories(dir + "/transfer_B");
-        write_transfer_report(dir + "/transfer_B", run.result, run.model, run.data, run.labels,
+        write_transfer_report(dir + "/transfer_B", run.result, run.model, run.data.barcodes, run.labels,
                               {out_dir + "/model_A.json", out_dir + "/data/B", out_dir + "/data/B/labels.tsv"});
         err << "scae demo: mapping bottleneck nodes of B to gene sets\n";
         // The reference method (guided backprop, median score, per-set null): on this simulation it

@@ -107,13 +107,13 @@ struct TransferInputs {
 /// @param dir  an existing folder to write into
 /// @param result  run_transfer's results
 /// @param model  the foreign model applied
-/// @param data  the target data (its barcodes name the rows)
+/// @param barcodes  the target's cell barcodes, one per row of the results
 /// @param labels  the target's labels, one per cell, or empty for none
 /// @param inputs  the paths report.json names
 /// @return report.json's content
 /// @throws Error when a file cannot be written
 inline nlohmann::json write_transfer_report(const std::string& dir, const transfer::TransferResults& result, const transfer::ModelFile& model,
-                                            const io::CountMatrix<float>& data, const std::vector<std::string>& labels,
+                                            const std::vector<std::string>& barcodes, const std::vector<std::string>& labels,
                                             const TransferInputs& inputs) {
     nlohmann::json report = result;
     report["model"] = inputs.model;
@@ -122,12 +122,12 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const transf
     report["scae_version"] = SCAE_VERSION;
     write_output(dir + "/report.json", report.dump(2) + "\n");
     write_output(dir + "/report.md", detail::report_markdown(report));
-    write_output(dir + "/latent.tsv", matrix_tsv(result.latent, data.barcodes, node_names(result.latent.cols())));
+    write_output(dir + "/latent.tsv", matrix_tsv(result.latent, barcodes, node_names(result.latent.cols())));
     std::ostringstream cells;
     cells << "cell\tlabel\tpredicted_label\tdeviance\tx\ty\n" << std::setprecision(6);
-    for (Index c = 0; c < data.cells(); ++c) {
+    for (Index c = 0; c < result.cells; ++c) {
         const std::size_t i = std::size_t(c);
-        cells << data.barcodes[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t'
+        cells << barcodes[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t'
               << (result.predicted_labels.empty() ? "" : result.predicted_labels[i]) << '\t' << result.cell_deviance[i] << '\t'
               << result.latent_2d(c, 0) << '\t' << result.latent_2d(c, 1) << '\n';
     }
@@ -145,9 +145,9 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const transf
     // The scatter plot shows at most max_points cells (a seeded random subset, said in the
     // title): more only hide each other, and make a file no viewer opens.
     const Index max_points = 50000;
-    std::vector<Index> shown(std::size_t(data.cells()));
+    std::vector<Index> shown(std::size_t(result.cells));
     std::iota(shown.begin(), shown.end(), Index(0));
-    if (data.cells() > max_points) {
+    if (result.cells > max_points) {
         Rng rng(derive_seed(0, 7));
         rng.shuffle(shown);
         shown.resize(std::size_t(max_points));
@@ -161,8 +161,8 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const transf
     }
     report::ScatterOptions scatter;
     scatter.title = "Foreign-model latent space of " + std::filesystem::path(inputs.data).filename().string() + " (PCA of the bottleneck)";
-    if (Index(shown.size()) < data.cells())
-        scatter.title += ", " + std::to_string(shown.size()) + " of " + std::to_string(data.cells()) + " cells";
+    if (Index(shown.size()) < result.cells)
+        scatter.title += ", " + std::to_string(shown.size()) + " of " + std::to_string(result.cells) + " cells";
     const Matrix<double> xy = result.latent_2d(shown, Eigen::all);
     write_output(dir + "/latent.svg", report::scatter_svg(xy, colour, scatter));
     return report;
@@ -198,7 +198,7 @@ inline std::set<std::string> transfer_option_names() {
 /// What `scae transfer` read and computed.
 struct TransferRun {
     transfer::ModelFile model;       ///< the foreign model
-    io::CountMatrix<float> data;     ///< the target data
+    io::CountMatrix<float> data;     ///< the target data: its barcodes and genes (the counts are consumed)
     std::vector<std::string> labels; ///< the target's labels (empty without --labels)
     transfer::TransferResults result; ///< run_transfer's results
 };
@@ -224,7 +224,8 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
     TransferRun run{transfer::load_model(model_path), read_data(a, err), {}, {}};
     if (a.has("labels")) run.labels = read_cell_labels(a.required("labels"), run.data.barcodes, data_path);
     require_finite_on_head(run.model, run.data, model_path); // NaN here would surface later as a PCA error naming no file
-    run.result = transfer::run_transfer(run.model, run.data, run.labels, options);
+    // The counts are consumed (aligned in their own memory): an atlas is not held twice.
+    run.result = transfer::run_transfer(run.model, std::move(run.data), run.labels, options);
     return run;
 }
 
@@ -241,7 +242,7 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
         const TransferRun run = run_transfer_command(a, err);
         report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});
         // The report is written into a temporary folder, moved into out_dir once whole.
-        const nlohmann::json report = write_transfer_report(folder.path().string(), run.result, run.model, run.data, run.labels,
+        const nlohmann::json report = write_transfer_report(folder.path().string(), run.result, run.model, run.data.barcodes, run.labels,
                                                             {model_path, data_path, a.get("labels", "")});
         folder.commit();
         out << report.dump() << "\n";

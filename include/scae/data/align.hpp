@@ -308,6 +308,33 @@ inline bool is_identity(const Alignment& alignment) {
     return true;
 }
 
+/// apply_alignment() in the memory of `counts`, which it replaces: for data too large to hold
+/// twice. Done in place when each data gene goes to at most one model gene (always, unless a
+/// data gene fills two model columns); otherwise through apply_alignment().
+/// @param counts     cells x data genes, compressed; becomes cells x model genes
+/// @param alignment  from align_genes() for these data genes
+/// @throws Error when `counts` has not the alignment's number of data genes
+template <class T>
+void align_in_place(Csr<T>& counts, const Alignment& alignment) {
+    if (counts.cols() != alignment.n_data_genes) {
+        throw Error("align_in_place: the matrix has " + std::to_string(counts.cols()) + " genes but the alignment was made for " +
+                    std::to_string(alignment.n_data_genes));
+    }
+    std::vector<int> new_of_old(static_cast<std::size_t>(counts.cols()), -1);
+    bool one_place_each = counts.isCompressed();
+    for (const ColumnLink& link : alignment.links) {
+        int& target = new_of_old[static_cast<std::size_t>(link.data_column)];
+        one_place_each = one_place_each && target < 0;
+        target = link.model_column;
+    }
+    if (one_place_each) {
+        map_columns_in_place(counts, nullptr, new_of_old, alignment.n_model_genes);
+    } else {
+        Csr<T> aligned = apply_alignment(counts, alignment);
+        counts.swap(aligned);
+    }
+}
+
 /// JSON diagnostics of an alignment (without the column links): method, counts, coverages,
 /// missing and duplicated genes.
 /// @param j  receives the diagnostics object

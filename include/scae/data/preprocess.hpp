@@ -22,15 +22,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#ifdef __linux__
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 namespace scae::data {
 
@@ -184,84 +179,13 @@ void require_fit_shape(const Csr<T>& counts, const PreprocessingFit& fit) {
     }
 }
 
-/// Tells the system it may take back the whole pages of [begin, end), whose contents are no
-/// longer needed; they read as zeros if touched again. A hint: elsewhere than Linux, nothing.
-inline void release_pages(const void* begin, const void* end) {
-#if defined(__linux__) && defined(MADV_DONTNEED)
-    const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE));
-    const std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
-    const std::uintptr_t to = reinterpret_cast<std::uintptr_t>(end) / page * page;
-    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
-#else
-    (void)begin;
-    (void)end;
-#endif
-}
-
-/// Moves the first `rows` rows of `m` (their row starts already final in m's outer index) into
-/// a rows x cols matrix with storage of exactly their size. The old storage's pages are given
-/// back as they are copied, so the data never exist twice; Eigen's own shrinking
-/// (makeCompressed) copies all of them first, which for an atlas is gigabytes.
-template <class T>
-void move_to_exact_storage(Csr<T>& m, Index rows, Index cols) {
-    const int* outer = m.outerIndexPtr();
-    const Index entries = outer[rows];
-    Csr<T> out(rows, cols);
-    out.resizeNonZeros(entries);
-    std::copy(outer, outer + rows + 1, out.outerIndexPtr());
-    const int* inner = m.innerIndexPtr();
-    const T* values = m.valuePtr();
-    constexpr Index chunk = Index(1) << 24; // entries per step: 64 MB of indices
-    for (Index k = 0; k < entries; k += chunk) {
-        const Index n = std::min(chunk, entries - k);
-        std::copy(inner + k, inner + k + n, out.innerIndexPtr() + k);
-        std::copy(values + k, values + k + n, out.valuePtr() + k);
-        release_pages(inner + k, inner + k + n);
-        release_pages(values + k, values + k + n);
-    }
-    m.swap(out);
-}
-
 /// Keeps rows `rows` (ascending; nullptr: all) and columns `columns` (in that order, each at
-/// most once) of the compressed `m`, in place: entries only move towards the front, and the
-/// result moves to storage of its size without a second copy of the data.
+/// most once) of the compressed `m`, in place (map_columns_in_place()).
 template <class T>
 void keep_in_place(Csr<T>& m, const std::vector<Index>* rows, const std::vector<Index>& columns) {
     std::vector<int> new_of_old(static_cast<std::size_t>(m.cols()), -1);
-    bool in_order = true;
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-        new_of_old[static_cast<std::size_t>(columns[j])] = static_cast<int>(j);
-        in_order = in_order && (j == 0 || columns[j] > columns[j - 1]);
-    }
-    const Index n_rows = rows ? static_cast<Index>(rows->size()) : m.rows();
-    const std::vector<int> start(m.outerIndexPtr(), m.outerIndexPtr() + m.rows() + 1); // before it is overwritten
-    int* outer = m.outerIndexPtr();
-    int* inner = m.innerIndexPtr();
-    T* values = m.valuePtr();
-    std::vector<std::pair<int, T>> row;
-    int at = 0;
-    outer[0] = 0;
-    for (Index i = 0; i < n_rows; ++i) {
-        const std::size_t r = static_cast<std::size_t>(rows ? (*rows)[static_cast<std::size_t>(i)] : i);
-        const int row_begin = at;
-        for (int k = start[r]; k < start[r + 1]; ++k) {
-            const int c = new_of_old[static_cast<std::size_t>(inner[k])];
-            if (c < 0) continue;
-            inner[at] = c;
-            values[at++] = values[k];
-        }
-        if (!in_order) {
-            row.clear();
-            for (int k = row_begin; k < at; ++k) row.emplace_back(inner[k], values[k]);
-            std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-            for (std::size_t k = 0; k < row.size(); ++k) {
-                inner[row_begin + static_cast<int>(k)] = row[k].first;
-                values[row_begin + static_cast<int>(k)] = row[k].second;
-            }
-        }
-        outer[i + 1] = at;
-    }
-    move_to_exact_storage(m, n_rows, static_cast<Index>(columns.size()));
+    for (std::size_t j = 0; j < columns.size(); ++j) new_of_old[static_cast<std::size_t>(columns[j])] = static_cast<int>(j);
+    map_columns_in_place(m, rows, new_of_old, static_cast<Index>(columns.size()));
 }
 
 } // namespace detail

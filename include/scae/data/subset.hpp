@@ -1,16 +1,22 @@
 #pragma once
 /// @file subset.hpp
-/// @brief Row and column subsets of sparse count matrices, moving columns (map_columns()), and
-/// building a CSR matrix from row lengths.
+/// @brief Row and column subsets of sparse count matrices, moving columns (map_columns(), and
+/// map_columns_in_place() in the matrix's own memory), and building a CSR matrix from row lengths.
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace scae::data {
 
@@ -148,6 +154,102 @@ Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::v
         std::copy_n(spread.valuePtr() + from, lengths[static_cast<std::size_t>(r)], out.valuePtr() + to);
     }
     return out;
+}
+
+namespace detail {
+
+/// Tells the system it may take back the whole pages of [begin, end), whose contents are no
+/// longer needed; they read as zeros if touched again. A hint: elsewhere than Linux, nothing.
+inline void release_pages(const void* begin, const void* end) {
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGESIZE));
+    const std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+    const std::uintptr_t to = reinterpret_cast<std::uintptr_t>(end) / page * page;
+    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+#else
+    (void)begin;
+    (void)end;
+#endif
+}
+
+/// Moves the first `rows` rows of `m` (their row starts already final in m's outer index) into
+/// a rows x cols matrix with storage of exactly their size. The old storage's pages are given
+/// back as they are copied, so the data never exist twice; Eigen's own shrinking
+/// (makeCompressed) copies all of them first, which for an atlas is gigabytes.
+template <class T>
+void move_to_exact_storage(Csr<T>& m, Index rows, Index cols) {
+    const int* outer = m.outerIndexPtr();
+    const Index entries = outer[rows];
+    Csr<T> out(rows, cols);
+    out.resizeNonZeros(entries);
+    std::copy(outer, outer + rows + 1, out.outerIndexPtr());
+    const int* inner = m.innerIndexPtr();
+    const T* values = m.valuePtr();
+    constexpr Index chunk = Index(1) << 24; // entries per step: 64 MB of indices
+    for (Index k = 0; k < entries; k += chunk) {
+        const Index n = std::min(chunk, entries - k);
+        std::copy(inner + k, inner + k + n, out.innerIndexPtr() + k);
+        std::copy(values + k, values + k + n, out.valuePtr() + k);
+        release_pages(inner + k, inner + k + n);
+        release_pages(values + k, values + k + n);
+    }
+    m.swap(out);
+}
+
+} // namespace detail
+
+/// Moves column c of the compressed `m` to column `new_of_old[c]` (-1: dropped) of an
+/// `out_cols`-column result, keeping rows `rows` (ascending; nullptr: all), in place: entries
+/// only move towards the front, values that meet in one column of a row are added, and the
+/// result moves to storage of its size without a second copy of the data. The in-place
+/// counterpart of map_columns() for maps that send each column to at most one place.
+/// @param m           compressed; becomes the result
+/// @param rows        rows to keep, ascending, or null for all
+/// @param new_of_old  for each column of `m`, its column in the result or -1; `m.cols()` entries
+/// @param out_cols    columns of the result; every entry of `new_of_old` is below it
+template <class T>
+void map_columns_in_place(Csr<T>& m, const std::vector<Index>* rows, const std::vector<int>& new_of_old, Index out_cols) {
+    bool in_order = true; // kept columns that keep their order leave rows sorted and unmerged
+    int last = -1;
+    for (int target : new_of_old) {
+        if (target < 0) continue;
+        in_order = in_order && target > last;
+        last = target;
+    }
+    const Index n_rows = rows ? static_cast<Index>(rows->size()) : m.rows();
+    const std::vector<int> start(m.outerIndexPtr(), m.outerIndexPtr() + m.rows() + 1); // before it is overwritten
+    int* outer = m.outerIndexPtr();
+    int* inner = m.innerIndexPtr();
+    T* values = m.valuePtr();
+    std::vector<std::pair<int, T>> row;
+    int at = 0;
+    outer[0] = 0;
+    for (Index i = 0; i < n_rows; ++i) {
+        const std::size_t r = static_cast<std::size_t>(rows ? (*rows)[static_cast<std::size_t>(i)] : i);
+        const int row_begin = at;
+        for (int k = start[r]; k < start[r + 1]; ++k) {
+            const int c = new_of_old[static_cast<std::size_t>(inner[k])];
+            if (c < 0) continue;
+            inner[at] = c;
+            values[at++] = values[k];
+        }
+        if (!in_order) {
+            row.clear();
+            for (int k = row_begin; k < at; ++k) row.emplace_back(inner[k], values[k]);
+            std::stable_sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            at = row_begin;
+            for (std::size_t k = 0; k < row.size(); ++k) {
+                if (at > row_begin && inner[at - 1] == row[k].first) {
+                    values[at - 1] += row[k].second;
+                } else {
+                    inner[at] = row[k].first;
+                    values[at++] = row[k].second;
+                }
+            }
+        }
+        outer[i + 1] = at;
+    }
+    detail::move_to_exact_storage(m, n_rows, out_cols);
 }
 
 /// Columns `columns` of `m`, in the order given; each column may appear at most once.

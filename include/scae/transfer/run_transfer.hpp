@@ -231,39 +231,12 @@ private:
     train::Progress progress_;
 };
 
-} // namespace detail
-
-/// Applies `foreign` to `target` without retraining and measures it: gene alignment,
-/// reconstruction, denoising of hidden counts, and (when `labels` has a non-empty entry)
-/// classification and clustering in the latent space; next to a native model trained on
-/// held-in target cells and PCA, on the same genes and input transform. Every step is linear
-/// in cells: the all-pairs scores run on a stated subsample, and no step holds a dense
-/// cells x genes matrix of all cells. (A template on the count type, float, only so that
-/// including this header compiles none of it.)
-/// @param foreign the model, applied unchanged
-/// @param target counts (cells x genes) of the new tissue with gene ids and/or symbols, in any gene order
-/// @param labels one label per target cell ("" for unlabelled), or empty: no latent scores
-/// @param options alignment, native baseline, denoising test, calibration, scores and seed
-/// @return everything measured and computed (report.json is its to_json())
-/// @throws Error when `labels` is neither empty nor one per cell, or as data::align_genes() does
-/// (e.g. fewer model genes found than `align.min_coverage`)
+/// What run_transfer() does once the counts are in the model's gene order.
 template <class T>
-TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>& target, const std::vector<std::string>& labels,
-                             const TransferOptions& options = {}) {
-    static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
-    if (!labels.empty() && Index(labels.size()) != target.cells())
-        throw Error("run_transfer: " + std::to_string(labels.size()) + " labels for " + std::to_string(target.cells()) + " cells");
-    detail::StepLog log(options.progress);
+TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts, data::Alignment alignment,
+                                 const std::vector<std::string>& labels, const TransferOptions& options, StepLog& log) {
     TransferResults result;
-    result.alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
-    // Data already in the model's gene order are used as they are, not copied.
-    Csr<float> aligned;
-    const bool as_given = data::is_identity(result.alignment) && target.counts.isCompressed();
-    if (!as_given) {
-        aligned = data::apply_alignment(target.counts, result.alignment);
-        aligned.makeCompressed();
-    }
-    const Csr<float>& counts = as_given ? target.counts : aligned;
+    result.alignment = std::move(alignment);
     const nn::Autoencoder<float>& model = foreign.model;
     const nn::InputTransform& transform = model.options.input;
     result.cells = counts.rows();
@@ -399,6 +372,66 @@ TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>&
         log("labels transferred from " + std::to_string(result.label_transfer->reference_cells) + " reference cells");
     }
     return result;
+}
+
+/// Throws unless `labels` is empty or one per cell.
+inline void require_labels(const std::vector<std::string>& labels, Index cells) {
+    if (!labels.empty() && Index(labels.size()) != cells)
+        throw Error("run_transfer: " + std::to_string(labels.size()) + " labels for " + std::to_string(cells) + " cells");
+}
+
+} // namespace detail
+
+/// Applies `foreign` to `target` without retraining and measures it: gene alignment,
+/// reconstruction, denoising of hidden counts, and (when `labels` has a non-empty entry)
+/// classification and clustering in the latent space; next to a native model trained on
+/// held-in target cells and PCA, on the same genes and input transform. Every step is linear
+/// in cells: the all-pairs scores run on a stated subsample, and no step holds a dense
+/// cells x genes matrix of all cells. (A template on the count type, float, only so that
+/// including this header compiles none of it.)
+/// @param foreign the model, applied unchanged
+/// @param target counts (cells x genes) of the new tissue with gene ids and/or symbols, in any gene order
+/// @param labels one label per target cell ("" for unlabelled), or empty: no latent scores
+/// @param options alignment, native baseline, denoising test, calibration, scores and seed
+/// @return everything measured and computed (report.json is its to_json())
+/// @throws Error when `labels` is neither empty nor one per cell, or as data::align_genes() does
+/// (e.g. fewer model genes found than `align.min_coverage`)
+template <class T>
+TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>& target, const std::vector<std::string>& labels,
+                             const TransferOptions& options = {}) {
+    static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
+    detail::require_labels(labels, target.cells());
+    detail::StepLog log(options.progress);
+    data::Alignment alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
+    // Data already in the model's gene order are used as they are, not copied.
+    if (data::is_identity(alignment) && target.counts.isCompressed())
+        return detail::transfer_aligned(foreign, target.counts, std::move(alignment), labels, options, log);
+    Csr<T> aligned = data::apply_alignment(target.counts, alignment);
+    aligned.makeCompressed();
+    return detail::transfer_aligned(foreign, aligned, std::move(alignment), labels, options, log);
+}
+
+/// run_transfer() on data it may consume, for data too large to hold twice: the counts are put
+/// into the model's gene order in their own memory (data::align_in_place()) and then released.
+/// @param foreign the model, applied unchanged
+/// @param target counts (cells x genes) of the new tissue with gene ids and/or symbols, in any
+/// gene order; its counts are left empty, its barcodes and gene names as they were
+/// @param labels one label per target cell ("" for unlabelled), or empty: no latent scores
+/// @param options alignment, native baseline, denoising test, calibration, scores and seed
+/// @return everything measured and computed (report.json is its to_json())
+/// @throws Error as the overload for data it keeps does
+template <class T>
+TransferResults run_transfer(const ModelFile& foreign, io::CountMatrix<T>&& target, const std::vector<std::string>& labels,
+                             const TransferOptions& options = {}) {
+    static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
+    detail::require_labels(labels, target.cells());
+    detail::StepLog log(options.progress);
+    data::Alignment alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
+    Csr<T> counts;
+    counts.swap(target.counts); // Eigen 3.4's SparseMatrix has no move constructor: std::move would copy
+    counts.makeCompressed();
+    data::align_in_place(counts, alignment);
+    return detail::transfer_aligned(foreign, counts, std::move(alignment), labels, options, log);
 }
 
 } // namespace scae::transfer
