@@ -1,6 +1,7 @@
 #!/bin/sh
 # `mpirun -np 2 scae train`: on PBMC it reports "ranks": 2 and ends within 0.5% of the one-process
-# losses; on simulated data, two epochs then --resume to four under mpirun equal four straight.
+# losses; on simulated data, two epochs then --resume to four under mpirun equal four straight, and
+# embed and denoise under mpirun write what one process writes.
 # usage: train_ranks.sh SCAE WORKDIR PYTHON MPIEXEC [MPIEXEC OPTIONS...]
 set -eu
 scae=$1 work=$2 python=$3
@@ -33,6 +34,23 @@ mpi "$@" -np 2 "$scae" train $common --epochs 4 --out straight.json >/dev/null |
 mpi "$@" -np 2 "$scae" train $common --epochs 2 --out half.json --checkpoint ck.json >/dev/null || { cat mpi.err; exit 1; }
 mpi "$@" -np 2 "$scae" train $common --epochs 4 --out resumed.json --resume ck.json >/dev/null || { cat mpi.err; exit 1; }
 "$python" "$here/compare_models.py" straight.json resumed.json
+# embed and denoise under mpirun: each rank takes its block of cells, rank 0 writes what one process writes.
+for command in embed denoise; do
+  "$scae" $command --model straight.json --data sim/A --out "one_$command.tsv" >/dev/null 2>>mpi.err
+  mpi "$@" -np 2 "$scae" $command --model straight.json --data sim/A --out "two_$command.tsv" >/dev/null || { cat mpi.err; exit 1; }
+  "$python" - "one_$command.tsv" "two_$command.tsv" <<'PY'
+import sys
+one, two = ([line.rstrip("\n").split("\t") for line in open(p)] for p in sys.argv[1:3])
+assert len(one) == len(two) > 1 and one[0] == two[0], "different shapes or headers"
+worst = 0.0
+for a, b in zip(one[1:], two[1:]):
+    assert a[0] == b[0] and len(a) == len(b), "different rows"
+    for x, y in zip(a[1:], b[1:]):
+        worst = max(worst, abs(float(x) - float(y)) / max(abs(float(x)), 1e-6))
+print("%s: two ranks within %.2g (relative) of one process over %d cells" % (sys.argv[1], worst, len(one) - 1))
+assert worst < 1e-4, worst
+PY
+done
 # An error ends every rank with the message, rather than leaving them waiting.
 if "$@" -np 2 "$scae" train --data no-such-folder --out x.json --quiet 2>error.txt; then echo "a failed run exited 0"; exit 1; fi
 grep -q "no-such-folder" error.txt || { cat error.txt; exit 1; }

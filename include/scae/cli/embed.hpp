@@ -133,10 +133,15 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
 #ifdef SCAE_WITH_MPI
-        // The calibration needs every cell's rates, so under mpirun rank 0 alone denoises.
+        // Under mpirun each rank predicts its block of cells; rank 0 stacks them, calibrates (the
+        // calibration needs every cell's rates) and writes.
+        const auto [first, last] = mpi::block_of_rows(in.counts.rows());
+        Matrix<float> rates = mpi::gather_rows(in.model.model.reconstruct(Csr<float>(in.counts.middleRows(first, last - first))));
         if (mpi::world().rank != 0) return int(ok);
-#endif
+        const auto result = transfer::calibrate_rates(in.model.model, in.counts, std::move(rates), options);
+#else
         const auto result = transfer::denoise(in.model.model, in.counts, options);
+#endif
         require_finite(result.rates, a.required("model"), "expected counts");
         const nlohmann::json calibration = transfer::calibration_json(result.calibration);
         if (is_h5ad_output(out_path))

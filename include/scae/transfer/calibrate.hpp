@@ -112,10 +112,11 @@ struct GeneCalibration {
 /// @param reference counts, cells x genes
 /// @return one share per gene (column of `reference`), positive, summing to 1
 /// @throws Error when `reference` holds no counts
-inline RowVector<double> gene_shares(const Csr<float>& reference) {
+template <class T = float>
+RowVector<double> gene_shares(const Csr<T>& reference) {
     RowVector<double> share = RowVector<double>::Zero(reference.cols());
     for (Index r = 0; r < reference.rows(); ++r)
-        for (Csr<float>::InnerIterator it(reference, r); it; ++it) share(it.col()) += it.value();
+        for (typename Csr<T>::InnerIterator it(reference, r); it; ++it) share(it.col()) += it.value();
     if (share.sum() <= 0) throw Error("gene_shares: the reference cells hold no counts");
     share = share.cwiseMax(0.5);
     return share / share.sum();
@@ -130,8 +131,9 @@ namespace detail {
 
 /// What groups are made of: log1p of each cell's (calibrated) predicted profile scaled to 10^4,
 /// so cells group by what the model says they express, not by depth.
-inline Matrix<double> profile_features(const Matrix<float>& rates) {
-    Matrix<double> f = rates.cast<double>();
+template <class T = float>
+Matrix<double> profile_features(const Matrix<T>& rates) {
+    Matrix<double> f = rates.template cast<double>();
     for (Index r = 0; r < f.rows(); ++r) {
         const double total = f.row(r).sum();
         f.row(r) = (f.row(r) * (total > 0 ? 1e4 / total : 0.0)).array().log1p().matrix();
@@ -146,7 +148,8 @@ inline Matrix<double> profile_features(const Matrix<float>& rates) {
 /// @param counts the observed counts the rates were predicted from (blend mixes them in)
 /// @param calibration factors (and groups or blend weights) from fit_calibration()
 /// @throws Error when rates, counts and factors differ in cells or genes
-inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, const GeneCalibration& calibration) {
+template <class T = float>
+void apply_calibration(Matrix<T>& rates, const Csr<T>& counts, const GeneCalibration& calibration) {
     if (calibration.method == Calibration::none) return;
     if (rates.cols() != calibration.factors.size()) throw Error("apply_calibration: rates and factors differ in genes");
     if (rates.rows() != counts.rows()) throw Error("apply_calibration: rates and counts differ in cells");
@@ -159,10 +162,10 @@ inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, co
     }
     if (calibration.method != Calibration::blend || (calibration.model_weight == 1 && calibration.observed_weight == 0)) return;
     const float w = float(calibration.model_weight), v = float(calibration.observed_weight), u = 1 - w - v;
-    const RowVector<float> shares = calibration.shares.cast<float>();
+    const RowVector<T> shares = calibration.shares.template cast<T>();
     for (Index r = 0; r < rates.rows(); ++r) {
         rates.row(r) = w * rates.row(r) + u * float(counts.row(r).sum()) * shares;
-        for (Csr<float>::InnerIterator it(counts, r); it; ++it) rates(r, it.col()) += v * it.value();
+        for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) rates(r, it.col()) += v * it.value();
     }
 }
 
@@ -170,9 +173,10 @@ inline void apply_calibration(Matrix<float>& rates, const Csr<float>& counts, co
 /// @param predict the uncalibrated predictor, moved into the result
 /// @param calibration applied to every batch; held by reference
 /// @return a predictor of calibrated rates
-inline RatePredictor calibrated(RatePredictor predict, const GeneCalibration& calibration) {
-    return [predict = std::move(predict), &calibration](const Csr<float>& batch) {
-        Matrix<float> rates = predict(batch);
+template <class T = float>
+RatePredictor calibrated(RatePredictor predict, const GeneCalibration& calibration) {
+    return [predict = std::move(predict), &calibration](const Csr<T>& batch) {
+        Matrix<T> rates = predict(batch);
         apply_calibration(rates, batch, calibration);
         return rates;
     };
@@ -212,13 +216,15 @@ inline double estimate_prior_counts(const RowVector<double>& observed, const Row
     return std::exp(0.5 * (a + b));
 }
 
-inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options = {});
+template <class T = float>
+GeneCalibration fit_calibration(const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options = {});
 
 namespace detail {
 
 /// Inner MCV deviance (mean over the scored entries) of every (model, observed) weight pair in
 /// `grid`, the gene mean taking the rest, with `trial` applied to the model; one model pass.
-inline std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredictor& predict, const GeneCalibration& trial,
+template <class T = float>
+std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredictor& predict, const GeneCalibration& trial,
                                              const std::vector<std::pair<double, double>>& grid, Index batch_cells) {
     std::vector<double> total(grid.size(), 0.0);
     double entries = 0;
@@ -229,10 +235,10 @@ inline std::vector<double> mixture_deviances(const DenoiseSplit& split, const Ra
         const Index n = std::min(batch_cells, split.input.rows() - first);
         rows.resize(std::size_t(n));
         for (Index i = 0; i < n; ++i) rows[std::size_t(i)] = first + i;
-        const Csr<float> batch = data::select_rows(split.input, rows);
-        Matrix<float> model = predict(batch);
+        const Csr<T> batch = data::select_rows(split.input, rows);
+        Matrix<T> model = predict(batch);
         apply_calibration(model, batch, trial);
-        const Matrix<float> observed(batch);
+        const Matrix<T> observed(batch);
         for (Index i = 0; i < n; ++i) {
             const double library = batch.row(i).sum();
             const auto add = [&](Index g, double y) {
@@ -243,7 +249,7 @@ inline std::vector<double> mixture_deviances(const DenoiseSplit& split, const Ra
                 }
                 entries += 1;
             };
-            Csr<float>::InnerIterator it(split.target, first + i);
+            typename Csr<T>::InnerIterator it(split.target, first + i);
             if (all_entries) {
                 for (Index g = 0; g < batch.cols(); ++g) {
                     double y = 0;
@@ -262,7 +268,8 @@ inline std::vector<double> mixture_deviances(const DenoiseSplit& split, const Ra
 /// A second molecular cross-validation split of the data being calibrated (a seeded sample of
 /// at most blend_max_cells cells), on which the data-driven steps are chosen: they never see
 /// the counts the calibrated model is later scored against.
-inline DenoiseSplit inner_split(const Csr<float>& counts, const CalibrationOptions& options) {
+template <class T = float>
+DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& options) {
     std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
     std::iota(cells.begin(), cells.end(), Index(0));
     if (counts.rows() > options.blend_max_cells) {
@@ -277,7 +284,8 @@ inline DenoiseSplit inner_split(const Csr<float>& counts, const CalibrationOptio
 }
 
 /// Inner MCV deviance of `trial` applied to `predict` on `inner`.
-inline double inner_deviance(const DenoiseSplit& inner, const RatePredictor& predict, const GeneCalibration& trial, Index batch_cells) {
+template <class T = float>
+double inner_deviance(const DenoiseSplit& inner, const RatePredictor& predict, const GeneCalibration& trial, Index batch_cells) {
     return mixture_deviances(inner, predict, trial, {{1.0, 0.0}}, batch_cells)[0];
 }
 
@@ -285,7 +293,8 @@ inline double inner_deviance(const DenoiseSplit& inner, const RatePredictor& pre
 /// profiles, then per group g and gene (O + k) / (P + k) on the totals of the group's cells,
 /// k estimated as for genes_shrunk over all (group, gene) pairs: where the model's levels fit
 /// every group (its own tissue), k is large and the factors stay near 1.
-inline void fit_groups(GeneCalibration& c, const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+template <class T = float>
+void fit_groups(GeneCalibration& c, const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
     const Index genes = counts.cols();
     const Index k = std::min(options.groups, counts.rows() / std::max<Index>(1, options.group_min_cells));
     if (k < 2) return;
@@ -299,8 +308,8 @@ inline void fit_groups(GeneCalibration& c, const Csr<float>& counts, const RateP
         cells.resize(std::size_t(options.blend_max_cells));
         std::sort(cells.begin(), cells.end());
     }
-    const Csr<float> sample = data::select_rows(counts, cells);
-    Matrix<float> sample_rates = predict(sample);
+    const Csr<T> sample = data::select_rows(counts, cells);
+    Matrix<T> sample_rates = predict(sample);
     apply_calibration(sample_rates, sample, global);
     eval::KMeansOptions km;
     km.restarts = 3;
@@ -314,22 +323,22 @@ inline void fit_groups(GeneCalibration& c, const Csr<float>& counts, const RateP
         const Index n = std::min(options.batch_cells, counts.rows() - first);
         rows.resize(std::size_t(n));
         for (Index i = 0; i < n; ++i) rows[std::size_t(i)] = first + i;
-        const Csr<float> batch = data::select_rows(counts, rows);
-        Matrix<float> rates = predict(batch);
+        const Csr<T> batch = data::select_rows(counts, rows);
+        Matrix<T> rates = predict(batch);
         apply_calibration(rates, batch, global);
         group.resize(std::size_t(n));
         distance.resize(n);
         eval::assign_to_nearest(detail::profile_features(rates), c.group_centroids, group, distance);
         for (Index r = 0; r < n; ++r) {
             const int gr = group[std::size_t(r)];
-            predicted.row(gr) += rates.row(r).cast<double>();
-            for (Csr<float>::InnerIterator it(batch, r); it; ++it) observed(gr, it.col()) += it.value();
+            predicted.row(gr) += rates.row(r).template cast<double>();
+            for (typename Csr<T>::InnerIterator it(batch, r); it; ++it) observed(gr, it.col()) += it.value();
         }
     }
     const Eigen::Map<const RowVector<double>> o(observed.data(), observed.size()), p(predicted.data(), predicted.size());
     c.group_prior_counts = estimate_prior_counts(o, p);
     const double prior = c.group_prior_counts;
-    c.group_factors = ((observed.array() + prior) / (predicted.array() + prior)).cast<float>().matrix();
+    c.group_factors = ((observed.array() + prior) / (predicted.array() + prior)).template cast<T>().matrix();
     for (Index i = 0; i < c.group_factors.size(); ++i)
         if (!std::isfinite(c.group_factors.data()[i])) c.group_factors.data()[i] = 1;
 }
@@ -337,7 +346,8 @@ inline void fit_groups(GeneCalibration& c, const Csr<float>& counts, const RateP
 /// blend's weights: the same calibration refitted on Xa of an inner split of `counts`, then every
 /// weight pair on a 0.1 grid scored against its Xb. The model alone is kept unless a mixture
 /// lowers that deviance by more than `blend_min_gain`.
-inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+template <class T = float>
+void choose_blend(GeneCalibration& c, const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
     c.shares = gene_shares(counts);
     const DenoiseSplit inner = inner_split(counts, options);
     CalibrationOptions shrunk = options;
@@ -366,7 +376,8 @@ inline void choose_blend(GeneCalibration& c, const Csr<float>& counts, const Rat
 /// @return the fitted factors and what they came from; method none: all factors 1
 /// @throws Error when an option is out of range, or the predictor returns rates of the wrong
 /// shape or non-finite totals
-inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+template <class T>
+GeneCalibration fit_calibration(const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
     if (!std::isnan(options.prior_counts) && !(options.prior_counts >= 0 && std::isfinite(options.prior_counts)))
         throw Error("fit_calibration: prior_counts must be >= 0 (or NaN: estimated)");
     if (options.batch_cells < 1) throw Error("fit_calibration: batch_cells must be positive");
@@ -376,7 +387,7 @@ inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredi
     c.method = options.method;
     c.cells = counts.rows();
     const Index genes = counts.cols();
-    c.factors = RowVector<float>::Ones(genes);
+    c.factors = RowVector<T>::Ones(genes);
     c.observed = RowVector<double>::Zero(genes);
     c.predicted = RowVector<double>::Zero(genes);
     if (options.method == Calibration::none) return c;
@@ -385,12 +396,12 @@ inline GeneCalibration fit_calibration(const Csr<float>& counts, const RatePredi
         const Index n = std::min(options.batch_cells, counts.rows() - first);
         rows.resize(std::size_t(n));
         for (Index i = 0; i < n; ++i) rows[std::size_t(i)] = first + i;
-        const Csr<float> batch = data::select_rows(counts, rows);
-        const Matrix<float> rates = predict(batch);
+        const Csr<T> batch = data::select_rows(counts, rows);
+        const Matrix<T> rates = predict(batch);
         if (rates.rows() != n || rates.cols() != genes) throw Error("fit_calibration: the predictor returned rates of the wrong shape");
-        c.predicted += rates.cast<double>().colwise().sum();
+        c.predicted += rates.template cast<double>().colwise().sum();
         for (Index r = 0; r < n; ++r)
-            for (Csr<float>::InnerIterator it(batch, r); it; ++it) c.observed(it.col()) += it.value();
+            for (typename Csr<T>::InnerIterator it(batch, r); it; ++it) c.observed(it.col()) += it.value();
     }
     const bool shrunk = options.method != Calibration::genes;
     if (shrunk)

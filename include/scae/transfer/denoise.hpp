@@ -12,8 +12,9 @@ namespace scae::transfer {
 /// The model's expected counts of a batch (`model` must outlive the predictor).
 /// @param model the trained autoencoder; held by reference
 /// @return a predictor of expected counts, cells x model genes
-inline RatePredictor model_predictor(const nn::Autoencoder<float>& model) {
-    return [&model](const Csr<float>& batch) { return model.reconstruct(batch); };
+template <class T = float>
+RatePredictor model_predictor(const nn::Autoencoder<T>& model) {
+    return [&model](const Csr<T>& batch) { return model.reconstruct(batch); };
 }
 
 /// The baseline every denoiser must beat: each cell's library size (over these genes) times
@@ -21,10 +22,11 @@ inline RatePredictor model_predictor(const nn::Autoencoder<float>& model) {
 /// @param reference counts (cells x genes) the shares are taken from; copied into the predictor
 /// @return a predictor of gene-mean rates for batches of the same genes
 /// @throws Error when `reference` holds no counts
-inline RatePredictor gene_mean_predictor(const Csr<float>& reference) {
-    return [share = gene_shares(reference)](const Csr<float>& batch) {
-        Matrix<float> rates(batch.rows(), batch.cols());
-        for (Index r = 0; r < batch.rows(); ++r) rates.row(r) = (share * double(batch.row(r).sum())).cast<float>();
+template <class T = float>
+RatePredictor gene_mean_predictor(const Csr<T>& reference) {
+    return [share = gene_shares(reference)](const Csr<T>& batch) {
+        Matrix<T> rates(batch.rows(), batch.cols());
+        for (Index r = 0; r < batch.rows(); ++r) rates.row(r) = (share * double(batch.row(r).sum())).template cast<T>();
         return rates;
     };
 }
@@ -42,7 +44,8 @@ struct PcaDenoiser {
 /// @param components number of principal axes kept
 /// @param seed seed of the PCA's randomised solver
 /// @return the fitted PCA, the transform and the reference gene shares
-inline PcaDenoiser fit_pca_denoiser(const Csr<float>& reference, const nn::InputTransform& transform, Index components,
+template <class T = float>
+PcaDenoiser fit_pca_denoiser(const Csr<T>& reference, const nn::InputTransform& transform, Index components,
                                     std::uint64_t seed = 0) {
     eval::PcaOptions options;
     options.components = components;
@@ -56,18 +59,19 @@ inline PcaDenoiser fit_pca_denoiser(const Csr<float>& reference, const nn::Input
 /// rate, because a reconstruction at or below zero says "absent", which no count model believes.
 /// @param d the fitted denoiser; held by reference, so it must outlive the predictor
 /// @return a predictor of expected counts, cells x genes
-inline RatePredictor pca_predictor(const PcaDenoiser& d) {
-    return [&d](const Csr<float>& batch) {
-        const Matrix<double> scores = d.pca.project(Matrix<float>(nn::transform_input(batch, d.transform)));
+template <class T = float>
+RatePredictor pca_predictor(const PcaDenoiser& d) {
+    return [&d](const Csr<T>& batch) {
+        const Matrix<double> scores = d.pca.project(Matrix<T>(nn::transform_input(batch, d.transform)));
         Matrix<double> x = (scores * d.pca.components).rowwise() + d.pca.mean;
         if (d.transform.log1p) x = x.array().min(30.0).exp() - 1.0;
         x = x.cwiseMax(0.0);
-        Matrix<float> rates(x.rows(), x.cols());
+        Matrix<T> rates(x.rows(), x.cols());
         for (Index r = 0; r < x.rows(); ++r) {
             const double library = batch.row(r).sum(), total = x.row(r).sum();
             const RowVector<double> mean_rate = d.share * library;
             const RowVector<double> rate = total > 0 ? RowVector<double>(x.row(r) * (library / total)) : mean_rate;
-            rates.row(r) = rate.cwiseMax(0.01 * mean_rate).cast<float>();
+            rates.row(r) = rate.cwiseMax(0.01 * mean_rate).template cast<T>();
         }
         return rates;
     };
@@ -84,6 +88,32 @@ struct DenoiseResult {
     GeneCalibration calibration;  ///< factors applied (method none: all ones)
 };
 
+/// Calibrates `rates`, the model's expected counts of `counts` predicted already (by blocks of
+/// cells on several processes, say), as denoise() does. The model is not changed.
+/// @param model the trained autoencoder the rates came from (some calibrations predict subsets again)
+/// @param counts the data being denoised, cells x genes in the model's gene order
+/// @param rates model.reconstruct(counts), cells x model genes; calibrated into the result
+/// @param options calibration settings
+/// @return the calibrated rates (cells x model genes) and the calibration applied
+/// @throws Error when the calibration options are out of range, or the rates are not one row per cell
+template <class T = float>
+DenoiseResult calibrate_rates(const nn::Autoencoder<T>& model, const Csr<T>& counts, Matrix<T> rates, const DenoiseOptions& options = {}) {
+    if (rates.rows() != counts.rows() || rates.cols() != counts.cols())
+        throw Error("calibrate_rates: " + std::to_string(rates.rows()) + " x " + std::to_string(rates.cols()) + " rates for " +
+                    std::to_string(counts.rows()) + " x " + std::to_string(counts.cols()) + " counts");
+    DenoiseResult out;
+    out.rates = std::move(rates);
+    const Matrix<T>& predicted = out.rates;
+    // The rates are already computed: calibrate from them rather than predicting twice.
+    CalibrationOptions once = options.calibration;
+    once.batch_cells = std::max<Index>(1, counts.rows());
+    const bool whole = options.calibration.method != Calibration::blend && !grouped(options.calibration.method); // these predict subsets
+    out.calibration = whole ? fit_calibration(counts, [&predicted](const Csr<T>&) { return predicted; }, once)
+                            : fit_calibration(counts, model_predictor(model), options.calibration);
+    apply_calibration(out.rates, counts, out.calibration);
+    return out;
+}
+
 /// Applies `model` to `counts` (model gene order) and calibrates the rates per gene on the same
 /// counts. The model is not changed.
 /// @param model the trained autoencoder
@@ -91,18 +121,9 @@ struct DenoiseResult {
 /// @param options calibration settings
 /// @return the calibrated rates (cells x model genes) and the calibration applied
 /// @throws Error when the calibration options are out of range
-inline DenoiseResult denoise(const nn::Autoencoder<float>& model, const Csr<float>& counts, const DenoiseOptions& options = {}) {
-    DenoiseResult out;
-    out.rates = model.reconstruct(counts);
-    const Matrix<float>& rates = out.rates;
-    // The rates are already computed: calibrate from them rather than predicting twice.
-    CalibrationOptions once = options.calibration;
-    once.batch_cells = std::max<Index>(1, counts.rows());
-    const bool whole = options.calibration.method != Calibration::blend && !grouped(options.calibration.method); // these predict subsets
-    out.calibration = whole ? fit_calibration(counts, [&rates](const Csr<float>&) { return rates; }, once)
-                            : fit_calibration(counts, model_predictor(model), options.calibration);
-    apply_calibration(out.rates, counts, out.calibration);
-    return out;
+template <class T = float>
+DenoiseResult denoise(const nn::Autoencoder<T>& model, const Csr<T>& counts, const DenoiseOptions& options = {}) {
+    return calibrate_rates(model, counts, model.reconstruct(counts), options);
 }
 
 } // namespace scae::transfer
