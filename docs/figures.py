@@ -185,7 +185,7 @@ def section_transfer(run):
     d = r["denoising"]
     ratio = lambda k: f"{d[k]['ratio_to_gene_mean']:.2f}"
     run.check("docs/tutorial.md", "on {} held-out melanoma cells the head-and-neck model, calibrated as `scae denoise` applies it, "
-              "scores {}x the gene-mean deviance (uncalibrated {}x, native {}x, PCA {}x)", d["held_out_cells"], ratio("foreign"),
+              "scores {}x the gene-mean deviance (uncalibrated {}x; native {}x and PCA {}x, calibrated alike)", d["held_out_cells"], ratio("foreign"),
               ratio("foreign_raw"), ratio("native"), ratio("pca"))
 
 
@@ -195,10 +195,10 @@ def section_denoise(run):
     d = r["denoising"]
     run.check("docs/tutorial.md", "(PBMC model from `scae train` defaults, {} held-out breast tumour cells, {} genes;",
               d["held_out_cells"], f"{d['genes']:,}")
-    for key, name in [("foreign_raw", "foreign, `--calibrate none`"), ("native", "native (trained on Xa of held-in target cells)"),
-                      ("pca", "PCA, 50 components of the model's input space")]:
+    for key, name in [("foreign_raw", "foreign, `--calibrate none`"), ("native", "native (trained on Xa of held-in target cells), `groups`"),
+                      ("pca", "PCA, 50 components of the model's input space, `groups`")]:
         run.check("docs/tutorial.md", "| {} | {} |", name, fmt3(d[key]["ratio_to_gene_mean"]))
-    run.check("docs/tutorial.md", "| **foreign, `blend` (default)** | **{}** |", fmt3(d["foreign"]["ratio_to_gene_mean"]))
+    run.check("docs/tutorial.md", "| **foreign, `groups` (default)** | **{}** |", fmt3(d["foreign"]["ratio_to_gene_mean"]))
     run.check("docs/tutorial.md", "| gene mean (Poisson deviance) | 1.000 ({}) |", fmt3(d["gene_mean"]["poisson_deviance"]))
 
 

@@ -4,6 +4,8 @@
 // must still give a correct result.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include "scae/cli/main.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/data/write_10x.hpp"
@@ -25,7 +27,7 @@ namespace {
 /// A small simulated tissue as a 10x folder, its labels, a dense table, a GMT file and an
 /// untrained model over its genes, in a fresh temporary folder.
 struct Files {
-    fs::path dir = fs::temp_directory_path() / "scae_test_cli_hostile";
+    fs::path dir = fs::temp_directory_path() / ("scae_test_cli_hostile_" + std::to_string(::getpid()));
     data::SimulatedTissue tissue;
     Files() {
         fs::remove_all(dir);

@@ -3,6 +3,8 @@
 // training option that matters most for saliency, `scae train --weight-decay`.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include "scae/cli/pathways.hpp"
 #include "scae/cli/train.hpp"
 #include "scae/data/gene_sets.hpp"
@@ -25,7 +27,7 @@ namespace {
 /// A simulated tissue as a 10x directory, its gene sets as GMT, a labels file and a model file
 /// (untrained: the command's plumbing is what is tested here) in a fresh temporary directory.
 struct Files {
-    fs::path dir = fs::temp_directory_path() / "scae_test_interpret_cli";
+    fs::path dir = fs::temp_directory_path() / ("scae_test_interpret_cli_" + std::to_string(::getpid()));
     Files() {
         fs::remove_all(dir);
         fs::create_directories(dir);

@@ -3,6 +3,8 @@
 #include "support.hpp"
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include "scae/interpret/pathway_report.hpp"
 #include "scae/interpret/pathways.hpp"
 #include "scae/io/gmt.hpp"
@@ -541,7 +543,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     CHECK(empty.find("No significant call: none of the 4 nodes x 5 pathways reaches q &lt; 0.05") != std::string::npos);
     CHECK(empty.find("<title>") == std::string::npos);
     r.q(2, 3) = 0.01;
-    const auto dir = std::filesystem::temp_directory_path() / "scae_test_pathway_report";
+    const auto dir = std::filesystem::temp_directory_path() / ("scae_test_pathway_report_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     interpret::write_pathway_report(dir.string(), r, s.genes);
     for (const char* file : {"scores.tsv", "top_genes.tsv", "heatmap.svg", "contrasts.tsv"})

@@ -4,6 +4,8 @@
 // type, most of them significantly, and its top genes must be that type's markers.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include "scae/cli/pathways.hpp"
 #include "scae/cli/train.hpp"
 #include "support.hpp"
@@ -52,7 +54,7 @@ bool contains_any(const std::string& text, const std::vector<std::string>& words
 TEST_CASE("PBMC x PanglaoDB: each cell type's best node is called by its own type's markers") {
     if (!scae_test::have_data("human_pbmc_soupx/labels.tsv") || !scae_test::have_data("genesets/panglaodb_markers_human.gmt")) return;
     const std::string data = scae_test::data_dir() + "/human_pbmc_soupx";
-    const fs::path dir = fs::temp_directory_path() / "scae_test_interpret_pbmc";
+    const fs::path dir = fs::temp_directory_path() / ("scae_test_interpret_pbmc_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     std::ostringstream out, err;

@@ -4,6 +4,8 @@
 #include "support.hpp"
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include "scae/cli/embed.hpp"
 #include "scae/data/align.hpp"
 #include "scae/data/simulate.hpp"
@@ -394,7 +396,7 @@ TEST_CASE("empirical-Bayes prior: levels that fit are shrunk hard, levels off by
 TEST_CASE("scae denoise: --calibrate, recorded on stdout; bad values are usage errors") {
     namespace fs = std::filesystem;
     const auto& t = trained();
-    const fs::path dir = fs::temp_directory_path() / "scae_test_transfer_mcv";
+    const fs::path dir = fs::temp_directory_path() / ("scae_test_transfer_mcv_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
     const auto& b = t.sim.tissues[1];

@@ -19,7 +19,7 @@ namespace scae::cli {
 /// A model and a dataset aligned to its genes.
 struct AlignedInput {
     transfer::ModelFile model;      ///< the loaded model
-    io::CountMatrix<float> data;    ///< the data as read
+    io::CountMatrix<float> data;    ///< the data as read, but for its counts (moved into `counts`)
     data::Alignment alignment;      ///< gene matching diagnostics
     Csr<float> counts;              ///< data counts in model gene order
 };
@@ -45,9 +45,47 @@ inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
     AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}};
     in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
                                      align_options(a));
-    in.counts = data::apply_alignment(in.data.counts, in.alignment);
+    // The counts are held once, in the model's gene order (Eigen 3.4's SparseMatrix has no move
+    // constructor: std::move would copy).
+    in.counts.swap(in.data.counts);
     in.counts.makeCompressed();
+    data::align_in_place(in.counts, in.alignment);
     return in;
+}
+
+/// `apply` (a model's encode or reconstruct) on every cell of `counts`, checked finite. Under
+/// mpirun each rank applies it to its block of cells (a copy of that block) and rank 0 gets all
+/// blocks stacked in rank order, other ranks an empty matrix; in one process the counts are used
+/// as they are.
+/// @param counts  cells x model genes
+/// @param apply  maps a CSR of cells to one output row per cell
+/// @param model  the model's path, for the error message
+/// @param what  what the output is, for the error message ("expected counts")
+/// @return the output of every cell (on rank 0)
+/// @throws Error when an output is not finite (the model overflows on these data)
+template <class Apply>
+Matrix<float> on_blocks_of_ranks(const Csr<float>& counts, Apply apply, const std::string& model, const char* what) {
+#ifdef SCAE_WITH_MPI
+    if (mpi::world().size > 1) {
+        const auto [first, last] = mpi::block_of_rows(counts.rows());
+        const Matrix<float> block = apply(Csr<float>(counts.middleRows(first, last - first)));
+        require_finite(block, model, what);
+        return mpi::gather_rows(block);
+    }
+#endif
+    Matrix<float> all = apply(counts);
+    require_finite(all, model, what);
+    return all;
+}
+
+/// Whether this process writes the outputs: rank 0 under mpirun, always otherwise.
+/// @return true on the process that writes
+inline bool first_rank() {
+#ifdef SCAE_WITH_MPI
+    return mpi::world().rank == 0;
+#else
+    return true;
+#endif
 }
 
 /// One line of alignment diagnostics for stderr.
@@ -73,17 +111,9 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
         const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
-#ifdef SCAE_WITH_MPI
-        // Under mpirun each rank encodes its block of cells; rank 0 stacks them and writes.
-        const auto [first, last] = mpi::block_of_rows(in.counts.rows());
-        Matrix<float> block = in.model.model.encode(Csr<float>(in.counts.middleRows(first, last - first)));
-        require_finite(block, a.required("model"), "bottleneck activations");
-        const Matrix<float> latent = mpi::gather_rows(block);
-        if (mpi::world().rank != 0) return int(ok);
-#else
-        const Matrix<float> latent = in.model.model.encode(in.counts);
-        require_finite(latent, a.required("model"), "bottleneck activations");
-#endif
+        const Matrix<float> latent = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.encode(c); },
+                                                        a.required("model"), "bottleneck activations");
+        if (!first_rank()) return int(ok);
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);
         else
@@ -132,16 +162,11 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
         options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
-#ifdef SCAE_WITH_MPI
-        // Under mpirun each rank predicts its block of cells; rank 0 stacks them, calibrates (the
-        // calibration needs every cell's rates) and writes.
-        const auto [first, last] = mpi::block_of_rows(in.counts.rows());
-        Matrix<float> rates = mpi::gather_rows(in.model.model.reconstruct(Csr<float>(in.counts.middleRows(first, last - first))));
-        if (mpi::world().rank != 0) return int(ok);
+        // Rank 0 calibrates: the calibration needs every cell's rates.
+        Matrix<float> rates = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.reconstruct(c); },
+                                                 a.required("model"), "expected counts");
+        if (!first_rank()) return int(ok);
         const auto result = transfer::calibrate_rates(in.model.model, in.counts, std::move(rates), options);
-#else
-        const auto result = transfer::denoise(in.model.model, in.counts, options);
-#endif
         require_finite(result.rates, a.required("model"), "expected counts");
         const nlohmann::json calibration = transfer::calibration_json(result.calibration);
         if (is_h5ad_output(out_path))

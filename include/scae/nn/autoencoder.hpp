@@ -238,25 +238,36 @@ public:
     }
 
 private:
+    /// Cells per pass of run(): the transformed counts and hidden layers of one block exist at a
+    /// time, so that applying a model to an atlas holds its output and little else.
+    static constexpr Index inference_block = 4096;
+
     Matrix<T> run(const Csr<T>& counts, std::size_t depth) const {
         if (counts.cols() != genes())
             throw Error("Autoencoder: data has " + std::to_string(counts.cols()) + " genes, the model " +
                         std::to_string(genes()) + " (align the genes to the model first)");
-        const Csr<T> input = transform_input(counts, options.input);
-        Matrix<T> h, next;
-        layers[0].apply(view_all(input), h);
-        for (std::size_t i = 1; i < depth; ++i) {
-            layers[i].apply(h, next);
-            h.swap(next);
-        }
-        if (depth == layers.size() && options.input.target_sum > 0) {
-            Csr<T> compressed = counts;
-            compressed.makeCompressed();
-            Vector<T> factors;
-            size_factors(view_all(compressed), options.input.target_sum, factors);
-            h.array().colwise() *= factors.array();
-        }
-        return h;
+        Matrix<T> out, h, next;
+        Index first = 0;
+        do { // once at least, so that no cells still give the output's width
+            const Index n = std::min(inference_block, counts.rows() - first);
+            Csr<T> block = counts.middleRows(first, n);
+            block.makeCompressed();
+            const Csr<T> input = transform_input(block, options.input);
+            layers[0].apply(view_all(input), h);
+            for (std::size_t i = 1; i < depth; ++i) {
+                layers[i].apply(h, next);
+                h.swap(next);
+            }
+            if (depth == layers.size() && options.input.target_sum > 0) {
+                Vector<T> factors;
+                size_factors(view_all(block), options.input.target_sum, factors);
+                h.array().colwise() *= factors.array();
+            }
+            if (first == 0) out.resize(counts.rows(), h.cols());
+            out.middleRows(first, n) = h;
+            first += n;
+        } while (first < counts.rows());
+        return out;
     }
 
     Vector<T> size_factors_; // reused between batches
