@@ -4,6 +4,7 @@
 
 #include "scae/cli/args.hpp"
 #include "scae/cli/input_options.hpp"
+#include "scae/core/enum_names.hpp"
 #include "scae/core/error.hpp"
 #include "scae/io/read_counts.hpp"
 
@@ -40,20 +41,21 @@ inline std::string inspect_usage() {
 
 namespace detail {
 
+/// The values of `--duplicates`.
+inline constexpr EnumNames<io::Duplicates, 2> duplicates_names{{{io::Duplicates::error, "error"}, {io::Duplicates::sum, "sum"}}};
+
+/// The values of `--layout`.
+inline constexpr EnumNames<io::Layout, 2> layout_names{
+    {{io::Layout::genes_by_cells, "genes-by-cells"}, {io::Layout::cells_by_genes, "cells-by-genes"}}};
+
 /// Turns the parsed command line into reader options; throws UsageError for a bad value.
 inline io::ReadOptions inspect_options(const Args& args) {
     io::ReadOptions options;
-    const std::string duplicates = args.get("duplicates", "error");
-    if (duplicates == "sum") {
-        options.duplicates = io::Duplicates::sum;
-    } else if (duplicates != "error") {
-        throw UsageError("--duplicates expects 'error' or 'sum', got '" + duplicates + "'");
-    }
-    const std::string layout = args.get("layout", "genes-by-cells");
-    if (layout == "cells-by-genes") {
-        options.layout = io::Layout::cells_by_genes;
-    } else if (layout != "genes-by-cells") {
-        throw UsageError("--layout expects 'genes-by-cells' or 'cells-by-genes', got '" + layout + "'");
+    try {
+        options.duplicates = enum_from_name(args.get("duplicates", "error"), duplicates_names, "--duplicates");
+        options.layout = enum_from_name(args.get("layout", "genes-by-cells"), layout_names, "--layout");
+    } catch (const Error& e) {
+        throw UsageError(e.what());
     }
     if (args.has("delimiter")) {
         const std::string delimiter = args.get("delimiter", "");

@@ -3,6 +3,7 @@
 /// @brief Mapping a new dataset's genes onto a model's gene order, with diagnostics, and
 /// rearranging its count matrix accordingly (missing genes become zero columns).
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/data/subset.hpp"
@@ -73,29 +74,22 @@ struct Alignment {
     std::vector<std::string> duplicated_genes; ///< model gene names matched by more than one data gene
 };
 
+/// The keys' names in JSON and messages.
+inline constexpr EnumNames<GeneKey, 3> gene_key_names{{{GeneKey::id, "id"}, {GeneKey::symbol, "symbol"}, {GeneKey::automatic, "automatic"}}};
+
 /// Name of a GeneKey in JSON and messages: "id", "symbol" or "automatic".
 /// @param key  the key to name
 /// @return its lower-case name
-inline std::string to_string(GeneKey key) {
-    switch (key) {
-        case GeneKey::id: return "id";
-        case GeneKey::symbol: return "symbol";
-        case GeneKey::automatic: break;
-    }
-    return "automatic";
-}
+inline std::string to_string(GeneKey key) { return enum_name(key, gene_key_names); }
+
+/// The policies' names in JSON and messages.
+inline constexpr EnumNames<DuplicateGenePolicy, 3> duplicate_gene_policy_names{
+    {{DuplicateGenePolicy::first, "first"}, {DuplicateGenePolicy::sum, "sum"}, {DuplicateGenePolicy::error, "error"}}};
 
 /// Name of a DuplicateGenePolicy in JSON and messages: "first", "sum" or "error".
 /// @param policy  the policy to name
 /// @return its lower-case name
-inline std::string to_string(DuplicateGenePolicy policy) {
-    switch (policy) {
-        case DuplicateGenePolicy::first: return "first";
-        case DuplicateGenePolicy::sum: return "sum";
-        case DuplicateGenePolicy::error: break;
-    }
-    return "error";
-}
+inline std::string to_string(DuplicateGenePolicy policy) { return enum_name(policy, duplicate_gene_policy_names); }
 
 namespace detail {
 

@@ -10,6 +10,7 @@
 /// Library sizes are taken over the model's genes only, so the transform needs nothing but the
 /// model-ordered counts.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/data/filter.hpp"
@@ -237,22 +238,19 @@ V required(const nlohmann::json& j, const char* key, const std::string& what) {
 
 } // namespace detail
 
+/// The flavours' names in JSON and on the command line.
+inline constexpr EnumNames<HvgFlavor, 2> hvg_flavor_names{{{HvgFlavor::seurat_v3, "seurat_v3"}, {HvgFlavor::dispersion, "dispersion"}}};
+
 /// Name of a flavour in JSON and on the command line: "seurat_v3" or "dispersion".
 /// @param flavor  the flavour to name
 /// @return its name
-inline std::string to_string(HvgFlavor flavor) {
-    return flavor == HvgFlavor::seurat_v3 ? "seurat_v3" : "dispersion";
-}
+inline std::string to_string(HvgFlavor flavor) { return enum_name(flavor, hvg_flavor_names); }
 
 /// Parses a flavour name written by to_string(HvgFlavor); throws scae::Error otherwise.
 /// @param name  "seurat_v3" or "dispersion"
 /// @return the flavour of that name
 /// @throws Error on any other name
-inline HvgFlavor hvg_flavor_from_string(const std::string& name) {
-    if (name == "seurat_v3") return HvgFlavor::seurat_v3;
-    if (name == "dispersion") return HvgFlavor::dispersion;
-    throw Error("unknown HVG flavor '" + name + "' (expected seurat_v3 or dispersion)");
-}
+inline HvgFlavor hvg_flavor_from_string(const std::string& name) { return enum_from_name(name, hvg_flavor_names, "HVG flavor"); }
 
 /// JSON form of HvgOptions.
 /// @param j  receives the object

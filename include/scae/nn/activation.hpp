@@ -3,6 +3,7 @@
 /// @brief The activations a layer can use, by name, on the tape and without it.
 
 #include "scae/ad/ops.hpp"
+#include "scae/core/enum_names.hpp"
 
 #include <string>
 
@@ -11,29 +12,23 @@ namespace scae::nn {
 /// Nonlinearity applied after a layer's affine map.
 enum class Activation { identity, relu, softplus, sigmoid, tanh };
 
+/// The activations' names in model files.
+inline constexpr EnumNames<Activation, 5> activation_names{{{Activation::identity, "identity"},
+                                                            {Activation::relu, "relu"},
+                                                            {Activation::softplus, "softplus"},
+                                                            {Activation::sigmoid, "sigmoid"},
+                                                            {Activation::tanh, "tanh"}}};
+
 /// The activation's name as written in model files ("softplus", ...).
 /// @param a  the activation.
 /// @return its name; "unknown" for a value outside the enum.
-inline std::string to_string(Activation a) {
-    switch (a) {
-    case Activation::identity: return "identity";
-    case Activation::relu: return "relu";
-    case Activation::softplus: return "softplus";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
-    }
-    return "unknown";
-}
+inline std::string to_string(Activation a) { return enum_name(a, activation_names); }
 
 /// Parses an activation name; throws scae::Error on an unknown one.
 /// @param name  a name as to_string() writes it.
 /// @return the activation.
 /// @throws Error when no activation has that name.
-inline Activation activation_from_string(const std::string& name) {
-    for (Activation a : {Activation::identity, Activation::relu, Activation::softplus, Activation::sigmoid, Activation::tanh})
-        if (to_string(a) == name) return a;
-    throw Error("unknown activation '" + name + "' (expected identity, relu, softplus, sigmoid or tanh)");
-}
+inline Activation activation_from_string(const std::string& name) { return enum_from_name(name, activation_names, "activation"); }
 
 /// Applies `a` on the tape; `beta` is softplus' sharpness.
 /// @param x     the layer's affine output.

@@ -4,6 +4,7 @@
 
 #include "scae/ad/fused.hpp"
 #include "scae/ad/losses.hpp"
+#include "scae/core/enum_names.hpp"
 #include "scae/nn/dense.hpp"
 #include "scae/nn/input_transform.hpp"
 
@@ -20,27 +21,19 @@ enum class Loss {
     mse               ///< mean squared error on counts
 };
 
+/// The losses' names in model files and on the command line.
+inline constexpr EnumNames<Loss, 3> loss_names{{{Loss::poisson, "poisson"}, {Loss::negative_binomial, "negative_binomial"}, {Loss::mse, "mse"}}};
+
 /// The loss' name as written in model files.
 /// @param loss  the loss.
 /// @return its name; "unknown" for a value outside the enum.
-inline std::string to_string(Loss loss) {
-    switch (loss) {
-    case Loss::poisson: return "poisson";
-    case Loss::negative_binomial: return "negative_binomial";
-    case Loss::mse: return "mse";
-    }
-    return "unknown";
-}
+inline std::string to_string(Loss loss) { return enum_name(loss, loss_names); }
 
 /// Parses a loss name; throws scae::Error on an unknown one.
 /// @param name  a name as to_string() writes it.
 /// @return the loss.
 /// @throws Error when no loss has that name.
-inline Loss loss_from_string(const std::string& name) {
-    for (Loss l : {Loss::poisson, Loss::negative_binomial, Loss::mse})
-        if (to_string(l) == name) return l;
-    throw Error("unknown loss '" + name + "' (expected poisson, negative_binomial or mse)");
-}
+inline Loss loss_from_string(const std::string& name) { return enum_from_name(name, loss_names, "loss"); }
 
 /// Architecture and objective of an autoencoder.
 struct AutoencoderOptions {

@@ -47,29 +47,23 @@ enum class Calibration {
     groups,       ///< genes_shrunk, then (observed + k) / (predicted + k) per gene within each group of similar cells
 };
 
+/// The methods' names on the command line and in reports.
+inline constexpr EnumNames<Calibration, 5> calibration_names{{{Calibration::none, "none"},
+                                                              {Calibration::genes, "genes"},
+                                                              {Calibration::genes_shrunk, "genes_shrunk"},
+                                                              {Calibration::groups, "groups"},
+                                                              {Calibration::blend, "blend"}}};
+
 /// Name used on the command line and in reports.
 /// @param c the method
-/// @return its name, as calibration_from_string() reads it
-inline std::string to_string(Calibration c) {
-    switch (c) {
-    case Calibration::none: return "none";
-    case Calibration::genes: return "genes";
-    case Calibration::genes_shrunk: return "genes_shrunk";
-    case Calibration::blend: return "blend";
-    case Calibration::groups: return "groups";
-    }
-    return "?";
-}
+/// @return its name, as calibration_from_string() reads it; "unknown" for a value outside the enum
+inline std::string to_string(Calibration c) { return enum_name(c, calibration_names); }
 
 /// Parses "none", "genes", "genes_shrunk", "groups" or "blend"; throws scae::Error otherwise.
 /// @param name the method's name (as to_string() writes it; case-sensitive)
 /// @return the method
 /// @throws Error when `name` is none of these
-inline Calibration calibration_from_string(const std::string& name) {
-    for (Calibration c : {Calibration::none, Calibration::genes, Calibration::genes_shrunk, Calibration::groups, Calibration::blend})
-        if (name == to_string(c)) return c;
-    throw Error("unknown calibration '" + name + "' (expected none, genes, genes_shrunk, groups or blend)");
-}
+inline Calibration calibration_from_string(const std::string& name) { return enum_from_name(name, calibration_names, "calibration"); }
 
 /// Settings of `fit_calibration`.
 struct CalibrationOptions {

@@ -17,6 +17,7 @@
 ///
 /// Scoring runs batch by batch: only one batch of predictions is dense at a time.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/core/random.hpp"
@@ -43,12 +44,14 @@ enum class Protocol {
     masked,                     ///< hidden nonzeros plus as many sampled zeros; only those scored
 };
 
+/// The protocols' names in reports.
+inline constexpr EnumNames<Protocol, 2> protocol_names{
+    {{Protocol::molecular_cross_validation, "molecular_cross_validation"}, {Protocol::masked, "masked_nonzeros_and_zeros"}}};
+
 /// The protocol's name in reports.
 /// @param p the protocol
 /// @return "molecular_cross_validation" or "masked_nonzeros_and_zeros"
-inline std::string to_string(Protocol p) {
-    return p == Protocol::molecular_cross_validation ? "molecular_cross_validation" : "masked_nonzeros_and_zeros";
-}
+inline std::string to_string(Protocol p) { return enum_name(p, protocol_names); }
 
 /// The first stored value of `counts` that is not a non-negative integer, described as
 /// "value V at cell R, gene C" (0-based), or nothing when all are counts.
