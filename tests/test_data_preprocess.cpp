@@ -74,6 +74,7 @@ TEST_CASE("filters count cells per gene and genes per cell") {
 TEST_CASE("library sizes, median, normalisation to a target and log1p") {
     Csr<float> m = from_dense(small);
     CHECK(sd::library_sizes(m) == std::vector<double>{4, 0, 8, 1, 10});
+    CHECK_THROWS_AS(sd::library_sizes(m, {0, 99}), scae::Error);
     CHECK(sd::median({4, 0, 8, 1, 10}) == 4);
     CHECK(sd::median({4, 0, 8, 1}) == 2.5);
     CHECK_THROWS_AS(sd::median({}), scae::Error);

@@ -84,6 +84,7 @@ TEST_CASE("pictures call a set by its description when that is a name (GO), by i
     interpret::MatchedSet go{"GO:0019882", {}, 0, "antigen processing and presentation"};
     CHECK(interpret::display_name(go) == "antigen processing and presentation");
     CHECK(interpret::display_name(go, 20) == "antigen processin..."); // 20 characters
+    CHECK(interpret::display_name(go, 2) == "an"); // too narrow for "..."
     interpret::MatchedSet msigdb{"HALLMARK_APOPTOSIS", {}, 0, "http://www.gsea-msigdb.org/gsea/msigdb/cards/HALLMARK_APOPTOSIS"};
     CHECK(interpret::display_name(msigdb) == "HALLMARK_APOPTOSIS");
     // One description shared by several sets (the simulator writes such files) tells them apart
@@ -187,6 +188,7 @@ TEST_CASE("statistics: empirical p, Benjamini-Hochberg, mid-ranks, rank AUC and 
     CHECK(interpret::auroc({0.9, 0.8, 0.1, 0.3}, {true, true, false, false}) == doctest::Approx(1.0));
     CHECK(interpret::auroc({0.9, 0.2, 0.1, 0.3}, {true, true, false, false}) == doctest::Approx(0.75));
     CHECK(std::isnan(interpret::auroc({1, 2}, {true, true})));
+    CHECK_THROWS_AS(interpret::auroc({1, 2, 3}, {true, false}), scae::Error);
 }
 
 TEST_CASE("node x set scores are the mean over cells of the median |saliency| over the set's genes") {

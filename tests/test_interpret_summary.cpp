@@ -88,6 +88,7 @@ TEST_CASE("groups pool back to all cells, and neither threads nor block size cha
     const auto pooled = interpret::pool_summaries(parts);
     CHECK(pooled.cells == 41);
     CHECK((pooled.mean_abs - all[0].mean_abs).cwiseAbs().maxCoeff() <= 1e-6 * all[0].mean_abs.maxCoeff());
+    CHECK_THROWS_WITH_AS(interpret::summarize_node_saliency(model, Csr<float>(0, 30), o), doctest::Contains("no cells"), scae::Error);
 
 #ifdef _OPENMP
     const int threads = omp_get_max_threads();

@@ -260,6 +260,7 @@ TEST_CASE("several genomes are an error that lists them, unless one is chosen") 
     const auto v3 = scae::io::read_counts<double>(fixture("cr_v3_two_genomes.h5"), mouse);
     CHECK(v3.gene_ids == std::vector<std::string>{"ENSG03"}); // ADT_CD19 is mm10 but not Gene Expression
     CHECK(v3.counts.sum() == 8);
+    CHECK(scae::Index(v3.counts.data().size()) == v3.counts.nonZeros()); // the other genome's entries leave no storage
     mouse.genome = "GRCh38";
     CHECK(scae::io::read_counts<double>(fixture("cr_v3_two_genomes.h5"), mouse).gene_ids == std::vector<std::string>{"ENSG01", "ENSG02"});
 }

@@ -25,6 +25,10 @@ TEST_CASE("SGD with momentum and Nesterov follow PyTorch's update") {
     optim::Sgd<double> nesterov({&q}, {0.1, 0.9, true, 0.0});
     nesterov.step(); // v = 0.5, step = 0.5 + 0.45 = 0.95
     CHECK(q.value(0, 0) == doctest::Approx(0.905));
+
+    ad::Param<double> unset{M::Constant(2, 2, 1.0), M()}; // no gradient yet
+    optim::Sgd<double> plain({&unset}, {0.1, 0.0, false, 0.0});
+    CHECK_THROWS_WITH_AS(plain.step(), doctest::Contains("differs in shape"), scae::Error);
 }
 
 TEST_CASE("Adam's first step moves each weight by the learning rate") {

@@ -140,6 +140,7 @@ TEST_CASE("colour maps hit their documented end points") {
     CHECK(hex(viridis(0)) == "#440154");
     CHECK(hex(viridis(1)) == "#fde725");
     CHECK(hex(viridis(7)) == "#fde725"); // clamped
+    CHECK(hex(viridis(std::nan(""))) == "#440154"); // NaN: the start of the map
     CHECK(hex(blue_white_red(0)) == "#2166ac");
     CHECK(hex(blue_white_red(0.5)) == "#f7f7f7");
     CHECK(hex(blue_white_red(1)) == "#b2182b");

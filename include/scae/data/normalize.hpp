@@ -30,12 +30,17 @@ std::vector<double> library_sizes(const Csr<T>& counts) {
 
 /// Total count of each cell over the columns `columns` only (each listed at most once).
 /// @param counts   cells x genes
-/// @param columns  the columns to sum, each in [0, counts.cols()) (not checked)
+/// @param columns  the columns to sum, each in [0, counts.cols())
 /// @return one total per cell
+/// @throws Error when a column is outside the matrix
 template <class T>
 std::vector<double> library_sizes(const Csr<T>& counts, const std::vector<Index>& columns) {
     std::vector<char> counted(static_cast<std::size_t>(counts.cols()), 0);
-    for (Index c : columns) counted[static_cast<std::size_t>(c)] = 1;
+    for (Index c : columns) {
+        if (c < 0 || c >= counts.cols())
+            throw Error("library_sizes: column " + std::to_string(c) + " is outside 0.." + std::to_string(counts.cols() - 1));
+        counted[static_cast<std::size_t>(c)] = 1;
+    }
     std::vector<double> sizes(static_cast<std::size_t>(counts.rows()), 0.0);
     for (Index r = 0; r < counts.rows(); ++r) {
         double total = 0;

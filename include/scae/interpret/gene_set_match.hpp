@@ -30,7 +30,7 @@ inline std::string display_name(const MatchedSet& set, std::size_t width = 48) {
     const std::string& d = set.description;
     const bool usable = !d.empty() && d != "NA" && d != "na" && d.rfind("http", 0) != 0;
     std::string label = usable ? d : set.name;
-    if (label.size() > width) label = label.substr(0, width - 3) + "...";
+    if (label.size() > width) label = width > 3 ? label.substr(0, width - 3) + "..." : label.substr(0, width);
     return label;
 }
 

@@ -3,10 +3,12 @@
 /// @brief The small statistics of the pathway analysis: empirical p-values, Benjamini-Hochberg
 /// q-values, mid-ranks, a set's rank AUC and the AUROC of a score against a truth.
 
+#include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -136,7 +138,10 @@ inline RankSumTest rank_sum_test(const std::vector<double>& ranks, const RankSum
 /// @param score  one score per entry
 /// @param positive  whether each entry is a positive; as long as `score`
 /// @return the AUROC in [0, 1], or NaN
+/// @throws Error when `score` and `positive` differ in length
 inline double auroc(const std::vector<double>& score, const std::vector<bool>& positive) {
+    if (score.size() != positive.size())
+        throw Error("auroc: " + std::to_string(score.size()) + " scores for " + std::to_string(positive.size()) + " labels");
     const std::vector<double> ranks = mid_ranks(score);
     double sum = 0, positives = 0;
     for (std::size_t i = 0; i < score.size(); ++i)

@@ -117,7 +117,7 @@ std::vector<SaliencySummary> summarize_node_saliency(const NodeSaliency<T>& sali
 /// Summarises every bottleneck node's saliency over the cells of raw `counts`, block by block.
 /// `group[c]` in [0, G) puts cell c in group `group[c]` and -1 leaves it out; the result has
 /// one summary per group 0..G-1. An empty `group` makes one group of all cells.
-/// Throws scae::Error when `group` has the wrong length.
+/// Throws scae::Error when `group` has the wrong length or there are no cells.
 /// @param model  the trained model
 /// @param counts  raw counts, cells x genes in model gene order
 /// @param options  method, baseline, steps, block size and threads
@@ -128,6 +128,7 @@ std::vector<SaliencySummary> summarize_node_saliency(const nn::Autoencoder<T>& m
                                                      const SaliencyOptions& options = {}, std::vector<int> group = {}) {
     const ThreadScope thread_scope(options.threads);
     if (group.empty()) group.assign(std::size_t(counts.rows()), 0);
+    if (counts.rows() == 0) throw Error("summarize_node_saliency: no cells to summarise");
     const int groups = std::max(1, *std::max_element(group.begin(), group.end()) + 1);
     return summarize_node_saliency(NodeSaliency<T>(model, counts, options), group, groups, options.block_cells);
 }

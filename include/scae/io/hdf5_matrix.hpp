@@ -201,12 +201,11 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
             const int column = column_of(gene);
             if (column >= 0) builder.add(int(cell), column, T(value));
         });
-        const Index added = builder.added();
         if (const auto repeat = builder.finish(options.duplicates))
             indices.fail("lists gene " + std::to_string(repeat->col) + " twice for cell " + std::to_string(repeat->row) +
                          ", expected each (cell, gene) once");
         builder.release_into(out);
-        out.data().resize(added); // entries of left-out genes were counted in the allocation only
+        out.data().resize(out.nonZeros()); // left-out genes were counted in the allocation only; summed repeats are gone
         return check.summary();
     }
 

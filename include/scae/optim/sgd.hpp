@@ -26,8 +26,12 @@ public:
     }
 
     /// One update from the current gradients.
+    /// @throws Error when a parameter's gradient differs in shape from its value
     void step() {
         const T lr = T(options_.learning_rate), mu = T(options_.momentum), wd = T(options_.weight_decay);
+        for (ad::Param<T>* p : params_)
+            if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols())
+                throw Error("optim::Sgd: a parameter's gradient differs in shape from its value");
         for (std::size_t i = 0; i < params_.size(); ++i) {
             Matrix<T>& w = params_[i]->value;
             Matrix<T>& g = params_[i]->grad;

@@ -58,11 +58,11 @@ inline Rgb category_colour(std::size_t index) {
 /// Linear interpolation through equally spaced colour stops at t in [0, 1]
 /// (clamped).
 /// @param stops  at least 2 colours, the first at t = 0 and the last at t = 1
-/// @param t      position along the map, clamped to [0, 1]; must not be NaN
+/// @param t      position along the map, clamped to [0, 1] (NaN: 0)
 /// @return the interpolated colour, channels rounded
 template <std::size_t N>
 Rgb interpolate_stops(const std::array<Rgb, N>& stops, double t) {
-    t = std::clamp(t, 0.0, 1.0) * double(N - 1);
+    t = (std::isnan(t) ? 0.0 : std::clamp(t, 0.0, 1.0)) * double(N - 1); // NaN: the start, not a cast of NaN
     const auto low = std::min(static_cast<std::size_t>(t), N - 2);
     const double f = t - double(low);
     const auto mix = [f](unsigned char a, unsigned char b) {
@@ -74,7 +74,7 @@ Rgb interpolate_stops(const std::array<Rgb, N>& stops, double t) {
 
 /// Sequential map, dark purple (0) to yellow (1): viridis, from its 9-stop
 /// table (viridisLite::viridis(9)). Perceptually ordered and readable in grey.
-/// @param t  position along the map, clamped to [0, 1]; must not be NaN
+/// @param t  position along the map, clamped to [0, 1] (NaN: 0)
 /// @return its colour
 inline Rgb viridis(double t) {
     static constexpr std::array<Rgb, 9> stops{{
@@ -87,7 +87,7 @@ inline Rgb viridis(double t) {
 
 /// Diverging map, blue (0) through near-white (0.5) to red (1): ColorBrewer
 /// RdBu with 9 classes, reversed so that high is red.
-/// @param t  position along the map, clamped to [0, 1]; must not be NaN
+/// @param t  position along the map, clamped to [0, 1] (NaN: 0)
 /// @return its colour
 inline Rgb blue_white_red(double t) {
     static constexpr std::array<Rgb, 9> stops{{
