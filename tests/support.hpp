@@ -5,6 +5,7 @@
 #include "scae/core/types.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/io/count_matrix.hpp"
+#include "scae/train/train.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -38,6 +39,23 @@ inline bool have_data(const std::string& relative) {
                 << "; set SCAE_DATA_DIR to run this check");
     }
     return false;
+}
+
+/// A small autoencoder's settings: encoder layers `sizes` (the decoder mirrors them), defaults otherwise.
+inline scae::nn::AutoencoderOptions small_architecture(std::vector<scae::Index> sizes) {
+    scae::nn::AutoencoderOptions o;
+    o.encoder_sizes = std::move(sizes);
+    return o;
+}
+
+/// A short, silent training run: `epochs` epochs of minibatches of `batch` cells at learning rate 1e-2.
+inline scae::train::TrainOptions quick_training(int epochs, int batch) {
+    scae::train::TrainOptions t;
+    t.epochs = epochs;
+    t.batch_size = batch;
+    t.learning_rate = 1e-2;
+    t.progress = scae::train::ProgressMode::never;
+    return t;
 }
 
 /// Noise counts: each entry 0 with probability 1/2, else uniform in 0..29. Deterministic for a seed.

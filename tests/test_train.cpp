@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "scae/train/train.hpp"
+#include "support.hpp"
 
 #include <algorithm>
 #include <random>
@@ -40,20 +41,9 @@ Csr<float> low_rank_counts(int cells, int genes, std::uint64_t seed) {
     return m;
 }
 
-nn::AutoencoderOptions small_model() {
-    nn::AutoencoderOptions o;
-    o.encoder_sizes = {16, 4};
-    return o;
-}
+nn::AutoencoderOptions small_model() { return scae_test::small_architecture({16, 4}); }
 
-train::TrainOptions quick(int epochs) {
-    train::TrainOptions t;
-    t.epochs = epochs;
-    t.batch_size = 32;
-    t.learning_rate = 1e-2;
-    t.progress = train::ProgressMode::never;
-    return t;
-}
+train::TrainOptions quick(int epochs) { return scae_test::quick_training(epochs, 32); }
 
 /// Poisson loss of predicting each gene's training mean for every held-out cell.
 double gene_mean_baseline(const Csr<float>& counts, double validation_fraction, std::uint64_t seed) {

@@ -18,19 +18,11 @@ using namespace scae;
 
 namespace {
 
-nn::AutoencoderOptions small_model() {
-    nn::AutoencoderOptions o;
-    o.encoder_sizes = {12, 4};
-    return o;
-}
+nn::AutoencoderOptions small_model() { return scae_test::small_architecture({12, 4}); }
 
 train::TrainOptions quick(int epochs) {
-    train::TrainOptions t;
-    t.epochs = epochs;
-    t.batch_size = 16;
-    t.learning_rate = 1e-2;
+    train::TrainOptions t = scae_test::quick_training(epochs, 16);
     t.threads = 1;
-    t.progress = train::ProgressMode::never;
     return t;
 }
 
