@@ -445,6 +445,32 @@ TEST_CASE("report::ReportFolder: a failed report leaves the earlier one intact; 
     CHECK(read((target / "user.txt").string()) == "mine");
     CHECK(!fs::exists(target / "sub" / "x"));
     CHECK(read((target / "sub" / "y").string()) == "new y");
+    // The files it does not replace stay the same files (not copies), in folders and through links.
+    fs::create_directories(target / "notes");
+    write((target / "notes" / "n.txt").string(), "note");
+    fs::create_symlink("user.txt", target / "link.txt");
+    fs::create_hard_link(target / "user.txt", f.dir / "user_elsewhere.txt");
+    {
+        report::ReportFolder folder(target);
+        write(folder.file("a.tsv"), "newest a");
+        folder.commit();
+    }
+    CHECK(read((target / "a.tsv").string()) == "newest a");
+    CHECK(read((target / "notes" / "n.txt").string()) == "note");
+    CHECK(fs::is_symlink(target / "link.txt"));
+    CHECK(read((target / "link.txt").string()) == "mine");
+    CHECK(fs::equivalent(target / "user.txt", f.dir / "user_elsewhere.txt"));
+    CHECK(read((target / "sub" / "y").string()) == "new y");
+    // A target that is a symbolic link to a folder stays one: the report lands in the folder.
+    fs::create_symlink(target, f.dir / "alias");
+    {
+        report::ReportFolder folder(f.dir / "alias");
+        write(folder.file("a.tsv"), "via alias");
+        folder.commit();
+    }
+    CHECK(fs::is_symlink(f.dir / "alias"));
+    CHECK(read((target / "a.tsv").string()) == "via alias");
+    CHECK(read((target / "user.txt").string()) == "mine");
     // A report entry that would replace an input is refused, and nothing is moved.
     write((target / "input.tsv").string(), "input");
     {
@@ -454,7 +480,7 @@ TEST_CASE("report::ReportFolder: a failed report leaves the earlier one intact; 
         CHECK_THROWS_WITH_AS(folder.commit(), doctest::Contains("would replace the input"), Error);
     }
     CHECK(read((target / "input.tsv").string()) == "input");
-    CHECK(read((target / "a.tsv").string()) == "new a");
+    CHECK(read((target / "a.tsv").string()) == "via alias");
     std::size_t leftovers = 0;
     for (const auto& entry : fs::directory_iterator(f.dir)) leftovers += contains(entry.path().filename().string(), ".partial");
     CHECK(leftovers == 0);
