@@ -3,6 +3,7 @@
 /// @brief Row and column subsets of sparse count matrices, moving columns (map_columns(), and
 /// map_columns_in_place() in the matrix's own memory), and building a CSR matrix from row lengths.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 
@@ -62,17 +63,13 @@ Csr<T> select_rows(const Csr<T>& m, const std::vector<Index>& rows) {
         lengths[i] = m.row(rows[i]).nonZeros();
     }
     Csr<T> out = csr_with_row_lengths<T>(static_cast<Index>(rows.size()), m.cols(), lengths);
-    const Index n = static_cast<Index>(rows.size());
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index i = 0; i < n; ++i) {
+    parallelize_each([&](Index i) {
         int at = out.outerIndexPtr()[i];
         for (typename Csr<T>::InnerIterator it(m, rows[static_cast<std::size_t>(i)]); it; ++it, ++at) {
             out.innerIndexPtr()[at] = static_cast<int>(it.col());
             out.valuePtr()[at] = it.value();
         }
-    }
+    }, out.rows(), 0, double(out.nonZeros()));
     return out;
 }
 
@@ -93,24 +90,18 @@ Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::v
 
     const Index n = m.rows();
     std::vector<Index> lengths(static_cast<std::size_t>(n), 0);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
+    const double work = double(m.nonZeros());
+    parallelize_each([&](Index r) {
         Index length = 0;
         for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
             const std::size_t c = static_cast<std::size_t>(it.col());
             length += starts[c + 1] - starts[c];
         }
         lengths[static_cast<std::size_t>(r)] = length;
-    }
+    }, n, 0, work);
     // First lay out every (output column, value) contribution, then sort and merge each row.
     Csr<T> spread = csr_with_row_lengths<T>(n, out_cols, lengths);
-    bool merged_any = false;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512) reduction(|| : merged_any)
-#endif
-    for (Index r = 0; r < n; ++r) {
+    parallelize_each([&](Index r) {
         const int begin = spread.outerIndexPtr()[r];
         int at = begin;
         for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
@@ -120,7 +111,7 @@ Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::v
                 spread.valuePtr()[at] = it.value();
             }
         }
-        if (in_order) continue;
+        if (in_order) return;
         std::vector<std::pair<int, T>> row;
         row.reserve(static_cast<std::size_t>(at - begin));
         for (int k = begin; k < at; ++k) row.emplace_back(spread.innerIndexPtr()[k], spread.valuePtr()[k]);
@@ -137,22 +128,20 @@ Csr<T> map_columns(const Csr<T>& m, const std::vector<int>& starts, const std::v
             spread.innerIndexPtr()[begin + static_cast<int>(k)] = row[k].first;
             spread.valuePtr()[begin + static_cast<int>(k)] = row[k].second;
         }
-        merged_any = merged_any || merged < row.size();
         lengths[static_cast<std::size_t>(r)] = static_cast<Index>(merged);
-    }
-    if (!merged_any) return spread;
+    }, n, 0, work * (in_order ? 1.0 : 8.0));
+    Index total = 0;
+    for (Index length : lengths) total += length;
+    if (total == spread.nonZeros()) return spread; // nothing was merged
 
     // Merged rows are shorter: close the gaps.
     Csr<T> out = csr_with_row_lengths<T>(n, out_cols, lengths);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n > 512)
-#endif
-    for (Index r = 0; r < n; ++r) {
+    parallelize_each([&](Index r) {
         const int from = spread.outerIndexPtr()[r];
         const int to = out.outerIndexPtr()[r];
         std::copy_n(spread.innerIndexPtr() + from, lengths[static_cast<std::size_t>(r)], out.innerIndexPtr() + to);
         std::copy_n(spread.valuePtr() + from, lengths[static_cast<std::size_t>(r)], out.valuePtr() + to);
-    }
+    }, n, 0, double(total));
     return out;
 }
 

@@ -3,6 +3,7 @@
 /// @brief k-means clustering of cells (Lloyd iterations from k-means++
 /// starts, best of several restarts), deterministic for a seed.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/random.hpp"
 #include "scae/core/types.hpp"
@@ -60,10 +61,7 @@ void assign_to_nearest(const Matrix<Real>& points, const Matrix<Real>& centroids
     const Vector<Real> centroid_sq_norms = centroids.rowwise().squaredNorm();
     const Index n = points.rows();
     const Index chunks = row_chunks(n);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (Index chunk = 0; chunk < chunks; ++chunk) {
+    parallelize_each([&](Index chunk) {
         const Index first = chunk_start(n, chunks, chunk);
         const Index count = chunk_start(n, chunks, chunk + 1) - first;
         const Matrix<Real> d = ranking_distances(points.middleRows(first, count), centroids,
@@ -75,7 +73,7 @@ void assign_to_nearest(const Matrix<Real>& points, const Matrix<Real>& centroids
             labels[static_cast<std::size_t>(first + r)] = static_cast<int>(best);
             sq_distance[first + r] = d(r, best);
         }
-    }
+    }, chunks, 0, double(n) * double(centroids.rows()) * double(points.cols()));
 }
 
 /// k-means++ seeding: each new centre is a cell drawn with probability

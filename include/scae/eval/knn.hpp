@@ -9,6 +9,7 @@
 /// the class that sorts first. Neighbours at equal distance are taken in
 /// training-row order. So predictions are deterministic.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/random.hpp"
 #include "scae/core/types.hpp"
@@ -62,16 +63,10 @@ inline std::vector<int> vote(const Neighbours& neighbours, const std::vector<int
                              int n_classes) {
     const Index n_query = neighbours.indices.rows();
     std::vector<int> predicted(static_cast<std::size_t>(n_query));
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-    {
+    parallelize([&](int, Index first, Index length) {
         std::vector<int> votes(static_cast<std::size_t>(n_classes));
         std::vector<double> distance_sum(static_cast<std::size_t>(n_classes));
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (Index q = 0; q < n_query; ++q) {
+        for (Index q = first; q < first + length; ++q) {
             std::fill(votes.begin(), votes.end(), 0);
             std::fill(distance_sum.begin(), distance_sum.end(), 0.0);
             for (Index j = 0; j < neighbours.indices.cols(); ++j) {
@@ -86,7 +81,7 @@ inline std::vector<int> vote(const Neighbours& neighbours, const std::vector<int
                     best = c;
             predicted[static_cast<std::size_t>(q)] = best;
         }
-    }
+    }, n_query, 0, double(n_query) * double(neighbours.indices.cols() + n_classes));
     return predicted;
 }
 

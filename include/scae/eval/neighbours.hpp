@@ -2,8 +2,9 @@
 /// @file neighbours.hpp
 /// @brief Exact k-nearest-neighbour search by brute force: each block of
 /// query rows is compared with every reference row through one matrix
-/// product, blocks run in parallel under OpenMP. Fine up to ~50k cells.
+/// product, blocks run in parallel (scae::parallelize). Fine up to ~50k cells.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/eval/distance.hpp"
@@ -88,16 +89,10 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
     const Index block_rows = std::clamp<Index>((Index(1) << 21) / n_reference, 8, 512);
     const Index n_blocks = (n_query + block_rows - 1) / block_rows;
 
-#ifdef _OPENMP
-#pragma omp parallel
-#endif
-    {
+    parallelize([&](int, Index first_block, Index blocks) {
         std::vector<Candidate> best;
         best.reserve(static_cast<std::size_t>(k));
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic)
-#endif
-        for (Index b = 0; b < n_blocks; ++b) {
+        for (Index b = first_block; b < first_block + blocks; ++b) {
             const Index first = b * block_rows;
             const Index rows = std::min(block_rows, n_query - first);
             const Matrix<double> d =
@@ -111,7 +106,7 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
                 }
             }
         }
-    }
+    }, n_blocks, 0, double(n_query) * double(n_reference) * double(ref.cols()));
     return out;
 }
 

@@ -7,6 +7,7 @@
 /// X^T X with a tiny result and a huge inner dimension. Chunks are fixed
 /// by the shape alone, so results do not depend on the thread count.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/types.hpp"
 
 #include <algorithm>
@@ -34,14 +35,11 @@ template <class DerivedB>
 Matrix<double> rows_times(const Matrix<double>& A, const Eigen::MatrixBase<DerivedB>& B) {
     Matrix<double> out(A.rows(), B.cols());
     const Index chunks = row_chunks(A.rows());
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (Index c = 0; c < chunks; ++c) {
+    parallelize_each([&](Index c) {
         const Index first = chunk_start(A.rows(), chunks, c);
         const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
         out.middleRows(first, count).noalias() = A.middleRows(first, count) * B;
-    }
+    }, chunks, 0, double(A.rows()) * double(A.cols()) * double(B.cols()));
     return out;
 }
 
@@ -54,15 +52,12 @@ template <class Real>
 Matrix<Real> transpose_times(const Matrix<Real>& A, const Matrix<Real>& B) {
     const Index chunks = row_chunks(A.rows());
     std::vector<Matrix<Real>> partial(static_cast<std::size_t>(chunks));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (Index c = 0; c < chunks; ++c) {
+    parallelize_each([&](Index c) {
         const Index first = chunk_start(A.rows(), chunks, c);
         const Index count = chunk_start(A.rows(), chunks, c + 1) - first;
         partial[static_cast<std::size_t>(c)].noalias() =
             A.middleRows(first, count).transpose() * B.middleRows(first, count);
-    }
+    }, chunks, 0, double(A.rows()) * double(A.cols()) * double(B.cols()));
     Matrix<Real> out = std::move(partial[0]);
     for (std::size_t c = 1; c < partial.size(); ++c) out += partial[c];
     return out;

@@ -9,6 +9,7 @@
 /// scikit-learn. Cost is all pairwise distances, computed in blocks in
 /// parallel: seconds for tens of thousands of cells.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/eval/distance.hpp"
@@ -60,10 +61,7 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
     std::vector<double> s(static_cast<std::size_t>(n));
     const Index block_rows = std::clamp<Index>((Index(1) << 21) / n, 8, 512);
     const Index n_blocks = (n + block_rows - 1) / block_rows;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic)
-#endif
-    for (Index b = 0; b < n_blocks; ++b) {
+    parallelize_each([&](Index b) {
         const Index first = b * block_rows;
         const Index rows = std::min(block_rows, n - first);
         Matrix<double> d =
@@ -91,7 +89,7 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
             const double larger = std::max(a, b_min);
             s[cell] = larger > 0 ? (b_min - a) / larger : 0.0;
         }
-    }
+    }, n_blocks, 0, double(n) * double(n) * double(points.cols()));
     return s;
 }
 

@@ -5,6 +5,7 @@
 /// into row chunks fixed by the shape alone (row_products.hpp), so results do not depend on
 /// the thread count.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/csr_view.hpp"
 #include "scae/core/types.hpp"
 #include "scae/eval/row_products.hpp"
@@ -21,16 +22,13 @@ template <class T>
 Matrix<double> sparse_rows_times(const CsrView<T>& a, const Matrix<double>& b) {
     Matrix<double> out = Matrix<double>::Zero(a.rows, b.cols());
     const Index chunks = row_chunks(a.rows);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (Index c = 0; c < chunks; ++c) {
+    parallelize_each([&](Index c) {
         const Index last = chunk_start(a.rows, chunks, c + 1);
         for (Index r = chunk_start(a.rows, chunks, c); r < last; ++r) {
             auto row = out.row(r);
             for (int k = a.outer[r]; k < a.outer[r + 1]; ++k) row.noalias() += double(a.values[k]) * b.row(a.inner[k]);
         }
-    }
+    }, chunks, 0, double(a.outer[a.rows]) * double(b.cols()));
     return out;
 }
 
@@ -42,14 +40,11 @@ template <class Add>
 Matrix<double> sum_over_row_chunks(Index rows, Index out_rows, Index out_cols, const Add& add) {
     const Index chunks = row_chunks(rows);
     std::vector<Matrix<double>> partial(static_cast<std::size_t>(chunks));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static)
-#endif
-    for (Index c = 0; c < chunks; ++c) {
+    parallelize_each([&](Index c) {
         Matrix<double>& sum = partial[static_cast<std::size_t>(c)];
         sum = Matrix<double>::Zero(out_rows, out_cols);
         add(sum, chunk_start(rows, chunks, c), chunk_start(rows, chunks, c + 1));
-    }
+    }, chunks);
     Matrix<double> out = std::move(partial[0]);
     for (std::size_t c = 1; c < partial.size(); ++c) out += partial[c];
     return out;

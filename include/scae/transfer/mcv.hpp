@@ -17,6 +17,7 @@
 ///
 /// Scoring runs batch by batch: only one batch of predictions is dense at a time.
 
+#include "scae/core/parallelize.hpp"
 #include "scae/core/enum_names.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
@@ -138,10 +139,7 @@ inline DenoiseSplit thin_counts(const Csr<float>& counts, double fraction, std::
                     " (TPM, normalised or log values cannot be split into molecules; use the masked protocol)");
     const std::size_t n = std::size_t(counts.rows());
     std::vector<std::vector<std::pair<int, float>>> a(n), b(n);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 64)
-#endif
-    for (Index r = 0; r < counts.rows(); ++r) {
+    parallelize_each([&](Index r) {
         Rng rng = detail::cell_rng(seed, r);
         for (Csr<float>::InnerIterator it(counts, r); it; ++it) {
             const auto x = std::int64_t(it.value());
@@ -149,7 +147,7 @@ inline DenoiseSplit thin_counts(const Csr<float>& counts, double fraction, std::
             if (k > 0) a[std::size_t(r)].emplace_back(int(it.col()), float(k));
             if (x - k > 0) b[std::size_t(r)].emplace_back(int(it.col()), float(x - k));
         }
-    }
+    }, counts.rows(), 0, 16.0 * double(counts.nonZeros()));
     DenoiseSplit s;
     s.protocol = Protocol::molecular_cross_validation;
     s.fraction = fraction;
