@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,19 +49,9 @@ import torch  # noqa: E402
 
 from train_torch import blas_library  # noqa: E402  (the BLAS the process actually loaded)
 
-
-def activation(name, beta):
-    if name == "softplus":
-        return lambda z: torch.nn.functional.softplus(z, beta=beta)
-    if name == "relu":
-        return torch.relu
-    if name == "sigmoid":
-        return torch.sigmoid
-    if name == "tanh":
-        return torch.tanh
-    if name == "identity":
-        return lambda z: z
-    raise ValueError(name)
+# The activation table of the saliency fixture's generator, so that the two cannot drift apart.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "interpret"))
+from make_fixture import activation  # noqa: E402
 
 
 def load(prefix):

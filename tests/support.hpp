@@ -58,11 +58,14 @@ inline scae::train::TrainOptions quick_training(int epochs, int batch) {
     return t;
 }
 
-/// Noise counts: each entry 0 with probability 1/2, else uniform in 0..29. Deterministic for a seed.
-inline scae::Csr<float> random_counts(scae::Index cells, scae::Index genes, std::uint64_t seed) {
+/// Noise counts: each entry 0 with probability `zero_fraction`, else uniform in
+/// lowest..lowest + values - 1. Deterministic for a seed.
+inline scae::Csr<float> random_counts(scae::Index cells, scae::Index genes, std::uint64_t seed, double zero_fraction = 0.5,
+                                      int lowest = 0, int values = 30) {
     scae::Rng rng(seed);
     scae::Matrix<float> m(cells, genes);
-    for (scae::Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < 0.5 ? 0.0f : float(rng.below(30));
+    for (scae::Index i = 0; i < m.size(); ++i)
+        m.data()[i] = rng.uniform() < zero_fraction ? 0.0f : float(lowest + int(rng.below(std::uint64_t(values))));
     scae::Csr<float> counts = m.sparseView();
     counts.makeCompressed();
     return counts;

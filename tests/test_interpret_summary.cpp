@@ -5,6 +5,7 @@
 
 #include "scae/core/random.hpp"
 #include "scae/interpret/summary.hpp"
+#include "support.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -17,14 +18,8 @@ using interpret::Method;
 
 namespace {
 
-Csr<float> random_counts(Index cells, Index genes, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix<float> m(cells, genes);
-    for (Index i = 0; i < m.size(); ++i) m.data()[i] = rng.uniform() < 0.7 ? 0.0f : float(1 + rng.below(20));
-    Csr<float> counts = m.sparseView();
-    counts.makeCompressed();
-    return counts;
-}
+/// Sparse random counts: 7 in 10 entries zero, the others 1..20.
+Csr<float> random_counts(Index cells, Index genes, std::uint64_t seed) { return scae_test::random_counts(cells, genes, seed, 0.7, 1, 20); }
 
 nn::Autoencoder<float> small_model(std::vector<Index> sizes) {
     nn::AutoencoderOptions options;

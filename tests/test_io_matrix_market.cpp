@@ -22,21 +22,10 @@ using scae::io::ReadOptions;
 using scae::io::read_matrix_market;
 using scae_test::error_of;
 using scae_test::io_fixture;
+using scae_test::expected_tiny;
 using scae_test::mentions;
 
 namespace {
-
-/// The cells x genes matrix every good fixture holds.
-Matrix<float> expected_tiny() {
-    Matrix<float> m = Matrix<float>::Zero(3, 4);
-    m(0, 0) = 5;
-    m(0, 2) = 1;
-    m(1, 1) = 2;
-    m(1, 3) = 7;
-    m(2, 0) = 3;
-    m(2, 3) = 1;
-    return m;
-}
 
 /// True when every row's column indices are strictly increasing, as Eigen requires.
 template <class T>

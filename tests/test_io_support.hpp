@@ -47,4 +47,16 @@ inline bool mentions(const std::string& message, std::initializer_list<std::stri
     return true;
 }
 
+/// The cells x genes matrix every good "tiny" fixture (tests/fixtures/io) holds.
+inline scae::Matrix<float> expected_tiny() {
+    scae::Matrix<float> m = scae::Matrix<float>::Zero(3, 4);
+    m(0, 0) = 5;
+    m(0, 2) = 1;
+    m(1, 1) = 2;
+    m(1, 3) = 7;
+    m(2, 0) = 3;
+    m(2, 3) = 1;
+    return m;
+}
+
 } // namespace scae_test

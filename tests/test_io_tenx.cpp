@@ -16,20 +16,10 @@ using scae::io::Layout;
 using scae::io::ReadOptions;
 using scae_test::error_of;
 using scae_test::io_fixture;
+using scae_test::expected_tiny;
 using scae_test::mentions;
 
 namespace {
-
-Matrix<float> expected_tiny() {
-    Matrix<float> m = Matrix<float>::Zero(3, 4);
-    m(0, 0) = 5;
-    m(0, 2) = 1;
-    m(1, 1) = 2;
-    m(1, 3) = 7;
-    m(2, 0) = 3;
-    m(2, 3) = 1;
-    return m;
-}
 
 const std::vector<std::string> tiny_barcodes = {"AAAC-1", "AAAG-1", "AACC-1"};
 

@@ -333,7 +333,8 @@ void align_in_place(Csr<T>& counts, const Alignment& alignment) {
 /// missing and duplicated genes.
 /// @param j  receives the diagnostics object
 /// @param a  the alignment to describe
-inline void to_json(nlohmann::json& j, const Alignment& a) {
+template <class Json>
+void to_json(Json& j, const Alignment& a) {
     j = {{"method", to_string(a.method)},
          {"n_model_genes", a.n_model_genes},
          {"n_data_genes", a.n_data_genes},

@@ -225,13 +225,14 @@ Csr<T> select_model_counts(Csr<T>&& counts, const PreprocessingFit& fit) {
 
 namespace detail {
 
-/// `j[key]` as a V, or scae::Error naming `what` and the missing or mistyped key.
-template <class V>
-V required(const nlohmann::json& j, const char* key, const std::string& what) {
+/// `j[key]` as a V, or scae::Error naming `what` and the missing or mistyped key. (The JSON
+/// functions of this file are templates on the JSON type, so that including it compiles none.)
+template <class V, class Json>
+V required(const Json& j, const char* key, const std::string& what) {
     if (!j.is_object() || !j.contains(key)) throw Error(what + ": missing key '" + key + "'");
     try {
-        return j.at(key).get<V>();
-    } catch (const nlohmann::json::exception& e) {
+        return j.at(key).template get<V>();
+    } catch (const typename Json::exception& e) {
         throw Error(what + ": key '" + key + "' has the wrong type: " + e.what());
     }
 }
@@ -255,7 +256,8 @@ inline HvgFlavor hvg_flavor_from_string(const std::string& name) { return enum_f
 /// JSON form of HvgOptions.
 /// @param j  receives the object
 /// @param o  the options to write
-inline void to_json(nlohmann::json& j, const HvgOptions& o) {
+template <class Json>
+void to_json(Json& j, const HvgOptions& o) {
     j = {{"flavor", to_string(o.flavor)}, {"n_top_genes", o.n_top_genes}, {"span", o.span},
          {"n_bins", o.n_bins}, {"target_sum", o.target_sum}};
 }
@@ -264,7 +266,8 @@ inline void to_json(nlohmann::json& j, const HvgOptions& o) {
 /// @param j  an object with every field of HvgOptions
 /// @param o  receives the options
 /// @throws Error on a missing or mistyped key or an unknown flavour
-inline void from_json(const nlohmann::json& j, HvgOptions& o) {
+template <class Json>
+void from_json(const Json& j, HvgOptions& o) {
     const std::string what = "preprocessing JSON, hvg";
     o.flavor = hvg_flavor_from_string(detail::required<std::string>(j, "flavor", what));
     o.n_top_genes = detail::required<Index>(j, "n_top_genes", what);
@@ -276,7 +279,8 @@ inline void from_json(const nlohmann::json& j, HvgOptions& o) {
 /// JSON form of PreprocessOptions.
 /// @param j  receives the object
 /// @param o  the options to write
-inline void to_json(nlohmann::json& j, const PreprocessOptions& o) {
+template <class Json>
+void to_json(Json& j, const PreprocessOptions& o) {
     j = {{"min_counts_per_cell", o.min_counts_per_cell},
          {"min_genes_per_cell", o.min_genes_per_cell},
          {"min_cells_per_gene", o.min_cells_per_gene},
@@ -290,7 +294,8 @@ inline void to_json(nlohmann::json& j, const PreprocessOptions& o) {
 /// @param j  an object with every field of PreprocessOptions
 /// @param o  receives the options
 /// @throws Error on a missing or mistyped key
-inline void from_json(const nlohmann::json& j, PreprocessOptions& o) {
+template <class Json>
+void from_json(const Json& j, PreprocessOptions& o) {
     const std::string what = "preprocessing JSON, options";
     o.min_counts_per_cell = detail::required<double>(j, "min_counts_per_cell", what);
     o.min_genes_per_cell = detail::required<Index>(j, "min_genes_per_cell", what);
@@ -304,7 +309,8 @@ inline void from_json(const nlohmann::json& j, PreprocessOptions& o) {
 /// JSON form of PreprocessingSummary.
 /// @param j  receives the object
 /// @param s  the summary to write
-inline void to_json(nlohmann::json& j, const PreprocessingSummary& s) {
+template <class Json>
+void to_json(Json& j, const PreprocessingSummary& s) {
     j = {{"cells_in", s.cells_in},
          {"genes_in", s.genes_in},
          {"cells_kept", s.cells_kept},
@@ -316,7 +322,8 @@ inline void to_json(nlohmann::json& j, const PreprocessingSummary& s) {
 /// @param j  an object with every field of PreprocessingSummary
 /// @param s  receives the summary
 /// @throws Error on a missing or mistyped key
-inline void from_json(const nlohmann::json& j, PreprocessingSummary& s) {
+template <class Json>
+void from_json(const Json& j, PreprocessingSummary& s) {
     const std::string what = "preprocessing JSON, summary";
     s.cells_in = detail::required<Index>(j, "cells_in", what);
     s.genes_in = detail::required<Index>(j, "genes_in", what);
@@ -329,7 +336,8 @@ inline void from_json(const nlohmann::json& j, PreprocessingSummary& s) {
 /// "target_sum", "log1p", "options", "summary"}. Doubles round-trip exactly.
 /// @param j  receives the object
 /// @param p  the recipe to write
-inline void to_json(nlohmann::json& j, const Preprocessing& p) {
+template <class Json>
+void to_json(Json& j, const Preprocessing& p) {
     j = {{"format", "scae.preprocessing"}, {"version", 1},       {"gene_ids", p.gene_ids},
          {"gene_symbols", p.gene_symbols}, {"target_sum", p.target_sum}, {"log1p", p.log1p},
          {"options", p.options},           {"summary", p.summary}};
@@ -341,7 +349,8 @@ inline void to_json(nlohmann::json& j, const Preprocessing& p) {
 /// @param p  receives the recipe
 /// @throws Error on another format or version, a missing or mistyped key, gene lists of
 /// different lengths, or a target sum that is not positive and finite
-inline void from_json(const nlohmann::json& j, Preprocessing& p) {
+template <class Json>
+void from_json(const Json& j, Preprocessing& p) {
     const std::string what = "preprocessing JSON";
     const std::string format = detail::required<std::string>(j, "format", what);
     if (format != "scae.preprocessing") {

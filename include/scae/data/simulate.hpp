@@ -370,7 +370,8 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
 /// JSON form of SimulationOptions (all fields by name but `threads`, which does not change the data).
 /// @param j  receives the object
 /// @param o  the options to write
-inline void to_json(nlohmann::json& j, const SimulationOptions& o) {
+template <class Json>
+void to_json(Json& j, const SimulationOptions& o) {
     j = {{"n_genes", o.n_genes},
          {"n_programs", o.n_programs},
          {"program_size", o.program_size},

@@ -172,14 +172,15 @@ inline void write_tissue_10x(const SimulatedTissue& tissue, const std::vector<st
 /// @param sim  the result of simulate()
 /// @return an object with "format" "scae.simulation_truth", "version" 1, "options", "programs"
 /// and "cell_types"
-inline nlohmann::json simulation_truth(const Simulation& sim) {
-    nlohmann::json programs = nlohmann::json::array();
+template <class Json = nlohmann::json>
+Json simulation_truth(const Simulation& sim) {
+    Json programs = Json::array();
     for (const PlantedProgram& p : sim.programs) {
         const std::size_t index = static_cast<std::size_t>(&p - sim.programs.data());
         programs.push_back({{"name", p.name}, {"tissue", p.tissue}, {"genes", sim.gene_sets[index].genes},
                             {"log_fold_changes", p.log_fold_changes}, {"cell_types", p.cell_types}});
     }
-    nlohmann::json types = nlohmann::json::array();
+    Json types = Json::array();
     for (const SimulatedCellType& t : sim.cell_types) {
         std::vector<std::string> names;
         for (Index p : t.programs) names.push_back(sim.programs[static_cast<std::size_t>(p)].name);
@@ -196,7 +197,8 @@ inline nlohmann::json simulation_truth(const Simulation& sim) {
 /// @param sim  the result of simulate()
 /// @param dir  the directory to write into, created if needed
 /// @throws Error when a directory cannot be created or a file cannot be written
-inline void write_simulation(const Simulation& sim, const std::filesystem::path& dir) {
+template <class Json = nlohmann::json>
+void write_simulation(const Simulation& sim, const std::filesystem::path& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) throw Error(where(dir.string(), 0, "cannot create the directory: " + error.message()));
@@ -204,7 +206,7 @@ inline void write_simulation(const Simulation& sim, const std::filesystem::path&
     for (const PlantedProgram& p : sim.programs) program_names.push_back(p.name);
     for (const SimulatedTissue& tissue : sim.tissues) write_tissue_10x(tissue, program_names, dir / tissue.name);
     write_gmt(sim.gene_sets, dir / "gene_sets.gmt");
-    const std::string truth = simulation_truth(sim).dump(2) + "\n";
+    const std::string truth = simulation_truth<Json>(sim).dump(2) + "\n";
     write_file_atomically(dir / "truth.json", [&](std::ostream& out) { out << truth; });
 }
 

@@ -48,12 +48,13 @@ struct Recovery {
 /// @param activity  the planted programs' activity, cells x programs (same cells, same order)
 /// @return Pearson r, nodes x programs
 /// @throws Error when the cell counts differ
-inline Matrix<double> activation_correlation(const Matrix<float>& latent, const Matrix<float>& activity) {
+template <class Scalar>
+Matrix<double> activation_correlation(const Matrix<Scalar>& latent, const Matrix<Scalar>& activity) {
     if (latent.rows() != activity.rows())
         throw Error("activation_correlation: " + std::to_string(latent.rows()) + " cells of activations, " +
                     std::to_string(activity.rows()) + " of activity");
-    const auto centred = [](const Matrix<float>& m) {
-        Matrix<double> c = m.cast<double>();
+    const auto centred = [](const Matrix<Scalar>& m) {
+        Matrix<double> c = m.template cast<double>();
         c.rowwise() -= c.colwise().mean();
         for (Index j = 0; j < c.cols(); ++j) {
             const double norm = c.col(j).norm();

@@ -122,7 +122,7 @@ inline nlohmann::json checkpoint_to_json(const TrainState& state) {
               {"steps", state.steps},
               {"best_loss", detail::finite_or_null(state.best_loss)},
               {"since_best", state.since_best}}},
-            {"history", transfer::detail::history_to_json(state.history)},
+            {"history", transfer::detail::history_to_json<nlohmann::json>(state.history)},
             {"weights", matrices(state.weights, "weight")},
             {"moments", matrices(state.moments, "moment")},
             {"best_weights", matrices(state.best_weights, "best")}};

@@ -434,8 +434,9 @@ GeneCalibration fit_calibration(const Csr<T>& counts, const RatePredictor& predi
 /// Summary for reports: method, k, and the spread of the factors.
 /// @param c a fitted calibration
 /// @return a JSON object: method, cells, and what that method fitted
-inline nlohmann::json calibration_json(const GeneCalibration& c) {
-    nlohmann::json j = {{"method", to_string(c.method)}, {"cells", c.cells}};
+template <class Json = nlohmann::json>
+Json calibration_json(const GeneCalibration& c) {
+    Json j = {{"method", to_string(c.method)}, {"cells", c.cells}};
     if (c.method == Calibration::none) return j;
     if (c.method != Calibration::genes) j["prior_counts"] = c.prior_counts, j["prior_counts_estimated"] = c.prior_estimated;
     if (c.method == Calibration::blend)

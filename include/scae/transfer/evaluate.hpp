@@ -49,7 +49,8 @@ struct EmbeddingScores {
 /// JSON form of the scores.
 /// @param j receives a JSON object with one field per score
 /// @param s the scores
-inline void to_json(nlohmann::json& j, const EmbeddingScores& s) {
+template <class Json>
+void to_json(Json& j, const EmbeddingScores& s) {
     j = {{"cells", s.cells},           {"subsample_cells", s.subsample_cells}, {"classes", s.classes},
          {"knn_accuracy", s.knn_accuracy}, {"knn_macro_f1", s.knn_macro_f1}, {"knn_cosine_accuracy", s.knn_cosine_accuracy},
          {"knn_cosine_macro_f1", s.knn_cosine_macro_f1}, {"kmeans_ari", s.kmeans_ari},
@@ -156,7 +157,8 @@ struct LabelTransferScores {
 /// JSON form of the scores (accuracy and macro_f1 only when some cell was scored).
 /// @param j receives a JSON object with the cell counts and the scores
 /// @param s the scores
-inline void to_json(nlohmann::json& j, const LabelTransferScores& s) {
+template <class Json>
+void to_json(Json& j, const LabelTransferScores& s) {
     j = {{"reference_cells", s.reference_cells},
          {"reference_cells_total", s.reference_cells_total},
          {"shared_label_cells", s.shared_label_cells},

@@ -44,7 +44,7 @@ struct Provenance {
     long long cells = 0;    ///< cells trained on (after filtering)
     std::uint64_t seed = 0; ///< training seed
     std::string created;    ///< UTC time of saving, ISO 8601
-    nlohmann::json extra = nlohmann::json::object(); ///< anything else worth keeping (command line, labels file)
+    nlohmann::json extra = nlohmann::json::value_t::object; ///< anything else worth keeping (command line, labels file)
 };
 
 /// A trained model with everything needed to apply it to new data.
@@ -52,7 +52,7 @@ struct ModelFile {
     nn::Autoencoder<float> model;           ///< architecture, input transform and weights
     std::vector<std::string> gene_ids;      ///< model gene order (the columns it expects)
     std::vector<std::string> gene_symbols;  ///< symbols in the same order
-    nlohmann::json preprocessing = nlohmann::json::object(); ///< data::Preprocessing, as JSON
+    nlohmann::json preprocessing = nlohmann::json::value_t::object; ///< data::Preprocessing, as JSON
     train::History history;                 ///< how training went
     Provenance provenance;                  ///< where it came from
     /// Optional labelled reference for label transfer: the training cells' labels...
@@ -81,7 +81,8 @@ inline bool little_endian() {
     return first == 1;
 }
 
-inline nlohmann::json encode_matrix(const std::string& name, const Matrix<float>& m) {
+template <class Json>
+Json encode_matrix(const std::string& name, const Matrix<float>& m) {
     std::vector<std::uint8_t> bytes(std::size_t(m.size()) * 4);
     std::memcpy(bytes.data(), m.data(), bytes.size());
     if (!little_endian())
@@ -90,30 +91,32 @@ inline nlohmann::json encode_matrix(const std::string& name, const Matrix<float>
 }
 
 /// Checked access to the fields of a model document: every problem is a scae::Error naming the
-/// file and the JSON path ("architecture.encoder_sizes[0]") and what was expected.
-class ModelReader {
+/// file and the JSON path ("architecture.encoder_sizes[0]") and what was expected. (The JSON code
+/// of this file is templates on the JSON type, so that including it compiles none of it.)
+template <class Json>
+class BasicModelReader {
 public:
-    explicit ModelReader(const std::string& file) : file_(file) {}
+    explicit BasicModelReader(const std::string& file) : file_(file) {}
 
     [[noreturn]] void fail(const std::string& path, const std::string& what) const { scae::fail(file_, 0, path + ": " + what); }
 
     /// What `j` holds, for messages: "the string \"x\"", "the number 230.5", "an array".
-    static std::string found(const nlohmann::json& j) {
+    static std::string found(const Json& j) {
         if (j.is_null()) return "null";
         if (j.is_object()) return "an object";
         if (j.is_array()) return "an array of " + std::to_string(j.size());
-        if (j.is_boolean()) return j.get<bool>() ? "true" : "false";
+        if (j.is_boolean()) return j.template get<bool>() ? "true" : "false";
         const std::string text = j.dump();
         return (j.is_string() ? "the string " : "the number ") + (text.size() > 40 ? text.substr(0, 40) + "..." : text);
     }
 
-    const nlohmann::json& object(const nlohmann::json& j, const std::string& path) const {
+    const Json& object(const Json& j, const std::string& path) const {
         if (!j.is_object()) fail(path, "expected an object, found " + found(j));
         return j;
     }
 
     /// The member `key` of the object `j` at `path`; missing is an error.
-    const nlohmann::json& at(const nlohmann::json& j, const std::string& path, const std::string& key) const {
+    const Json& at(const Json& j, const std::string& path, const std::string& key) const {
         object(j, path);
         const auto it = j.find(key);
         if (it == j.end()) fail(join(path, key), "missing (required field)");
@@ -122,26 +125,26 @@ public:
 
     static std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
-    long long integer(const nlohmann::json& j, const std::string& path, long long min, long long max) const {
+    long long integer(const Json& j, const std::string& path, long long min, long long max) const {
         const std::string range = " in " + std::to_string(min) + ".." + std::to_string(max);
         if (j.is_number_unsigned()) {
-            if (j.get<unsigned long long>() > static_cast<unsigned long long>(max)) fail(path, "expected an integer" + range + ", found " + found(j));
-            return static_cast<long long>(j.get<unsigned long long>());
+            if (j.template get<unsigned long long>() > static_cast<unsigned long long>(max)) fail(path, "expected an integer" + range + ", found " + found(j));
+            return static_cast<long long>(j.template get<unsigned long long>());
         }
         if (!j.is_number_integer()) fail(path, "expected an integer" + range + ", found " + found(j));
-        const long long v = j.get<long long>();
+        const long long v = j.template get<long long>();
         if (v < min || v > max) fail(path, "expected an integer" + range + ", found " + found(j));
         return v;
     }
 
-    std::uint64_t unsigned_integer(const nlohmann::json& j, const std::string& path) const {
+    std::uint64_t unsigned_integer(const Json& j, const std::string& path) const {
         if (!j.is_number_unsigned()) fail(path, "expected a non-negative integer, found " + found(j));
-        return j.get<std::uint64_t>();
+        return j.template get<std::uint64_t>();
     }
 
-    double real(const nlohmann::json& j, const std::string& path, double min, double max) const {
+    double real(const Json& j, const std::string& path, double min, double max) const {
         if (!j.is_number()) fail(path, "expected a number, found " + found(j));
-        const double v = j.get<double>();
+        const double v = j.template get<double>();
         if (!std::isfinite(v) || v < min || v > max) {
             std::ostringstream s;
             s << "expected a finite number in [" << min << ", " << max << "], found " << found(j);
@@ -150,18 +153,18 @@ public:
         return v;
     }
 
-    std::string string(const nlohmann::json& j, const std::string& path) const {
+    std::string string(const Json& j, const std::string& path) const {
         if (!j.is_string()) fail(path, "expected a string, found " + found(j));
-        return j.get<std::string>();
+        return j.template get<std::string>();
     }
 
-    bool boolean(const nlohmann::json& j, const std::string& path) const {
+    bool boolean(const Json& j, const std::string& path) const {
         if (!j.is_boolean()) fail(path, "expected true or false, found " + found(j));
-        return j.get<bool>();
+        return j.template get<bool>();
     }
 
     /// An array of exactly `size` strings (non-empty when `non_empty`).
-    std::vector<std::string> strings(const nlohmann::json& j, const std::string& path, std::size_t size, bool non_empty) const {
+    std::vector<std::string> strings(const Json& j, const std::string& path, std::size_t size, bool non_empty) const {
         if (!j.is_array()) fail(path, "expected an array of strings, found " + found(j));
         if (j.size() != size) fail(path, "expected " + std::to_string(size) + " entries, found " + std::to_string(j.size()));
         std::vector<std::string> out;
@@ -175,7 +178,7 @@ public:
 
     /// Checks the weight entry at `path` against its name and shape and the length of its data
     /// before anything is allocated for it; returns the decoded bytes.
-    std::vector<std::uint8_t> weight_bytes(const nlohmann::json& entry, const std::string& path, const std::string& name, Index rows,
+    std::vector<std::uint8_t> weight_bytes(const Json& entry, const std::string& path, const std::string& name, Index rows,
                                            Index cols) const {
         object(entry, path);
         const std::string found_name = string(at(entry, path, "name"), join(path, "name"));
@@ -187,16 +190,16 @@ public:
         if (r != rows || c != cols)
             fail(path, "weight '" + name + "' is " + std::to_string(r) + "x" + std::to_string(c) + ", the architecture needs " +
                            std::to_string(rows) + "x" + std::to_string(cols));
-        const nlohmann::json& data = at(entry, path, "data");
+        const Json& data = at(entry, path, "data");
         if (!data.is_string()) fail(join(path, "data"), "expected a base64 string, found " + found(data));
         const std::size_t expected = std::size_t(rows) * std::size_t(cols) * 4;
-        const std::size_t text = data.get_ref<const std::string&>().size();
+        const std::size_t text = data.template get_ref<const std::string&>().size();
         if (text / 4 * 3 < expected || text / 4 * 3 > expected + 3)
             fail(join(path, "data"), "weight '" + name + "' holds about " + std::to_string(text / 4 * 3) + " bytes of base64, expected " +
                                          std::to_string(expected) + " (" + std::to_string(rows) + " x " + std::to_string(cols) + " float32)");
         std::vector<std::uint8_t> bytes;
         try {
-            bytes = base64::decode(data.get_ref<const std::string&>());
+            bytes = base64::decode(data.template get_ref<const std::string&>());
         } catch (const Error& e) {
             fail(join(path, "data"), "weight '" + name + "': " + e.what());
         }
@@ -226,36 +229,41 @@ private:
     const std::string& file_;
 };
 
+/// The reader of nlohmann::json documents.
+using ModelReader = BasicModelReader<nlohmann::json>;
+
 /// Copies checked weight bytes (ModelReader::weight_bytes) into `into`, already of the right shape.
 inline void copy_weights(const std::vector<std::uint8_t>& bytes, Matrix<float>& into) {
     std::memcpy(into.data(), bytes.data(), bytes.size());
 }
 
-inline nlohmann::json history_to_json(const train::History& h) {
-    nlohmann::json epochs = nlohmann::json::array();
+template <class Json>
+Json history_to_json(const train::History& h) {
+    Json epochs = Json::array();
     for (const auto& e : h.epochs)
         epochs.push_back({{"epoch", e.epoch},
                           {"train_loss", e.train_loss},
-                          {"validation_loss", std::isfinite(e.validation_loss) ? nlohmann::json(e.validation_loss) : nlohmann::json()},
+                          {"validation_loss", std::isfinite(e.validation_loss) ? Json(e.validation_loss) : Json()},
                           {"seconds", e.seconds}});
     return {{"epochs", epochs}, {"best_epoch", h.best_epoch}, {"stopped_early", h.stopped_early},
             {"train_cells", h.train_cells}, {"validation_cells", h.validation_cells}};
 }
 
-inline train::History history_from_json(const nlohmann::json& j, const ModelReader& read) {
+template <class Json>
+train::History history_from_json(const Json& j, const BasicModelReader<Json>& read) {
     train::History h;
     read.object(j, "history");
-    const auto number = [&](const nlohmann::json& o, const std::string& path, const char* key, double fallback) {
+    const auto number = [&](const Json& o, const std::string& path, const char* key, double fallback) {
         const auto it = o.find(key);
         if (it == o.end() || it->is_null()) return fallback; // validation_loss is null where there was none
-        return read.real(*it, ModelReader::join(path, key), -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
+        return read.real(*it, BasicModelReader<Json>::join(path, key), -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
     };
-    const auto count = [&](const nlohmann::json& o, const std::string& path, const char* key) {
+    const auto count = [&](const Json& o, const std::string& path, const char* key) {
         const auto it = o.find(key);
-        return it == o.end() ? 0LL : read.integer(*it, ModelReader::join(path, key), 0, std::numeric_limits<int>::max());
+        return it == o.end() ? 0LL : read.integer(*it, BasicModelReader<Json>::join(path, key), 0, std::numeric_limits<int>::max());
     };
     if (const auto it = j.find("epochs"); it != j.end()) {
-        if (!it->is_array()) read.fail("history.epochs", "expected an array, found " + ModelReader::found(*it));
+        if (!it->is_array()) read.fail("history.epochs", "expected an array, found " + BasicModelReader<Json>::found(*it));
         for (std::size_t i = 0; i < it->size(); ++i) {
             const std::string path = "history.epochs[" + std::to_string(i) + "]";
             const auto& e = read.object((*it)[i], path);
@@ -291,7 +299,8 @@ namespace detail {
 /// the model's input target sum (the model normalises to the fitted depth), so that the value is
 /// stored once, in `input_transform`; a raw-count model (input target sum 0) keeps the fitted
 /// depth here.
-inline nlohmann::json preprocessing_json(nlohmann::json p, double input_target_sum) {
+template <class Json>
+Json preprocessing_json(Json p, double input_target_sum) {
     if (p.is_object() && p.value("format", "") == "scae.preprocessing" && p.contains("target_sum") && p["target_sum"] == input_target_sum)
         p.erase("target_sum");
     return p;
@@ -302,14 +311,15 @@ inline nlohmann::json preprocessing_json(nlohmann::json p, double input_target_s
 /// The model as a JSON document.
 /// @param m the model with its genes, preprocessing, history and provenance
 /// @return the document save_model() writes (format "scae-model", weights as encoded arrays)
-inline nlohmann::json to_json(const ModelFile& m) {
+template <class Json = nlohmann::json>
+Json to_json(const ModelFile& m) {
     const nn::AutoencoderOptions& o = m.model.options;
-    nlohmann::json weights = nlohmann::json::array();
+    Json weights = Json::array();
     for (std::size_t i = 0; i < m.model.layers.size(); ++i) {
-        weights.push_back(detail::encode_matrix("layer" + std::to_string(i) + ".weight", m.model.layers[i].weight.value));
-        weights.push_back(detail::encode_matrix("layer" + std::to_string(i) + ".bias", m.model.layers[i].bias.value));
+        weights.push_back(detail::encode_matrix<Json>("layer" + std::to_string(i) + ".weight", m.model.layers[i].weight.value));
+        weights.push_back(detail::encode_matrix<Json>("layer" + std::to_string(i) + ".bias", m.model.layers[i].bias.value));
     }
-    if (o.loss == nn::Loss::negative_binomial) weights.push_back(detail::encode_matrix("log_theta", m.model.log_theta.value));
+    if (o.loss == nn::Loss::negative_binomial) weights.push_back(detail::encode_matrix<Json>("log_theta", m.model.log_theta.value));
     return {{"format", "scae-model"},
             {"format_version", std::to_string(format_major) + "." + std::to_string(format_minor)},
             {"scae_version", SCAE_VERSION},
@@ -326,10 +336,10 @@ inline nlohmann::json to_json(const ModelFile& m) {
             {"genes", {{"ids", m.gene_ids}, {"symbols", m.gene_symbols}}},
             {"preprocessing", detail::preprocessing_json(m.preprocessing, o.input.target_sum)},
             {"weights", weights},
-            {"history", detail::history_to_json(m.history)},
-            {"reference", m.reference_labels.empty() ? nlohmann::json()
-                                                     : nlohmann::json{{"labels", m.reference_labels},
-                                                                      {"latent", detail::encode_matrix("latent", m.reference_latent)}}},
+            {"history", detail::history_to_json<Json>(m.history)},
+            {"reference", m.reference_labels.empty() ? Json()
+                                                     : Json{{"labels", m.reference_labels},
+                                                                      {"latent", detail::encode_matrix<Json>("latent", m.reference_latent)}}},
             {"provenance",
              {{"data_path", m.provenance.data_path},
               {"cells", m.provenance.cells},
@@ -338,21 +348,13 @@ inline nlohmann::json to_json(const ModelFile& m) {
               {"extra", m.provenance.extra}}}};
 }
 
-/// Reads a model from its JSON document; `file` names it in error messages. Every field is
-/// type- and range-checked, and the gene list and every weight's shape and data length are
-/// checked against the architecture before the network is allocated, so a hostile file can
-/// neither crash the reader nor make it allocate more than the document holds.
-/// @param j the parsed model file
-/// @param file the file name that error messages give
-/// @return the model, with everything the document holds
-/// @throws Error naming `file` and the field when the document is not a valid model
-inline ModelFile from_json(const nlohmann::json& j, const std::string& file = "<model>");
-
 namespace detail {
-inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& file) {
-    const detail::ModelReader read(file);
-    if (!j.is_object()) read.fail("(top level)", "expected an scae model object, found " + detail::ModelReader::found(j));
-    if (!j.contains("format") || !j["format"].is_string() || j["format"].get<std::string>() != "scae-model")
+template <class Json>
+ModelFile from_json_checked(const Json& j, const std::string& file) {
+    using Reader = BasicModelReader<Json>;
+    const Reader read(file);
+    if (!j.is_object()) read.fail("(top level)", "expected an scae model object, found " + Reader::found(j));
+    if (!j.contains("format") || !j["format"].is_string() || j["format"].template get<std::string>() != "scae-model")
         fail(file, 0, "not an scae model file (field \"format\" is not \"scae-model\")");
     const std::string version = read.string(read.at(j, "", "format_version"), "format_version");
     const std::size_t dot = version.find('.');
@@ -372,13 +374,13 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     const auto& sizes = read.at(a, "architecture", "encoder_sizes");
     if (!sizes.is_array() || sizes.empty() || sizes.size() > std::size_t(max_layers))
         read.fail("architecture.encoder_sizes", "expected an array of 1 to " + std::to_string(max_layers) + " layer sizes, found " +
-                                                    detail::ModelReader::found(sizes));
+                                                    Reader::found(sizes));
     o.encoder_sizes.clear();
     for (std::size_t i = 0; i < sizes.size(); ++i)
         o.encoder_sizes.push_back(
             Index(read.integer(sizes[i], "architecture.encoder_sizes[" + std::to_string(i) + "]", 1, max_layer_size)));
-    const auto named = [&](const nlohmann::json& obj, const std::string& path, const char* key, auto from_string) {
-        const std::string path_key = detail::ModelReader::join(path, key);
+    const auto named = [&](const Json& obj, const std::string& path, const char* key, auto from_string) {
+        const std::string path_key = Reader::join(path, key);
         const std::string name = read.string(read.at(obj, path, key), path_key);
         try {
             return from_string(name);
@@ -419,7 +421,7 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     const std::size_t expected = 2 * n_layers + (o.loss == nn::Loss::negative_binomial ? 1 : 0);
     if (!weights.is_array() || weights.size() != expected)
         read.fail("weights", "expected " + std::to_string(expected) + " weight arrays for this architecture, found " +
-                                 detail::ModelReader::found(weights));
+                                 Reader::found(weights));
     const auto names = detail::layer_names(n_layers);
     std::vector<std::vector<std::uint8_t>> bytes;
     for (std::size_t i = 0; i < n_layers; ++i) {
@@ -440,7 +442,7 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     if (const auto it = j.find("preprocessing"); it != j.end() && !it->is_null()) {
         // Format 1.1 leaves out the preprocessing's target_sum where it is input_transform's;
         // 1.0 files hold both copies, and their own copy is read as it is.
-        nlohmann::json preprocessing = *it;
+        Json preprocessing = *it;
         if (preprocessing.is_object() && preprocessing.value("format", "") == "scae.preprocessing" && !preprocessing.contains("target_sum") &&
             o.input.target_sum > 0)
             preprocessing["target_sum"] = o.input.target_sum;
@@ -449,7 +451,7 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
     if (const auto it = j.find("history"); it != j.end() && !it->is_null()) m.history = detail::history_from_json(*it, read);
     if (const auto it = j.find("reference"); it != j.end() && !it->is_null()) {
         const auto& labels = read.at(*it, "reference", "labels");
-        if (!labels.is_array()) read.fail("reference.labels", "expected an array of strings, found " + detail::ModelReader::found(labels));
+        if (!labels.is_array()) read.fail("reference.labels", "expected an array of strings, found " + Reader::found(labels));
         m.reference_labels = read.strings(labels, "reference.labels", labels.size(), true);
         const auto latent =
             read.weight_bytes(read.at(*it, "reference", "latent"), "reference.latent", "latent", Index(m.reference_labels.size()), m.model.latent_size());
@@ -468,10 +470,19 @@ inline ModelFile from_json_checked(const nlohmann::json& j, const std::string& f
 }
 } // namespace detail
 
-inline ModelFile from_json(const nlohmann::json& j, const std::string& file) {
+/// Reads a model from its JSON document; `file` names it in error messages. Every field is
+/// type- and range-checked, and the gene list and every weight's shape and data length are
+/// checked against the architecture before the network is allocated, so a hostile file can
+/// neither crash the reader nor make it allocate more than the document holds.
+/// @param j the parsed model file
+/// @param file the file name that error messages give
+/// @return the model, with everything the document holds
+/// @throws Error naming `file` and the field when the document is not a valid model
+template <class Json>
+ModelFile from_json(const Json& j, const std::string& file = "<model>") {
     try {
         return detail::from_json_checked(j, file);
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const typename Json::exception& e) {
         fail(file, 0, std::string("malformed model file: ") + e.what()); // a check above missed a case
     }
 }
@@ -479,10 +490,11 @@ inline ModelFile from_json(const nlohmann::json& j, const std::string& file) {
 /// Writes `m` to `path` atomically (temporary file, then rename).
 /// @param path the file to write (replaced whole: written to PATH.partial, then renamed)
 /// @param m the model
-inline void save_model(const std::string& path, const ModelFile& m) {
+template <class Json = nlohmann::json>
+void save_model(const std::string& path, const ModelFile& m) {
     // Names and paths come from users' files and command lines; a byte that is not UTF-8 is
     // written as U+FFFD rather than failing after a whole training run.
-    const std::string text = to_json(m).dump(1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string text = to_json<Json>(m).dump(1, ' ', false, Json::error_handler_t::replace);
     data::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
 }
 
@@ -490,16 +502,17 @@ inline void save_model(const std::string& path, const ModelFile& m) {
 /// @param path a model file written by save_model() or `scae train`
 /// @return the validated model
 /// @throws Error naming `path` when it cannot be read, is not JSON or is not a valid model
-inline ModelFile load_model(const std::string& path) {
+template <class Json = nlohmann::json>
+ModelFile load_model(const std::string& path) {
     if (path.empty()) throw Error("the model path is empty; expected a model file (JSON) written by scae train");
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) fail(path, 0, "is a folder, expected a model file (JSON) written by scae train");
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(path, 0, std::string("cannot open model file: ") + std::strerror(errno));
-    nlohmann::json j;
+    Json j;
     try {
-        j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
+        j = Json::parse(in);
+    } catch (const typename Json::exception& e) {
         // nlohmann's messages start with "[json.exception.parse_error.101] parse error at ...".
         std::string what = e.what();
         if (const std::size_t close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)

@@ -115,7 +115,7 @@ void to_json(Json& j, const PredictorScore& p) {
     j = {{"poisson_deviance", s.poisson_deviance}, {"pearson_log1p", s.pearson_log1p}, {"entries", s.entries},
          {"ratio_to_gene_mean", p.ratio_to_gene_mean}};
     if (!std::isnan(s.nb_deviance)) j["nb_deviance"] = s.nb_deviance;
-    if (p.calibration) j["calibration"] = calibration_json(*p.calibration);
+    if (p.calibration) j["calibration"] = calibration_json<Json>(*p.calibration);
 }
 
 /// The numbers of `r` as report.json holds them (the per-cell and per-gene tables are left out).
