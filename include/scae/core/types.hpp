@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 #include <Eigen/SparseCore>
 #include <cstdint>
+#include <type_traits>
 
 namespace scae {
 
@@ -26,5 +27,12 @@ using Csr = Eigen::SparseMatrix<T, Eigen::RowMajor, int>;
 
 /// Index type used for rows, columns and nonzeros.
 using Index = Eigen::Index;
+
+/// `double`, spelled as a type that depends on the template parameter `T`. A template that
+/// computes in double on `Matrix<Double<T>>` has its Eigen code compiled only where it is used;
+/// spelled `Matrix<double>`, the compiler works through that code wherever the header is
+/// included (a non-dependent expression is checked where the template is defined).
+template <class T>
+using Double = std::conditional_t<sizeof(T) != 0, double, double>;
 
 } // namespace scae

@@ -108,7 +108,7 @@ std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, 
         // are the weighted moments sum(w u^k), k = 0..4, and sum(w u^k y), k = 0..2; the fitted
         // value at x0 is the intercept. The sums run over four lanes (Eigen packets), added in a
         // fixed order at the end, so they vectorise and still give the same bits run after run.
-        using Lanes = Eigen::Array4d;
+        using Lanes = Eigen::Array<Double<T>, 4, 1>;
         const double inverse_h = 1.0 / h;
         Lanes s0 = Lanes::Zero(), s1 = Lanes::Zero(), s2 = Lanes::Zero(), s3 = Lanes::Zero(), s4 = Lanes::Zero();
         Lanes t0 = Lanes::Zero(), t1 = Lanes::Zero(), t2 = Lanes::Zero();
@@ -141,15 +141,15 @@ std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, 
         auto total = [](const Lanes& v) { return (v(0) + v(1)) + (v(2) + v(3)); };
         const double m0 = total(s0), m1 = total(s1), m2 = total(s2), m3 = total(s3), m4 = total(s4);
         const double r0 = total(t0), r1 = total(t1), r2 = total(t2);
-        Eigen::Matrix3d gram;
+        Eigen::Matrix<Double<T>, 3, 3> gram;
         gram << m0, m1, m2, m1, m2, m3, m2, m3, m4;
         // A dynamic right-hand side: solving with a block of a fixed 3-vector makes GCC 12 see
         // Eigen's 8-wide AVX-512 path (never taken for 3 values) as out of bounds (-Warray-bounds).
-        const Eigen::VectorXd rhs = Eigen::Vector3d(r0, r1, r2);
+        const Vector<Double<T>> rhs = Eigen::Matrix<Double<T>, 3, 1>(r0, r1, r2);
         const Eigen::Index p = static_cast<Eigen::Index>(coefficients);
-        Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> solver(gram.topLeftCorner(p, p));
+        Eigen::CompleteOrthogonalDecomposition<Eigen::Matrix<Double<T>, Eigen::Dynamic, Eigen::Dynamic>> solver(gram.topLeftCorner(p, p));
         solver.setThreshold(1e-10);
-        const Eigen::VectorXd beta = solver.solve(rhs.head(p));
+        const Vector<Double<T>> beta = solver.solve(rhs.head(p));
         fitted_sorted[i] = beta(0);
     }, Index(n), 0, 30.0 * double(n) * double(q));
 

@@ -38,7 +38,7 @@ void require_finite(const Matrix<Scalar>& X, const std::string& context) {
 /// @return the prepared rows, same shape as `X`
 template <class Scalar>
 Matrix<double> prepare_rows(const Matrix<Scalar>& X, Metric metric) {
-    Matrix<double> out = X.template cast<double>();
+    Matrix<Double<Scalar>> out = X.template cast<double>();
     if (metric == Metric::cosine) {
         for (Index r = 0; r < out.rows(); ++r) {
             const double norm = out.row(r).norm();
@@ -61,13 +61,13 @@ template <class QueryBlock>
 Matrix<double> ranking_distances(const Eigen::MatrixBase<QueryBlock>& queries,
                                  const Matrix<double>& references,
                                  const Vector<double>& reference_sq_norms, Metric metric) {
-    Matrix<double> d(queries.rows(), references.rows());
+    Matrix<Double<QueryBlock>> d(queries.rows(), references.rows());
     d.noalias() = queries * references.transpose();
     // One fused pass over the block: it is far larger than the cache.
     if (metric == Metric::cosine) {
         d.array() = (1.0 - d.array()).cwiseMax(0.0).cwiseMin(2.0);
     } else {
-        const Vector<double> query_sq_norms = queries.rowwise().squaredNorm();
+        const Vector<Double<QueryBlock>> query_sq_norms = queries.rowwise().squaredNorm();
         for (Index r = 0; r < d.rows(); ++r)
             d.row(r).array() = (reference_sq_norms.transpose().array() - 2.0 * d.row(r).array() +
                                 query_sq_norms[r])
@@ -98,10 +98,10 @@ Matrix<double> pairwise_distances(const Matrix<Scalar>& A, const Matrix<Scalar>&
         fail("pairwise_distances", 0,
              "matrices differ in columns: " + std::to_string(A.cols()) + " vs " +
                  std::to_string(B.cols()));
-    const Matrix<double> a = prepare_rows(A, metric);
-    const Matrix<double> b = prepare_rows(B, metric);
-    const Vector<double> b_sq_norms = b.rowwise().squaredNorm();
-    Matrix<double> d = ranking_distances(a, b, b_sq_norms, metric);
+    const Matrix<Double<Scalar>> a = prepare_rows(A, metric);
+    const Matrix<Double<Scalar>> b = prepare_rows(B, metric);
+    const Vector<Double<Scalar>> b_sq_norms = b.rowwise().squaredNorm();
+    Matrix<Double<Scalar>> d = ranking_distances(a, b, b_sq_norms, metric);
     if (metric == Metric::euclidean) d.array() = d.array().sqrt();
     return d;
 }

@@ -21,7 +21,7 @@ Matrix<double> embed_2d(const Matrix<Scalar>& X) {
     PcaOptions options;
     options.components = 2;
     const Pca pca = fit_pca(X, options);
-    Matrix<double> xy = Matrix<double>::Zero(X.rows(), 2);
+    Matrix<Double<Scalar>> xy = Matrix<Double<Scalar>>::Zero(X.rows(), 2);
     xy.leftCols(pca.scores.cols()) = pca.scores;
     return xy;
 }

@@ -188,8 +188,8 @@ KMeansResult kmeans(const Matrix<Scalar>& X, Index k, const KMeansOptions& optio
     if (options.restarts < 1 || options.max_iterations < 1 || !(options.tolerance >= 0))
         fail("kmeans", 0, "restarts and max_iterations must be >= 1 and tolerance >= 0");
     require_finite(X, "kmeans");
-    const Matrix<double> points = X.template cast<double>();
-    const RowVector<double> mean = points.colwise().mean();
+    const Matrix<Double<Scalar>> points = X.template cast<double>();
+    const RowVector<Double<Scalar>> mean = points.colwise().mean();
     const double mean_variance =
         (points.rowwise() - mean).colwise().squaredNorm().mean() / double(points.rows());
     const double absolute_tolerance = options.tolerance * mean_variance;

@@ -78,9 +78,9 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
     const Index n_reference = reference.rows();
     const Index n_query = query.rows();
     k = std::min(k, n_reference);
-    const Matrix<double> ref = prepare_rows(reference, metric);
-    const Matrix<double> qry = prepare_rows(query, metric);
-    const Vector<double> ref_sq_norms = ref.rowwise().squaredNorm();
+    const Matrix<Double<Scalar>> ref = prepare_rows(reference, metric);
+    const Matrix<Double<Scalar>> qry = prepare_rows(query, metric);
+    const Vector<Double<Scalar>> ref_sq_norms = ref.rowwise().squaredNorm();
 
     Neighbours out;
     out.indices.resize(n_query, k);
@@ -95,7 +95,7 @@ Neighbours nearest_neighbours(const Matrix<Scalar>& reference, const Matrix<Scal
         for (Index b = first_block; b < first_block + blocks; ++b) {
             const Index first = b * block_rows;
             const Index rows = std::min(block_rows, n_query - first);
-            const Matrix<double> d =
+            const Matrix<Double<Scalar>> d =
                 ranking_distances(qry.middleRows(first, rows), ref, ref_sq_norms, metric);
             for (Index r = 0; r < rows; ++r) {
                 keep_smallest(d.row(r), k, best);

@@ -80,7 +80,7 @@ struct Pca {
                  "data has " + std::to_string(X.cols()) + " features; the PCA was fitted on " +
                      std::to_string(mean.size()));
         require_finite(X, "Pca::project");
-        const Matrix<double> centred = X.template cast<double>().rowwise() - mean;
+        const Matrix<Double<Scalar>> centred = X.template cast<double>().rowwise() - mean;
         return rows_times(centred, components.transpose());
     }
 };
@@ -206,7 +206,7 @@ Pca fit_pca(const Matrix<Scalar>& X, const PcaOptions& options = {}) {
     require_finite(X, "fit_pca");
 
     Pca pca;
-    Matrix<double> centred = X.template cast<double>();
+    Matrix<Double<Scalar>> centred = X.template cast<double>();
     pca.mean = centred.colwise().mean();
     centred.rowwise() -= pca.mean;
     const Index count = std::min({options.components, X.rows(), X.cols()});
@@ -256,19 +256,19 @@ Pca fit_pca(const CsrView<T>& X, const PcaOptions& options = {}) {
     const Index count = std::min({options.components, n, p});
     // (X - 1 mean) B = X B - 1 (mean B);  (X - 1 mean)^T Q = X^T Q - mean^T (1^T Q).
     const auto times = [&](const Matrix<double>& b) {
-        Matrix<double> out = sparse_rows_times(X, b);
+        Matrix<Double<T>> out = sparse_rows_times(X, b);
         out.rowwise() -= pca.mean * b;
         return out;
     };
     const auto transpose_times = [&](const Matrix<double>& q) {
-        Matrix<double> out = sparse_transpose_times(X, q);
+        Matrix<Double<T>> out = sparse_transpose_times(X, q);
         out.noalias() -= pca.mean.transpose() * q.colwise().sum();
         return out;
     };
     const bool use_covariance = options.solver == PcaSolver::covariance ||
                                 (options.solver == PcaSolver::automatic && p <= options.covariance_max_features);
     if (use_covariance) {
-        Matrix<double> scatter = sparse_gram(X);
+        Matrix<Double<T>> scatter = sparse_gram(X);
         scatter.noalias() -= double(n) * pca.mean.transpose() * pca.mean;
         const Eigen::SelfAdjointEigenSolver<Matrix<double>> eigen(scatter);
         if (eigen.info() != Eigen::Success) fail("fit_pca", 0, "the covariance eigen-decomposition did not converge");

@@ -52,8 +52,8 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
     std::iota(order.begin(), order.end(), Index(0));
     std::stable_sort(order.begin(), order.end(),
                      [&](Index a, Index b) { return encoded.codes[a] < encoded.codes[b]; });
-    const Matrix<double> points = X(order, Eigen::all).template cast<double>();
-    const Vector<double> sq_norms = points.rowwise().squaredNorm();
+    const Matrix<Double<Scalar>> points = X(order, Eigen::all).template cast<double>();
+    const Vector<Double<Scalar>> sq_norms = points.rowwise().squaredNorm();
     std::vector<Index> class_start(static_cast<std::size_t>(n_classes) + 1, 0);
     for (int c : encoded.codes) ++class_start[static_cast<std::size_t>(c) + 1];
     for (Index c = 0; c < n_classes; ++c) class_start[c + 1] += class_start[c];
@@ -64,7 +64,7 @@ std::vector<double> silhouette_samples(const Matrix<Scalar>& X, const std::vecto
     parallelize_each([&](Index b) {
         const Index first = b * block_rows;
         const Index rows = std::min(block_rows, n - first);
-        Matrix<double> d =
+        Matrix<Double<Scalar>> d =
             ranking_distances(points.middleRows(first, rows), points, sq_norms, Metric::euclidean);
         d.array() = d.array().sqrt(); // in place: a sqrt into a new matrix ran 3x slower
         for (Index r = 0; r < rows; ++r) {

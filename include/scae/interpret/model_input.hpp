@@ -46,10 +46,10 @@ template <class T>
 RowVector<T> baseline_input(const Csr<T>& input, Baseline baseline) {
     RowVector<T> row = RowVector<T>::Zero(input.cols());
     if (baseline == Baseline::zeros || input.rows() == 0) return row;
-    Vector<double> sum = Vector<double>::Zero(input.cols());
+    Vector<Double<T>> sum = Vector<Double<T>>::Zero(input.cols());
     for (Index r = 0; r < input.rows(); ++r)
         for (typename Csr<T>::InnerIterator it(input, r); it; ++it) sum(it.col()) += double(it.value());
-    return (sum / double(input.rows())).cast<T>().transpose();
+    return (sum / double(input.rows())).template cast<T>().transpose();
 }
 
 } // namespace scae::interpret

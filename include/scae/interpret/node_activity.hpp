@@ -96,8 +96,8 @@ template <class T>
 RowVector<double> activation_sd(const Matrix<T>& latent) {
     const Index n = latent.rows();
     if (n < 2) return RowVector<double>::Zero(latent.cols());
-    const Matrix<double> x = latent.template cast<double>();
-    const RowVector<double> mean = x.colwise().mean();
+    const Matrix<Double<T>> x = latent.template cast<double>();
+    const RowVector<Double<T>> mean = x.colwise().mean();
     return ((x.rowwise() - mean).array().square().colwise().sum() / double(n - 1)).sqrt().matrix();
 }
 
@@ -109,9 +109,9 @@ RowVector<double> activation_sd(const Matrix<T>& latent) {
 /// @return the weights, cells x nodes, each 0 or more
 template <class T>
 Matrix<double> activity_weights(const Matrix<T>& latent) {
-    const Matrix<double> x = latent.template cast<double>();
+    const Matrix<Double<T>> x = latent.template cast<double>();
     if (x.rows() == 0) return x;
-    const RowVector<double> mean = x.colwise().mean();
+    const RowVector<Double<T>> mean = x.colwise().mean();
     return (x.rowwise() - mean).cwiseMax(0.0);
 }
 

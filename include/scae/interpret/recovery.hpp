@@ -54,7 +54,7 @@ Matrix<double> activation_correlation(const Matrix<Scalar>& latent, const Matrix
         throw Error("activation_correlation: " + std::to_string(latent.rows()) + " cells of activations, " +
                     std::to_string(activity.rows()) + " of activity");
     const auto centred = [](const Matrix<Scalar>& m) {
-        Matrix<double> c = m.template cast<double>();
+        Matrix<Double<Scalar>> c = m.template cast<double>();
         c.rowwise() -= c.colwise().mean();
         for (Index j = 0; j < c.cols(); ++j) {
             const double norm = c.col(j).norm();

@@ -108,7 +108,7 @@ struct GeneCalibration {
 /// @throws Error when `reference` holds no counts
 template <class T = float>
 RowVector<double> gene_shares(const Csr<T>& reference) {
-    RowVector<double> share = RowVector<double>::Zero(reference.cols());
+    RowVector<Double<T>> share = RowVector<Double<T>>::Zero(reference.cols());
     for (Index r = 0; r < reference.rows(); ++r)
         for (typename Csr<T>::InnerIterator it(reference, r); it; ++it) share(it.col()) += it.value();
     if (share.sum() <= 0) throw Error("gene_shares: the reference cells hold no counts");
@@ -127,7 +127,7 @@ namespace detail {
 /// so cells group by what the model says they express, not by depth.
 template <class T = float>
 Matrix<double> profile_features(const Matrix<T>& rates) {
-    Matrix<double> f = rates.template cast<double>();
+    Matrix<Double<T>> f = rates.template cast<double>();
     for (Index r = 0; r < f.rows(); ++r) {
         const double total = f.row(r).sum();
         f.row(r) = (f.row(r) * (total > 0 ? 1e4 / total : 0.0)).array().log1p().matrix();
@@ -150,7 +150,7 @@ void apply_calibration(Matrix<T>& rates, const Csr<T>& counts, const GeneCalibra
     rates.array().rowwise() *= calibration.factors.array();
     if (grouped(calibration.method) && calibration.group_centroids.rows() > 0) {
         std::vector<int> group(std::size_t(rates.rows()));
-        Vector<double> distance(rates.rows());
+        Vector<Double<T>> distance(rates.rows());
         eval::assign_to_nearest(detail::profile_features(rates), calibration.group_centroids, group, distance);
         for (Index r = 0; r < rates.rows(); ++r) rates.row(r).array() *= calibration.group_factors.row(group[std::size_t(r)]).array();
     }
@@ -223,7 +223,7 @@ std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredi
     std::vector<double> total(grid.size(), 0.0);
     double entries = 0;
     const bool all_entries = split.protocol == Protocol::molecular_cross_validation;
-    const RowVector<double> shares = gene_shares(split.input);
+    const RowVector<Double<T>> shares = gene_shares(split.input);
     std::vector<Index> rows;
     for (Index first = 0; first < split.input.rows(); first += batch_cells) {
         const Index n = std::min(batch_cells, split.input.rows() - first);
@@ -309,10 +309,10 @@ void fit_groups(GeneCalibration& c, const Csr<T>& counts, const RatePredictor& p
     km.restarts = 3;
     km.seed = options.seed;
     c.group_centroids = eval::kmeans(detail::profile_features(sample_rates), k, km).centroids;
-    Matrix<double> observed = Matrix<double>::Zero(k, genes), predicted = Matrix<double>::Zero(k, genes);
+    Matrix<Double<T>> observed = Matrix<Double<T>>::Zero(k, genes), predicted = Matrix<Double<T>>::Zero(k, genes);
     std::vector<Index> rows;
     std::vector<int> group;
-    Vector<double> distance;
+    Vector<Double<T>> distance;
     for (Index first = 0; first < counts.rows(); first += options.batch_cells) {
         const Index n = std::min(options.batch_cells, counts.rows() - first);
         rows.resize(std::size_t(n));

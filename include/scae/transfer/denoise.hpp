@@ -62,15 +62,15 @@ PcaDenoiser fit_pca_denoiser(const Csr<T>& reference, const nn::InputTransform& 
 template <class T = float>
 RatePredictor pca_predictor(const PcaDenoiser& d) {
     return [&d](const Csr<T>& batch) {
-        const Matrix<double> scores = d.pca.project(Matrix<T>(nn::transform_input(batch, d.transform)));
-        Matrix<double> x = (scores * d.pca.components).rowwise() + d.pca.mean;
+        const Matrix<Double<T>> scores = d.pca.project(Matrix<T>(nn::transform_input(batch, d.transform)));
+        Matrix<Double<T>> x = (scores * d.pca.components).rowwise() + d.pca.mean;
         if (d.transform.log1p) x = x.array().min(30.0).exp() - 1.0;
         x = x.cwiseMax(0.0);
         Matrix<T> rates(x.rows(), x.cols());
         for (Index r = 0; r < x.rows(); ++r) {
             const double library = batch.row(r).sum(), total = x.row(r).sum();
-            const RowVector<double> mean_rate = d.share * library;
-            const RowVector<double> rate = total > 0 ? RowVector<double>(x.row(r) * (library / total)) : mean_rate;
+            const RowVector<Double<T>> mean_rate = d.share * library;
+            const RowVector<Double<T>> rate = total > 0 ? RowVector<Double<T>>(x.row(r) * (library / total)) : mean_rate;
             rates.row(r) = rate.cwiseMax(0.01 * mean_rate).template cast<T>();
         }
         return rates;

@@ -62,7 +62,7 @@ namespace detail {
 /// Rows `rows` of `m` as doubles.
 template <class Scalar>
 Matrix<double> rows_as_double(const Matrix<Scalar>& m, const std::vector<Index>& rows) {
-    Matrix<double> out(Index(rows.size()), m.cols());
+    Matrix<Double<Scalar>> out(Index(rows.size()), m.cols());
     for (std::size_t i = 0; i < rows.size(); ++i) out.row(Index(i)) = m.row(rows[i]).template cast<double>();
     return out;
 }
@@ -99,7 +99,7 @@ EmbeddingScores score_embedding(const Matrix<Scalar>& latent, const std::vector<
     std::vector<Index> sample_rows;
     std::vector<std::string> sample_labels;
     for (Index i : sample) sample_rows.push_back(keep[std::size_t(i)]), sample_labels.push_back(kept_labels[std::size_t(i)]);
-    const Matrix<double> x = detail::rows_as_double(latent, sample_rows);
+    const Matrix<Double<Scalar>> x = detail::rows_as_double(latent, sample_rows);
     s.subsample_cells = x.rows();
     const eval::CvOptions cv{std::min<Index>(options.folds, s.subsample_cells), options.seed};
     const auto euclidean = eval::knn_cross_validate(x, sample_labels, options.knn, cv);
@@ -119,7 +119,7 @@ EmbeddingScores score_embedding(const Matrix<Scalar>& latent, const std::vector<
         std::vector<int> all(keep.size());
         const std::size_t block = 65536;
         std::vector<int> assigned;
-        Vector<double> sq_distance;
+        Vector<Double<Scalar>> sq_distance;
         for (std::size_t first = 0; first < keep.size(); first += block) {
             const std::vector<Index> rows(keep.begin() + std::ptrdiff_t(first), keep.begin() + std::ptrdiff_t(std::min(keep.size(), first + block)));
             assigned.assign(rows.size(), 0);
