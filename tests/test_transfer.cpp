@@ -80,6 +80,23 @@ TEST_CASE("the foreign model on tissue B: classifies, transfers labels, denoises
     CHECK(result.gene_deviance.size() == 7); // raw and calibrated foreign, PCA, native; gene mean
 }
 
+TEST_CASE("TransferOptions::threads: every step runs on it, the report does not depend on it, and it is restored") {
+    const auto& f = fixture();
+    const auto& b = f.sim.tissues[1];
+    transfer::TransferOptions options;
+    options.native_train.epochs = 5;
+    options.native_train.progress = train::ProgressMode::never;
+    options.progress = train::ProgressMode::never;
+    const int before = parallel_threads(1000, 0);
+    options.threads = 1;
+    const nlohmann::json one = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
+    CHECK(parallel_threads(1000, 0) == before);
+    options.threads = 2;
+    const nlohmann::json two = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
+    CHECK(parallel_threads(1000, 0) == before);
+    CHECK(one.dump() == two.dump());
+}
+
 TEST_CASE("missing genes are padded and reported; too few is an error") {
     const auto& f = fixture();
     auto b = as_counts(f.sim.tissues[1]);

@@ -215,6 +215,7 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
     options.align = align_options(a);
     options.native = !a.has("no-native");
     read_train_options(a, options.native_train);
+    options.threads = a.threads();
     options.seed = options.native_train.seed;
     options.calibration = calibration_options(a);
     options.split.fraction = a.number("mcv-fraction", options.split.fraction, 0, 1);

@@ -28,20 +28,30 @@ constexpr double parallel_min_work = 65536;
 
 /// Sets OpenMP's default thread count (what `parallelize` and nested library calls use when asked
 /// for 0 threads) for a scope, and restores it afterwards: how an Options struct's `threads` field
-/// reaches every loop below it. Also keeps Eigen's own products on one thread while it lives: the
-/// library splits its products over threads itself, and Eigen's threads spin-wait between products,
-/// which stalls on shared cores.
+/// reaches every loop below it. By default it also keeps Eigen's own products on one thread while
+/// it lives: training and saliency split their products over threads themselves, and Eigen's
+/// threads spin-wait between products, which stalls on shared cores. Code whose large products
+/// are Eigen's own (applying a model to cells) asks for `EigenThreads::same` instead.
 class ThreadScope {
 public:
+    /// How many threads Eigen's own products may use inside the scope.
+    enum class EigenThreads {
+        one, ///< one (the library splits its products itself)
+        same ///< the scope's thread count
+    };
+
     /// @param threads threads to use inside the scope; 0 or less keeps the current default
-    explicit ThreadScope(int threads) : eigen_previous_(Eigen::nbThreads()) {
+    /// @param eigen   Eigen's threads inside the scope (default one)
+    explicit ThreadScope(int threads, EigenThreads eigen = EigenThreads::one) : eigen_previous_(Eigen::nbThreads()) {
 #ifdef _OPENMP
         previous_ = omp_get_max_threads();
         if (threads > 0) omp_set_num_threads(threads);
+        Eigen::setNbThreads(eigen == EigenThreads::one ? 1 : omp_get_max_threads());
 #else
         (void)threads;
-#endif
+        (void)eigen;
         Eigen::setNbThreads(1);
+#endif
     }
     ~ThreadScope() {
 #ifdef _OPENMP

@@ -40,6 +40,9 @@ struct TransferOptions {
     EmbeddingScoreOptions scores{};
     train::ProgressMode progress = train::ProgressMode::automatic; ///< one line per long step on stderr
     std::uint64_t seed = 0;            ///< held-out cells, masks, subsamples
+    /// Threads for every step (0: OpenMP's default); the native model trains on native_train.threads
+    /// where that is set. The results do not depend on it.
+    int threads = 0;
 };
 
 /// Denoising score of one predictor on the held-out cells.
@@ -235,6 +238,7 @@ private:
 template <class T>
 TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts, data::Alignment alignment,
                                  const std::vector<std::string>& labels, const TransferOptions& options, StepLog& log) {
+    const ThreadScope thread_scope(options.threads, ThreadScope::EigenThreads::same); // the model passes are Eigen products
     TransferResults result;
     result.alignment = std::move(alignment);
     const nn::Autoencoder<float>& model = foreign.model;
