@@ -41,7 +41,8 @@ struct TransferOptions {
     train::ProgressMode progress = train::ProgressMode::automatic; ///< one line per long step on stderr
     std::uint64_t seed = 0;            ///< held-out cells, masks, subsamples
     /// Threads for every step (0: OpenMP's default); the native model trains on native_train.threads
-    /// where that is set. The results do not depend on it.
+    /// where that is set. The results depend on it only by rounding: Eigen's own products (the
+    /// model passes, PCA's sketch) choose their blocking by thread count.
     int threads = 0;
 };
 
