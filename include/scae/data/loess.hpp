@@ -145,7 +145,8 @@ std::vector<double> loess_fit(const std::vector<T>& x, const std::vector<T>& y, 
         gram << m0, m1, m2, m1, m2, m3, m2, m3, m4;
         // A dynamic right-hand side: solving with a block of a fixed 3-vector makes GCC 12 see
         // Eigen's 8-wide AVX-512 path (never taken for 3 values) as out of bounds (-Warray-bounds).
-        const Vector<Double<T>> rhs = Eigen::Matrix<Double<T>, 3, 1>(r0, r1, r2);
+        Vector<Double<T>> rhs(3);
+        rhs << r0, r1, r2;
         const Eigen::Index p = static_cast<Eigen::Index>(coefficients);
         Eigen::CompleteOrthogonalDecomposition<Eigen::Matrix<Double<T>, Eigen::Dynamic, Eigen::Dynamic>> solver(gram.topLeftCorner(p, p));
         solver.setThreshold(1e-10);
