@@ -96,9 +96,9 @@ int main(int argc, char** argv) {
                       << "    PCA:            " << nlohmann::json(baseline).dump() << "\n";
         }
         // Which reference label do the target's own labels receive? (e.g. microglia -> MNP)
-        if (!labels.empty() && !result.predicted_labels.empty()) {
+        if (!labels.empty() && result.annotation) {
             std::map<std::string, std::map<std::string, int>> table;
-            for (std::size_t c = 0; c < labels.size(); ++c) table[labels[c]][result.predicted_labels[c]]++;
+            for (std::size_t c = 0; c < labels.size(); ++c) table[labels[c]][result.annotation->labels[c]]++;
             std::cout << "  most frequent transferred label per target label:\n";
             for (const auto& [label, counts] : table) {
                 const auto top = std::max_element(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.second < b.second; });

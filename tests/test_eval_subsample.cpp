@@ -80,17 +80,17 @@ TEST_CASE("label transfer predicts every target cell from a stated reference sub
         reference_labels.push_back(i % 2 == 0 ? "left" : "right");
     }
     for (Index i = 0; i < n / 2; ++i) {
-        target(i, 0) = float(i % 3 == 0 ? -4 : 4);
-        target(i, 1) = 0;
+        target(i, 0) = float(i % 3 == 0 ? -5 : 5) + float(i % 17) * 0.01f; // new cells drawn like the reference's
+        target(i, 1) = float(i % 13) * 0.01f;
         target_labels.push_back(i % 3 == 0 ? "left" : "right");
     }
-    scae::transfer::LabelTransferOptions options;
+    scae::transfer::AnnotateOptions options;
     options.max_reference_cells = 500;
-    std::vector<std::string> predicted;
-    const auto s = scae::transfer::label_transfer(reference, reference_labels, target, target_labels, predicted, options);
+    const auto annotation = scae::transfer::annotate(reference, reference_labels, target, options);
+    const auto s = scae::transfer::score_annotation(annotation, target_labels);
     CHECK(s.reference_cells == 500);
     CHECK(s.reference_cells_total == n);
-    CHECK(predicted.size() == std::size_t(n / 2));
+    CHECK(annotation.labels.size() == std::size_t(n / 2));
     CHECK(s.accuracy == 1.0);
     CHECK(nlohmann::json(s)["reference_cells"] == 500);
 }

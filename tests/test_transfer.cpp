@@ -23,7 +23,7 @@ const Fixture& fixture() {
         data::SimulationOptions o;
         o.cells_per_tissue = 600;
         o.n_genes = 800;
-        Fixture out{data::simulate(o), {nn::Autoencoder<float>(1, {}), {}, {}, {}, {}, {}, {}, {}}};
+        Fixture out{data::simulate(o), {nn::Autoencoder<float>(1, {}), {}, {}, {}, {}, {}, {}, {}, {}, {}}};
         transfer::TrainRecipe recipe;
         recipe.model.encoder_sizes = {64, 16};
         recipe.train.epochs = 40;
@@ -180,7 +180,8 @@ TEST_CASE("at scale the all-pairs scores run on a stated stratified subsample, l
     REQUIRE(result.label_transfer);
     CHECK(result.label_transfer->reference_cells == 200);
     CHECK(result.label_transfer->reference_cells_total == Index(f.model.reference_labels.size()));
-    CHECK(result.predicted_labels.size() == std::size_t(b.counts.rows()));
+    REQUIRE(result.annotation);
+    CHECK(result.annotation->labels.size() == std::size_t(b.counts.rows()));
     CHECK(result.denoising.held_out_cells == 50);
     const nlohmann::json r = result;
     CHECK(r["latent"]["foreign"]["subsample_cells"] == 200);

@@ -23,6 +23,7 @@ inline const char* main_usage() {
            "  train     train an autoencoder on one tissue and save the model\n"
            "  embed     bottleneck activations of new data under a saved model\n"
            "  denoise   expected counts of new data under a saved model\n"
+           "  annotate  label a new tissue's cells from a model's labelled reference (unknown where none fits)\n"
            "  transfer  apply a foreign model to a tissue; report it next to native and PCA\n"
            "  pathways  saliency of every bottleneck node mapped to gene sets, with statistics\n";
 }
@@ -50,6 +51,7 @@ inline int run_command(const std::vector<std::string>& args, std::ostream& out, 
     if (command == "embed") return embed(rest, out, err);
     if (command == "denoise") return denoise(rest, out, err);
     if (command == "transfer") return transfer(rest, out, err);
+    if (command == "annotate") return annotate(rest, out, err);
     if (command == "pathways") return pathways(rest, out, err);
     err << "scae: unknown command '" << command << "'\n\n" << main_usage();
     return usage_error;

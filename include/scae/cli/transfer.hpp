@@ -3,9 +3,11 @@
 /// @brief `scae transfer`: apply a foreign model to a labelled tissue and write a report
 /// that sets it next to a native model and PCA.
 
+#include "scae/cli/annotate.hpp"
 #include "scae/cli/common.hpp"
 #include "scae/cli/embed.hpp"
 #include "scae/cli/train.hpp"
+#include "scae/io/labels.hpp"
 #include "scae/report/svg.hpp"
 #include "scae/transfer/run_transfer.hpp"
 
@@ -52,12 +54,35 @@ inline std::string report_markdown(const nlohmann::json& r) {
                << " labelled cells (k-means assigns all of them)";
         md << ". PCA: " << r["latent"]["pca"].value("components", 0) << " components on the model's genes and input transform.\n\n";
     }
+    if (r.contains("missing_genes")) {
+        const auto& mg = r["missing_genes"];
+        md << "Missing model genes (" << mg["missing"] << ") stood in for by `" << mg.value("method", std::string("?")) << "`";
+        if (mg.value("present_count_share", 1.0) < 1) md << "; depth corrected by the present genes' reference count share " << fixed(mg["present_count_share"]);
+        md << ".";
+        if (mg.contains("note")) md << " " << mg["note"].get<std::string>() << ".";
+        md << "\n\n";
+    }
+    if (r.contains("node_support")) {
+        const auto& ns = r["node_support"];
+        md << "Node support: " << ns["untrusted_nodes"] << " of " << ns["nodes"].size()
+           << " bottleneck nodes rest too much on genes this target lacks to be trusted (`node_support.tsv`).\n\n";
+    }
     if (r.contains("label_transfer")) {
         const auto& lt = r["label_transfer"];
-        md << "## Label transfer from the model's reference cells\n\n"
-           << "Accuracy " << fixed(lt["accuracy"]) << ", macro-F1 " << fixed(lt["macro_f1"]) << " on " << lt["shared_label_cells"]
-           << " target cells whose label occurs in the reference; " << lt["reference_cells"] << " of the model's "
-           << lt["reference_cells_total"] << " labelled reference cells voted.\n\n";
+        md << "## Labels transferred from the model's reference cells\n\n"
+           << "Each cell gets the majority label of its 15 nearest reference cells, and `unknown` where its conformal p-value "
+              "(`confidence`) is below " << lt["error_rate"] << ": then no reference type holds cells this far from their own kind. "
+           << lt["reference_cells"] << " of the model's " << lt["reference_cells_total"] << " labelled reference cells were used.\n\n"
+           << "| predicted label | cells |\n|---|---|\n";
+        for (const auto& [label, cells] : lt["predicted_counts"].items()) md << "| " << label << " | " << cells << " |\n";
+        if (lt.value("shared_label_cells", 0) > 0)
+            md << "\nOf the " << lt["shared_label_cells"] << " target cells whose label the reference has, " << fixed(lt["unknown_share"])
+               << " were called `unknown`; of those given a label, " << fixed(lt["accuracy"]) << " got their own (macro-F1 "
+               << fixed(lt["macro_f1"]) << "; the majority label alone: accuracy " << fixed(lt["nearest_accuracy"]) << ").";
+        if (lt.value("unseen_label_cells", 0) > 0)
+            md << " Of the " << lt["unseen_label_cells"] << " cells of types the reference lacks, " << fixed(lt["unseen_unknown_share"])
+               << " were called `unknown`.";
+        md << "\n\n";
     }
     const auto& dn = r["denoising"];
     const bool mcv = dn.value("protocol", std::string()) == "molecular_cross_validation";
@@ -87,8 +112,10 @@ inline std::string report_markdown(const nlohmann::json& r) {
             md << ", then per gene within " << c["groups"] << " groups of similar cells";
         md << "; native and PCA get the same calibration, fitted the same way; `*_raw` are the uncalibrated predictors.\n";
     }
-    md << "\nFiles: `report.json` (every number), `latent.tsv` (foreign bottleneck per cell), `cells.tsv` (per-cell deviance"
-          " and labels), `latent.svg` (2-D PCA of the latent space), `denoising_genes.tsv` (denoising deviance per gene and predictor).\n";
+    md << "\nFiles: `report.json` (every number), `latent.tsv` (foreign bottleneck per cell), `cells.tsv` (per cell: predicted label,"
+          " confidence, deviance, labels), `cells.h5ad` (the same as AnnData obs, the bottleneck as obsm['X_scae'], when built with"
+          " HDF5), `node_support.tsv` (each node's reliance on missing genes), `latent.svg` (2-D PCA of the latent space),"
+          " `denoising_genes.tsv` (denoising deviance per gene and predictor).\n";
     return md.str();
 }
 
@@ -123,15 +150,21 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const transf
     write_output(dir + "/report.json", report.dump(2) + "\n");
     write_output(dir + "/report.md", detail::report_markdown(report));
     write_output(dir + "/latent.tsv", matrix_tsv(result.latent, barcodes, node_names(result.latent.cols())));
+    const transfer::Annotation* an = result.annotation ? &*result.annotation : nullptr;
     std::ostringstream cells;
-    cells << "cell\tlabel\tpredicted_label\tdeviance\tx\ty\n" << std::setprecision(6);
+    cells << "cell\tpredicted_label\tconfidence\tnearest_label\tvote\tlabel\tdeviance\tx\ty\n" << std::setprecision(6);
     for (Index c = 0; c < result.cells; ++c) {
         const std::size_t i = std::size_t(c);
-        cells << barcodes[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t'
-              << (result.predicted_labels.empty() ? "" : result.predicted_labels[i]) << '\t' << result.cell_deviance[i] << '\t'
-              << result.latent_2d(c, 0) << '\t' << result.latent_2d(c, 1) << '\n';
+        cells << barcodes[i] << '\t';
+        if (an) cells << an->labels[i] << '\t' << an->confidence[i] << '\t' << an->nearest[i] << '\t' << an->vote[i] << '\t';
+        else cells << "\t\t\t\t";
+        cells << (labels.empty() ? "" : labels[i]) << '\t' << result.cell_deviance[i] << '\t' << result.latent_2d(c, 0) << '\t'
+              << result.latent_2d(c, 1) << '\n';
     }
     write_output(dir + "/cells.tsv", cells.str());
+    write_node_support(dir + "/node_support.tsv", result.node_support);
+    write_cells_h5ad(dir + "/cells.h5ad", barcodes, an, labels, result.cell_deviance, result.latent,
+                     {{"command", "scae transfer"}, {"scae_version", SCAE_VERSION}, {"model", inputs.model}, {"data", inputs.data}});
     std::ostringstream genes;
     genes << "gene" << std::setprecision(6);
     for (const auto& [name, values] : result.gene_deviance) genes << '\t' << name;
@@ -156,7 +189,7 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const transf
     std::vector<std::string> colour;
     for (Index c : shown) {
         const std::size_t i = std::size_t(c);
-        std::string label = !labels.empty() ? labels[i] : !result.predicted_labels.empty() ? result.predicted_labels[i] : "cells";
+        std::string label = !labels.empty() ? labels[i] : result.annotation ? result.annotation->labels[i] : "cells";
         colour.push_back(label.empty() ? "(unlabelled)" : label);
     }
     report::ScatterOptions scatter;
@@ -182,6 +215,13 @@ inline std::string transfer_usage() {
            "  --calibrate M       how every predictor is applied: none | genes | genes_shrunk | groups (default) | blend\n"
            "  --prior-counts K    genes_shrunk: counts a gene needs to move half way to its observed level (default auto)\n"
            "  --mcv-fraction P    molecular cross-validation: share of each count given to the denoiser (default 0.5)\n"
+           "  --missing-genes M   model genes the data lack: conditional (default: their expectation given the\n"
+           "                      present genes) | reference_mean | zero (as not expressed)\n"
+           "  --error-rate A      label transfer: share of cells of reference types allowed to be called unknown,\n"
+           "                      in (0, 1) (default 0.05)\n"
+           "  --label-map FILE    reference_label<TAB>target_label lines, for scoring labels named differently\n"
+           "  --alignment M       label transfer: how the target's bottleneck is moved onto the reference's:\n"
+           "                      mnn (default: mutual nearest neighbours) | standardize | none\n"
            "  --eval-cells N      cells (a stratified subsample) of the all-pairs scores, kNN and silhouette, and reference cells\n"
            "                      that vote in label transfer, at most (default 20000; 2..10000000)\n"
            "  --threads T         OpenMP threads\n"
@@ -192,7 +232,8 @@ inline std::string transfer_usage() {
 /// @return the names of the valued options, without "--"
 inline std::set<std::string> transfer_option_names() {
     return with_input_options({"model", "data", "labels", "out", "epochs", "seed", "threads", "batch", "lr", "weight-decay", "min-coverage",
-                               "duplicate-genes", "calibrate", "prior-counts", "mcv-fraction", "eval-cells"});
+                               "duplicate-genes", "calibrate", "prior-counts", "mcv-fraction", "eval-cells", "missing-genes", "error-rate", "alignment",
+                               "label-map"});
 }
 
 /// What `scae transfer` read and computed.
@@ -222,7 +263,13 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
     if (!(options.split.fraction > 0 && options.split.fraction < 1)) throw UsageError("--mcv-fraction must be in (0, 1)");
     options.scores.max_cells = Index(a.integer("eval-cells", options.scores.max_cells, 2, 10000000));
     if (a.has("quiet")) options.progress = train::ProgressMode::never;
-    TransferRun run{transfer::load_model(model_path), read_data(a, err), {}, {}};
+    read_annotation_options(a, options.missing_genes, options.annotate);
+    TransferRun run{transfer::load_model(model_path), {}, {}, {}};
+    if (a.has("label-map")) {
+        options.label_map = io::read_label_map(a.required("label-map"));
+        transfer::check_label_map(options.label_map, run.model.reference_labels, a.required("label-map"));
+    }
+    run.data = read_data(a, err);
     if (a.has("labels")) run.labels = read_cell_labels(a.required("labels"), run.data.barcodes, data_path);
     require_finite_on_head(run.model, run.data, model_path); // NaN here would surface later as a PCA error naming no file
     // The counts are consumed (aligned in their own memory): an atlas is not held twice.
@@ -239,7 +286,7 @@ inline int transfer(const std::vector<std::string>& args, std::ostream& out, std
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
         const Args a(args, transfer_option_names(), {"native", "no-native", "quiet"});
         const std::string model_path = a.required("model"), data_path = a.required("data"),
-                          out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
+                          out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", ""), a.get("label-map", "")});
         const TransferRun run = run_transfer_command(a, err);
         report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});
         // The report is written into a temporary folder, moved into out_dir once whole.

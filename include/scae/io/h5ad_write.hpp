@@ -24,6 +24,10 @@ namespace scae::io {
 struct H5adContent {
     /// obs names (one per cell); every obs-aligned array has this many rows.
     std::vector<std::string> obs_names;
+    /// String columns of obs, each with one value per cell ("predicted_label", ...).
+    std::vector<std::pair<std::string, std::vector<std::string>>> obs_columns;
+    /// Numeric (float64) columns of obs, each with one value per cell ("confidence", ...).
+    std::vector<std::pair<std::string, std::vector<double>>> obs_numbers;
     /// var names (one per column of X); empty when there is no X.
     std::vector<std::string> var_names;
     /// String columns of var, each with one value per var name ("gene_ids", ...).
@@ -122,19 +126,33 @@ public:
         encode(dataset.get(), "array", "0.2.0");
     }
 
-    /// A data frame group: index `names`, string columns.
+    /// A data frame group: index `names`, string columns, then numeric columns.
     void frame(const std::string& name, const std::vector<std::string>& names,
-               const std::vector<std::pair<std::string, std::vector<std::string>>>& columns) {
+               const std::vector<std::pair<std::string, std::vector<std::string>>>& columns,
+               const std::vector<std::pair<std::string, std::vector<double>>>& numbers = {}) {
         const Id g = group(root(), name, "dataframe", "0.2.0");
         string_attribute(g.get(), "_index", "_index");
         std::vector<std::string> order;
         for (const auto& [column, values] : columns) order.push_back(column);
+        for (const auto& [column, values] : numbers) order.push_back(column);
         strings_attribute(g.get(), "column-order", order);
         strings(g.get(), "_index", names);
+        const auto check_rows = [&](const std::string& column, std::size_t rows) {
+            if (rows != names.size())
+                fail(name + "/" + column + ": " + std::to_string(rows) + " values for " + std::to_string(names.size()) + " rows");
+        };
         for (const auto& [column, values] : columns) {
-            if (values.size() != names.size())
-                fail(name + "/" + column + ": " + std::to_string(values.size()) + " values for " + std::to_string(names.size()) + " rows");
+            check_rows(column, values.size());
             strings(g.get(), column, values);
+        }
+        for (const auto& [column, values] : numbers) {
+            check_rows(column, values.size());
+            const hsize_t n = values.size();
+            const Id space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+            const Id dataset(H5Dcreate2(g.get(), column.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+            if (!dataset.valid()) fail("cannot create dataset " + column + ": " + hdf5::detail::take_error());
+            if (n > 0) check(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "dataset " + column);
+            encode(dataset.get(), "array", "0.2.0");
         }
     }
 
@@ -223,7 +241,7 @@ inline void write_h5ad(const std::string& path, const H5adContent& content) {
     try {
         h5ad_detail::Writer w(partial);
         w.encode(w.root(), "anndata", "0.1.0");
-        w.frame("obs", content.obs_names, {});
+        w.frame("obs", content.obs_names, content.obs_columns, content.obs_numbers);
         w.frame("var", content.var_names, content.var_columns);
         if (content.X) w.matrix(w.root(), "X", *content.X);
         {

@@ -336,6 +336,37 @@ long long optimizer_steps(AnyOptimizer<T>& optimizer) {
 
 } // namespace detail
 
+namespace detail {
+/// The cells 0..n-1 in the order fit() draws them: the first validation_cell_count() are held out.
+inline std::vector<int> shuffled_cells(Index n, Rng& rng) {
+    std::vector<int> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    rng.shuffle(order);
+    return order;
+}
+} // namespace detail
+
+/// How many of `cells` fit() holds out for validation under `options`.
+/// @param cells  the training cells
+/// @param options  the training options (validation_fraction)
+/// @return floor(validation_fraction x cells)
+inline std::size_t validation_cell_count(Index cells, const TrainOptions& options) {
+    return std::size_t(std::floor(options.validation_fraction * double(cells)));
+}
+
+/// The cells fit() holds out for validation (never trained on), ascending: the same draw from
+/// options.seed as fit() makes.
+/// @param cells  the training cells
+/// @param options  the training options (seed, validation_fraction)
+/// @return the held-out rows, ascending
+inline std::vector<Index> validation_cells(Index cells, const TrainOptions& options) {
+    Rng rng(options.seed);
+    const std::vector<int> order = detail::shuffled_cells(cells, rng);
+    std::vector<Index> out(order.begin(), order.begin() + std::ptrdiff_t(validation_cell_count(cells, options)));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 /// Trains `model` on raw `counts` (cells x genes, in the model's gene order). The model's
 /// own input transform makes the input; the loss compares the output with the raw counts.
 /// Same seed and thread count give a bit-identical model, also when the run is stopped and
@@ -376,10 +407,8 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
 
     // Held-out cells are drawn once from the seed; the rest are shuffled every epoch.
     Rng rng(options.seed);
-    std::vector<int> order(std::size_t(counts.rows()));
-    std::iota(order.begin(), order.end(), 0);
-    rng.shuffle(order);
-    const std::size_t held_out = std::size_t(std::floor(options.validation_fraction * double(order.size())));
+    const std::vector<int> order = detail::shuffled_cells(counts.rows(), rng);
+    const std::size_t held_out = validation_cell_count(counts.rows(), options);
     std::vector<int> validation(order.begin(), order.begin() + held_out), training(order.begin() + held_out, order.end());
     if (training.empty()) throw Error("train::fit: no cells left to train on");
 

@@ -3,6 +3,7 @@
 /// @brief How well a latent space separates known cell labels: kNN classification by
 /// cross-validation, k-means clustering against the labels, silhouette.
 
+#include "scae/transfer/annotate.hpp"
 #include "scae/eval/classification.hpp"
 #include "scae/eval/kmeans.hpp"
 #include "scae/eval/knn.hpp"
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -134,89 +136,93 @@ EmbeddingScores score_embedding(const Matrix<Scalar>& latent, const std::vector<
     return s;
 }
 
-/// Settings of label_transfer.
-struct LabelTransferOptions {
-    eval::KnnOptions knn{}; ///< k = 15, euclidean by default
-    /// Labelled reference cells the kNN votes with at most: a larger reference is replaced by
-    /// a stratified subsample of this size (seeded by `seed`), which keeps the search over all
-    /// target cells linear in target cells.
-    Index max_reference_cells = 20000;
-    std::uint64_t seed = 0; ///< the reference subsample
-};
-
-/// How well labels transferred from a reference match the target's own.
+/// How well labels transferred from a reference (annotate.hpp) match the target's own.
 struct LabelTransferScores {
-    Index reference_cells = 0;       ///< labelled reference cells that voted
-    Index reference_cells_total = 0; ///< labelled reference cells in the model (more than voted when subsampled)
-    Index target_cells = 0;          ///< target cells given a label (all of them)
-    Index shared_label_cells = 0;    ///< target cells whose own label occurs in the reference: the ones scored
-    double accuracy = std::numeric_limits<double>::quiet_NaN(); ///< on the shared-label cells (NaN: none)
-    double macro_f1 = std::numeric_limits<double>::quiet_NaN(); ///< same, macro-F1
+    Index reference_cells = 0;       ///< labelled reference cells used
+    Index reference_cells_total = 0; ///< labelled reference cells in the model (more than used when subsampled)
+    Index target_cells = 0;          ///< target cells given a label or `unknown` (all of them)
+    double error_rate = 0.05;        ///< the level below which a cell is `unknown`
+    std::map<std::string, Index> predicted_counts; ///< target cells per predicted label, `unknown` included
+    Index shared_label_cells = 0;    ///< target cells whose own label the reference has (after the label map): the ones scored
+    /// Share of the shared-label cells called `unknown` (NaN: none scored); at most about
+    /// error_rate when the target's cells are drawn like the reference's.
+    double unknown_share = std::numeric_limits<double>::quiet_NaN();
+    double accuracy = std::numeric_limits<double>::quiet_NaN(); ///< of the shared-label cells given a label, the share given their own
+    double macro_f1 = std::numeric_limits<double>::quiet_NaN(); ///< macro-F1 over the shared-label cells, `unknown` counting as wrong
+    /// Accuracy of the kNN majority label without rejection, on all shared-label cells.
+    double nearest_accuracy = std::numeric_limits<double>::quiet_NaN();
+    Index unseen_label_cells = 0;    ///< labelled target cells of types the reference lacks
+    double unseen_unknown_share = std::numeric_limits<double>::quiet_NaN(); ///< share of those called `unknown` (NaN: none)
 };
 
-/// JSON form of the scores (accuracy and macro_f1 only when some cell was scored).
+/// JSON form of the scores (the shares only where some cell was scored).
 /// @param j receives a JSON object with the cell counts and the scores
 /// @param s the scores
 template <class Json>
 void to_json(Json& j, const LabelTransferScores& s) {
     j = {{"reference_cells", s.reference_cells},
          {"reference_cells_total", s.reference_cells_total},
+         {"target_cells", s.target_cells},
+         {"error_rate", s.error_rate},
+         {"predicted_counts", s.predicted_counts},
          {"shared_label_cells", s.shared_label_cells},
-         {"target_cells", s.target_cells}};
-    if (!std::isnan(s.accuracy)) j["accuracy"] = s.accuracy;
-    if (!std::isnan(s.macro_f1)) j["macro_f1"] = s.macro_f1;
+         {"unseen_label_cells", s.unseen_label_cells}};
+    for (const auto& [name, value] : {std::pair<const char*, double>{"unknown_share", s.unknown_share}, {"accuracy", s.accuracy},
+                                      {"macro_f1", s.macro_f1}, {"nearest_accuracy", s.nearest_accuracy},
+                                      {"unseen_unknown_share", s.unseen_unknown_share}})
+        if (!std::isnan(value)) j[name] = value;
 }
 
-/// Predicts a label for every target cell from a labelled source latent space (kNN; source
-/// cells with an empty label do not vote), then scores them on the target cells whose label
-/// also occurs in the source. `predicted` receives one label per target cell. Target cells
-/// are searched in blocks, so memory stays linear in cells.
-/// @param source_latent reference coordinates, cells x dims
-/// @param source_labels one label per reference cell ("": does not vote)
-/// @param target_latent target coordinates, cells x the same dims
-/// @param target_labels one label per target cell ("" or a label absent from the reference: not scored)
-/// @param predicted cleared, then receives one predicted label per target cell
-/// @param options kNN settings, reference subsample size and seed
-/// @return how many cells voted and were scored, accuracy and macro-F1 (NaN when none was scored)
-/// @throws Error when labels and cells differ in number, or max_reference_cells < 1
-template <class Scalar>
-LabelTransferScores label_transfer(const Matrix<Scalar>& source_latent, const std::vector<std::string>& source_labels,
-                                   const Matrix<Scalar>& target_latent, const std::vector<std::string>& target_labels,
-                                   std::vector<std::string>& predicted, const LabelTransferOptions& options = {}) {
-    if (Index(source_labels.size()) != source_latent.rows()) throw Error("label_transfer: one label per reference cell expected");
-    if (Index(target_labels.size()) != target_latent.rows()) throw Error("label_transfer: one label per target cell expected");
-    if (options.max_reference_cells < 1) throw Error("label_transfer: max_reference_cells must be at least 1");
-    std::vector<Index> rows;
-    std::vector<std::string> labels;
-    for (std::size_t i = 0; i < source_labels.size(); ++i)
-        if (!source_labels[i].empty()) rows.push_back(Index(i)), labels.push_back(source_labels[i]);
+/// Scores an annotation against the target's own labels. `label_map` maps reference labels to
+/// the target's vocabulary where the two differ (several may map to one); a reference label it
+/// does not name stands for itself.
+/// @param annotation annotate()'s result for the target
+/// @param target_labels one label per target cell ("": not scored)
+/// @param label_map reference label -> target label
+/// @return the counts and shares (NaN where no cell was scored)
+/// @throws Error when the labels and the annotation's cells differ in number
+inline LabelTransferScores score_annotation(const Annotation& annotation, const std::vector<std::string>& target_labels,
+                                            const std::map<std::string, std::string>& label_map = {}) {
+    if (target_labels.size() != annotation.labels.size())
+        throw Error("score_annotation: " + std::to_string(target_labels.size()) + " target labels for " +
+                    std::to_string(annotation.labels.size()) + " annotated cells");
+    const auto mapped = [&](const std::string& l) {
+        const auto it = label_map.find(l);
+        return it == label_map.end() ? l : it->second;
+    };
     LabelTransferScores s;
-    s.reference_cells_total = Index(rows.size());
-    std::vector<Index> voters;
-    std::vector<std::string> voter_labels;
-    for (Index i : eval::stratified_subsample(labels, options.max_reference_cells, options.seed))
-        voters.push_back(rows[std::size_t(i)]), voter_labels.push_back(labels[std::size_t(i)]);
-    s.reference_cells = Index(voters.size());
-    const Matrix<Scalar> train = source_latent(voters, Eigen::all);
-    predicted.clear();
-    predicted.reserve(target_labels.size());
-    const Index block = 65536;
-    for (Index first = 0; first < target_latent.rows(); first += block) {
-        const Index count = std::min(block, target_latent.rows() - first);
-        const Matrix<Scalar> query = target_latent.middleRows(first, count);
-        const auto part = eval::knn_predict(train, voter_labels, query, options.knn);
-        predicted.insert(predicted.end(), part.begin(), part.end());
-    }
-    const std::set<std::string> known(labels.begin(), labels.end());
+    s.reference_cells = annotation.reference_cells;
+    s.reference_cells_total = annotation.reference_cells_total;
+    s.target_cells = Index(annotation.labels.size());
+    s.error_rate = annotation.error_rate;
+    s.predicted_counts = annotation.counts;
+    std::set<std::string> known;
+    for (const auto& [label, cells] : annotation.reference_types) known.insert(mapped(label));
     std::vector<std::string> truth, guess;
-    for (std::size_t i = 0; i < target_labels.size(); ++i)
-        if (known.count(target_labels[i])) truth.push_back(target_labels[i]), guess.push_back(predicted[i]);
-    s.target_cells = Index(target_labels.size());
+    Index called = 0, right = 0, nearest_right = 0, unseen_unknown = 0;
+    for (std::size_t i = 0; i < target_labels.size(); ++i) {
+        const std::string& t = target_labels[i];
+        if (t.empty()) continue;
+        const bool unknown = annotation.labels[i] == unknown_label;
+        if (!known.count(t)) {
+            ++s.unseen_label_cells;
+            unseen_unknown += unknown;
+            continue;
+        }
+        const std::string g = unknown ? unknown_label : mapped(annotation.labels[i]);
+        truth.push_back(t), guess.push_back(g);
+        called += !unknown;
+        right += !unknown && g == t;
+        nearest_right += mapped(annotation.nearest[i]) == t;
+    }
     s.shared_label_cells = Index(truth.size());
     if (!truth.empty()) {
-        s.accuracy = eval::accuracy(truth, guess);
+        s.unknown_share = 1 - double(called) / double(truth.size());
+        if (called > 0) s.accuracy = double(right) / double(called);
+        s.nearest_accuracy = double(nearest_right) / double(truth.size());
         s.macro_f1 = eval::macro_f1(truth, guess);
     }
+    if (s.unseen_label_cells > 0) s.unseen_unknown_share = double(unseen_unknown) / double(s.unseen_label_cells);
     return s;
 }
 

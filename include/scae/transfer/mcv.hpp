@@ -227,6 +227,9 @@ struct ScoreOptions {
     Index batch_cells = 512; ///< cells predicted at once: the only dense block held
     bool per_gene = false;   ///< fill DenoiseScore::gene_deviance
     bool per_cell = false;   ///< fill DenoiseScore::cell_deviance
+    /// Genes left out of every score, one flag per gene (empty: none): model genes the target
+    /// lacks, whose zeros are absence, not counts.
+    std::vector<bool> skip_genes;
 };
 
 /// How well a denoiser's predictions match held-back data.
@@ -289,6 +292,8 @@ inline DenoiseScore score_denoiser(const DenoiseSplit& split, const RatePredicto
     const Index cells = split.input.rows(), genes = split.input.cols();
     if (split.target.rows() != cells || split.target.cols() != genes) throw Error("score_denoiser: input and target differ in shape");
     if (theta && theta->size() != genes) throw Error("score_denoiser: one dispersion per gene expected");
+    if (!options.skip_genes.empty() && Index(options.skip_genes.size()) != genes) throw Error("score_denoiser: one skip flag per gene expected");
+    const auto skipped = [&](Index g) { return !options.skip_genes.empty() && options.skip_genes[std::size_t(g)]; };
     if (options.batch_cells < 1) throw Error("score_denoiser: batch_cells must be positive");
     const bool all_entries = split.protocol == Protocol::molecular_cross_validation;
     DenoiseScore s;
@@ -318,10 +323,11 @@ inline DenoiseScore score_denoiser(const DenoiseSplit& split, const RatePredicto
                     for (Index g = 0; g < genes; ++g) {
                         double y = 0;
                         if (it && it.col() == g) y = it.value(), ++it;
-                        f(r, g, y, double(rates(i, g)));
+                        if (!skipped(g)) f(r, g, y, double(rates(i, g)));
                     }
                 } else {
-                    for (; it; ++it) f(r, it.col(), double(it.value()), double(rates(i, it.col())));
+                    for (; it; ++it)
+                        if (!skipped(it.col())) f(r, it.col(), double(it.value()), double(rates(i, it.col())));
                 }
             }
         };

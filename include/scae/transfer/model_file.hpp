@@ -9,12 +9,15 @@
 /// - unknown extra fields are ignored, so later minor versions stay readable;
 /// - a newer major version is refused with a message;
 /// - an optional "reference" holds labelled training cells' bottleneck activations, so a
-///   foreign model can transfer labels without its training data.
+///   foreign model can transfer labels without its training data;
+/// - an optional "reference_input" (1.2) summarises the training cells' input (mean, count shares,
+///   a low-rank-plus-diagonal covariance), so a foreign model can stand in for missing genes.
 
 #include "scae/core/base64.hpp"
 #include "scae/data/atomic_file.hpp"
 #include "scae/nn/autoencoder.hpp"
 #include "scae/train/train.hpp"
+#include "scae/transfer/reference_input.hpp"
 #include "scae/version.hpp"
 
 #include <cerrno>
@@ -36,7 +39,7 @@ namespace scae::transfer {
 /// The format version this library writes; it reads every 1.x file.
 inline constexpr int format_major = 1;
 /// Minor version written.
-inline constexpr int format_minor = 1;
+inline constexpr int format_minor = 2;
 
 /// Where a model came from.
 struct Provenance {
@@ -59,6 +62,13 @@ struct ModelFile {
     std::vector<std::string> reference_labels;
     /// ...and their bottleneck activations (cells x latent); empty when absent.
     Matrix<float> reference_latent;
+    /// ...and how much of each the model leaves unexplained (transfer::mean_cell_deviance), for
+    /// calling target cells it cannot reconstruct `unknown` (the cells trained on scaled to
+    /// stand for new cells, see train_model()); empty in files before 1.2.
+    RowVector<float> reference_fit;
+    /// Summary of the training cells' model input (format 1.2), with which the model stands in for
+    /// genes a target lacks; empty in older files.
+    ReferenceInput reference_input;
 };
 
 /// Largest bottleneck / hidden width and depth a model file may declare (and `scae train
@@ -308,6 +318,53 @@ Json preprocessing_json(Json p, double input_target_sum) {
 
 } // namespace detail
 
+namespace detail {
+
+/// "reference" of a model file: the labelled cells' labels, bottleneck and fit.
+template <class Json>
+Json reference_json(const ModelFile& m) {
+    Json j{{"labels", m.reference_labels}, {"latent", encode_matrix<Json>("latent", m.reference_latent)}};
+    if (m.reference_fit.size() > 0) j["fit"] = encode_matrix<Json>("fit", Matrix<float>(m.reference_fit));
+    return j;
+}
+
+/// "reference_input" of a model file: the summary's four arrays, encoded as weights are.
+template <class Json>
+Json reference_input_json(const ReferenceInput& r) {
+    return {{"components", r.loadings.cols()},
+            {"mean", encode_matrix<Json>("mean", Matrix<float>(r.mean))},
+            {"count_share", encode_matrix<Json>("count_share", Matrix<float>(r.count_share))},
+            {"loadings", encode_matrix<Json>("loadings", r.loadings)},
+            {"noise", encode_matrix<Json>("noise", Matrix<float>(r.noise))}};
+}
+
+/// Reads "reference_input", each array checked against the model's genes before it is allocated.
+template <class Json>
+ReferenceInput reference_input_from_json(const Json& j, const BasicModelReader<Json>& read, Index genes) {
+    read.object(j, "reference_input");
+    const Index k = Index(read.integer(read.at(j, "reference_input", "components"), "reference_input.components", 0, max_layer_size));
+    ReferenceInput r;
+    const auto row = [&](const char* name, RowVector<float>& into) {
+        const auto bytes = read.weight_bytes(read.at(j, "reference_input", name), std::string("reference_input.") + name, name, 1, genes);
+        into.resize(genes);
+        std::memcpy(into.data(), bytes.data(), bytes.size());
+    };
+    row("mean", r.mean);
+    row("count_share", r.count_share);
+    row("noise", r.noise);
+    const auto loadings = read.weight_bytes(read.at(j, "reference_input", "loadings"), "reference_input.loadings", "loadings", genes, k);
+    r.loadings.resize(genes, k);
+    copy_weights(loadings, r.loadings);
+    for (Index g = 0; g < genes; ++g) {
+        if (!(r.noise(g) > 0)) read.fail("reference_input.noise", "entry " + std::to_string(g) + " is not positive; expected variances > 0");
+        if (!(r.count_share(g) >= 0 && r.count_share(g) <= 1))
+            read.fail("reference_input.count_share", "entry " + std::to_string(g) + " is outside [0, 1]");
+    }
+    return r;
+}
+
+} // namespace detail
+
 /// The model as a JSON document.
 /// @param m the model with its genes, preprocessing, history and provenance
 /// @return the document save_model() writes (format "scae-model", weights as encoded arrays)
@@ -338,8 +395,8 @@ Json to_json(const ModelFile& m) {
             {"weights", weights},
             {"history", detail::history_to_json<Json>(m.history)},
             {"reference", m.reference_labels.empty() ? Json()
-                                                     : Json{{"labels", m.reference_labels},
-                                                                      {"latent", detail::encode_matrix<Json>("latent", m.reference_latent)}}},
+                                                     : detail::reference_json<Json>(m)},
+            {"reference_input", m.reference_input.empty() ? Json() : detail::reference_input_json<Json>(m.reference_input)},
             {"provenance",
              {{"data_path", m.provenance.data_path},
               {"cells", m.provenance.cells},
@@ -431,7 +488,7 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
     if (o.loss == nn::Loss::negative_binomial)
         bytes.push_back(read.weight_bytes(weights.back(), "weights[" + std::to_string(expected - 1) + "]", "log_theta", 1, genes));
 
-    ModelFile m{nn::Autoencoder<float>(genes, o), std::move(gene_ids), std::move(gene_symbols), {}, {}, {}, {}, {}};
+    ModelFile m{nn::Autoencoder<float>(genes, o), std::move(gene_ids), std::move(gene_symbols), {}, {}, {}, {}, {}, {}, {}};
     for (std::size_t i = 0; i < n_layers; ++i) {
         detail::copy_weights(bytes[2 * i], m.model.layers[i].weight.value);
         detail::copy_weights(bytes[2 * i + 1], m.model.layers[i].bias.value);
@@ -457,7 +514,14 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
             read.weight_bytes(read.at(*it, "reference", "latent"), "reference.latent", "latent", Index(m.reference_labels.size()), m.model.latent_size());
         m.reference_latent.resize(Index(m.reference_labels.size()), m.model.latent_size());
         detail::copy_weights(latent, m.reference_latent);
+        if (const auto fit = it->find("fit"); fit != it->end() && !fit->is_null()) {
+            const auto bytes = read.weight_bytes(*fit, "reference.fit", "fit", 1, Index(m.reference_labels.size()));
+            m.reference_fit.resize(Index(m.reference_labels.size()));
+            std::memcpy(m.reference_fit.data(), bytes.data(), bytes.size());
+        }
     }
+    if (const auto it = j.find("reference_input"); it != j.end() && !it->is_null())
+        m.reference_input = detail::reference_input_from_json(*it, read, genes);
     if (const auto it = j.find("provenance"); it != j.end() && !it->is_null()) {
         const auto& p = read.object(*it, "provenance");
         if (p.contains("data_path")) m.provenance.data_path = read.string(p["data_path"], "provenance.data_path");

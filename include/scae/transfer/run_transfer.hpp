@@ -13,10 +13,12 @@
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/mcv.hpp"
 #include "scae/transfer/evaluate.hpp"
+#include "scae/transfer/run_annotation.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/train_model.hpp"
 
 #include <iomanip>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -27,6 +29,17 @@ namespace scae::transfer {
 /// Settings of `run_transfer`.
 struct TransferOptions {
     data::AlignOptions align{};        ///< how the target's genes are matched to the model's
+    /// How the model stands in for model genes the target lacks (default: their expectation
+    /// given the present genes; missing_genes.hpp). Every use of the foreign model applies it.
+    MissingGenes missing_genes = MissingGenes::conditional;
+    NodeSupportOptions node_support{}; ///< when a node is flagged as resting on missing genes
+    /// Label transfer from the model's reference: k, the error rate below which a cell is
+    /// `unknown`, the reference subsample (its max_reference_cells is replaced by scores.max_cells,
+    /// its seed by `seed`).
+    AnnotateOptions annotate{};
+    /// Reference label -> target label, for scoring transferred labels where the two vocabularies
+    /// differ (several may map to one); the predicted labels stay the reference's.
+    std::map<std::string, std::string> label_map;
     bool native = true;                ///< also train a native model on the target (the fair baseline)
     train::TrainOptions native_train{}; ///< its training (seed, epochs, threads, progress)
     double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
@@ -85,17 +98,21 @@ struct LatentResults {
 /// What `run_transfer` measured and computed. report.json is `to_json` of this.
 struct TransferResults {
     data::Alignment alignment;         ///< how the target's genes map onto the model's
+    MissingGeneAdaptation missing_genes; ///< how the model stood in for the genes the target lacks
+    /// Each bottleneck node's support on the target (node_support.hpp); empty for a model without
+    /// a reference summary.
+    std::vector<NodeSupport> node_support;
     Index cells = 0;                   ///< target cells
     Index model_genes = 0;             ///< the model's genes
     double foreign_mean_cell_deviance = 0; ///< mean of `cell_deviance`
     DenoisingResults denoising;        ///< the denoising test
     std::optional<NativeResults> native;        ///< the native baseline (TransferOptions::native)
     std::optional<LatentResults> latent_scores; ///< label agreement (target labels given)
-    std::optional<LabelTransferScores> label_transfer; ///< labels from the model's reference (the model has one)
+    std::optional<Annotation> annotation; ///< labels from the model's reference, with confidences (the model has one)
+    std::optional<LabelTransferScores> label_transfer; ///< how they match the target's own labels (the model has a reference)
     Matrix<float> latent;              ///< foreign-model bottleneck of every target cell
     std::vector<double> cell_deviance; ///< per-cell mean Poisson deviance of the foreign reconstruction
     Matrix<double> latent_2d;          ///< 2-D projection of `latent`, for the scatter plot
-    std::vector<std::string> predicted_labels; ///< labels transferred from the model's reference (if it has one)
     /// Mean denoising deviance per model gene of each predictor scored (held-out cells), by name.
     std::vector<std::pair<std::string, std::vector<double>>> gene_deviance;
     /// The predictor called `name`, or nullptr.
@@ -129,6 +146,7 @@ template <class Json>
 void to_json(Json& j, const TransferResults& r) {
     j = Json::object();
     j["alignment"] = r.alignment;
+    missing_gene_json(j, r.missing_genes, r.node_support);
     j["cells"] = r.cells;
     j["model_genes"] = r.model_genes;
     j["foreign"]["mean_cell_deviance"] = r.foreign_mean_cell_deviance;
@@ -155,47 +173,13 @@ void to_json(Json& j, const TransferResults& r) {
         latent["pca"] = r.latent_scores->pca;
         latent["pca"]["components"] = r.latent_scores->pca_components;
     }
-    if (r.label_transfer) j["label_transfer"] = *r.label_transfer;
+    if (r.label_transfer) {
+        j["label_transfer"] = *r.label_transfer;
+        if (r.annotation) annotation_details(j["label_transfer"], *r.annotation);
+    }
 }
 
 namespace detail {
-
-/// Cells per block when a step runs over all cells: a block's dense model output (cells x
-/// genes) is the largest thing such a step holds.
-constexpr Index transfer_block_cells = 4096;
-
-/// Calls `f(first, block)` on consecutive blocks of at most transfer_block_cells rows of `counts`.
-template <class T, class F>
-void for_row_blocks(const Csr<T>& counts, F&& f) {
-    for (Index first = 0; first < counts.rows(); first += transfer_block_cells) {
-        const Csr<T> block = counts.middleRows(first, std::min(transfer_block_cells, counts.rows() - first));
-        f(first, block);
-    }
-}
-
-/// Mean Poisson deviance per cell between counts and predicted rates.
-template <class T>
-void add_poisson_deviance_per_cell(const Csr<T>& counts, const Matrix<T>& rates, double* out) {
-    for (Index r = 0; r < counts.rows(); ++r) {
-        double d = 2 * rates.row(r).template cast<double>().sum(); // the y = 0 terms: 2 mu
-        for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) {
-            const double y = it.value(), mu = std::max(double(rates(r, it.col())), 1e-8);
-            d += 2 * (y * std::log(y / mu) - y);
-        }
-        out[r] = d / double(counts.cols());
-    }
-}
-
-/// Bottleneck and per-cell reconstruction deviance of `model` on every cell, block by block.
-template <class T>
-void encode_and_score(const nn::Autoencoder<T>& model, const Csr<T>& counts, Matrix<T>& latent, std::vector<double>& deviance) {
-    latent.resize(counts.rows(), model.latent_size());
-    deviance.assign(std::size_t(counts.rows()), 0.0);
-    for_row_blocks(counts, [&](Index first, const Csr<T>& block) {
-        latent.middleRows(first, block.rows()) = model.encode(block);
-        add_poisson_deviance_per_cell(block, model.reconstruct(block), deviance.data() + first);
-    });
-}
 
 /// At most `limit` of the rows 0..n-1, drawn at random from `rng`, ascending.
 inline std::vector<Index> sample_rows(Index n, Index limit, Rng& rng) {
@@ -242,14 +226,19 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     const ThreadScope thread_scope(options.threads, ThreadScope::EigenThreads::same); // the model passes are Eigen products
     TransferResults result;
     result.alignment = std::move(alignment);
-    const nn::Autoencoder<float>& model = foreign.model;
-    const nn::InputTransform& transform = model.options.input;
+    // The foreign model as applied to this target: adapted to the genes it has.
+    const std::vector<Index>& missing = result.alignment.missing_model_columns;
+    const nn::Autoencoder<float> model = adapt_to_present_genes(foreign.model, foreign.reference_input, missing, options.missing_genes,
+                                                                &result.missing_genes);
+    result.node_support = node_support(foreign.model, foreign.reference_input, missing, result.missing_genes.method, options.node_support);
+    const nn::InputTransform& transform = foreign.model.options.input; // the baselines' input
+    const std::vector<bool> absent = detail::absent_genes(result.alignment);
     result.cells = counts.rows();
     result.model_genes = counts.cols();
     log("aligned " + std::to_string(result.alignment.matched) + " of " + std::to_string(counts.cols()) + " model genes");
 
     // Foreign model on every cell.
-    detail::encode_and_score(model, counts, result.latent, result.cell_deviance);
+    detail::encode_and_score(model, counts, result.latent, result.cell_deviance, absent);
     result.foreign_mean_cell_deviance = detail::mean_of(result.cell_deviance);
     result.latent_2d = eval::embed_2d(result.latent);
     log("foreign model applied to " + std::to_string(counts.rows()) + " cells");
@@ -289,13 +278,14 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     const RowVector<float>* nb = theta.size() > 0 ? &theta : nullptr;
     ScoreOptions score_options;
     score_options.per_gene = true;
+    score_options.skip_genes = absent; // a gene the target lacks has no counts to score
 
     DenoisingResults& denoise = result.denoising;
     denoise.protocol = split.protocol;
     denoise.fraction = split.fraction;
     denoise.note = split.note;
     denoise.held_out_cells = Index(held_out.size());
-    denoise.genes = counts.cols();
+    denoise.genes = counts.cols() - Index(missing.size());
     denoise.nb_dispersions = nb != nullptr;
     const auto score = [&](const std::string& name, const RatePredictor& predict, const GeneCalibration* calibration = nullptr) {
         PredictorScore p{name, score_denoiser(scored, predict, score_options, nb), 0, std::nullopt};
@@ -324,7 +314,7 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
 
     Matrix<float> native_latent;
     if (options.native) {
-        nn::AutoencoderOptions native_options = model.options;
+        nn::AutoencoderOptions native_options = foreign.model.options;
         native_options.seed = options.native_train.seed;
         nn::Autoencoder<float> native(counts.cols(), native_options);
         const auto history = train::fit(native, held_in_input, options.native_train);
@@ -334,7 +324,7 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
         n.trained_on = split.protocol == Protocol::molecular_cross_validation ? "Xa of the held-in cells" : "visible entries of the held-in cells";
         score_both("native", model_predictor(native));
         std::vector<double> native_deviance;
-        detail::encode_and_score(native, counts, native_latent, native_deviance);
+        detail::encode_and_score(native, counts, native_latent, native_deviance, absent);
         n.mean_cell_deviance = detail::mean_of(native_deviance);
         result.native = n;
         log("native model trained on " + std::to_string(n.train_cells) + " cells");
@@ -368,12 +358,11 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     }
     if (!foreign.reference_labels.empty()) {
         const std::vector<std::string> truth = labelled ? labels : std::vector<std::string>(std::size_t(counts.rows()));
-        LabelTransferOptions transfer_options;
-        transfer_options.knn = options.scores.knn;
-        transfer_options.max_reference_cells = options.scores.max_cells;
-        transfer_options.seed = options.seed;
-        result.label_transfer = label_transfer(foreign.reference_latent, foreign.reference_labels, result.latent, truth,
-                                               result.predicted_labels, transfer_options);
+        AnnotateOptions annotate_options = options.annotate;
+        annotate_options.max_reference_cells = options.scores.max_cells;
+        annotate_options.seed = options.seed;
+        result.annotation = detail::annotate_with_reference(foreign, result.latent, result.cell_deviance, annotate_options);
+        result.label_transfer = score_annotation(*result.annotation, truth, options.label_map);
         log("labels transferred from " + std::to_string(result.label_transfer->reference_cells) + " reference cells");
     }
     return result;
@@ -406,6 +395,7 @@ TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>&
                              const TransferOptions& options = {}) {
     static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
     detail::require_labels(labels, target.cells());
+    check_label_map(options.label_map, foreign.reference_labels, "TransferOptions::label_map");
     detail::StepLog log(options.progress);
     data::Alignment alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
     // Data already in the model's gene order are used as they are, not copied.
@@ -430,6 +420,7 @@ TransferResults run_transfer(const ModelFile& foreign, io::CountMatrix<T>&& targ
                              const TransferOptions& options = {}) {
     static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
     detail::require_labels(labels, target.cells());
+    check_label_map(options.label_map, foreign.reference_labels, "TransferOptions::label_map");
     detail::StepLog log(options.progress);
     data::Alignment alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
     Csr<T> counts;

@@ -8,6 +8,7 @@
 #include "scae/io/count_matrix.hpp"
 #include "scae/transfer/model_file.hpp"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -20,6 +21,9 @@ struct TrainRecipe {
     bool normalize = true;  ///< library-size normalise the input to the median depth (see nn::InputTransform)
     nn::AutoencoderOptions model{};  ///< architecture and loss
     train::TrainOptions train{};     ///< optimisation
+    /// The summary of the training cells' input kept in the model (missing genes on a target);
+    /// its seed is derived from the training seed.
+    ReferenceInputOptions reference_input{};
 };
 
 /// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
@@ -51,8 +55,11 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
     options.input.log1p = fit.preprocessing.log1p;
     options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
     ModelFile m{nn::Autoencoder<float>(counts.cols(), options), fit.preprocessing.gene_ids, fit.preprocessing.gene_symbols,
-                fit.preprocessing, {}, {}, {}, {}};
+                fit.preprocessing, {}, {}, {}, {}, {}, {}};
     m.history = train::fit(m.model, counts, recipe.train);
+    ReferenceInputOptions summary = recipe.reference_input;
+    summary.seed = derive_seed(recipe.train.seed, 11);
+    m.reference_input = fit_reference_input(counts, m.model.options.input, summary);
     m.provenance.data_path = data_path;
     m.provenance.cells = counts.rows();
     m.provenance.seed = recipe.train.seed;
@@ -63,7 +70,30 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
             const std::string& label = labels[std::size_t(fit.kept_cells[std::size_t(kept)])];
             if (!label.empty()) labelled.push_back(kept), m.reference_labels.push_back(label);
         }
-        m.reference_latent = m.model.encode(data::select_rows(counts, labelled));
+        const Csr<T> reference = data::select_rows(counts, labelled);
+        m.reference_latent = m.model.encode(reference);
+        std::vector<double> fit(labelled.size());
+        const Index block = 4096; // a block's reconstruction (cells x genes) is all that is held
+        for (Index first = 0; first < reference.rows(); first += block) {
+            Csr<T> part = reference.middleRows(first, std::min(block, reference.rows() - first));
+            part.makeCompressed();
+            mean_cell_deviance(part, m.model.reconstruct(part), {}, fit.data() + first);
+        }
+        // The model reconstructs the cells it was trained on better than a new cell of their type:
+        // their deviances are scaled by the ratio of the held-out cells' median to theirs, so
+        // that every reference cell stands for a new one (cells held out keep their own).
+        const std::vector<Index> held_out = train::validation_cells(counts.rows(), recipe.train);
+        std::vector<double> seen, unseen;
+        for (std::size_t i = 0; i < fit.size(); ++i)
+            (std::binary_search(held_out.begin(), held_out.end(), labelled[i]) ? unseen : seen).push_back(fit[i]);
+        const auto median = [](std::vector<double> v) {
+            std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+            return v[v.size() / 2];
+        };
+        const double scale = seen.empty() || unseen.size() < 10 ? 1.0 : std::max(1.0, median(unseen) / std::max(median(seen), 1e-12));
+        m.reference_fit.resize(Index(fit.size()));
+        for (std::size_t i = 0; i < fit.size(); ++i)
+            m.reference_fit(Index(i)) = float(std::binary_search(held_out.begin(), held_out.end(), labelled[i]) ? fit[i] : fit[i] * scale);
     }
     return m;
 }
