@@ -202,6 +202,75 @@ TEST_CASE("small gene counts still work: programs then overlap") {
     }
 }
 
+TEST_CASE("programs of given sizes, cell types of given shares, decoys of abundant genes") {
+    sd::SimulationOptions o;
+    o.n_genes = 1000;
+    o.n_programs = 3;
+    o.program_sizes = {10, 40, 25};
+    o.n_decoy_sets = 4;
+    o.n_expressed_decoy_sets = 3;
+    o.n_tissues = 1;
+    o.cell_types_per_tissue = 3;
+    o.shared_cell_types = 3;
+    o.shared_program_fraction = 1.0;
+    o.programs_per_cell_type = 1;
+    o.cell_type_fractions = {0.7, 0.25, 0.05};
+    o.cells_per_tissue = 4000;
+    o.seed = 5;
+    const sd::Simulation sim = sd::simulate(o);
+    std::set<Index> planted;
+    for (std::size_t p = 0; p < 3; ++p) {
+        CHECK(Index(sim.programs[p].genes.size()) == o.program_sizes[p]);
+        planted.insert(sim.programs[p].genes.begin(), sim.programs[p].genes.end());
+    }
+    CHECK(planted.size() == 75); // disjoint
+    // The GMT: programs, random decoys of the programs' sizes in turn, then abundant decoys.
+    REQUIRE(sim.gene_sets.size() == 10);
+    CHECK(sim.gene_sets[3].name == "DECOY_01");
+    CHECK(sim.gene_sets[4].genes.size() == 40);
+    CHECK(sim.gene_sets[6].genes.size() == 10); // decoy 4 matches program 1
+    CHECK(sim.gene_sets[7].name == "EXPRESSED_DECOY_01");
+    // Abundant decoys: no planted gene, and more expressed than the median gene.
+    std::map<std::string, Index> column;
+    for (std::size_t g = 0; g < sim.tissues[0].gene_symbols.size(); ++g) column[sim.tissues[0].gene_symbols[g]] = Index(g);
+    std::vector<double> total(1000, 0.0);
+    const Csr<float>& counts = sim.tissues[0].counts;
+    for (Index c = 0; c < counts.rows(); ++c)
+        for (Csr<float>::InnerIterator it(counts, c); it; ++it) total[std::size_t(it.col())] += it.value();
+    std::vector<double> sorted = total;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t d = 7; d < 10; ++d)
+        for (const std::string& gene : sim.gene_sets[d].genes) {
+            CHECK(planted.count(column.at(gene)) == 0);
+            CHECK(total[std::size_t(column.at(gene))] > sorted[500]);
+        }
+    // Cell types in the given shares (4,000 cells: within 4 binomial sd).
+    std::map<std::string, int> cells;
+    for (const std::string& t : sim.tissues[0].cell_types) ++cells[t];
+    for (std::size_t k = 0; k < 3; ++k) {
+        const double share = o.cell_type_fractions[k], expected = share * 4000;
+        CHECK(std::abs(cells[sim.cell_types[k].name] - expected) < 4 * std::sqrt(expected * (1 - share)));
+    }
+    // The truth file names the new options; options without them write what they always did.
+    nlohmann::json j = o;
+    CHECK(j["program_sizes"] == std::vector<Index>{10, 40, 25});
+    CHECK(j["n_expressed_decoy_sets"] == 3);
+    nlohmann::json plain = sd::SimulationOptions{};
+    CHECK(!plain.contains("program_sizes"));
+    CHECK(!plain.contains("cell_type_fractions"));
+    CHECK(!plain.contains("n_expressed_decoy_sets"));
+    // Lengths that do not fit are refused.
+    sd::SimulationOptions bad = o;
+    bad.program_sizes = {10, 40};
+    CHECK_THROWS_AS(sd::simulate(bad), scae::Error);
+    bad = o;
+    bad.cell_type_fractions = {1.0};
+    CHECK_THROWS_AS(sd::simulate(bad), scae::Error);
+    bad = o;
+    bad.cell_type_fractions = {0.0, 0.0, 0.0};
+    CHECK_THROWS_AS(sd::simulate(bad), scae::Error);
+}
+
 TEST_CASE("inconsistent options are refused") {
     sd::SimulationOptions o;
     o.program_size = 3000;

@@ -77,7 +77,8 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
     const auto summary = nlohmann::json::parse(out.str());
     CHECK(summary["method"] == "ig");
     CHECK(summary["weighting"] == "activity");
-    CHECK(summary["null"] == "rank-sum");
+    CHECK(summary["null"] == "confirmed");
+    CHECK(summary["expression_strata"] == 10);
     CHECK(summary["nodes"] == 5);
     CHECK(summary["cells"] == 60);
     CHECK(summary["sets_scored"] == 6);
@@ -124,6 +125,12 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
     CHECK(nlohmann::json::parse(median_out.str())["null"] == "per-set");
     CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--score", "median", "--null",
                          "rank-sum", "--out", f / "bad"},
+                        median_out, ref_err) == 2);
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--score", "median", "--null",
+                         "matched", "--out", f / "bad"},
+                        median_out, ref_err) == 2);
+    CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--expression-strata", "0",
+                         "--out", f / "bad"},
                         median_out, ref_err) == 2);
     CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--raw", "--normalize-genes",
                          "--out", f / "bad"},

@@ -36,8 +36,10 @@ inline std::string pathways_usage() {
            "\n"
            "The default: integrated gradients from the mean cell, averaged over cells with each cell's\n"
            "weight for the node (how far it raises the node), genes ranked by it, each set's rank AUC\n"
-           "with the rank-sum test's p. --reference runs Kinalis et al. (2019): guided backprop, the\n"
-           "median score and a per-set permutation null (docs/interpretation.md compares them).\n"
+           "with the rank-sum test's p; its calls stand when a second rank-sum test, against random\n"
+           "sets of genes of the same expression levels, confirms them (--null confirmed).\n"
+           "--reference runs Kinalis et al. (2019): guided backprop, the median score and a per-set\n"
+           "permutation null (docs/interpretation.md compares them).\n"
            "\n"
            "options:\n"
            "  --reference         the reference method; the options below still override its parts\n"
@@ -49,9 +51,16 @@ inline std::string pathways_usage() {
            "                      ranking) or median (mean over cells of the median |saliency| of the\n"
            "                      set's genes; uniform weighting only); gradxinput and ig from zeros\n"
            "                      need rank_auc where most genes are unexpressed\n"
-           "  --null N            rank-sum (default with rank_auc: exact for random sets, no floor),\n"
+           "  --null N            confirmed (default with rank_auc: rank-sum, each call then confirmed\n"
+           "                      by matched over the called pairs), rank-sum (the rank-sum test against\n"
+           "                      random sets of the size; exact, no floor; calls sets of abundant genes\n"
+           "                      on nodes that do not use them), matched (the rank-sum test against\n"
+           "                      random sets holding as many genes of each expression stratum as the\n"
+           "                      set; specific, but weak for cell-type markers, which are abundant),\n"
            "                      per-set (each pair's own random sets; p >= 1/(1+draws); default with\n"
            "                      median) or pooled (the null z-scores of all pairs together)\n"
+           "  --expression-strata N  matched and confirmed nulls: strata of genes by mean model input\n"
+           "                      (default 10)\n"
            "  --groups FILE       barcode<TAB>label per cell, or obs:COLUMN of an .h5ad: one contrast per label\n"
            "  --permutations N    per-set and pooled nulls: random sets per node and set size (default 1000)\n"
            "  --max-permutations N  per-set null: pairs that may still be significant after N draws keep\n"
@@ -96,14 +105,15 @@ inline interpret::PathwayOptions pathway_options(const Args& a) {
     // uniform weighting and per-set null, which are all it can take.
     if (o.score == interpret::SetScore::median_saliency) {
         if (!a.has("weighting")) o.weighting = interpret::CellWeighting::uniform;
-        if (!a.has("null") && o.null == interpret::NullDistribution::rank_sum) o.null = interpret::NullDistribution::per_set;
-        if (o.null == interpret::NullDistribution::rank_sum) throw UsageError("--null rank-sum needs --score rank_auc");
+        if (!a.has("null") && interpret::is_rank_sum(o.null)) o.null = interpret::NullDistribution::per_set;
+        if (interpret::is_rank_sum(o.null)) throw UsageError("--null " + interpret::to_string(o.null) + " needs --score rank_auc");
         if (o.weighting == interpret::CellWeighting::activity) throw UsageError("--weighting activity needs --score rank_auc");
     }
     o.saliency.steps = int(a.integer("steps", o.saliency.steps, 1, 10000));
     o.permutations = std::size_t(a.integer("permutations", static_cast<long long>(o.permutations), 1, 10000000));
     o.max_permutations = std::size_t(a.integer("max-permutations", static_cast<long long>(o.max_permutations), 0, 100000000));
     o.seed = std::uint64_t(a.integer("seed", static_cast<long long>(o.seed)));
+    o.expression_strata = int(a.integer("expression-strata", o.expression_strata, 1, 1000));
     o.min_genes = std::size_t(a.integer("min-genes", static_cast<long long>(o.min_genes), 1, 10000000));
     o.max_cells = Index(a.integer("max-cells", o.max_cells));
     o.test_cells = Index(a.integer("test-cells", o.test_cells));
@@ -127,12 +137,13 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
                             "max-cells", "test-cells", "steps", "baseline", "top-genes", "contrast-rows", "alpha", "threads", "min-coverage", "silent",
-                            "duplicate-genes", "weighting", "max-permutations"}),
+                            "duplicate-genes", "weighting", "max-permutations", "expression-strata"}),
                      {"raw", "normalize-genes", "reference"});
-        const interpret::PathwayOptions options = detail::pathway_options(a);
+        interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));
         report.alpha = a.positive_number("alpha", report.alpha, 1);
+        options.alpha = report.alpha; // the confirmed null confirms the calls made at this threshold
         report.contrast_rows = std::size_t(a.integer("contrast-rows", static_cast<long long>(report.contrast_rows), 0, 1000000000));
         const std::string gmt = a.required("gmt"),
                           out_dir = output_folder(a, "out", {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
@@ -174,6 +185,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
             {"out", out_dir}};
         if (result.null == interpret::NullDistribution::pooled) summary["pooled_null_draws"] = result.pooled_draws;
+        if (!result.stratum.empty()) summary["expression_strata"] = options.expression_strata;
         if (result.null == interpret::NullDistribution::per_set) {
             const std::size_t floor = interpret::pairs_at_p_floor(result);
             summary["pairs_at_p_floor"] = floor;

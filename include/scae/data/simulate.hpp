@@ -62,6 +62,20 @@ struct SimulationOptions {
     double dispersion = 0.3;              ///< negative-binomial dispersion: variance = mu + dispersion * mu^2
     double dropout = 0.05;                ///< probability that a nonzero count is lost (zero inflation)
     Index n_decoy_sets = 12;              ///< random gene sets of about program_size genes added to the GMT
+    /// Genes of each program, in program order (as long as n_programs); empty: program_size
+    /// each. When given, decoy set d has as many genes as program d % n_programs, so that decoys
+    /// match the programs' sizes. Default empty.
+    std::vector<Index> program_sizes;
+    /// Share of a tissue's cells in each of its cell types, in their order (shared types, then
+    /// the tissue's own; as long as cell_types_per_tissue, normalised to sum 1); empty: random
+    /// shares, 0.5 + U(0, 1) normalised. Rare types are where weak programs are hard to find.
+    /// Default empty.
+    std::vector<double> cell_type_fractions;
+    /// Decoy sets drawn from the most expressed genes that no program uses ("EXPRESSED_DECOY_01",
+    /// ...; after the random decoys), sized as the random decoys are. Their only trait is high
+    /// expression: a test that calls them calls abundance, not a node's use of the set.
+    /// The pool is the max(n_genes / 10, 2 x the largest set) most expressed such genes. Default 0.
+    Index n_expressed_decoy_sets = 0;
     std::uint64_t seed = 1;               ///< everything is a function of the options and this seed
     int threads = 0;                      ///< threads drawing cells (0: OpenMP's default); the data do not depend on it
 };
@@ -146,7 +160,21 @@ inline void check_simulation_options(const SimulationOptions& o) {
     require(o.library_size_mean > 0, "library_size_mean must be positive");
     require(o.gene_log_sd >= 0 && o.tissue_effect_sd >= 0 && o.library_size_log_sd >= 0 && o.dispersion >= 0,
             "standard deviations and the dispersion must be non-negative");
-    require(o.n_decoy_sets >= 0, "n_decoy_sets must be non-negative");
+    require(o.n_decoy_sets >= 0 && o.n_expressed_decoy_sets >= 0, "n_decoy_sets and n_expressed_decoy_sets must be non-negative");
+    require(o.program_sizes.empty() || Index(o.program_sizes.size()) == o.n_programs,
+            "program_sizes has " + std::to_string(o.program_sizes.size()) + " entries, expected n_programs (" +
+                std::to_string(o.n_programs) + ") or none");
+    for (Index size : o.program_sizes)
+        require(size >= 1 && size <= o.n_genes, "program_sizes must be in [1, n_genes], not " + std::to_string(size));
+    require(o.cell_type_fractions.empty() || Index(o.cell_type_fractions.size()) == o.cell_types_per_tissue,
+            "cell_type_fractions has " + std::to_string(o.cell_type_fractions.size()) +
+                " entries, expected cell_types_per_tissue (" + std::to_string(o.cell_types_per_tissue) + ") or none");
+    double fractions = 0;
+    for (double f : o.cell_type_fractions) {
+        require(f >= 0 && std::isfinite(f), "cell_type_fractions must be finite and non-negative");
+        fractions += f;
+    }
+    require(o.cell_type_fractions.empty() || fractions > 0, "cell_type_fractions must not all be 0");
     const Index shared = static_cast<Index>(std::lround(o.shared_program_fraction * static_cast<double>(o.n_programs)));
     require(shared == o.n_programs || o.shared_cell_types < o.cell_types_per_tissue,
             "tissue-specific programs need tissue-specific cell types (shared_cell_types < cell_types_per_tissue)");
@@ -169,7 +197,14 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     Rng rng(derive_seed(o.seed, 0));
     const std::size_t n_genes = static_cast<std::size_t>(o.n_genes);
     const int id_width = std::max(4, static_cast<int>(std::to_string(o.n_genes).size()));
-    const int set_width = std::max(2, static_cast<int>(std::to_string(std::max(o.n_programs, o.n_decoy_sets)).size()));
+    const int set_width =
+        std::max(2, static_cast<int>(std::to_string(std::max({o.n_programs, o.n_decoy_sets, o.n_expressed_decoy_sets})).size()));
+    const auto program_size = [&](Index p) { return o.program_sizes.empty() ? o.program_size : o.program_sizes[std::size_t(p)]; };
+    Index all_program_genes = 0, largest_program = 0;
+    for (Index p = 0; p < o.n_programs; ++p) {
+        all_program_genes += program_size(p);
+        largest_program = std::max(largest_program, program_size(p));
+    }
 
     std::vector<std::string> gene_ids(n_genes), gene_symbols(n_genes);
     for (std::size_t g = 0; g < n_genes; ++g) {
@@ -187,19 +222,19 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
     std::stable_sort(by_rate.begin(), by_rate.end(), [&](Index a, Index b) {
         return base_log_rate[static_cast<std::size_t>(a)] > base_log_rate[static_cast<std::size_t>(b)];
     });
-    const bool disjoint = o.n_programs * o.program_size <= o.n_genes;
-    const Index pool_size = std::max({o.n_genes / 2, o.program_size, disjoint ? o.n_programs * o.program_size : 0});
+    const bool disjoint = all_program_genes <= o.n_genes;
+    const Index pool_size = std::max({o.n_genes / 2, largest_program, disjoint ? all_program_genes : 0});
     std::vector<Index> pool(by_rate.begin(), by_rate.begin() + pool_size);
     rng.shuffle(pool);
     const Index n_shared_programs =
         static_cast<Index>(std::lround(o.shared_program_fraction * static_cast<double>(o.n_programs)));
-    for (Index p = 0; p < o.n_programs; ++p) {
+    for (Index p = 0, first = 0; p < o.n_programs; first += program_size(p), ++p) {
         PlantedProgram program;
         program.name = "PROGRAM_" + detail::zero_padded(p + 1, set_width);
         program.tissue = p < n_shared_programs ? "" : detail::tissue_name((p - n_shared_programs) % o.n_tissues);
         if (!disjoint) rng.shuffle(pool);
-        const Index first = disjoint ? p * o.program_size : 0;
-        program.genes.assign(pool.begin() + first, pool.begin() + first + o.program_size);
+        const Index from = disjoint ? first : 0;
+        program.genes.assign(pool.begin() + from, pool.begin() + from + program_size(p));
         std::sort(program.genes.begin(), program.genes.end());
         for (std::size_t j = 0; j < program.genes.size(); ++j) {
             program.log_fold_changes.push_back(o.program_log_fold_change * std::exp(0.25 * standard_normal(rng)));
@@ -262,10 +297,13 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
         for (Index g : program.genes) set.genes.push_back(gene_symbols[static_cast<std::size_t>(g)]);
         sim.gene_sets.push_back(std::move(set));
     }
-    for (Index d = 0; d < o.n_decoy_sets; ++d) {
+    const auto decoy_size = [&](Index d) {
+        if (!o.program_sizes.empty()) return std::size_t(program_size(d % o.n_programs));
         const Index low = std::max<Index>(1, (3 * o.program_size) / 4);
-        const std::size_t size =
-            std::min(n_genes, std::size_t(low) + std::size_t(rng.below(std::uint64_t(o.program_size / 2 + 1))));
+        return std::min(n_genes, std::size_t(low) + std::size_t(rng.below(std::uint64_t(o.program_size / 2 + 1))));
+    };
+    for (Index d = 0; d < o.n_decoy_sets; ++d) {
+        const std::size_t size = decoy_size(d);
         std::vector<Index> genes(n_genes);
         for (std::size_t g = 0; g < n_genes; ++g) genes[g] = static_cast<Index>(g);
         // The first `size` steps of a Fisher-Yates shuffle: a uniform random subset.
@@ -275,6 +313,25 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
         GeneSet set{"DECOY_" + detail::zero_padded(d + 1, set_width), "decoy: random genes, not planted", {}};
         for (Index g : genes) set.genes.push_back(gene_symbols[static_cast<std::size_t>(g)]);
         sim.gene_sets.push_back(std::move(set));
+    }
+    if (o.n_expressed_decoy_sets > 0) {
+        std::vector<char> planted(n_genes, 0);
+        for (const PlantedProgram& program : sim.programs)
+            for (Index g : program.genes) planted[static_cast<std::size_t>(g)] = 1;
+        std::vector<Index> expressed; // the most expressed genes no program uses, most expressed first
+        const std::size_t pool_wanted = std::size_t(std::max(o.n_genes / 10, 2 * std::max(largest_program, o.program_size)));
+        for (std::size_t i = 0; i < n_genes && expressed.size() < pool_wanted; ++i)
+            if (!planted[static_cast<std::size_t>(by_rate[i])]) expressed.push_back(by_rate[i]);
+        for (Index d = 0; d < o.n_expressed_decoy_sets; ++d) {
+            const std::size_t size = std::min(expressed.size(), decoy_size(d));
+            for (std::size_t i = 0; i < size; ++i) std::swap(expressed[i], expressed[i + std::size_t(rng.below(expressed.size() - i))]);
+            std::vector<Index> genes(expressed.begin(), expressed.begin() + std::ptrdiff_t(size));
+            std::sort(genes.begin(), genes.end());
+            GeneSet set{"EXPRESSED_DECOY_" + detail::zero_padded(d + 1, set_width),
+                        "decoy: highly expressed genes, not planted", {}};
+            for (Index g : genes) set.genes.push_back(gene_symbols[static_cast<std::size_t>(g)]);
+            sim.gene_sets.push_back(std::move(set));
+        }
     }
 
     // Per tissue: gene rates with the tissue shift, type proportions, then the cells.
@@ -292,7 +349,7 @@ inline Simulation simulate(const SimulationOptions& options = {}) {
         for (Index k = 0; k < specific_types; ++k) tissue_types[ti].push_back(specific_type(t, k));
         double total = 0;
         for (std::size_t k = 0; k < tissue_types[ti].size(); ++k) {
-            type_weights[ti].push_back(0.5 + rng.uniform());
+            type_weights[ti].push_back(o.cell_type_fractions.empty() ? 0.5 + rng.uniform() : o.cell_type_fractions[k]);
             total += type_weights[ti].back();
         }
         for (double& w : type_weights[ti]) w /= total;
@@ -391,6 +448,10 @@ void to_json(Json& j, const SimulationOptions& o) {
          {"dropout", o.dropout},
          {"n_decoy_sets", o.n_decoy_sets},
          {"seed", o.seed}};
+    // The newer options only when set, so that earlier truth files stay byte for byte.
+    if (!o.program_sizes.empty()) j["program_sizes"] = o.program_sizes;
+    if (!o.cell_type_fractions.empty()) j["cell_type_fractions"] = o.cell_type_fractions;
+    if (o.n_expressed_decoy_sets > 0) j["n_expressed_decoy_sets"] = o.n_expressed_decoy_sets;
 }
 
 } // namespace scae::data

@@ -10,7 +10,11 @@
 ///   node in the cells that raise it, signed. The score of set j is the AUC of its genes in
 ///   node i's ranking of all genes by that attribution (a competitive rank test), and p is the
 ///   rank-sum test's, exact in mean and variance for random sets of the size, with no
-///   permutation floor.
+///   permutation floor. A pair it calls stays called only when a second test confirms it
+///   against random sets matched to the set's genes' expression strata
+///   (NullDistribution::confirmed, confirm_calls()): that keeps most sets of abundant genes from
+///   being called on nodes that do not use them. Both tests stay available alone
+///   (NullDistribution::rank_sum, NullDistribution::matched).
 /// - The reference (reference_pathway_options(), Kinalis et al. 2019): guided backprop, the mean
 ///   over cells of the median |saliency| of node i over the set's genes, and a permutation null.
 ///
@@ -83,19 +87,37 @@ inline SetScore set_score_from_string(const std::string& name) { return enum_fro
 enum class NullDistribution {
     per_set,  ///< each pair's own random sets: exact, but p is never below 1 / (1 + draws)
     pooled,   ///< every pair's null z-scores together (as GSEA's FDR pools them): p below 1 / (1 + permutations)
-    rank_sum  ///< rank score only: the rank-sum test against random sets (rank_sum_test()), no draws, no floor
+    rank_sum, ///< rank score only: the rank-sum test against random sets (rank_sum_test()), no draws, no floor
+    /// rank score only: the rank-sum test against random sets matched to the set's genes'
+    /// expression strata (stratified_rank_sum_test()), no draws, no floor
+    matched,
+    /// rank score only, the default: the rank-sum test's z, p and q, and a pair called by it
+    /// (q < PathwayOptions::alpha) stays called only when the matched test confirms it:
+    /// Benjamini-Hochberg of the matched p over the called pairs (confirm_calls())
+    confirmed
 };
 
 /// The nulls' names in reports and on the command line.
-inline constexpr EnumNames<NullDistribution, 3> null_distribution_names{
-    {{NullDistribution::per_set, "per-set"}, {NullDistribution::pooled, "pooled"}, {NullDistribution::rank_sum, "rank-sum"}}};
+inline constexpr EnumNames<NullDistribution, 5> null_distribution_names{{{NullDistribution::per_set, "per-set"},
+                                                                         {NullDistribution::pooled, "pooled"},
+                                                                         {NullDistribution::rank_sum, "rank-sum"},
+                                                                         {NullDistribution::matched, "matched"},
+                                                                         {NullDistribution::confirmed, "confirmed"}}};
 
-/// The null's name in reports and on the command line: "per-set", "pooled" or "rank-sum".
+/// Whether a null is one of the rank-sum tests (no draws; the rank score only).
+/// @param n  the null
+/// @return true for rank_sum, matched and confirmed
+inline bool is_rank_sum(NullDistribution n) {
+    return n == NullDistribution::rank_sum || n == NullDistribution::matched || n == NullDistribution::confirmed;
+}
+
+/// The null's name in reports and on the command line: "per-set", "pooled", "rank-sum",
+/// "matched" or "confirmed".
 /// @param n  the null
 /// @return its name
 inline std::string to_string(NullDistribution n) { return enum_name(n, null_distribution_names); }
 
-/// Parses "per-set", "pooled" or "rank-sum"; throws scae::Error otherwise.
+/// Parses "per-set", "pooled", "rank-sum", "matched" or "confirmed"; throws scae::Error otherwise.
 /// @param name  a null's name, as to_string() writes it
 /// @return the null
 inline NullDistribution null_distribution_from_string(const std::string& name) {
@@ -149,13 +171,27 @@ struct PathwayOptions {
     std::size_t permutation_batch = 20;         ///< null sets drawn at a time, also the fewest per pair (default 20)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
     int threads = 0;                            ///< threads for all the work (0: OpenMP's default); results do not depend on it
-    /// Where p comes from (default per_set). With many pairs, per-set p-values cannot pass
-    /// Benjamini-Hochberg: 1,000 permutations give p >= 1/1001, and 64 nodes x 2,000 GO sets
-    /// make q >= 0.05 for all unless ~2,500 pairs reach that floor. The pooled null compares each
-    /// pair's z with the z-scores of all null draws of all pairs (each draw standardised by its
-    /// own pair's null mean and sd), so its resolution is 1 / (1 + all draws). It assumes that
-    /// standardised null scores are alike across set sizes and nodes.
-    NullDistribution null = NullDistribution::rank_sum;
+    /// Where p comes from (default confirmed: the rank-sum test, its calls confirmed by the
+    /// matched test, which draws random sets within the set's expression strata; see
+    /// `expression_strata` and docs/interpretation.md for why both). The rank-sum tests need no
+    /// draws and have no floor. With many pairs, per-set p-values cannot pass Benjamini-Hochberg:
+    /// 1,000 permutations give p >= 1/1001, and 64 nodes x 2,000 GO sets make q >= 0.05 for all
+    /// unless ~2,500 pairs reach that floor. The pooled null compares each pair's z with the
+    /// z-scores of all null draws of all pairs (each draw standardised by its own pair's null mean
+    /// and sd), so its resolution is 1 / (1 + all draws). It assumes that standardised null
+    /// scores are alike across set sizes and nodes.
+    NullDistribution null = NullDistribution::confirmed;
+    /// The matched and confirmed nulls: genes are cut into this many strata of equal size by
+    /// their mean model input over the analysed cells (their expression level), and a set is
+    /// compared with random sets holding as many genes of each stratum as it does. Abundant genes
+    /// get large attributions, both ways, on nodes that do not use them; a test that treats all
+    /// genes alike calls sets of them (docs/interpretation.md: 70 of 96 such decoys on the
+    /// simulator). 1 is the rank-sum test. Default 10.
+    int expression_strata = 10;
+    /// The confirmed null: the q-value below which the rank-sum test calls a pair, each such
+    /// call then to be confirmed by the matched test at the same level. Use the threshold calls
+    /// are read at (scae pathways --alpha). In (0, 1]; default 0.05.
+    double alpha = 0.05;
     /// Divide each gene's attribution by its mean |saliency| over all nodes and cells before
     /// scoring. A gene's overall scale (its expression level, the norm of its input weights) is
     /// shared by every node, so raw |saliency| ranks the same high-scale sets first on every node;
@@ -240,7 +276,14 @@ struct PathwayResult {
     Baseline baseline = Baseline::zeros; ///< its baseline (integrated gradients)
     CellWeighting weighting = CellWeighting::uniform; ///< how cells were averaged
     SetScore score_kind = SetScore::median_saliency; ///< the score used
-    NullDistribution null = NullDistribution::rank_sum; ///< where p came from
+    NullDistribution null = NullDistribution::confirmed; ///< where p came from
+    /// Each gene's expression stratum (quantile_strata() of `input_mean`), which the matched test
+    /// draws within; empty with the nulls other than matched and confirmed.
+    std::vector<int> stratum;
+    /// nodes x sets: the matched test's p (stratified_rank_sum_test()), with the matched and
+    /// confirmed nulls; empty otherwise.
+    Matrix<double> matched_p;
+    RowVector<double> input_mean;      ///< each gene's mean model input over the analysed cells
     std::size_t pooled_draws = 0;      ///< with the pooled null: how many null z-scores it holds
 };
 
@@ -475,6 +518,14 @@ inline void draw_rank_null(PathwayResult& r, Index k, const std::vector<double>&
     }
 }
 
+/// The mean AUC of random sets matched to `set`'s strata (the matched null's mean).
+inline double matched_null_auc(const StratifiedRankSumNull& null, const std::vector<Index>& set, double genes) {
+    const double n = double(set.size());
+    double mean = 0;
+    for (Index g : set) mean += null.mean[std::size_t(null.stratum[std::size_t(g)])];
+    return (mean - n * (n + 1) / 2) / (n * (genes - n));
+}
+
 /// The rank score of every node and set, its null and the group contrasts, from the summaries.
 inline void score_ranks(PathwayResult& r, const SetsBySize& sets_of_size, std::map<std::size_t, NullSets>& null_sets,
                         const PathwayOptions& options, PooledNull* pooled) {
@@ -491,15 +542,22 @@ inline void score_ranks(PathwayResult& r, const SetsBySize& sets_of_size, std::m
     for (Index k = 0; k < nodes; ++k) {
         const std::vector<double> ranks = ranks_of(r.attribution.row(k));
         const RankSumNull null = rank_sum_null(ranks);
+        const bool matched = options.null == NullDistribution::matched, stratified = !r.stratum.empty();
+        const StratifiedRankSumNull strata_null =
+            stratified ? stratified_rank_sum_null(ranks, r.stratum, options.expression_strata) : StratifiedRankSumNull{};
         for (Index j = 0; j < n_sets; ++j) {
-            const RankSumTest t = rank_sum_test(ranks, null, r.sets[std::size_t(j)].genes);
+            const std::vector<Index>& genes = r.sets[std::size_t(j)].genes;
+            const RankSumTest all_alike = rank_sum_test(ranks, null, genes);
+            const RankSumTest like_its_own = stratified ? stratified_rank_sum_test(ranks, strata_null, genes) : RankSumTest{};
+            if (stratified) r.matched_p(k, j) = like_its_own.p;
+            const RankSumTest& t = matched ? like_its_own : all_alike;
             r.score(k, j) = t.auc;
-            if (options.null != NullDistribution::rank_sum) continue;
+            if (!is_rank_sum(options.null)) continue;
             r.z(k, j) = t.z;
             r.p(k, j) = t.p;
-            r.null_mean(k, j) = 0.5;
+            r.null_mean(k, j) = matched ? matched_null_auc(strata_null, genes, double(ranks.size())) : 0.5;
         }
-        if (options.null != NullDistribution::rank_sum) draw_rank_null(r, k, ranks, sets_of_size, null_sets, options, pooled);
+        if (!is_rank_sum(options.null)) draw_rank_null(r, k, ranks, sets_of_size, null_sets, options, pooled);
         for (std::size_t g = 0; g < r.contrasts.size(); ++g) {
             const auto in_ranks = ranks_of(node_attribution(r.group_summaries[g], k, options.weighting, r.gene_scale));
             const auto rest_ranks = ranks_of(rest[g].cells > 0 ? node_attribution(rest[g], k, options.weighting, r.gene_scale)
@@ -585,6 +643,29 @@ inline void adjust_q_values(PathwayResult& r) {
         for (Index j = 0; tested[std::size_t(k)] && j < n_sets; ++j) r.q(k, j) = adjusted[std::size_t(at++)];
 }
 
+/// The second stage of the confirmed null. The pairs that the first stage calls (q < `alpha`)
+/// are tested again, each against random sets matched to its genes' expression strata
+/// (`r.matched_p`), with Benjamini-Hochberg over those pairs only; a called pair's q becomes the
+/// larger of its two q-values, so it stays called only when both stages call it. The other
+/// pairs keep their q. Why two stages: all genes alike, sets whose only trait is high expression
+/// are called (abundant genes get large attributions on nodes that do not use them); matched
+/// alone, cell-type markers, which are abundant genes themselves, lose most of their power
+/// (docs/interpretation.md has both).
+/// @param r  a result with `q` (adjust_q_values()) and `matched_p`; `q` is updated
+/// @param alpha  the first stage's threshold, in (0, 1]
+/// @throws Error when `matched_p` is not nodes x sets
+inline void confirm_calls(PathwayResult& r, double alpha) {
+    if (r.matched_p.rows() != r.q.rows() || r.matched_p.cols() != r.q.cols())
+        throw Error("confirm_calls: matched p is " + std::to_string(r.matched_p.rows()) + " x " + std::to_string(r.matched_p.cols()) +
+                    ", expected nodes x sets (" + std::to_string(r.q.rows()) + " x " + std::to_string(r.q.cols()) + ")");
+    std::vector<double> called(std::size_t(r.q.size()), std::numeric_limits<double>::quiet_NaN());
+    for (Index i = 0; i < r.q.size(); ++i)
+        if (r.q.data()[i] < alpha) called[std::size_t(i)] = r.matched_p.data()[i];
+    const std::vector<double> confirmed = benjamini_hochberg(called);
+    for (Index i = 0; i < r.q.size(); ++i)
+        if (r.q.data()[i] < alpha) r.q.data()[i] = std::max(r.q.data()[i], confirmed[std::size_t(i)]);
+}
+
 /// Scores every bottleneck node of `model` against every gene set for the cells of raw `counts`
 /// (cells x genes in model gene order), with a null and q-values; see the file comment.
 /// `gene_symbols` names the model's genes (matched to the sets case-insensitively).
@@ -611,8 +692,13 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         throw Error("score_pathways: " + std::to_string(groups.size()) + " group labels for " + std::to_string(counts.rows()) + " cells");
     if (options.permutations < 1 || options.permutation_batch < 1)
         throw Error("score_pathways: permutations and permutation_batch must be at least 1");
-    if (options.null == NullDistribution::rank_sum && options.score != SetScore::rank_auc)
-        throw Error("score_pathways: the rank-sum null needs the rank score (rank_auc); the median score takes per-set or pooled");
+    if (is_rank_sum(options.null) && options.score != SetScore::rank_auc)
+        throw Error("score_pathways: the " + to_string(options.null) +
+                    " null needs the rank score (rank_auc); the median score takes per-set or pooled");
+    if (options.expression_strata < 1)
+        throw Error("score_pathways: expression_strata is " + std::to_string(options.expression_strata) + ", expected at least 1");
+    if (!(options.alpha > 0 && options.alpha <= 1))
+        throw Error("score_pathways: alpha is " + std::to_string(options.alpha) + ", expected a q-value threshold in (0, 1]");
     if (options.weighting == CellWeighting::activity && options.score != SetScore::rank_auc)
         throw Error("score_pathways: activity weighting averages signed attributions, which only the rank score (rank_auc) ranks; "
                     "the median score takes uniform weighting");
@@ -667,6 +753,11 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
         std::vector<double> means, variances;
         data::column_mean_variance(saliency.input(), means, variances);
         result.input_sd = Eigen::Map<const RowVector<double>>(variances.data(), Index(variances.size())).cwiseSqrt();
+        result.input_mean = Eigen::Map<const RowVector<double>>(means.data(), Index(means.size()));
+        if (options.null == NullDistribution::matched || options.null == NullDistribution::confirmed) {
+            result.stratum = quantile_strata(means, options.expression_strata);
+            result.matched_p.setConstant(nodes, Index(n_sets), std::numeric_limits<double>::quiet_NaN());
+        }
     }
     result.gene_scale = RowVector<double>::Ones(genes);
     if (options.normalize_genes) {
@@ -711,6 +802,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     result.silent = silent_nodes(result.activation_sd, options.silent_fraction, group_names.empty() ? nullptr : &result.activity,
                                  options.marker_auc);
     adjust_q_values(result);
+    if (options.null == NullDistribution::confirmed) confirm_calls(result, options.alpha);
     return result;
 }
 
