@@ -1,5 +1,6 @@
 // scae_bench: performance measurements of scae. Each subcommand prints one JSON line;
 // the Python scripts beside this file run the PyTorch/scipy peer in the same run.
+#include "bench_annotate.hpp"
 #include "bench_read.hpp"
 #include "bench_saliency.hpp"
 #include "bench_train.hpp"
@@ -13,7 +14,8 @@ int main(int argc, char** argv) {
         "       scae_bench read [--dir DIR] [--cells N] [--genes G] [--density D] [--repeat R] [--format mtx|gz]\n"
         "       scae_bench read --file FILE.h5|FILE.h5ad [--layer L] [--repeat R]\n"
         "       scae_bench saliency [--cells N] [--genes G] [--hidden H] [--nodes K] [--density D] [--method M]\n"
-        "                           [--threads T] [--repeat R] [--seed S] [--export PREFIX]\n";
+        "                           [--threads T] [--repeat R] [--seed S] [--export PREFIX]\n"
+        "       scae_bench annotate [--reference N] [--target N] [--dims D] [--types K] [--threads T] [--seed S]\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
         if (what == "gemm-scaling") return scae_bench::bench_gemm_scaling(args);
         if (what == "read") return scae_bench::bench_read(argc - 1, argv + 1);
         if (what == "saliency") return scae_bench::bench_saliency(args);
+        if (what == "annotate") return scae_bench::bench_annotate(args);
     } catch (const scae::cli::UsageError& e) {
         std::cerr << "scae_bench " << what << ": " << e.what() << "\n" << usage;
         return 2;

@@ -19,34 +19,13 @@
 
 namespace scae::cli {
 
-/// Writes node_support.tsv: per bottleneck node, the share of its reference variation carried by
-/// genes the target lacks, the share the fill method cannot recover, the support and whether it
-/// is trusted (the header alone for a model without a reference summary).
-/// @param path  the file
-/// @param support  transfer::node_support()'s result
-/// @throws Error when the file cannot be written
-inline void write_node_support(const std::string& path, const std::vector<transfer::NodeSupport>& support) {
-    std::ostringstream s;
-    s << "node\tmissing_share\tunexplained_share\tsupport\ttrusted\n" << std::setprecision(4);
-    for (std::size_t k = 0; k < support.size(); ++k)
-        s << "node" << k << '\t' << support[k].missing_share << '\t' << support[k].unexplained_share << '\t' << support[k].support << '\t'
-          << (support[k].trusted ? "yes" : "no") << '\n';
-    write_output(path, s.str());
-}
-
 /// Reads `--missing-genes`, `--alignment` and `--error-rate` (a bad value is a bad command line).
 /// @param a  the parsed options
 /// @param missing  receives the missing-gene method
 /// @param annotate  receives the error rate and the latent alignment
 /// @throws UsageError for an unknown method or an error rate outside (0, 1)
 inline void read_annotation_options(const Args& a, transfer::MissingGenes& missing, transfer::AnnotateOptions& annotate) {
-    if (a.has("missing-genes")) {
-        try {
-            missing = transfer::missing_genes_from_string(a.required("missing-genes"));
-        } catch (const Error& e) {
-            throw UsageError(std::string("--missing-genes: ") + e.what());
-        }
-    }
+    missing = missing_genes_option(a);
     if (a.has("alignment")) {
         try {
             annotate.alignment.method = transfer::latent_alignment_from_string(a.required("alignment"));
@@ -130,14 +109,12 @@ inline std::string annotate_usage() {
                        "  --labels FILE       the target's own labels (barcode<TAB>label, or obs:COLUMN of an .h5ad), to score\n"
                        "  --label-map FILE    reference_label<TAB>target_label lines, for scoring labels named differently\n"
                        "  --error-rate A      share of cells of reference types allowed to be called unknown, in (0, 1) (default 0.05)\n"
-                       "  --missing-genes M   model genes the data lack: conditional (default: their expectation given the\n"
-                       "                      present genes) | reference_mean | zero (as not expressed)\n"
                        "  --alignment M       how the target's bottleneck is moved onto the reference's before labels transfer:\n"
                        "                      mnn (default: mutual nearest neighbours) | standardize | none\n"
                        "  --min-coverage F    fraction of model genes that must be found (default 0.5)\n"
                        "  --duplicate-genes P repeated gene ids in DIR: error (default), unique (id.1, id.2, ...) or first\n"
                        "  --threads T         OpenMP threads\n") +
-           input_options_usage();
+           missing_genes_usage() + input_options_usage();
 }
 
 /// `scae annotate`; returns the exit code.

@@ -9,6 +9,7 @@
 #include "scae/data/align.hpp"
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/model_file.hpp"
+#include "scae/transfer/node_support.hpp"
 
 #ifdef SCAE_WITH_MPI
 #include "scae/train/mpi.hpp"
@@ -22,7 +23,46 @@ struct AlignedInput {
     io::CountMatrix<float> data;    ///< the data as read, but for its counts (moved into `counts`)
     data::Alignment alignment;      ///< gene matching diagnostics
     Csr<float> counts;              ///< data counts in model gene order
+    /// How `model` was adapted to the genes the data lack (`--missing-genes`): `model.model` is
+    /// the adapted model, the one every command applies.
+    transfer::MissingGeneAdaptation missing_genes;
+    std::vector<transfer::NodeSupport> node_support; ///< each node's support on these data (empty for a model before format 1.2)
 };
+
+/// Writes node_support.tsv: per bottleneck node, the share of its reference variation carried by
+/// genes the target lacks, the share the fill method cannot recover, the support and whether it
+/// is trusted (the header alone for a model without a reference summary).
+/// @param path  the file
+/// @param support  transfer::node_support()'s result
+/// @throws Error when the file cannot be written
+inline void write_node_support(const std::string& path, const std::vector<transfer::NodeSupport>& support) {
+    std::ostringstream s;
+    s << "node\tmissing_share\tunexplained_share\tsupport\ttrusted\n" << std::setprecision(4);
+    for (std::size_t k = 0; k < support.size(); ++k)
+        s << "node" << k << '\t' << support[k].missing_share << '\t' << support[k].unexplained_share << '\t' << support[k].support << '\t'
+          << (support[k].trusted ? "yes" : "no") << '\n';
+    write_output(path, s.str());
+}
+
+/// `--missing-genes`: how a model stands in for the model genes the data lack (default conditional).
+/// @param a  the parsed options
+/// @return the method
+/// @throws UsageError for an unknown method
+inline transfer::MissingGenes missing_genes_option(const Args& a) {
+    if (!a.has("missing-genes")) return transfer::MissingGenes::conditional;
+    try {
+        return transfer::missing_genes_from_string(a.required("missing-genes"));
+    } catch (const Error& e) {
+        throw UsageError(std::string("--missing-genes: ") + e.what());
+    }
+}
+
+/// The usage line of `--missing-genes`.
+/// @return two lines of usage text
+inline std::string missing_genes_usage() {
+    return "  --missing-genes M   model genes the data lack: conditional (default: their expectation given the\n"
+           "                      present genes) | reference_mean | zero (as not expressed)\n";
+}
 
 /// Gene matching from `--min-coverage` (the fraction of model genes that must be found,
 /// default 0.5; lower it knowingly for another technology or a targeted panel).
@@ -35,14 +75,14 @@ inline data::AlignOptions align_options(const Args& a) {
     return options;
 }
 
-/// Loads `--model` and `--data` (read_data(): the input options, notes on `err`) and aligns the
-/// data to the model's genes.
+/// Loads `--model` and `--data` (read_data(): the input options, notes on `err`), aligns the
+/// data to the model's genes and adapts the model to the genes the data lack (`--missing-genes`).
 /// @param a  the parsed options (--model, --data, the input options, --min-coverage)
 /// @param err  where notes from reading the data go
 /// @return the model, the data, the alignment and the aligned counts
 /// @throws Error when a file cannot be read or too few model genes are found
 inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
-    AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}};
+    AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}, {}, {}};
     in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
                                      align_options(a));
     // The counts are held once, in the model's gene order (Eigen 3.4's SparseMatrix has no move
@@ -50,6 +90,10 @@ inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
     in.counts.swap(in.data.counts);
     in.counts.makeCompressed();
     data::align_in_place(in.counts, in.alignment);
+    const transfer::MissingGenes method = missing_genes_option(a);
+    const std::vector<Index>& missing = in.alignment.missing_model_columns;
+    in.node_support = transfer::node_support(in.model.model, in.model.reference_input, missing, method);
+    in.model.model = transfer::adapt_to_present_genes(in.model.model, in.model.reference_input, missing, method, &in.missing_genes);
     return in;
 }
 
@@ -89,12 +133,21 @@ inline bool first_rank() {
 }
 
 /// One line of alignment diagnostics for stderr.
-/// @param a  the alignment of a dataset to a model
-/// @return "aligned M of N model genes by METHOD (P% coverage)", without a newline
-inline std::string alignment_line(const data::Alignment& a) {
+/// @param in  a dataset aligned to a model, and the model adapted to it
+/// @return "aligned M of N model genes by METHOD (P% coverage)", then how the missing ones were
+/// stood in for, without a newline
+inline std::string alignment_line(const AlignedInput& in) {
+    const data::Alignment& a = in.alignment;
     std::ostringstream s;
     s << "aligned " << a.matched << " of " << a.n_model_genes << " model genes by " << data::to_string(a.method) << " ("
       << std::fixed << std::setprecision(1) << 100 * a.coverage << "% coverage)";
+    if (in.missing_genes.missing > 0) {
+        s << "; the " << in.missing_genes.missing << " missing stood in for by " << transfer::to_string(in.missing_genes.method);
+        Index untrusted = 0;
+        for (const auto& n : in.node_support) untrusted += !n.trusted;
+        if (!in.node_support.empty()) s << ", " << untrusted << " of " << in.node_support.size() << " nodes resting too much on them";
+    }
+    if (!in.missing_genes.note.empty()) s << " (" << in.missing_genes.note << ")";
     return s.str();
 }
 
@@ -106,9 +159,10 @@ inline std::string alignment_line(const data::Alignment& a) {
 inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const std::string usage = std::string("usage: scae embed --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
                                           "                  --out latent.tsv[.gz]|latent.h5ad\n") +
-                              "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n" + input_options_usage();
+                              "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n" + missing_genes_usage() +
+                              input_options_usage();
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "missing-genes"}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
         const Matrix<float> latent = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.encode(c); },
@@ -118,7 +172,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
             write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);
         else
             write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
-        err << alignment_line(in.alignment) << "\n";
+        err << alignment_line(in) << "\n";
         return int(ok);
     });
 }
@@ -155,9 +209,9 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
                     "  --prior-counts K   genes_shrunk: counts a gene needs to move half way to its observed level\n"
                     "                     (default auto: estimated from the data, empirical Bayes)\n"
                     "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n") +
-        input_options_usage();
+        missing_genes_usage() + input_options_usage();
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts", "missing-genes"}));
         transfer::DenoiseOptions options;
         options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
@@ -174,7 +228,7 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
         else
             write_output(out_path, matrix_tsv(result.rates, in.data.barcodes, in.model.gene_symbols));
         const nlohmann::json summary = {{"out", out_path}, {"calibration", calibration}};
-        err << alignment_line(in.alignment) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
+        err << alignment_line(in) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
         out << summary.dump() << "\n";
         return int(ok);
     });

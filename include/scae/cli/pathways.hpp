@@ -36,8 +36,8 @@ inline std::string pathways_usage() {
            "\n"
            "The default: integrated gradients from the mean cell, averaged over cells with each cell's\n"
            "weight for the node (how far it raises the node), genes ranked by it, each set's rank AUC\n"
-           "with the rank-sum test's p; its calls stand when a second rank-sum test, against random\n"
-           "sets of genes of the same expression levels, confirms them (--null confirmed).\n"
+           "with the rank-sum test's p (--null confirmed keeps only the calls that a second test,\n"
+           "against random sets of genes of the same expression levels, confirms).\n"
            "--reference runs Kinalis et al. (2019): guided backprop, the median score and a per-set\n"
            "permutation null (docs/interpretation.md compares them).\n"
            "\n"
@@ -51,10 +51,10 @@ inline std::string pathways_usage() {
            "                      ranking) or median (mean over cells of the median |saliency| of the\n"
            "                      set's genes; uniform weighting only); gradxinput and ig from zeros\n"
            "                      need rank_auc where most genes are unexpressed\n"
-           "  --null N            confirmed (default with rank_auc: rank-sum, each call then confirmed\n"
-           "                      by matched over the called pairs), rank-sum (the rank-sum test against\n"
-           "                      random sets of the size; exact, no floor; calls sets of abundant genes\n"
-           "                      on nodes that do not use them), matched (the rank-sum test against\n"
+           "  --null N            rank-sum (default with rank_auc: the rank-sum test against random sets\n"
+           "                      of the size; exact, no floor; also calls sets of merely abundant genes),\n"
+           "                      confirmed (rank-sum, each call then confirmed by matched over the\n"
+           "                      called pairs), matched (the rank-sum test against\n"
            "                      random sets holding as many genes of each expression stratum as the\n"
            "                      set; specific, but weak for cell-type markers, which are abundant),\n"
            "                      per-set (each pair's own random sets; p >= 1/(1+draws); default with\n"
@@ -83,7 +83,7 @@ inline std::string pathways_usage() {
            "                      0: every pair (default 100)\n"
            "  --alpha A           q-value threshold of a significant call, in (0, 1] (default 0.05)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
-           "  --help              print this text\n") + input_options_usage();
+           "  --help              print this text\n") + missing_genes_usage() + input_options_usage();
 }
 
 namespace detail {
@@ -137,7 +137,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
     return guarded("pathways", args, pathways_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
                             "max-cells", "test-cells", "steps", "baseline", "top-genes", "contrast-rows", "alpha", "threads", "min-coverage", "silent",
-                            "duplicate-genes", "weighting", "max-permutations", "expression-strata"}),
+                            "duplicate-genes", "weighting", "max-permutations", "expression-strata", "missing-genes"}),
                      {"raw", "normalize-genes", "reference"});
         interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
@@ -150,7 +150,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const ThreadScope thread_scope(options.threads); // reading and the finiteness check as well as the scoring
         const auto start = std::chrono::steady_clock::now();
         const auto in = load_aligned(a, err);
-        err << alignment_line(in.alignment) << "\n";
+        err << alignment_line(in) << "\n";
         const io::GeneSets sets = io::read_gmt(gmt);
         std::vector<std::string> groups;
         if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes, a.required("data"));
@@ -163,6 +163,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
         const std::string dir = folder.path().string(); // the report is moved into out_dir once whole
         interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
+        write_node_support(dir + "/node_support.tsv", in.node_support);
         folder.commit();
 
         std::size_t significant = 0;
@@ -182,6 +183,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"significant_calls", significant},
             {"alpha", report.alpha},
             {"gene_coverage", in.alignment.coverage},
+            {"missing_genes", transfer::to_string(in.missing_genes.method)},
             {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
             {"out", out_dir}};
         if (result.null == interpret::NullDistribution::pooled) summary["pooled_null_draws"] = result.pooled_draws;
@@ -197,6 +199,12 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         }
         const std::vector<Index>& silent = result.silent;
         summary["silent_nodes"] = silent;
+        if (!in.node_support.empty()) { // nodes resting too much on genes the data lack: their names are in doubt
+            std::vector<std::string> untrusted;
+            for (std::size_t k = 0; k < in.node_support.size(); ++k)
+                if (!in.node_support[k].trusted) untrusted.push_back("node" + std::to_string(k));
+            summary["untrusted_nodes"] = untrusted;
+        }
         if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc), silent ones aside
             nlohmann::json nodes = nlohmann::json::object();
             for (const std::string& g : result.activity.groups) nodes[g] = nlohmann::json::array();

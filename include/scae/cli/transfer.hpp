@@ -215,8 +215,6 @@ inline std::string transfer_usage() {
            "  --calibrate M       how every predictor is applied: none | genes | genes_shrunk | groups (default) | blend\n"
            "  --prior-counts K    genes_shrunk: counts a gene needs to move half way to its observed level (default auto)\n"
            "  --mcv-fraction P    molecular cross-validation: share of each count given to the denoiser (default 0.5)\n"
-           "  --missing-genes M   model genes the data lack: conditional (default: their expectation given the\n"
-           "                      present genes) | reference_mean | zero (as not expressed)\n"
            "  --error-rate A      label transfer: share of cells of reference types allowed to be called unknown,\n"
            "                      in (0, 1) (default 0.05)\n"
            "  --label-map FILE    reference_label<TAB>target_label lines, for scoring labels named differently\n"
@@ -225,7 +223,7 @@ inline std::string transfer_usage() {
            "  --eval-cells N      cells (a stratified subsample) of the all-pairs scores, kNN and silhouette, and reference cells\n"
            "                      that vote in label transfer, at most (default 20000; 2..10000000)\n"
            "  --threads T         OpenMP threads\n"
-           "  --quiet             no progress on stderr\n") + input_options_usage();
+           "  --quiet             no progress on stderr\n") + missing_genes_usage() + input_options_usage();
 }
 
 /// The options `scae transfer` takes (see transfer_usage()).
