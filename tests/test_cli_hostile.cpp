@@ -197,6 +197,29 @@ TEST_CASE("numbers are parsed exactly and checked against their documented range
     CHECK(!fs::exists(f / "s"));
 }
 
+TEST_CASE("a bad enum value is a bad command line: exit 2, naming the option and every accepted value") {
+    const Files f;
+    const std::vector<std::string> model_data = {"--model", f / "model.json", "--data", f / "data"};
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "m.json", "--loss", "nonsense"}, quick_train)), 2,
+                "option --loss expects poisson, negative_binomial or mse, got 'nonsense'");
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "m.json", "--duplicate-genes", "keep"}, quick_train)), 2,
+                "option --duplicate-genes expects error, unique or first, got 'keep'");
+    CHECK_FAILS(run(cat(cat({"denoise"}, model_data), {"--out", f / "d.tsv", "--calibrate", "some"})), 2,
+                "option --calibrate expects none, genes, genes_shrunk, groups or blend, got 'some'");
+    const std::vector<std::string> pathways = cat(cat({"pathways"}, model_data), {"--gmt", f / "sets.gmt", "--out", f / "p"});
+    CHECK_FAILS(run(cat(pathways, {"--method", "shap"})), 2, "option --method expects vanilla, guided, gradxinput or ig, got 'shap'");
+    CHECK_FAILS(run(cat(pathways, {"--score", "mean"})), 2, "option --score expects median or rank_auc, got 'mean'");
+    CHECK_FAILS(run(cat(pathways, {"--null", "none"})), 2, "option --null expects per-set, pooled or rank-sum, got 'none'");
+    CHECK_FAILS(run(cat(pathways, {"--weighting", "x"})), 2, "option --weighting expects uniform or activity, got 'x'");
+    CHECK_FAILS(run(cat(pathways, {"--baseline", "x"})), 2, "option --baseline expects zeros or mean, got 'x'");
+    CHECK_FAILS(run({"inspect", "--layout", "rows", f / "t.tsv"}), 2, "option --layout expects");
+    CHECK_FAILS(run({"inspect", "--delimiter", ";", f / "t.tsv"}), 2, "option --delimiter expects tab or comma, got ';'");
+    CHECK_FAILS(run({"inspect", "--duplicates", "keep", f / "t.tsv"}), 2, "option --duplicates expects error or sum, got 'keep'");
+    CHECK(!fs::exists(f / "m.json"));
+    CHECK(!fs::exists(f / "d.tsv"));
+    CHECK(!fs::exists(f / "p"));
+}
+
 TEST_CASE("outputs that are also inputs are refused before any work, whatever the spelling") {
     const Files f;
     const std::string table = read(f / "t.tsv"), labels = read(f / "labels.tsv"), model = read(f / "model.json");
@@ -380,7 +403,7 @@ TEST_CASE("counts that overflow, duplicate gene ids and non-UTF-8 text are refus
     CHECK(contains(first.err, "kept the first column"));
     CHECK(contains(first.err, "aligned 59 of 60 model genes"));
     CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv", "--duplicate-genes", "sum"}), 2,
-                "unknown --duplicate-genes 'sum' (expected error, unique or first)");
+                "option --duplicate-genes expects error, unique or first, got 'sum'");
 
     // A symbol with a byte that is not UTF-8, and a label with one.
     fs::copy(f / "data", f / "latin1");

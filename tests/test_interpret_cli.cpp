@@ -138,7 +138,7 @@ TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {
     err.str("");
     CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out", f / "r", "--method", "smooth"},
                         out, err) == 2);
-    CHECK(err.str().find("expected vanilla, guided") != std::string::npos);
+    CHECK(err.str().find("--method expects vanilla, guided") != std::string::npos);
     err.str("");
     CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "missing.gmt", "--out", f / "r"}, out, err) == 1);
     CHECK(err.str().find("missing.gmt") != std::string::npos);

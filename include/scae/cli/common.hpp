@@ -226,12 +226,7 @@ std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneId
 /// @throws UsageError for a bad --duplicate-genes value or a missing option
 /// @throws Error for unreadable data, an empty matrix or a cell total above max_cell_total
 inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const std::string& option = "data") {
-    DuplicateGeneIds policy = DuplicateGeneIds::error;
-    try {
-        policy = enum_from_name(a.get("duplicate-genes", "error"), duplicate_gene_ids_names, "--duplicate-genes");
-    } catch (const Error& e) {
-        throw UsageError(e.what());
-    }
+    const DuplicateGeneIds policy = a.choice("duplicate-genes", duplicate_gene_ids_names, DuplicateGeneIds::error);
     const std::string path = a.required(option);
     io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
     if (!data.source.empty()) err << "read " << path << ":" << data.source << "\n";

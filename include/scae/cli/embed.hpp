@@ -130,11 +130,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 /// @throws UsageError for an unknown --calibrate method or a --prior-counts outside [0, 1e12]
 inline transfer::CalibrationOptions calibration_options(const Args& a) {
     transfer::CalibrationOptions options;
-    try {
-        options.method = transfer::calibration_from_string(a.get("calibrate", transfer::to_string(options.method)));
-    } catch (const Error& e) {
-        throw UsageError(std::string("--calibrate: ") + e.what());
-    }
+    options.method = a.choice("calibrate", transfer::calibration_names, options.method);
     if (a.get("prior-counts", "auto") != "auto") options.prior_counts = a.number("prior-counts", 0, 0, 1e12);
     return options;
 }

@@ -41,32 +41,12 @@ inline std::string inspect_usage() {
 
 namespace detail {
 
-/// The values of `--duplicates`.
-inline constexpr EnumNames<io::Duplicates, 2> duplicates_names{{{io::Duplicates::error, "error"}, {io::Duplicates::sum, "sum"}}};
-
-/// The values of `--layout`.
-inline constexpr EnumNames<io::Layout, 2> layout_names{
-    {{io::Layout::genes_by_cells, "genes-by-cells"}, {io::Layout::cells_by_genes, "cells-by-genes"}}};
-
 /// Turns the parsed command line into reader options; throws UsageError for a bad value.
 inline io::ReadOptions inspect_options(const Args& args) {
     io::ReadOptions options;
-    try {
-        options.duplicates = enum_from_name(args.get("duplicates", "error"), duplicates_names, "--duplicates");
-        options.layout = enum_from_name(args.get("layout", "genes-by-cells"), layout_names, "--layout");
-    } catch (const Error& e) {
-        throw UsageError(e.what());
-    }
-    if (args.has("delimiter")) {
-        const std::string delimiter = args.get("delimiter", "");
-        if (delimiter == "tab") {
-            options.delimiter = '\t';
-        } else if (delimiter == "comma") {
-            options.delimiter = ',';
-        } else {
-            throw UsageError("--delimiter expects 'tab' or 'comma', got '" + delimiter + "'");
-        }
-    }
+    options.duplicates = args.choice("duplicates", io::duplicates_names, options.duplicates);
+    options.layout = args.choice("layout", io::layout_names, options.layout);
+    options.delimiter = args.choice("delimiter", io::delimiter_names, options.delimiter);
     options.require_counts = args.has("require-counts");
     options.allow_negative = args.has("allow-negative");
     return input_options(args, options);

@@ -83,15 +83,11 @@ namespace detail {
 inline interpret::PathwayOptions pathway_options(const Args& a) {
     interpret::PathwayOptions o = a.has("reference") ? interpret::reference_pathway_options() : interpret::PathwayOptions{};
     o.threads = a.threads(); // checked in every build, used where OpenMP is
-    try {
-        if (a.has("method")) o.saliency.method = interpret::method_from_string(a.get("method", ""));
-        if (a.has("weighting")) o.weighting = interpret::cell_weighting_from_string(a.get("weighting", ""));
-        if (a.has("score")) o.score = interpret::set_score_from_string(a.get("score", ""));
-        if (a.has("null")) o.null = interpret::null_distribution_from_string(a.get("null", ""));
-        if (a.has("baseline")) o.saliency.baseline = enum_from_name(a.get("baseline", ""), interpret::baseline_names, "--baseline");
-    } catch (const Error& e) {
-        throw UsageError(e.what());
-    }
+    o.saliency.method = a.choice("method", interpret::method_names, o.saliency.method);
+    o.weighting = a.choice("weighting", interpret::cell_weighting_names, o.weighting);
+    o.score = a.choice("score", interpret::set_score_names, o.score);
+    o.null = a.choice("null", interpret::null_distribution_names, o.null);
+    o.saliency.baseline = a.choice("baseline", interpret::baseline_names, o.saliency.baseline);
     // The defaults follow the score: a median score asked for alone takes the reference's
     // uniform weighting and per-set null, which are all it can take.
     if (o.score == interpret::SetScore::median_saliency) {

@@ -168,7 +168,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         read_gene_selection(genes, recipe.preprocess);
         recipe.normalize = !a.has("no-normalize");
         if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
-        if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
+        recipe.model.loss = a.choice("loss", nn::loss_names, recipe.model.loss);
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
         const train::Communicator ranks = training_ranks();

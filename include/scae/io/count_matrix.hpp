@@ -2,6 +2,7 @@
 /// @file count_matrix.hpp
 /// @brief The result of every count reader (`CountMatrix`) and the options they share.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/types.hpp"
 
 #include <string>
@@ -16,11 +17,20 @@ enum class Duplicates {
     sum    ///< add the values, as scipy's `tocsr()` does
 };
 
+/// The names of Duplicates on the command line (`--duplicates`).
+inline constexpr EnumNames<Duplicates, 2> duplicates_names{{{Duplicates::error, "error"}, {Duplicates::sum, "sum"}}};
+
 /// Which way round a file stores the matrix. 10x directories are always genes x cells.
 enum class Layout {
     genes_by_cells, ///< one row per gene, one column per cell (10x, most Smart-seq tables)
     cells_by_genes  ///< one row per cell, one column per gene
 };
+
+/// The names of Layout on the command line (`--layout`).
+inline constexpr EnumNames<Layout, 2> layout_names{{{Layout::genes_by_cells, "genes-by-cells"}, {Layout::cells_by_genes, "cells-by-genes"}}};
+
+/// The names of the dense-table separators ReadOptions::delimiter takes (`--delimiter`).
+inline constexpr EnumNames<char, 2> delimiter_names{{{'\t', "tab"}, {',', "comma"}}};
 
 /// The value type a Matrix Market banner declares.
 enum class Field {
