@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include "scae/cli/main.hpp"
 #include "scae/data/simulate.hpp"
@@ -218,6 +219,56 @@ TEST_CASE("a bad enum value is a bad command line: exit 2, naming the option and
     CHECK(!fs::exists(f / "m.json"));
     CHECK(!fs::exists(f / "d.tsv"));
     CHECK(!fs::exists(f / "p"));
+}
+
+namespace {
+
+/// The text of the gzip file `path` (zlib's gzread).
+std::string gunzip(const std::string& path) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    std::string text;
+    char buffer[4096];
+    int n = 0;
+    while ((n = gzread(f, buffer, sizeof buffer)) > 0) text.append(buffer, std::size_t(n));
+    CHECK(n == 0);
+    CHECK(gzclose(f) == Z_OK);
+    return text;
+}
+
+} // namespace
+
+TEST_CASE(".gz outputs are compressed as they are written, in chunks: any size round-trips") {
+    const Files f;
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += "row" + std::to_string(i) + "\t" + std::to_string(i * 0.37) + "\n";
+    // Pieces of every size, each one larger than the 7-byte chunk handed to zlib at a time.
+    cli::stream_output(f / "pieces.tsv.gz", [&](std::ostream& out) {
+        for (std::size_t at = 0, piece = 1; at < text.size(); at += piece, piece = piece % 23 + 1) out << text.substr(at, piece);
+    }, 7);
+    CHECK(gunzip(f / "pieces.tsv.gz") == text);
+    cli::stream_output(f / "whole.tsv.gz", [&](std::ostream& out) { out.write(text.data(), std::streamsize(text.size())); }, 7);
+    CHECK(gunzip(f / "whole.tsv.gz") == text);
+    cli::stream_output(f / "one.gz", [&](std::ostream& out) { out << text; }, 1);
+    CHECK(gunzip(f / "one.gz") == text);
+    cli::write_output(f / "empty.gz", "");
+    CHECK(gunzip(f / "empty.gz").empty());
+    CHECK(!fs::exists(f / "whole.tsv.gz.partial"));
+    CHECK_THROWS_AS(cli::stream_output(f / "bad.gz", [](std::ostream&) {}, 0), Error);
+    CHECK(!fs::exists(f / "bad.gz"));
+
+    // A matrix is written row by row (report::write_matrix_tsv), the same text as matrix_tsv().
+    Matrix<float> m(3, 2);
+    m << 1, 2.5f, -3, 0, 1e-7f, 4;
+    const std::vector<std::string> rows = {"a", "b", "c"}, columns = {"x", "y"};
+    cli::stream_output(f / "m.tsv.gz", [&](std::ostream& out) { report::write_matrix_tsv(out, "cell", rows, columns, m); }, 5);
+    CHECK(gunzip(f / "m.tsv.gz") == cli::matrix_tsv(m, rows, columns));
+
+    // embed --out x.tsv.gz holds what x.tsv holds.
+    const std::vector<std::string> embed = {"embed", "--model", f / "model.json", "--data", f / "data", "--out"};
+    REQUIRE(run(cat(embed, {f / "l.tsv"})).code == 0);
+    REQUIRE(run(cat(embed, {f / "l.tsv.gz"})).code == 0);
+    CHECK(gunzip(f / "l.tsv.gz") == read(f / "l.tsv"));
 }
 
 TEST_CASE("outputs that are also inputs are refused before any work, whatever the spelling") {

@@ -117,7 +117,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);
         else
-            write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
+            write_matrix_output(out_path, latent, in.data.barcodes, node_names(latent.cols()));
         err << alignment_line(in.alignment) << "\n";
         return int(ok);
     });
@@ -168,7 +168,7 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "denoise", a, in, &result.rates, nullptr, {{"calibration", calibration}});
         else
-            write_output(out_path, matrix_tsv(result.rates, in.data.barcodes, in.model.gene_symbols));
+            write_matrix_output(out_path, result.rates, in.data.barcodes, in.model.gene_symbols);
         const nlohmann::json summary = {{"out", out_path}, {"calibration", calibration}};
         err << alignment_line(in.alignment) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
         out << summary.dump() << "\n";
