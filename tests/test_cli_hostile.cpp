@@ -4,6 +4,7 @@
 // must still give a correct result.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -558,6 +559,69 @@ TEST_CASE("report::ReportFolder: a failed report leaves the earlier one intact; 
     std::size_t leftovers = 0;
     for (const auto& entry : fs::directory_iterator(f.dir)) leftovers += contains(entry.path().filename().string(), ".partial");
     CHECK(leftovers == 0);
+}
+
+TEST_CASE("report::ReportFolder into an existing folder keeps the folder itself: mode, setgid, inode, other entries") {
+    const Files f;
+    const fs::path target = f.dir / "private";
+    fs::create_directories(target / "mine");
+    write((target / "notes.txt").string(), "notes");
+    write((target / "mine" / "m.txt").string(), "m");
+    write((target / "a.tsv").string(), "old a");
+    REQUIRE(::chmod(target.c_str(), 02700) == 0);
+    struct stat before {}, notes_before {}, mine_before {};
+    REQUIRE(::stat(target.c_str(), &before) == 0);
+    REQUIRE(::stat((target / "notes.txt").c_str(), &notes_before) == 0);
+    REQUIRE(::stat((target / "mine").c_str(), &mine_before) == 0);
+    {
+        report::ReportFolder folder(target);
+        write(folder.file("a.tsv"), "new a");
+        fs::create_directories(folder.path() / "sub");
+        write((folder.path() / "sub" / "b.tsv").string(), "new b");
+        folder.commit();
+    }
+    struct stat after {}, notes_after {}, mine_after {};
+    REQUIRE(::stat(target.c_str(), &after) == 0);
+    REQUIRE(::stat((target / "notes.txt").c_str(), &notes_after) == 0);
+    REQUIRE(::stat((target / "mine").c_str(), &mine_after) == 0);
+    CHECK((after.st_mode & 07777) == 02700);
+    CHECK(after.st_ino == before.st_ino); // the same folder, not a re-created one
+    CHECK(notes_after.st_ino == notes_before.st_ino);
+    CHECK(mine_after.st_ino == mine_before.st_ino);
+    CHECK(read((target / "a.tsv").string()) == "new a");
+    CHECK(read((target / "sub" / "b.tsv").string()) == "new b");
+    CHECK(read((target / "mine" / "m.txt").string()) == "m");
+    // A report folder of its own is replaced whole, at once, by the next report's.
+    {
+        report::ReportFolder folder(target);
+        fs::create_directories(folder.path() / "sub");
+        write((folder.path() / "sub" / "c.tsv").string(), "new c");
+        folder.commit();
+    }
+    CHECK(!fs::exists(target / "sub" / "b.tsv"));
+    CHECK(read((target / "sub" / "c.tsv").string()) == "new c");
+    REQUIRE(::stat(target.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+    CHECK((after.st_mode & 07777) == 02700);
+
+    // Through the command line: a report into the current folder (--out .) leaves it as it was.
+    fs::create_directories(f.dir / "project" / ".git");
+    write((f.dir / "project" / ".git" / "HEAD").string(), "ref");
+    REQUIRE(::chmod((f.dir / "project").c_str(), 0700) == 0);
+    struct stat project_before {}, git_before {};
+    REQUIRE(::stat((f.dir / "project").c_str(), &project_before) == 0);
+    REQUIRE(::stat((f.dir / "project" / ".git").c_str(), &git_before) == 0);
+    const Run r = run({"pathways", "--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out",
+                       (f.dir / "project" / ".").string(), "--permutations", "20", "--min-genes", "2", "--threads", "1"});
+    INFO(r.err);
+    CHECK(r.code == 0);
+    struct stat project_after {}, git_after {};
+    REQUIRE(::stat((f.dir / "project").c_str(), &project_after) == 0);
+    REQUIRE(::stat((f.dir / "project" / ".git").c_str(), &git_after) == 0);
+    CHECK(project_after.st_ino == project_before.st_ino);
+    CHECK((project_after.st_mode & 07777) == 0700);
+    CHECK(git_after.st_ino == git_before.st_ino);
+    CHECK(fs::exists(f.dir / "project" / "scores.tsv"));
 }
 
 TEST_CASE("pathways: a failing run leaves the earlier report whole") {
