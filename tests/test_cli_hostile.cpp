@@ -14,6 +14,7 @@
 #include "scae/report/report_folder.hpp"
 #include "scae/transfer/model_file.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -197,6 +198,68 @@ TEST_CASE("numbers are parsed exactly and checked against their documented range
                 "--min-coverage");
     CHECK_FAILS(run({"demo", "--threads", "-1"}), 2, "--threads");
     CHECK(!fs::exists(f / "s"));
+}
+
+TEST_CASE("every command takes the reader options; a cells x genes table trains on its genes, or the layout is named") {
+    const Files f;
+    // The tissue as pandas writes it: cells in rows (barcodes), genes in columns.
+    const Matrix<float> dense = Matrix<float>(f.tissue.counts);
+    const auto write_cells_by_genes = [&](const std::string& name, const std::vector<std::string>& rows) {
+        std::ofstream table(f / name);
+        for (const auto& g : f.tissue.gene_ids) table << ',' << g;
+        table << '\n';
+        for (Index c = 0; c < dense.rows(); ++c) {
+            table << rows[std::size_t(c)];
+            for (Index g = 0; g < dense.cols(); ++g) table << ',' << dense(c, g);
+            table << '\n';
+        }
+    };
+    write_cells_by_genes("cells.csv", f.tissue.barcodes);
+    Run r = run(cat({"train", "--data", f / "cells.csv", "--out", f / "m.json"}, quick_train));
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.err, "read as cells x genes (rows are cells): the row names look like cell barcodes"));
+    const auto trained_on_genes = [&](const std::string& model) { // every model gene is a gene (genes without counts are dropped)
+        const auto ids = transfer::load_model(f / model).gene_ids;
+        for (const auto& id : ids)
+            if (std::find(f.tissue.gene_ids.begin(), f.tissue.gene_ids.end(), id) == f.tissue.gene_ids.end()) return false;
+        return ids.size() * 4 > f.tissue.gene_ids.size() * 3;
+    };
+    CHECK(trained_on_genes("m.json"));
+
+    // Cell names that do not look like barcodes: genes x cells is assumed, and said; --layout reads it right.
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < f.tissue.barcodes.size(); ++c) names.push_back("cell" + std::to_string(c));
+    write_cells_by_genes("plain.csv", names);
+    r = run(cat({"train", "--data", f / "plain.csv", "--out", f / "m2.json"}, quick_train));
+    CHECK(contains(r.err, "read as genes x cells (rows are genes), assumed"));
+    CHECK(contains(r.err, "--layout cells-by-genes"));
+    r = run(cat({"train", "--data", f / "plain.csv", "--out", f / "m3.json", "--layout", "cells-by-genes"}, quick_train));
+    CHECK(r.code == 0);
+    CHECK(trained_on_genes("m3.json"));
+
+    // The same options, through the same parser, on every command that reads counts.
+    const std::vector<std::string> reader = {"--layout", "cells-by-genes", "--delimiter", "comma", "--duplicates", "sum", "--require-counts"};
+    CHECK(run(cat({"embed", "--model", f / "m3.json", "--data", f / "plain.csv", "--out", f / "l.tsv"}, reader)).code == 0);
+    CHECK(run(cat({"denoise", "--model", f / "m3.json", "--data", f / "plain.csv", "--out", f / "d.tsv", "--calibrate", "none"}, reader)).code == 0);
+    {
+        std::ofstream sets(f / "ids.gmt"); // a table names genes by id only
+        for (int set = 0; set < 3; ++set) {
+            sets << "set" << set << "\tna";
+            for (int g = 0; g < 10; ++g) sets << '\t' << f.tissue.gene_ids[std::size_t(set * 10 + g)];
+            sets << '\n';
+        }
+    }
+    r = run(cat({"pathways", "--model", f / "m3.json", "--data", f / "plain.csv", "--gmt", f / "ids.gmt", "--out", f / "p", "--permutations",
+                 "20", "--min-genes", "2"}, reader));
+    CHECK_MESSAGE(r.code == 0, r.err);
+    CHECK(run(cat({"transfer", "--model", f / "m3.json", "--data", f / "plain.csv", "--out", f / "t", "--no-native"}, reader)).code == 0);
+    CHECK(run(cat({"inspect", f / "plain.csv"}, reader)).code == 0);
+    for (const char* command : {"train", "embed", "denoise", "pathways", "transfer", "inspect"}) {
+        const Run help = run({command, "--help"});
+        CHECK_MESSAGE(contains(help.out, "--layout auto|genes-by-cells|cells-by-genes"), command);
+        CHECK_MESSAGE(contains(help.out, "--allow-negative"), command);
+    }
 }
 
 TEST_CASE("a bad enum value is a bad command line: exit 2, naming the option and every accepted value") {

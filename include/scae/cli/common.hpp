@@ -226,7 +226,7 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
     const DuplicateGeneIds policy = a.choice("duplicate-genes", duplicate_gene_ids_names, DuplicateGeneIds::error);
     const std::string path = a.required(option);
     io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
-    if (!data.source.empty()) err << "read " << path << ":" << data.source << "\n";
+    if (!data.source.empty()) err << "read " << path << (data.source[0] == '/' ? ":" : ": ") << data.source << "\n";
     if (data.cells() == 0 || data.genes() == 0)
         fail(path, 0, "holds " + std::to_string(data.cells()) + " cells and " + std::to_string(data.genes()) +
                           " genes, expected at least one of each");

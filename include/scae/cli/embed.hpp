@@ -108,7 +108,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
                                           "                  --out latent.tsv[.gz]|latent.h5ad\n") +
                               "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n" + input_options_usage();
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes"}), with_input_flags({}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
         const Matrix<float> latent = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.encode(c); },
@@ -153,7 +153,8 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
                     "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n") +
         input_options_usage();
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts"}),
+                     with_input_flags({}));
         transfer::DenoiseOptions options;
         options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});

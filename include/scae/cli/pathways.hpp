@@ -124,7 +124,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
                             "max-cells", "test-cells", "steps", "baseline", "top-genes", "contrast-rows", "alpha", "threads", "min-coverage", "silent",
                             "duplicate-genes", "weighting", "max-permutations"}),
-                     {"raw", "normalize-genes", "reference"});
+                     with_input_flags({"raw", "normalize-genes", "reference"}));
         const interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));

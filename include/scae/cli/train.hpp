@@ -160,7 +160,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
     return guarded("train", args, train_usage(), out, err, [&] {
         const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",
                                         "checkpoint", "checkpoint-every", "resume"}),
-                     {"no-normalize", "quiet"});
+                     with_input_flags({"no-normalize", "quiet"}));
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
         const std::string model_path = output_file(a, "out", {data_path, a.get("labels", ""), genes.rfind("gmt:", 0) == 0 ? genes.substr(4) : ""});

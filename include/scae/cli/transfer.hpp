@@ -237,7 +237,7 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
 /// @return the exit code (Exit)
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, transfer_option_names(), {"native", "no-native", "quiet"});
+        const Args a(args, transfer_option_names(), with_input_flags({"native", "no-native", "quiet"}));
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", "")});
         const TransferRun run = run_transfer_command(a, err);
