@@ -12,6 +12,7 @@
 #include "scae/data/simulate.hpp"
 #include "scae/data/write_10x.hpp"
 #include "scae/report/report_folder.hpp"
+#include "scae/report/write_file.hpp"
 #include "scae/transfer/model_file.hpp"
 
 #include <algorithm>
@@ -685,6 +686,22 @@ TEST_CASE("report::ReportFolder into an existing folder keeps the folder itself:
     CHECK((project_after.st_mode & 07777) == 0700);
     CHECK(git_after.st_ino == git_before.st_ino);
     CHECK(fs::exists(f.dir / "project" / "scores.tsv"));
+}
+
+TEST_CASE("report::ReportFolder: a report that fails to write names the output asked for, not the temporary folder") {
+    const Files f;
+    const fs::path target = f.dir / "report";
+    report::ReportFolder folder(target);
+    std::string message;
+    try {
+        folder.write([](const std::string& dir) { report::write_text_atomic(dir + "/no/such/folder/scores.tsv", "x"); });
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(contains(message, (target / "no/such/folder/scores.tsv").string()));
+    CHECK(!contains(message, ".report.partial-")); // the temporary folder
+    CHECK(folder.write([](const std::string& dir) { return dir; }) == folder.path().string());
 }
 
 TEST_CASE("pathways: a failing run leaves the earlier report whole") {

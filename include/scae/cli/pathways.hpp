@@ -146,8 +146,8 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const interpret::PathwayResult result =
             interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
         report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
-        const std::string dir = folder.path().string(); // the report is moved into out_dir once whole
-        interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
+        // Written into a temporary folder (errors name out_dir), moved into out_dir once whole.
+        folder.write([&](const std::string& dir) { interpret::write_pathway_report(dir, result, in.model.gene_symbols, report); });
         folder.commit();
 
         std::size_t significant = 0;
@@ -164,6 +164,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"nodes", result.score.rows()},
             {"sets_scored", result.sets.size()},
             {"sets_too_small", result.too_small.size()},
+            {"sets_covering_all_genes", result.covering.size()},
             {"significant_calls", significant},
             {"alpha", report.alpha},
             {"gene_coverage", in.alignment.coverage},
@@ -179,6 +180,9 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                     << options.permutations << " random sets allow; more permutations may lower their q (scae pathways --permutations "
                     << "10000: sets that cannot become significant stop drawing early), as may scae pathways --null pooled\n";
         }
+        for (const interpret::MatchedSet& set : result.covering)
+            err << "scae pathways: note: skipped the set " << set.name << ", which holds every model gene: with no gene outside it, "
+                << "it cannot be ranked against the others or compared with random sets\n";
         const std::vector<Index>& silent = result.silent;
         summary["silent_nodes"] = silent;
         if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc), silent ones aside

@@ -76,6 +76,34 @@ public:
     /// @return its path inside the temporary folder
     std::string file(const std::string& name) const { return (temporary_ / name).string(); }
 
+    /// Runs `write` on the temporary folder (its path as a string) and returns what it returns.
+    /// A scae::Error or file-system error it throws is rethrown as a scae::Error that names the
+    /// target where it named the temporary folder, so that a report that fails to write names
+    /// the output the user asked for, not a hidden folder that is removed.
+    /// @param write  callable taking the temporary folder's path (std::string) that writes the report
+    /// @return what `write` returns
+    /// @throws Error for a failure of `write` that is a scae::Error or a std::filesystem::filesystem_error
+    template <class Write>
+    decltype(auto) write(Write&& write) const {
+        try {
+            return write(temporary_.string());
+        } catch (const Error& e) {
+            throw Error(for_target(e.what()));
+        } catch (const std::filesystem::filesystem_error& e) {
+            throw Error(for_target(e.what()));
+        }
+    }
+
+    /// `message` naming the target wherever it named the temporary folder.
+    /// @param message  a message about a file of the report
+    /// @return the message with every mention of the temporary folder replaced by the target
+    std::string for_target(std::string message) const {
+        const std::string from = temporary_.string(), to = target_.string();
+        for (std::size_t at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size()))
+            message.replace(at, from.size(), to);
+        return message;
+    }
+
     /// The folder the report ends up in (absolute).
     /// @return the absolute, normalised target
     const std::filesystem::path& target() const { return target_; }
