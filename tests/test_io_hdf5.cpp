@@ -384,6 +384,18 @@ TEST_CASE("broken HDF5 files name the file and the dataset") {
     }
 }
 
+TEST_CASE("declared extents are bounded by what the file stores, before anything is allocated") {
+    if (!have_python()) return;
+    // 10^9 entries declared over 18 KB: Cell Ranger data and indices, and a dense AnnData X.
+    CHECK(mentions(error_of([&] { scae::io::read_counts<double>(fixture("bad_unwritten.h5")); }),
+                   {fixture("bad_unwritten.h5") + ":/matrix/", "declares 1000000000 elements, but its storage in the file (0 bytes) can hold at most 0",
+                    "never written"}));
+    CHECK(mentions(error_of([&] { scae::io::read_counts<double>(fixture("bad_unwritten.h5ad")); }),
+                   {fixture("bad_unwritten.h5ad") + ":/X: declares 100000 x 10000 elements"}));
+    // Compressed data hold up to their filters' ratio: the good files still read.
+    check_fixture_matrix(scae::io::read_counts<double>(fixture("cr_v3_shuffle_fletcher32.h5")), false);
+}
+
 TEST_CASE("write_h5ad writes what anndata 0.8 reads back, through a temporary file") {
     if (!have_python()) return;
     const fs::path dir = scae_test::scratch_dir("hdf5_write");

@@ -56,6 +56,8 @@ public:
 
 protected:
     /// Compresses the full buffer, then buffers `c`.
+    /// @param c  the character that did not fit, or eof() for none
+    /// @return `c` (not eof()) on success, eof() when compressing or writing failed
     int_type overflow(int_type c) override {
         if (!compress(Z_NO_FLUSH)) return traits_type::eof();
         if (!traits_type::eq_int_type(c, traits_type::eof())) {
@@ -66,6 +68,7 @@ protected:
     }
 
     /// Compresses what is buffered (zlib may still hold some of it until finish()).
+    /// @return 0 on success, -1 when compressing or writing failed
     int sync() override { return compress(Z_NO_FLUSH) ? 0 : -1; }
 
 private:

@@ -29,6 +29,10 @@ namespace scae::io::hdf5 {
 /// cost does not show.
 inline constexpr hsize_t slab_elements = hsize_t(1) << 16;
 
+/// Datasets of up to this many elements (8 MiB of doubles) are opened whatever their storage;
+/// larger ones must fit what their storage in the file can hold (Dataset::capacity()).
+inline constexpr hsize_t unchecked_elements = hsize_t(1) << 20;
+
 
 /// An HDF5 identifier that closes itself (file, group, dataset, dataspace, type or attribute).
 class Id {
@@ -73,6 +77,25 @@ private:
 };
 
 namespace detail {
+
+/// The most a filter can shrink data, for bounding what a dataset's stored bytes can hold:
+/// deflate 1032 (zlib's limit), LZF 88 (a 3-byte reference gives 264 bytes), N-bit and
+/// scale-offset 64 (one bit left of 64), shuffle and Fletcher32 none; szip 1032; another
+/// filter (a plugin: Blosc, Zstandard, bzip2, ...) 65536.
+/// @param id  a filter's HDF5 id
+/// @return its largest ratio of decoded to stored bytes
+inline double max_filter_ratio(H5Z_filter_t id) {
+    switch (id) {
+    case H5Z_FILTER_DEFLATE: return 1032;
+    case H5Z_FILTER_SHUFFLE:
+    case H5Z_FILTER_FLETCHER32: return 1;
+    case H5Z_FILTER_SZIP: return 1032;
+    case H5Z_FILTER_NBIT:
+    case H5Z_FILTER_SCALEOFFSET: return 64;
+    case lzf_filter: return 88;
+    default: return 65536;
+    }
+}
 
 inline herr_t collect_error(unsigned, const H5E_error2_t* error, void* data) {
     if (error && error->desc && *error->desc) *static_cast<std::string*>(data) = error->desc;
@@ -583,6 +606,29 @@ public:
         return values;
     }
 
+    /// The most elements the dataset's storage in the file can hold: its stored bytes (all its
+    /// written chunks, or its contiguous or compact data) times the largest ratio of its
+    /// filters (detail::max_filter_ratio), divided by its element size. A dataset declared
+    /// larger than that (an extent of 10^9 over a few KB: chunks never written read as fill
+    /// values) is refused when it is opened, before any reader sizes a buffer from its shape.
+    /// @return the bound, in elements
+    double capacity() const {
+        const Id properties(H5Dget_create_plist(dataset_.get()), H5Pclose);
+        double ratio = 1;
+        const int filters = properties.valid() ? H5Pget_nfilters(properties.get()) : 0;
+        for (int k = 0; k < filters; ++k) {
+            unsigned flags = 0, config = 0;
+            std::size_t values = 0;
+            char name[64] = {};
+            const H5Z_filter_t id = H5Pget_filter2(properties.get(), unsigned(k), &flags, &values, nullptr, sizeof name, name, &config);
+            ratio *= id < 0 ? 65536.0 : detail::max_filter_ratio(id);
+        }
+        detail::take_error();
+        const double stored = double(H5Dget_storage_size(dataset_.get()));
+        const double element_bytes = double(std::max<std::size_t>(1, H5Tget_size(type_.get())));
+        return stored * std::min(ratio, 1e12) / element_bytes;
+    }
+
     /// Throws Error unless this HDF5 can decode every filter of the dataset's pipeline (loading
     /// plugins as it needs them), naming the first one it cannot and what to install. Every read
     /// calls it first (once per dataset), so a missing plugin is never an empty "cannot read".
@@ -774,6 +820,18 @@ inline Dataset::Dataset(const File& file, const std::string& path) : path_(path)
     if (rank < 0) fail("cannot read its shape: " + detail::take_error());
     shape_.resize(std::size_t(rank));
     if (rank > 0) H5Sget_simple_extent_dims(space.get(), shape_.data(), nullptr);
+    double declared = 1; // in double: a product of absurd extents must not wrap
+    for (const hsize_t d : shape_) declared *= double(d);
+    if (declared > double(unchecked_elements)) {
+        const double capacity = this->capacity();
+        if (declared > capacity) {
+            std::string extent;
+            for (const hsize_t d : shape_) extent += (extent.empty() ? "" : " x ") + std::to_string(d);
+            fail("declares " + extent + " elements, but its storage in the file (" + std::to_string(H5Dget_storage_size(dataset_.get())) +
+                 " bytes) can hold at most " + std::to_string(static_cast<long long>(capacity)) +
+                 ": a damaged file, or one whose data were never written");
+        }
+    }
 }
 
 } // namespace scae::io::hdf5
