@@ -5,7 +5,7 @@
 // the cells is the model pass `scae embed` times (docs/benchmarks.md, Scale).
 #include "scae/cli/args.hpp"
 #include "scae/core/random.hpp"
-#include "scae/transfer/annotate.hpp"
+#include "scae/transfer/evaluate.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -13,10 +13,10 @@
 
 namespace scae_bench {
 
-/// Options: --reference 20000 --target 1000000 --dims 64 --types 10 --threads 0 --seed 1.
+/// Options: --reference 20000 --target 1000000 --dims 64 --types 10 --threads 0 --seed 1 --alignment mnn.
 inline int bench_annotate(const std::vector<std::string>& args) {
     using namespace scae;
-    const cli::Args a(args, {"reference", "target", "dims", "types", "threads", "seed"}, {});
+    const cli::Args a(args, {"reference", "target", "dims", "types", "threads", "seed", "alignment"}, {});
     const Index n_reference = Index(a.integer("reference", 20000, 2, 10000000)), n_target = Index(a.integer("target", 1000000, 1, 100000000));
     const Index dims = Index(a.integer("dims", 64, 1, 4096)), types = Index(a.integer("types", 10, 1, 1000));
     const ThreadScope threads(a.threads(), ThreadScope::EigenThreads::same);
@@ -37,13 +37,15 @@ inline int bench_annotate(const std::vector<std::string>& args) {
     std::vector<double> reference_fit, target_fit;
     draw(n_reference, reference, reference_labels, reference_fit);
     draw(n_target, target, target_labels, target_fit);
+    transfer::AnnotateOptions options;
+    options.alignment.method = transfer::latent_alignment_from_string(a.get("alignment", "mnn"));
     const auto start = std::chrono::steady_clock::now();
-    const transfer::Annotation annotation = transfer::annotate(reference, reference_labels, target, {}, reference_fit, target_fit);
+    const transfer::Annotation annotation = transfer::annotate(reference, reference_labels, target, options, reference_fit, target_fit);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const transfer::LabelTransferScores s = transfer::score_annotation(annotation, target_labels);
     std::cout << nlohmann::json{{"bench", "annotate"}, {"reference", n_reference}, {"target", n_target}, {"dims", dims}, {"types", types},
                                 {"threads", a.threads()}, {"seconds", seconds}, {"unknown_share", s.unknown_share}, {"accuracy", s.accuracy},
-                                {"mnn_pairs", annotation.alignment.pairs}}
+                                {"alignment", transfer::to_string(annotation.alignment.method)}, {"mnn_pairs", annotation.alignment.pairs}}
                      .dump()
               << "\n";
     return 0;

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
         "       scae_bench read --file FILE.h5|FILE.h5ad [--layer L] [--repeat R]\n"
         "       scae_bench saliency [--cells N] [--genes G] [--hidden H] [--nodes K] [--density D] [--method M]\n"
         "                           [--threads T] [--repeat R] [--seed S] [--export PREFIX]\n"
-        "       scae_bench annotate [--reference N] [--target N] [--dims D] [--types K] [--threads T] [--seed S]\n";
+        "       scae_bench annotate [--reference N] [--target N] [--dims D] [--types K] [--threads T] [--seed S] [--alignment A]\n";
     if (argc < 2) {
         std::cerr << usage;
         return 2;

@@ -85,6 +85,55 @@ TEST_CASE("shape errors are scae::Error") {
     CHECK_THROWS_AS(tape.backward(s), Error); // not a scalar and no seed
 }
 
+TEST_CASE("a handle of another tape is refused, not read as this tape's node") {
+    M x = M::Ones(2, 2);
+    ad::Tape<double> first, second;
+    const auto a = first.input(x);
+    const auto b = second.input(x); // the same id on another tape
+    CHECK_THROWS_WITH_AS(ad::add(a, b), doctest::Contains("belongs to another tape"), Error);
+    CHECK_THROWS_WITH_AS(ad::matmul(a, b), doctest::Contains("belongs to another tape"), Error);
+    CHECK_THROWS_WITH_AS(first.value(b), doctest::Contains("belongs to another tape"), Error);
+    CHECK_NOTHROW(ad::add(a, first.input(x)));
+}
+
+#ifdef _OPENMP
+TEST_CASE("products give the same bits for every thread count (fixed blocks, not slices per thread)") {
+    using F = Matrix<float>;
+    const int omp_threads = omp_get_max_threads(), eigen_threads = Eigen::nbThreads();
+    for (const int eigen : {1, eigen_threads}) { // training's case (the block pool), and OpenMP loops
+        Eigen::setNbThreads(eigen);
+        for (Index rows : {7, 33, 100, 270})
+            for (Index inner : {16, 300})
+                for (Index cols : {4, 64, 300}) {
+                    CAPTURE(eigen);
+                    CAPTURE(rows);
+                    CAPTURE(inner);
+                    CAPTURE(cols);
+                    ad::Param<float> w{F::Random(inner, cols), {}};
+                    const F x = F::Random(rows, inner), seed = F::Random(rows, cols);
+                    F value, dx, dw;
+                    for (int threads = 1; threads <= 5; ++threads) {
+                        omp_set_num_threads(threads);
+                        w.grad.resize(0, 0);
+                        ad::Tape<float> tape;
+                        const auto in = tape.input(x, true);
+                        const auto out = ad::matmul(in, tape.param(w));
+                        tape.backward(out, seed);
+                        if (threads == 1) {
+                            value = out.value(), dx = in.grad(), dw = w.grad;
+                            continue;
+                        }
+                        CHECK(out.value() == value);
+                        CHECK(in.grad() == dx);
+                        CHECK(w.grad == dw);
+                    }
+                }
+    }
+    omp_set_num_threads(omp_threads);
+    Eigen::setNbThreads(eigen_threads);
+}
+#endif
+
 } // namespace test_ad_tape
 
 namespace test_ad_blocks {

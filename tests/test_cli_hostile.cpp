@@ -4,14 +4,18 @@
 // must still give a correct result.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "scae/cli/main.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/data/write_10x.hpp"
 #include "scae/report/report_folder.hpp"
+#include "scae/report/write_file.hpp"
 #include "scae/transfer/model_file.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -197,6 +201,141 @@ TEST_CASE("numbers are parsed exactly and checked against their documented range
     CHECK(!fs::exists(f / "s"));
 }
 
+TEST_CASE("every command takes the reader options; a cells x genes table trains on its genes, or the layout is named") {
+    const Files f;
+    // The tissue as pandas writes it: cells in rows (barcodes), genes in columns.
+    const Matrix<float> dense = Matrix<float>(f.tissue.counts);
+    const auto write_cells_by_genes = [&](const std::string& name, const std::vector<std::string>& rows) {
+        std::ofstream table(f / name);
+        for (const auto& g : f.tissue.gene_ids) table << ',' << g;
+        table << '\n';
+        for (Index c = 0; c < dense.rows(); ++c) {
+            table << rows[std::size_t(c)];
+            for (Index g = 0; g < dense.cols(); ++g) table << ',' << dense(c, g);
+            table << '\n';
+        }
+    };
+    write_cells_by_genes("cells.csv", f.tissue.barcodes);
+    Run r = run(cat({"train", "--data", f / "cells.csv", "--out", f / "m.json"}, quick_train));
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(contains(r.err, "read as cells x genes (rows are cells): the row names look like cell barcodes"));
+    const auto trained_on_genes = [&](const std::string& model) { // every model gene is a gene (genes without counts are dropped)
+        const auto ids = transfer::load_model(f / model).gene_ids;
+        for (const auto& id : ids)
+            if (std::find(f.tissue.gene_ids.begin(), f.tissue.gene_ids.end(), id) == f.tissue.gene_ids.end()) return false;
+        return ids.size() * 4 > f.tissue.gene_ids.size() * 3;
+    };
+    CHECK(trained_on_genes("m.json"));
+
+    // Cell names that do not look like barcodes: genes x cells is assumed, and said; --layout reads it right.
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < f.tissue.barcodes.size(); ++c) names.push_back("cell" + std::to_string(c));
+    write_cells_by_genes("plain.csv", names);
+    r = run(cat({"train", "--data", f / "plain.csv", "--out", f / "m2.json"}, quick_train));
+    CHECK(contains(r.err, "read as genes x cells (rows are genes), assumed"));
+    CHECK(contains(r.err, "--layout cells-by-genes"));
+    r = run(cat({"train", "--data", f / "plain.csv", "--out", f / "m3.json", "--layout", "cells-by-genes"}, quick_train));
+    CHECK(r.code == 0);
+    CHECK(trained_on_genes("m3.json"));
+
+    // The same options, through the same parser, on every command that reads counts.
+    const std::vector<std::string> reader = {"--layout", "cells-by-genes", "--delimiter", "comma", "--duplicates", "sum", "--require-counts"};
+    CHECK(run(cat({"embed", "--model", f / "m3.json", "--data", f / "plain.csv", "--out", f / "l.tsv"}, reader)).code == 0);
+    CHECK(run(cat({"denoise", "--model", f / "m3.json", "--data", f / "plain.csv", "--out", f / "d.tsv", "--calibrate", "none"}, reader)).code == 0);
+    {
+        std::ofstream sets(f / "ids.gmt"); // a table names genes by id only
+        for (int set = 0; set < 3; ++set) {
+            sets << "set" << set << "\tna";
+            for (int g = 0; g < 10; ++g) sets << '\t' << f.tissue.gene_ids[std::size_t(set * 10 + g)];
+            sets << '\n';
+        }
+    }
+    r = run(cat({"pathways", "--model", f / "m3.json", "--data", f / "plain.csv", "--gmt", f / "ids.gmt", "--out", f / "p", "--permutations",
+                 "20", "--min-genes", "2"}, reader));
+    CHECK_MESSAGE(r.code == 0, r.err);
+    CHECK(run(cat({"transfer", "--model", f / "m3.json", "--data", f / "plain.csv", "--out", f / "t", "--no-native"}, reader)).code == 0);
+    CHECK(run(cat({"inspect", f / "plain.csv"}, reader)).code == 0);
+    for (const char* command : {"train", "embed", "denoise", "pathways", "transfer", "inspect"}) {
+        const Run help = run({command, "--help"});
+        CHECK_MESSAGE(contains(help.out, "--layout auto|genes-by-cells|cells-by-genes"), command);
+        CHECK_MESSAGE(contains(help.out, "--allow-negative"), command);
+    }
+}
+
+TEST_CASE("a bad enum value is a bad command line: exit 2, naming the option and every accepted value") {
+    const Files f;
+    const std::vector<std::string> model_data = {"--model", f / "model.json", "--data", f / "data"};
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "m.json", "--loss", "nonsense"}, quick_train)), 2,
+                "option --loss expects poisson, negative_binomial or mse, got 'nonsense'");
+    CHECK_FAILS(run(cat({"train", "--data", f / "data", "--out", f / "m.json", "--duplicate-genes", "keep"}, quick_train)), 2,
+                "option --duplicate-genes expects error, unique or first, got 'keep'");
+    CHECK_FAILS(run(cat(cat({"denoise"}, model_data), {"--out", f / "d.tsv", "--calibrate", "some"})), 2,
+                "option --calibrate expects none, genes, genes_shrunk, groups or blend, got 'some'");
+    const std::vector<std::string> pathways = cat(cat({"pathways"}, model_data), {"--gmt", f / "sets.gmt", "--out", f / "p"});
+    CHECK_FAILS(run(cat(pathways, {"--method", "shap"})), 2, "option --method expects vanilla, guided, gradxinput or ig, got 'shap'");
+    CHECK_FAILS(run(cat(pathways, {"--score", "mean"})), 2, "option --score expects median or rank_auc, got 'mean'");
+    CHECK_FAILS(run(cat(pathways, {"--null", "none"})), 2, "option --null expects per-set, pooled or rank-sum, got 'none'");
+    CHECK_FAILS(run(cat(pathways, {"--weighting", "x"})), 2, "option --weighting expects uniform or activity, got 'x'");
+    CHECK_FAILS(run(cat(pathways, {"--baseline", "x"})), 2, "option --baseline expects zeros or mean, got 'x'");
+    CHECK_FAILS(run({"inspect", "--layout", "rows", f / "t.tsv"}), 2, "option --layout expects");
+    CHECK_FAILS(run({"inspect", "--delimiter", ";", f / "t.tsv"}), 2, "option --delimiter expects tab or comma, got ';'");
+    CHECK_FAILS(run({"inspect", "--duplicates", "keep", f / "t.tsv"}), 2, "option --duplicates expects error or sum, got 'keep'");
+    CHECK(!fs::exists(f / "m.json"));
+    CHECK(!fs::exists(f / "d.tsv"));
+    CHECK(!fs::exists(f / "p"));
+}
+
+namespace {
+
+/// The text of the gzip file `path` (zlib's gzread).
+std::string gunzip(const std::string& path) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    std::string text;
+    char buffer[4096];
+    int n = 0;
+    while ((n = gzread(f, buffer, sizeof buffer)) > 0) text.append(buffer, std::size_t(n));
+    CHECK(n == 0);
+    CHECK(gzclose(f) == Z_OK);
+    return text;
+}
+
+} // namespace
+
+TEST_CASE(".gz outputs are compressed as they are written, in chunks: any size round-trips") {
+    const Files f;
+    std::string text;
+    for (int i = 0; i < 300; ++i) text += "row" + std::to_string(i) + "\t" + std::to_string(i * 0.37) + "\n";
+    // Pieces of every size, each one larger than the 7-byte chunk handed to zlib at a time.
+    cli::stream_output(f / "pieces.tsv.gz", [&](std::ostream& out) {
+        for (std::size_t at = 0, piece = 1; at < text.size(); at += piece, piece = piece % 23 + 1) out << text.substr(at, piece);
+    }, 7);
+    CHECK(gunzip(f / "pieces.tsv.gz") == text);
+    cli::stream_output(f / "whole.tsv.gz", [&](std::ostream& out) { out.write(text.data(), std::streamsize(text.size())); }, 7);
+    CHECK(gunzip(f / "whole.tsv.gz") == text);
+    cli::stream_output(f / "one.gz", [&](std::ostream& out) { out << text; }, 1);
+    CHECK(gunzip(f / "one.gz") == text);
+    cli::write_output(f / "empty.gz", "");
+    CHECK(gunzip(f / "empty.gz").empty());
+    CHECK(!fs::exists(f / "whole.tsv.gz.partial"));
+    CHECK_THROWS_AS(cli::stream_output(f / "bad.gz", [](std::ostream&) {}, 0), Error);
+    CHECK(!fs::exists(f / "bad.gz"));
+
+    // A matrix is written row by row (report::write_matrix_tsv), the same text as matrix_tsv().
+    Matrix<float> m(3, 2);
+    m << 1, 2.5f, -3, 0, 1e-7f, 4;
+    const std::vector<std::string> rows = {"a", "b", "c"}, columns = {"x", "y"};
+    cli::stream_output(f / "m.tsv.gz", [&](std::ostream& out) { report::write_matrix_tsv(out, "cell", rows, columns, m); }, 5);
+    CHECK(gunzip(f / "m.tsv.gz") == cli::matrix_tsv(m, rows, columns));
+
+    // embed --out x.tsv.gz holds what x.tsv holds.
+    const std::vector<std::string> embed = {"embed", "--model", f / "model.json", "--data", f / "data", "--out"};
+    REQUIRE(run(cat(embed, {f / "l.tsv"})).code == 0);
+    REQUIRE(run(cat(embed, {f / "l.tsv.gz"})).code == 0);
+    CHECK(gunzip(f / "l.tsv.gz") == read(f / "l.tsv"));
+}
+
 TEST_CASE("outputs that are also inputs are refused before any work, whatever the spelling") {
     const Files f;
     const std::string table = read(f / "t.tsv"), labels = read(f / "labels.tsv"), model = read(f / "model.json");
@@ -380,7 +519,7 @@ TEST_CASE("counts that overflow, duplicate gene ids and non-UTF-8 text are refus
     CHECK(contains(first.err, "kept the first column"));
     CHECK(contains(first.err, "aligned 59 of 60 model genes"));
     CHECK_FAILS(run({"embed", "--model", f / "model.json", "--data", f / "dup", "--out", f / "l.tsv", "--duplicate-genes", "sum"}), 2,
-                "unknown --duplicate-genes 'sum' (expected error, unique or first)");
+                "option --duplicate-genes expects error, unique or first, got 'sum'");
 
     // A symbol with a byte that is not UTF-8, and a label with one.
     fs::copy(f / "data", f / "latin1");
@@ -484,6 +623,85 @@ TEST_CASE("report::ReportFolder: a failed report leaves the earlier one intact; 
     std::size_t leftovers = 0;
     for (const auto& entry : fs::directory_iterator(f.dir)) leftovers += contains(entry.path().filename().string(), ".partial");
     CHECK(leftovers == 0);
+}
+
+TEST_CASE("report::ReportFolder into an existing folder keeps the folder itself: mode, setgid, inode, other entries") {
+    const Files f;
+    const fs::path target = f.dir / "private";
+    fs::create_directories(target / "mine");
+    write((target / "notes.txt").string(), "notes");
+    write((target / "mine" / "m.txt").string(), "m");
+    write((target / "a.tsv").string(), "old a");
+    REQUIRE(::chmod(target.c_str(), 02700) == 0);
+    struct stat before {}, notes_before {}, mine_before {};
+    REQUIRE(::stat(target.c_str(), &before) == 0);
+    REQUIRE(::stat((target / "notes.txt").c_str(), &notes_before) == 0);
+    REQUIRE(::stat((target / "mine").c_str(), &mine_before) == 0);
+    {
+        report::ReportFolder folder(target);
+        write(folder.file("a.tsv"), "new a");
+        fs::create_directories(folder.path() / "sub");
+        write((folder.path() / "sub" / "b.tsv").string(), "new b");
+        folder.commit();
+    }
+    struct stat after {}, notes_after {}, mine_after {};
+    REQUIRE(::stat(target.c_str(), &after) == 0);
+    REQUIRE(::stat((target / "notes.txt").c_str(), &notes_after) == 0);
+    REQUIRE(::stat((target / "mine").c_str(), &mine_after) == 0);
+    CHECK((after.st_mode & 07777) == 02700);
+    CHECK(after.st_ino == before.st_ino); // the same folder, not a re-created one
+    CHECK(notes_after.st_ino == notes_before.st_ino);
+    CHECK(mine_after.st_ino == mine_before.st_ino);
+    CHECK(read((target / "a.tsv").string()) == "new a");
+    CHECK(read((target / "sub" / "b.tsv").string()) == "new b");
+    CHECK(read((target / "mine" / "m.txt").string()) == "m");
+    // A report folder of its own is replaced whole, at once, by the next report's.
+    {
+        report::ReportFolder folder(target);
+        fs::create_directories(folder.path() / "sub");
+        write((folder.path() / "sub" / "c.tsv").string(), "new c");
+        folder.commit();
+    }
+    CHECK(!fs::exists(target / "sub" / "b.tsv"));
+    CHECK(read((target / "sub" / "c.tsv").string()) == "new c");
+    REQUIRE(::stat(target.c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+    CHECK((after.st_mode & 07777) == 02700);
+
+    // Through the command line: a report into the current folder (--out .) leaves it as it was.
+    fs::create_directories(f.dir / "project" / ".git");
+    write((f.dir / "project" / ".git" / "HEAD").string(), "ref");
+    REQUIRE(::chmod((f.dir / "project").c_str(), 0700) == 0);
+    struct stat project_before {}, git_before {};
+    REQUIRE(::stat((f.dir / "project").c_str(), &project_before) == 0);
+    REQUIRE(::stat((f.dir / "project" / ".git").c_str(), &git_before) == 0);
+    const Run r = run({"pathways", "--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out",
+                       (f.dir / "project" / ".").string(), "--permutations", "20", "--min-genes", "2", "--threads", "1"});
+    INFO(r.err);
+    CHECK(r.code == 0);
+    struct stat project_after {}, git_after {};
+    REQUIRE(::stat((f.dir / "project").c_str(), &project_after) == 0);
+    REQUIRE(::stat((f.dir / "project" / ".git").c_str(), &git_after) == 0);
+    CHECK(project_after.st_ino == project_before.st_ino);
+    CHECK((project_after.st_mode & 07777) == 0700);
+    CHECK(git_after.st_ino == git_before.st_ino);
+    CHECK(fs::exists(f.dir / "project" / "scores.tsv"));
+}
+
+TEST_CASE("report::ReportFolder: a report that fails to write names the output asked for, not the temporary folder") {
+    const Files f;
+    const fs::path target = f.dir / "report";
+    report::ReportFolder folder(target);
+    std::string message;
+    try {
+        folder.write([](const std::string& dir) { report::write_text_atomic(dir + "/no/such/folder/scores.tsv", "x"); });
+    } catch (const Error& e) {
+        message = e.what();
+    }
+    INFO(message);
+    CHECK(contains(message, (target / "no/such/folder/scores.tsv").string()));
+    CHECK(!contains(message, ".report.partial-")); // the temporary folder
+    CHECK(folder.write([](const std::string& dir) { return dir; }) == folder.path().string());
 }
 
 TEST_CASE("pathways: a failing run leaves the earlier report whole") {

@@ -136,6 +136,31 @@ TEST_CASE("scae pathways writes scores, top genes, contrasts and a heatmap, and 
                         median_out, ref_err) == 2);
 }
 
+TEST_CASE("scae pathways skips a set holding every model gene with a note, as it skips one too small (no NaN z-scores)") {
+    const Files f;
+    {
+        std::ifstream in(f / "sets.gmt");
+        std::ofstream out(f / "with_all.gmt");
+        out << in.rdbuf();
+        out << "EVERY_GENE\tall of them";
+        for (const auto& symbol : transfer::load_model(f / "model.json").gene_symbols) out << '\t' << symbol;
+        out << '\n';
+    }
+    std::ostringstream out, err;
+    const int code = cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "with_all.gmt", "--out", f / "r",
+                                    "--permutations", "20", "--threads", "1"},
+                                   out, err);
+    INFO(err.str());
+    REQUIRE(code == 0);
+    const std::string scores = read(f / "r/scores.tsv");
+    CHECK(scores.find("EVERY_GENE") == std::string::npos);
+    CHECK(scores.find("NaN") == std::string::npos);
+    const auto summary = nlohmann::json::parse(out.str());
+    CHECK(summary["sets_covering_all_genes"] == 1);
+    CHECK(err.str().find("EVERY_GENE") != std::string::npos);
+    CHECK(err.str().find("holds every model gene") != std::string::npos);
+}
+
 TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {
     const Files f;
     std::ostringstream out, err;
@@ -144,7 +169,7 @@ TEST_CASE("scae pathways: bad command lines exit 2, unusable inputs exit 1") {
     err.str("");
     CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "sets.gmt", "--out", f / "r", "--method", "smooth"},
                         out, err) == 2);
-    CHECK(err.str().find("expected vanilla, guided") != std::string::npos);
+    CHECK(err.str().find("--method expects vanilla, guided") != std::string::npos);
     err.str("");
     CHECK(cli::pathways({"--model", f / "model.json", "--data", f / "data", "--gmt", f / "missing.gmt", "--out", f / "r"}, out, err) == 1);
     CHECK(err.str().find("missing.gmt") != std::string::npos);

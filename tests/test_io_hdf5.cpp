@@ -12,6 +12,8 @@
 
 #ifdef SCAE_HAVE_HDF5
 #include <scae/io/h5ad_write.hpp>
+
+#include <scae/io/hdf5_lzf.hpp>
 #endif
 
 #include <cstdlib>
@@ -289,6 +291,58 @@ TEST_CASE("AnnData fixtures: CSC, dense int32, the 0.7 and pre-0.7 layouts, raw 
     CHECK(c.gene_symbols == symbols);
 }
 
+TEST_CASE("compressed files: LZF (h5py's, as scanpy writes it), gzip, shuffle, Fletcher32, szip, scale-offset") {
+    if (!have_python()) return;
+    for (const char* name : {"ad_lzf.h5ad", "ad_gzip.h5ad"}) {
+        INFO(name);
+        check_fixture_matrix(scae::io::read_counts<double>(fixture(name)), false);
+        const auto labels = scae::io::read_cell_labels("obs:cell_type", fixture(name), barcodes);
+        CHECK(labels.per_cell == std::vector<std::string>{"T cell", "B cell", "T cell", ""});
+    }
+    for (const char* name : {"cr_v3_lzf.h5", "cr_v3_shuffle_fletcher32.h5", "cr_v3_szip.h5", "cr_v3_scaleoffset.h5"}) {
+        INFO(name);
+        check_fixture_matrix(scae::io::read_counts<double>(fixture(name)), false);
+    }
+    // The command line reads it too (the issue: "scae inspect" stopped at /obs/_index, "cannot read: ").
+    std::string out, err;
+    CHECK(run_cli({"inspect", fixture("ad_lzf.h5ad")}, out, err) == 0);
+    CHECK(err.empty());
+}
+
+TEST_CASE("LZF decoding: liblzf's format, byte for byte, and malformed data refused within bounds") {
+    using scae::io::hdf5::LzfStatus;
+    using scae::io::hdf5::lzf_decompress;
+    const auto decode = [](const std::vector<unsigned char>& in, std::size_t room, std::string& out) {
+        std::vector<unsigned char> buffer(room);
+        std::size_t written = 0;
+        const LzfStatus status = lzf_decompress(in.data(), in.size(), buffer.data(), buffer.size(), written);
+        out.assign(buffer.begin(), buffer.begin() + std::ptrdiff_t(written));
+        return status;
+    };
+    std::string out;
+    // "abcabcabcabc": a literal run of 3, then a reference 3 back of 9 bytes (length 7 = 7 + 0, plus 2).
+    CHECK(decode({2, 'a', 'b', 'c', 0xE0, 0, 2}, 64, out) == LzfStatus::ok);
+    CHECK(out == "abcabcabcabc");
+    CHECK(decode({2, 'a', 'b', 'c', 0x20, 2}, 64, out) == LzfStatus::ok); // 3 back, 1 + 2 bytes
+    CHECK(out == "abcabc");
+    CHECK(decode({2, 'a', 'b', 'c', 0xE0, 0, 2}, 11, out) == LzfStatus::too_small);
+    CHECK(decode({5, 'a', 'b'}, 64, out) == LzfStatus::malformed);          // a literal run past the end
+    CHECK(decode({0, 'a', 0x20, 5}, 64, out) == LzfStatus::malformed);      // a reference before the start
+    CHECK(decode({0, 'a', 0xE0}, 64, out) == LzfStatus::malformed);         // a reference cut short
+    CHECK(decode({}, 64, out) == LzfStatus::malformed);
+}
+
+TEST_CASE("a filter this HDF5 cannot decode is named, with what to install") {
+    if (!have_python()) return;
+    // Zstandard (filter 32015): no plugin here.
+    CHECK(mentions(error_of([&] { scae::io::read_counts<double>(fixture("bad_zstd.h5ad")); }),
+                   {fixture("bad_zstd.h5ad") + ":/", "is compressed with Zstandard (HDF5 filter 32015), which this HDF5 library cannot decode",
+                    "hdf5plugin", "HDF5_PLUGIN_PATH", "HDF5 looks for filter plugins in "}));
+    // Blosc (32001), with its Debian package.
+    CHECK(mentions(error_of([&] { scae::io::read_counts<double>(fixture("bad_blosc.h5")); }),
+                   {"is compressed with Blosc (HDF5 filter 32001)", "hdf5-filter-plugin-blosc-serial"}));
+}
+
 TEST_CASE("obs:COLUMN labels: categorical columns in every AnnData layout, missing values unlabelled") {
     if (!have_python()) return;
     const std::vector<std::string> expected = {"T cell", "B cell", "T cell", ""};
@@ -328,6 +382,18 @@ TEST_CASE("broken HDF5 files name the file and the dataset") {
         CHECK(message.rfind(fixture(name), 0) == 0);
         for (const std::string& part : parts) CHECK_MESSAGE(message.find(part) != std::string::npos, message);
     }
+}
+
+TEST_CASE("declared extents are bounded by what the file stores, before anything is allocated") {
+    if (!have_python()) return;
+    // 10^9 entries declared over 18 KB: Cell Ranger data and indices, and a dense AnnData X.
+    CHECK(mentions(error_of([&] { scae::io::read_counts<double>(fixture("bad_unwritten.h5")); }),
+                   {fixture("bad_unwritten.h5") + ":/matrix/", "declares 1000000000 elements, but its storage in the file (0 bytes) can hold at most 0",
+                    "never written"}));
+    CHECK(mentions(error_of([&] { scae::io::read_counts<double>(fixture("bad_unwritten.h5ad")); }),
+                   {fixture("bad_unwritten.h5ad") + ":/X: declares 100000 x 10000 elements"}));
+    // Compressed data hold up to their filters' ratio: the good files still read.
+    check_fixture_matrix(scae::io::read_counts<double>(fixture("cr_v3_shuffle_fletcher32.h5")), false);
 }
 
 TEST_CASE("write_h5ad writes what anndata 0.8 reads back, through a temporary file") {

@@ -6,6 +6,7 @@
 #include "support.hpp"
 
 #include <filesystem>
+#include <limits>
 
 namespace test_model_file {
 
@@ -132,6 +133,47 @@ TEST_CASE("validation errors name the file and the problem") {
         j = transfer::to_json(m);
     }
     expect(j, "NaN");
+}
+
+TEST_CASE("a model the library builds is one its loader reads: the limits are checked where a model is built") {
+    const auto refusal = [](Index genes, const nn::AutoencoderOptions& o) {
+        try {
+            nn::Autoencoder<float> model(genes, o);
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    nn::AutoencoderOptions o;
+    o.encoder_sizes = {20000};
+    CHECK(refusal(6, o).find("encoder_sizes[0] is 20000, expected 1..16384") != std::string::npos);
+    o.encoder_sizes = std::vector<Index>(17, 2);
+    CHECK(refusal(6, o).find("the number of encoder_sizes is 17, expected 1..16") != std::string::npos);
+    o.encoder_sizes = {};
+    CHECK(refusal(6, o).find("the number of encoder_sizes is 0") != std::string::npos);
+    o.encoder_sizes = {4, 2};
+    CHECK(refusal(0, o).find("the number of genes is 0") != std::string::npos);
+    CHECK(refusal(nn::max_model_genes + 1, o).find("the number of genes is 10000001, expected 1..10000000") != std::string::npos);
+    o.softplus_beta = 5000;
+    CHECK(refusal(6, o).find("softplus_beta is 5000, expected [0.001, 1000]") != std::string::npos);
+    o.softplus_beta = std::numeric_limits<double>::quiet_NaN();
+    CHECK(refusal(6, o).find("softplus_beta is nan") != std::string::npos);
+    o.softplus_beta = 1;
+    o.orthogonality_weight = 2e6;
+    CHECK(refusal(6, o).find("orthogonality_weight is 2e+06") != std::string::npos);
+    o.orthogonality_weight = 0.05;
+    o.input.target_sum = 1e13;
+    CHECK(refusal(6, o).find("input.target_sum is 1e+13") != std::string::npos);
+    // At the limits, the model saves and loads.
+    o.input.target_sum = nn::max_target_sum;
+    o.softplus_beta = nn::max_softplus_beta;
+    o.orthogonality_weight = nn::max_orthogonality_weight;
+    o.encoder_sizes = {nn::max_layer_size, 1};
+    transfer::ModelFile m{nn::Autoencoder<float>(2, o), {"a", "b"}, {"A", "B"}, {}, {}, {}, {}, {}};
+    const std::string path = temp_path("limits.json");
+    transfer::save_model(path, m);
+    CHECK(transfer::load_model(path).model.options.encoder_sizes == o.encoder_sizes);
+    fs::remove(path);
 }
 
 TEST_CASE("unreadable files are errors, not crashes") {

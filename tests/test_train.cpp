@@ -107,26 +107,32 @@ TEST_CASE("same seed and thread count give a bit-identical model") {
     CHECK_FALSE(a.layers[0].weight.value == c.layers[0].weight.value);
 }
 
-TEST_CASE("the thread count does not change the model") {
-    // Large enough that every fused op splits its work over threads.
+TEST_CASE("the thread count does not change the model, whatever the hidden activation") {
+    // Large enough that every fused op, and every product of the composed ops (relu, tanh,
+    // sigmoid, identity), splits its work over threads.
     const Csr<float> counts = low_rank_counts(300, 300, 8);
-    auto mo = small_model();
-    mo.encoder_sizes = {64, 16};
-    std::vector<std::vector<Matrix<float>>> weights;
-    std::vector<double> losses;
-    for (int threads : {1, 2, 3}) {
-        nn::Autoencoder<float> model(300, mo);
-        auto options = quick(2);
-        options.batch_size = 100;
-        options.threads = threads;
-        const auto history = train::fit(model, counts, options);
-        losses.push_back(history.epochs.back().validation_loss);
-        weights.emplace_back();
-        for (const auto& layer : model.layers) weights.back().push_back(layer.weight.value);
-    }
-    for (std::size_t t = 1; t < weights.size(); ++t) {
-        CHECK(losses[t] == losses[0]);
-        for (std::size_t i = 0; i < weights[0].size(); ++i) CHECK(weights[t][i] == weights[0][i]);
+    for (const nn::Activation activation : {nn::Activation::softplus, nn::Activation::relu, nn::Activation::tanh,
+                                            nn::Activation::sigmoid, nn::Activation::identity}) {
+        INFO(nn::to_string(activation));
+        auto mo = small_model();
+        mo.encoder_sizes = {64, 16};
+        mo.activation = activation;
+        std::vector<std::vector<Matrix<float>>> weights;
+        std::vector<double> losses;
+        for (int threads : {1, 2, 3}) {
+            nn::Autoencoder<float> model(300, mo);
+            auto options = quick(2);
+            options.batch_size = 100;
+            options.threads = threads;
+            const auto history = train::fit(model, counts, options);
+            losses.push_back(history.epochs.back().validation_loss);
+            weights.emplace_back();
+            for (const auto& layer : model.layers) weights.back().push_back(layer.weight.value);
+        }
+        for (std::size_t t = 1; t < weights.size(); ++t) {
+            CHECK(losses[t] == losses[0]);
+            for (std::size_t i = 0; i < weights[0].size(); ++i) CHECK(weights[t][i] == weights[0][i]);
+        }
     }
 }
 

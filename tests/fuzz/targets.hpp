@@ -11,6 +11,10 @@
 #include "scae/io/read_counts.hpp"
 #include "scae/transfer/model_file.hpp"
 
+#ifdef SCAE_HAVE_HDF5
+#include "scae/io/h5ad_labels.hpp"
+#endif
+
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -142,11 +146,42 @@ inline void model(std::string_view bytes) {
     expect_result_or_error([&] { scae::transfer::load_model(path); });
 }
 
+#ifdef SCAE_HAVE_HDF5
+/// The first byte picks the HDF5 reader options (which matrix, which features), the rest is the file.
+inline scae::io::ReadOptions hdf5_options_from(std::string_view& bytes) {
+    scae::io::ReadOptions options = options_from(bytes);
+    const unsigned char flags = bytes.empty() ? 0 : static_cast<unsigned char>(bytes[0]);
+    if (flags & 32) options.layer = (flags & 64) ? "raw" : "X";
+    if (flags & 128) options.feature_types.clear();
+    return options;
+}
+
+/// An AnnData .h5ad: its counts (read_counts, as the command line reads them) and an obs column.
+inline void h5ad(std::string_view bytes) {
+    const scae::io::ReadOptions options = hdf5_options_from(bytes);
+    const std::string path = write_file("x.h5ad", bytes);
+    scae::io::CountMatrix<float> counts;
+    expect_result_or_error([&] { counts = scae::io::read_counts<float>(path, options); });
+    expect_result_or_error([&] { scae::io::read_cell_labels("obs:cell_type", path, counts.barcodes); });
+}
+
+/// A Cell Ranger .h5 (v2 or v3 layout), through read_counts.
+inline void cellranger_h5(std::string_view bytes) {
+    const scae::io::ReadOptions options = hdf5_options_from(bytes);
+    const std::string path = write_file("x.h5", bytes);
+    expect_result_or_error([&] { scae::io::read_counts<float>(path, options); });
+}
+#endif
+
 /// Every target by name (the folder names under tests/fuzz/corpus and tests/fuzz/regressions).
 inline const std::map<std::string, std::function<void(std::string_view)>>& targets() {
     static const std::map<std::string, std::function<void(std::string_view)>> all = {
         {"matrix_market", matrix_market}, {"gzip", line_reader}, {"tenx", tenx}, {"dense_table", dense_table},
-        {"labels", labels},               {"gmt", gmt},          {"model", model}};
+        {"labels", labels},               {"gmt", gmt},          {"model", model},
+#ifdef SCAE_HAVE_HDF5
+        {"h5ad", h5ad},                   {"cellranger_h5", cellranger_h5},
+#endif
+    };
     return all;
 }
 

@@ -8,6 +8,7 @@
 /// each input that needs one. Inputs that need no gradient are skipped, which
 /// is how the first layer avoids the costly gradient with respect to the data.
 
+#include "scae/ad/blocks.hpp"
 #include "scae/ad/tape.hpp"
 
 #include <cmath>
@@ -32,13 +33,23 @@ void same_shape(const Matrix<T>& a, const Matrix<T>& b, const char* op) {
 
 namespace detail {
 
-/// out += lhs * rhs, the rows of `out` split over threads. Each thread runs a serial
-/// product on its block: threads never wait on each other mid-product, which keeps
-/// shared or oversubscribed cores from stalling the whole step.
+/// Rows of one block of add_product()'s result.
+constexpr Index product_block_rows = 32;
+/// Columns of one block of add_product()'s result.
+constexpr Index product_block_cols = 256;
+
+/// out += lhs * rhs, cut into fixed blocks of product_block_rows x product_block_cols that
+/// threads take as they become free (for_each_block, as the fused ops do). Each block is one
+/// serial product of the same shape whichever thread runs it, so the result does not depend on
+/// the thread count (slices sized by the thread count did: Eigen sums a slice's leftover rows,
+/// and small slices, in another order), and threads never wait on each other mid-product.
 template <class T, class Lhs, class Rhs>
 void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
-    parallel_rows(out.rows(), out.cols() * lhs.cols(), [&](Index first, Index last) {
-        out.middleRows(first, last - first).noalias() += lhs.middleRows(first, last - first) * rhs;
+    const Blocks rows{out.rows(), product_block_rows}, cols{out.cols(), product_block_cols};
+    for_each_block(rows.count() * cols.count(), 2.0 * double(out.size()) * double(lhs.cols()), [&](Index b) {
+        const Index r0 = rows.first(b / cols.count()), nr = rows.length(b / cols.count());
+        const Index c0 = cols.first(b % cols.count()), nc = cols.length(b % cols.count());
+        out.block(r0, c0, nr, nc).noalias() += lhs.middleRows(r0, nr) * rhs.middleCols(c0, nc);
     });
 }
 

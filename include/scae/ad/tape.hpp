@@ -19,6 +19,7 @@
 #include "scae/core/types.hpp"
 
 #include <cstddef>
+#include <initializer_list>
 #include <vector>
 
 namespace scae::ad {
@@ -104,9 +105,12 @@ public:
     /// Ops call this, then write the result into `node(result).value`.
     /// @param backward  the op's backward function, called with this tape and the new node.
     /// @param lhs       the op's first input.
-    /// @param rhs       its second input; default none.
+    /// @param rhs       its second input; default none (Var<T>{}).
     /// @return the new node's handle.
+    /// @throws Error when an input is a handle of another tape or of no live node
     Var<T> record(void (*backward)(Tape&, Node<T>&), Var<T> lhs, Var<T> rhs = {}) {
+        for (const Var<T>& input : {lhs, rhs})
+            if (input.tape != nullptr || input.id >= 0) check(input); // Var<T>{} is "no input"
         Node<T>& n = push();
         n.lhs = lhs.id;
         n.rhs = rhs.id;
@@ -225,6 +229,8 @@ private:
     Var<T> last() { return Var<T>{this, static_cast<int>(size_) - 1}; }
 
     int check(Var<T> v) const {
+        if (v.tape != this)
+            throw Error("ad::Tape: the handle belongs to another tape; expected every operand of an op on one tape");
         if (v.id < 0 || static_cast<std::size_t>(v.id) >= size_) throw Error("ad::Tape: handle does not refer to a live node");
         return v.id;
     }

@@ -26,13 +26,7 @@ namespace scae::cli {
 /// @throws UsageError for an unknown method or an error rate outside (0, 1)
 inline void read_annotation_options(const Args& a, transfer::MissingGenes& missing, transfer::AnnotateOptions& annotate) {
     missing = missing_genes_option(a);
-    if (a.has("alignment")) {
-        try {
-            annotate.alignment.method = transfer::latent_alignment_from_string(a.required("alignment"));
-        } catch (const Error& e) {
-            throw UsageError(std::string("--alignment: ") + e.what());
-        }
-    }
+    annotate.alignment.method = a.choice("alignment", transfer::latent_alignment_names, annotate.alignment.method);
     annotate.error_rate = a.number("error-rate", annotate.error_rate, 0, 1);
     if (!(annotate.error_rate > 0 && annotate.error_rate < 1)) throw UsageError("--error-rate must be in (0, 1), got " + a.required("error-rate"));
 }
@@ -126,7 +120,7 @@ inline int annotate(const std::vector<std::string>& args, std::ostream& out, std
     return guarded("annotate", args, annotate_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "labels", "label-map", "out", "error-rate", "missing-genes", "alignment", "min-coverage",
                                                "duplicate-genes", "threads"}),
-                     {});
+                     with_input_flags({}));
         const std::string model_path = a.required("model"), data_path = a.required("data");
         const std::string out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", ""), a.get("label-map", "")});
         transfer::AnnotationOptions options;
@@ -152,18 +146,20 @@ inline int annotate(const std::vector<std::string>& args, std::ostream& out, std
         report["labels"] = a.get("labels", "");
         report["scae_version"] = SCAE_VERSION;
         report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", ""), a.get("label-map", "")});
-        const std::string dir = folder.path().string();
-        std::ostringstream cells;
-        cells << "cell\tpredicted_label\tconfidence\tnearest_label\tvote\tlabel\tdeviance\n" << std::setprecision(6);
-        for (std::size_t i = 0; i < barcodes.size(); ++i)
-            cells << barcodes[i] << '\t' << r.annotation.labels[i] << '\t' << r.annotation.confidence[i] << '\t' << r.annotation.nearest[i] << '\t'
-                  << r.annotation.vote[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t' << r.cell_deviance[i] << '\n';
-        write_output(dir + "/cells.tsv", cells.str());
-        write_node_support(dir + "/node_support.tsv", r.node_support);
-        write_cells_h5ad(dir + "/cells.h5ad", barcodes, &r.annotation, labels, r.cell_deviance, r.latent,
-                         {{"command", "scae annotate"}, {"scae_version", SCAE_VERSION}, {"model", model_path}, {"data", data_path}});
-        write_output(dir + "/report.json", report.dump(2) + "\n");
-        write_output(dir + "/report.md", detail::annotation_markdown(report));
+        // Written into a temporary folder (errors name out_dir), moved into out_dir once whole.
+        folder.write([&](const std::string& dir) {
+            std::ostringstream cells;
+            cells << "cell\tpredicted_label\tconfidence\tnearest_label\tvote\tlabel\tdeviance\n" << std::setprecision(6);
+            for (std::size_t i = 0; i < barcodes.size(); ++i)
+                cells << barcodes[i] << '\t' << r.annotation.labels[i] << '\t' << r.annotation.confidence[i] << '\t' << r.annotation.nearest[i]
+                      << '\t' << r.annotation.vote[i] << '\t' << (labels.empty() ? "" : labels[i]) << '\t' << r.cell_deviance[i] << '\n';
+            write_output(dir + "/cells.tsv", cells.str());
+            write_node_support(dir + "/node_support.tsv", r.node_support);
+            write_cells_h5ad(dir + "/cells.h5ad", barcodes, &r.annotation, labels, r.cell_deviance, r.latent,
+                             {{"command", "scae annotate"}, {"scae_version", SCAE_VERSION}, {"model", model_path}, {"data", data_path}});
+            write_output(dir + "/report.json", report.dump(2) + "\n");
+            write_output(dir + "/report.md", detail::annotation_markdown(report));
+        });
         folder.commit();
         out << report.dump() << "\n";
         return int(ok);

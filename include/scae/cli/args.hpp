@@ -7,7 +7,10 @@
 /// (`-epochs`), stray words, an option given twice, a missing or empty value, and a value that is
 /// itself an option (`--out --epochs`). Numbers are parsed exactly: integers are decimal digits
 /// only (no `0x10`, `1e3` or `50.5`, no silent wrap-around of `4294967297`), reals are finite, and
-/// the typed getters check a documented range.
+/// the typed getters check a documented range. An option that names one value of an enum is read
+/// by Args::choice() from the enum's EnumNames table, so a bad name is a UsageError too.
+
+#include "scae/core/enum_names.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -259,6 +262,22 @@ public:
     long long integer(const std::string& name, long long fallback, long long min, long long max) const {
         auto it = values_.find(name);
         return it == values_.end() ? fallback : parse_integer(it->second, "option --" + name, min, max);
+    }
+
+    /// An option whose value is one of the names in `names` (an enum's EnumNames table), or
+    /// `fallback` when absent: the one parser of every enum-valued option.
+    /// @param name  option name without "--"
+    /// @param names  the enum's table of values and names
+    /// @param fallback  returned when the option was not given
+    /// @return the value the option names, or `fallback`
+    /// @throws UsageError "option --NAME expects a, b or c, got 'X'" for any other name
+    template <class E, std::size_t N>
+    E choice(const std::string& name, const EnumNames<E, N>& names, E fallback) const {
+        auto it = values_.find(name);
+        if (it == values_.end()) return fallback;
+        for (const auto& [value, text] : names)
+            if (text == it->second) return value;
+        throw UsageError("option --" + name + " expects " + enum_choices(names) + ", got '" + it->second + "'");
     }
 
     /// An OpenMP thread count: 0 (the default: all) up to this machine's hardware threads.

@@ -7,6 +7,7 @@
 #include "scae/core/enum_names.hpp"
 #include "scae/data/align.hpp"
 #include "scae/data/atomic_file.hpp"
+#include "scae/data/gzip_writer.hpp"
 #include "scae/cli/input_options.hpp"
 #include "scae/data/subset.hpp"
 #include "scae/io/h5ad_labels.hpp"
@@ -23,10 +24,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#ifdef SCAE_HAVE_ZLIB
-#include <zlib.h>
-#endif
 
 #if __has_include(<unistd.h>)
 #include <unistd.h>
@@ -226,15 +223,10 @@ std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneId
 /// @throws UsageError for a bad --duplicate-genes value or a missing option
 /// @throws Error for unreadable data, an empty matrix or a cell total above max_cell_total
 inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const std::string& option = "data") {
-    DuplicateGeneIds policy = DuplicateGeneIds::error;
-    try {
-        policy = enum_from_name(a.get("duplicate-genes", "error"), duplicate_gene_ids_names, "--duplicate-genes");
-    } catch (const Error& e) {
-        throw UsageError(e.what());
-    }
+    const DuplicateGeneIds policy = a.choice("duplicate-genes", duplicate_gene_ids_names, DuplicateGeneIds::error);
     const std::string path = a.required(option);
     io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
-    if (!data.source.empty()) err << "read " << path << ":" << data.source << "\n";
+    if (!data.source.empty()) err << "read " << path << (data.source[0] == '/' ? ":" : ": ") << data.source << "\n";
     if (data.cells() == 0 || data.genes() == 0)
         fail(path, 0, "holds " + std::to_string(data.cells()) + " cells and " + std::to_string(data.genes()) +
                           " genes, expected at least one of each");
@@ -264,29 +256,55 @@ inline std::vector<std::string> read_cell_labels(const std::string& path, const 
     return io::read_cell_labels(path, data_path, barcodes).per_cell;
 }
 
-/// Writes `text` to `path` atomically; a name ending in .gz is gzip-compressed (needs zlib).
+/// Writes the file `path` atomically (data::write_file_atomically) through `write`, which gets a
+/// std::ostream and writes the content in pieces; a name ending in .gz is gzip-compressed as it
+/// is written (needs zlib), handing zlib at most `chunk_bytes` per call, so no size of output is
+/// built as one string or cut short.
+/// @param path  the file to write; replaced whole, never left half-written
+/// @param write  callable taking `std::ostream&` that writes the whole content
+/// @param chunk_bytes  .gz only: the most bytes handed to zlib per call (tests use a few)
+/// @throws Error when the file cannot be written (or is .gz without zlib)
+template <class Writer>
+void stream_output(const std::string& path, Writer&& write, std::size_t chunk_bytes = data::gzip_chunk_bytes) {
+    const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+    if (!gz) {
+        data::write_file_atomically(path, write);
+        return;
+    }
+#ifdef SCAE_HAVE_ZLIB
+    data::write_file_atomically(path, [&](std::ostream& file) {
+        data::GzipStreambuf compressor(file, chunk_bytes);
+        std::ostream out(&compressor);
+        write(out);
+        if (!out) throw Error(where(path, 0, "write failed"));
+        compressor.finish();
+    });
+#else
+    (void)write;
+    (void)chunk_bytes;
+    throw Error(where(path, 0, "writing .gz needs zlib: install zlib1g-dev and reconfigure scae, or drop the .gz suffix"));
+#endif
+}
+
+/// Writes `text` to `path` atomically (stream_output()); a name ending in .gz is gzip-compressed.
 /// @param path  the file to write; replaced whole, never left half-written
 /// @param text  the file's content
 /// @throws Error when the file cannot be written (or is .gz without zlib)
 inline void write_output(const std::string& path, const std::string& text) {
-    const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-    if (!gz) {
-        data::write_file_atomically(path, [&](std::ostream& out) { out << text; });
-        return;
-    }
-#ifdef SCAE_HAVE_ZLIB
-    const std::string partial = path + ".partial";
-    gzFile f = gzopen(partial.c_str(), "wb6");
-    if (!f) throw Error(where(path, 0, "cannot open for writing"));
-    const bool written = text.empty() || gzwrite(f, text.data(), unsigned(text.size())) == int(text.size());
-    if (gzclose(f) != Z_OK || !written) {
-        std::remove(partial.c_str());
-        throw Error(where(path, 0, "write failed"));
-    }
-    if (std::rename(partial.c_str(), path.c_str()) != 0) throw Error(where(path, 0, "cannot move the finished file into place"));
-#else
-    throw Error(where(path, 0, "writing .gz needs zlib: install zlib1g-dev and reconfigure scae, or drop the .gz suffix"));
-#endif
+    stream_output(path, [&](std::ostream& out) { out.write(text.data(), std::streamsize(text.size())); });
+}
+
+/// Writes a dense matrix as the TSV of matrix_tsv() into `path` (.gz: compressed), row by row,
+/// never as one string: a denoised matrix of many cells can be gigabytes of text.
+/// @param path  the file to write; replaced whole, never left half-written
+/// @param m  cells x columns values
+/// @param row_names  one name per row of `m` (the barcodes)
+/// @param col_names  one name per column of `m`
+/// @throws Error when the names do not fit `m` or the file cannot be written
+template <class Matrixish>
+void write_matrix_output(const std::string& path, const Matrixish& m, const std::vector<std::string>& row_names,
+                         const std::vector<std::string>& col_names) {
+    stream_output(path, [&](std::ostream& out) { report::write_matrix_tsv(out, "cell", row_names, col_names, m); });
 }
 
 /// Throws scae::Error when `m` (what `model_path` computed on the data) holds NaN or infinite
@@ -324,7 +342,8 @@ void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>
     require_finite(model.model.reconstruct(head), model_path, "expected counts");
 }
 
-/// A dense matrix as TSV: header `cell<TAB>col...`, one row per cell (report::matrix_tsv_text).
+/// A dense matrix as TSV text: header `cell<TAB>col...`, one row per cell (report::matrix_tsv_text);
+/// for a file, write_matrix_output() writes the same text without building it.
 /// @param m  cells x columns values
 /// @param row_names  one name per row of `m` (the barcodes)
 /// @param col_names  one name per column of `m`

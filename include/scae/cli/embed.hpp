@@ -49,12 +49,7 @@ inline void write_node_support(const std::string& path, const std::vector<transf
 /// @return the method
 /// @throws UsageError for an unknown method
 inline transfer::MissingGenes missing_genes_option(const Args& a) {
-    if (!a.has("missing-genes")) return transfer::MissingGenes::conditional;
-    try {
-        return transfer::missing_genes_from_string(a.required("missing-genes"));
-    } catch (const Error& e) {
-        throw UsageError(std::string("--missing-genes: ") + e.what());
-    }
+    return a.choice("missing-genes", transfer::missing_genes_names, transfer::MissingGenes::conditional);
 }
 
 /// The usage line of `--missing-genes`.
@@ -162,7 +157,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
                               "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n" + missing_genes_usage() +
                               input_options_usage();
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "missing-genes"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "missing-genes"}), with_input_flags({}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
         const auto in = load_aligned(a, err);
         const Matrix<float> latent = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.encode(c); },
@@ -171,7 +166,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);
         else
-            write_output(out_path, matrix_tsv(latent, in.data.barcodes, node_names(latent.cols())));
+            write_matrix_output(out_path, latent, in.data.barcodes, node_names(latent.cols()));
         err << alignment_line(in) << "\n";
         return int(ok);
     });
@@ -184,11 +179,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 /// @throws UsageError for an unknown --calibrate method or a --prior-counts outside [0, 1e12]
 inline transfer::CalibrationOptions calibration_options(const Args& a) {
     transfer::CalibrationOptions options;
-    try {
-        options.method = transfer::calibration_from_string(a.get("calibrate", transfer::to_string(options.method)));
-    } catch (const Error& e) {
-        throw UsageError(std::string("--calibrate: ") + e.what());
-    }
+    options.method = a.choice("calibrate", transfer::calibration_names, options.method);
     if (a.get("prior-counts", "auto") != "auto") options.prior_counts = a.number("prior-counts", 0, 0, 1e12);
     return options;
 }
@@ -211,7 +202,8 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
                     "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n") +
         missing_genes_usage() + input_options_usage();
     return guarded("denoise", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts", "missing-genes"}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts", "missing-genes"}),
+                     with_input_flags({}));
         transfer::DenoiseOptions options;
         options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
@@ -226,7 +218,7 @@ inline int denoise(const std::vector<std::string>& args, std::ostream& out, std:
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "denoise", a, in, &result.rates, nullptr, {{"calibration", calibration}});
         else
-            write_output(out_path, matrix_tsv(result.rates, in.data.barcodes, in.model.gene_symbols));
+            write_matrix_output(out_path, result.rates, in.data.barcodes, in.model.gene_symbols);
         const nlohmann::json summary = {{"out", out_path}, {"calibration", calibration}};
         err << alignment_line(in) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
         out << summary.dump() << "\n";

@@ -27,52 +27,11 @@ inline std::string inspect_usage() {
            "Reads a 10x directory, a Matrix Market file (.mtx or .mtx.gz), a dense TSV/CSV table, a\n"
            "Cell Ranger .h5 or an AnnData .h5ad and prints one JSON object: path, format, cells, genes,\n"
            "nnz, total (sum of all values), density, field, integer_values, matrix (which matrix of an\n"
-           "HDF5 file was read), seconds (time spent reading).\n"
+           "HDF5 file was read, or how a table was oriented), seconds (time spent reading).\n"
            "\n"
            "options:\n"
-           "  --duplicates error|sum   repeated (row, column) entries: fail (default) or add them\n"
-           "  --layout genes-by-cells|cells-by-genes\n"
-           "                           orientation of a bare .mtx or a table (default genes-by-cells)\n"
-           "  --delimiter tab|comma    table separator (default: comma for .csv, tab otherwise)\n"
-           "  --require-counts         fail on values that are not whole numbers\n"
-           "  --allow-negative         accept negative values\n"
-           "  --help                   print this text\n") + input_options_usage();
+           "  --help              print this text\n") + input_options_usage();
 }
-
-namespace detail {
-
-/// The values of `--duplicates`.
-inline constexpr EnumNames<io::Duplicates, 2> duplicates_names{{{io::Duplicates::error, "error"}, {io::Duplicates::sum, "sum"}}};
-
-/// The values of `--layout`.
-inline constexpr EnumNames<io::Layout, 2> layout_names{
-    {{io::Layout::genes_by_cells, "genes-by-cells"}, {io::Layout::cells_by_genes, "cells-by-genes"}}};
-
-/// Turns the parsed command line into reader options; throws UsageError for a bad value.
-inline io::ReadOptions inspect_options(const Args& args) {
-    io::ReadOptions options;
-    try {
-        options.duplicates = enum_from_name(args.get("duplicates", "error"), duplicates_names, "--duplicates");
-        options.layout = enum_from_name(args.get("layout", "genes-by-cells"), layout_names, "--layout");
-    } catch (const Error& e) {
-        throw UsageError(e.what());
-    }
-    if (args.has("delimiter")) {
-        const std::string delimiter = args.get("delimiter", "");
-        if (delimiter == "tab") {
-            options.delimiter = '\t';
-        } else if (delimiter == "comma") {
-            options.delimiter = ',';
-        } else {
-            throw UsageError("--delimiter expects 'tab' or 'comma', got '" + delimiter + "'");
-        }
-    }
-    options.require_counts = args.has("require-counts");
-    options.allow_negative = args.has("allow-negative");
-    return input_options(args, options);
-}
-
-} // namespace detail
 
 /// Runs `scae inspect` with `args` (without the program and subcommand names). Prints the JSON
 /// object on `out` and returns 0; prints "scae inspect: <error>" on `err` and returns 1 for
@@ -86,7 +45,7 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
     std::string path;
     io::ReadOptions options;
     try {
-        const Args parsed(args, with_input_options({"duplicates", "layout", "delimiter"}), {"require-counts", "allow-negative", "help"}, 1);
+        const Args parsed(args, with_input_options({}), with_input_flags({"help"}), 1);
         if (parsed.has("help")) {
             out << inspect_usage();
             return Exit::ok;
@@ -95,7 +54,7 @@ inline int inspect(const std::vector<std::string>& args, std::ostream& out, std:
             throw UsageError("expected one PATH, got " + std::to_string(parsed.positional().size()));
         path = parsed.positional()[0];
         if (path.empty()) throw UsageError("PATH is empty, expected a 10x directory, a .mtx file or a table");
-        options = detail::inspect_options(parsed);
+        options = input_options(parsed);
     } catch (const UsageError& e) {
         err << "scae inspect: " << e.what() << "\n" << inspect_usage();
         return Exit::usage_error;

@@ -92,15 +92,11 @@ namespace detail {
 inline interpret::PathwayOptions pathway_options(const Args& a) {
     interpret::PathwayOptions o = a.has("reference") ? interpret::reference_pathway_options() : interpret::PathwayOptions{};
     o.threads = a.threads(); // checked in every build, used where OpenMP is
-    try {
-        if (a.has("method")) o.saliency.method = interpret::method_from_string(a.get("method", ""));
-        if (a.has("weighting")) o.weighting = interpret::cell_weighting_from_string(a.get("weighting", ""));
-        if (a.has("score")) o.score = interpret::set_score_from_string(a.get("score", ""));
-        if (a.has("null")) o.null = interpret::null_distribution_from_string(a.get("null", ""));
-        if (a.has("baseline")) o.saliency.baseline = enum_from_name(a.get("baseline", ""), interpret::baseline_names, "--baseline");
-    } catch (const Error& e) {
-        throw UsageError(e.what());
-    }
+    o.saliency.method = a.choice("method", interpret::method_names, o.saliency.method);
+    o.weighting = a.choice("weighting", interpret::cell_weighting_names, o.weighting);
+    o.score = a.choice("score", interpret::set_score_names, o.score);
+    o.null = a.choice("null", interpret::null_distribution_names, o.null);
+    o.saliency.baseline = a.choice("baseline", interpret::baseline_names, o.saliency.baseline);
     // The defaults follow the score: a median score asked for alone takes the reference's
     // uniform weighting and per-set null, which are all it can take.
     if (o.score == interpret::SetScore::median_saliency) {
@@ -138,7 +134,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
                             "max-cells", "test-cells", "steps", "baseline", "top-genes", "contrast-rows", "alpha", "threads", "min-coverage", "silent",
                             "duplicate-genes", "weighting", "max-permutations", "expression-strata", "missing-genes"}),
-                     {"raw", "normalize-genes", "reference"});
+                     with_input_flags({"raw", "normalize-genes", "reference"}));
         interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));
@@ -161,9 +157,11 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const interpret::PathwayResult result =
             interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
         report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
-        const std::string dir = folder.path().string(); // the report is moved into out_dir once whole
-        interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
-        write_node_support(dir + "/node_support.tsv", in.node_support);
+        // Written into a temporary folder (errors name out_dir), moved into out_dir once whole.
+        folder.write([&](const std::string& dir) {
+            interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
+            write_node_support(dir + "/node_support.tsv", in.node_support);
+        });
         folder.commit();
 
         std::size_t significant = 0;
@@ -180,6 +178,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
             {"nodes", result.score.rows()},
             {"sets_scored", result.sets.size()},
             {"sets_too_small", result.too_small.size()},
+            {"sets_covering_all_genes", result.covering.size()},
             {"significant_calls", significant},
             {"alpha", report.alpha},
             {"gene_coverage", in.alignment.coverage},
@@ -197,6 +196,9 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                     << options.permutations << " random sets allow; more permutations may lower their q (scae pathways --permutations "
                     << "10000: sets that cannot become significant stop drawing early), as may scae pathways --null pooled\n";
         }
+        for (const interpret::MatchedSet& set : result.covering)
+            err << "scae pathways: note: skipped the set " << set.name << ", which holds every model gene: with no gene outside it, "
+                << "it cannot be ranked against the others or compared with random sets\n";
         const std::vector<Index>& silent = result.silent;
         summary["silent_nodes"] = silent;
         if (!in.node_support.empty()) { // nodes resting too much on genes the data lack: their names are in doubt

@@ -37,7 +37,7 @@ inline int simulate(const std::vector<std::string>& args, std::ostream& out, std
         const std::string out_dir = output_folder(a, "out", {});
         const auto sim = data::simulate(o);
         report::ReportFolder folder(out_dir);
-        data::write_simulation(sim, folder.path());
+        folder.write([&](const std::string& dir) { data::write_simulation(sim, dir); });
         folder.commit();
         out << nlohmann::json{{"out", a.required("out")}, {"tissues", sim.tissues.size()}, {"cells_per_tissue", o.cells_per_tissue},
                               {"genes", o.n_genes}, {"programs", sim.programs.size()}, {"gene_sets", sim.gene_sets.size()}}

@@ -46,7 +46,7 @@ inline std::string train_usage() {
            "  under mpirun -np R, each rank trains a slice of every minibatch (docs/cluster.md)\n") + input_options_usage();
 }
 
-/// Parses "128,64": 1 to transfer::max_layers sizes, each 1..transfer::max_layer_size (the limits
+/// Parses "128,64": 1 to nn::max_layers sizes, each 1..nn::max_layer_size (the limits
 /// of a model file).
 /// @param text  comma-separated encoder sizes, bottleneck last
 /// @return the sizes, in order
@@ -57,12 +57,12 @@ inline std::vector<Index> parse_layers(const std::string& text) {
     for (;;) {
         const std::size_t comma = text.find(',', begin);
         const std::string part = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
-        sizes.push_back(Index(parse_integer(part, "--layers (positive integers separated by commas)", 1, transfer::max_layer_size)));
+        sizes.push_back(Index(parse_integer(part, "--layers (positive integers separated by commas)", 1, nn::max_layer_size)));
         if (comma == std::string::npos) break;
         begin = comma + 1;
     }
-    if (Index(sizes.size()) > transfer::max_layers)
-        throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(transfer::max_layers));
+    if (Index(sizes.size()) > nn::max_layers)
+        throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(nn::max_layers));
     return sizes;
 }
 
@@ -160,7 +160,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
     return guarded("train", args, train_usage(), out, err, [&] {
         const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",
                                         "checkpoint", "checkpoint-every", "resume"}),
-                     {"no-normalize", "quiet"});
+                     with_input_flags({"no-normalize", "quiet"}));
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
         const std::string model_path = output_file(a, "out", {data_path, a.get("labels", ""), genes.rfind("gmt:", 0) == 0 ? genes.substr(4) : ""});
@@ -168,7 +168,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         read_gene_selection(genes, recipe.preprocess);
         recipe.normalize = !a.has("no-normalize");
         if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
-        if (a.has("loss")) recipe.model.loss = nn::loss_from_string(a.required("loss"));
+        recipe.model.loss = a.choice("loss", nn::loss_names, recipe.model.loss);
         read_train_options(a, recipe.train);
         recipe.model.seed = recipe.train.seed;
         const train::Communicator ranks = training_ranks();

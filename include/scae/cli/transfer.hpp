@@ -282,14 +282,15 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
 /// @return the exit code (Exit)
 inline int transfer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("transfer", args, transfer_usage(), out, err, [&] {
-        const Args a(args, transfer_option_names(), {"native", "no-native", "quiet"});
+        const Args a(args, transfer_option_names(), with_input_flags({"native", "no-native", "quiet"}));
         const std::string model_path = a.required("model"), data_path = a.required("data"),
                           out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", ""), a.get("label-map", "")});
         const TransferRun run = run_transfer_command(a, err);
-        report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", "")});
-        // The report is written into a temporary folder, moved into out_dir once whole.
-        const nlohmann::json report = write_transfer_report(folder.path().string(), run.result, run.model, run.data.barcodes, run.labels,
-                                                            {model_path, data_path, a.get("labels", "")});
+        report::ReportFolder folder(out_dir, {model_path, data_path, a.get("labels", ""), a.get("label-map", "")});
+        // Written into a temporary folder (errors name out_dir), moved into out_dir once whole.
+        const nlohmann::json report = folder.write([&](const std::string& dir) {
+            return write_transfer_report(dir, run.result, run.model, run.data.barcodes, run.labels, {model_path, data_path, a.get("labels", "")});
+        });
         folder.commit();
         out << report.dump() << "\n";
         return int(ok);

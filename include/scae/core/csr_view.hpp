@@ -83,11 +83,14 @@ struct CsrBatch {
 };
 
 /// Calls `body(first, last)` on contiguous row blocks of a rows x cols result, one per thread
+/// when the result is large enough for threads to pay (parallelize's threshold on rows * cols),
+/// else once on all rows. Each row has one writer, so a body that computes each row on its own
+/// (elementwise work) gives results that do not depend on the thread count; a product over a
+/// block of rows does not (Eigen's order depends on the block's size): ad::detail::add_product
+/// uses fixed blocks instead.
 /// @param rows  rows of the result.
 /// @param cols  columns of the result (only to estimate the work).
 /// @param body  called as body(Index first, Index last) on row range [first, last).
-/// when the result is large enough for threads to pay (parallelize's threshold on rows * cols),
-/// else once on all rows. Each row has one writer, so results do not depend on the thread count.
 template <class Body>
 void parallel_rows(Index rows, Index cols, Body&& body) {
     parallelize([&](int, Index first, Index length) { body(first, first + length); }, rows, 0, double(rows) * double(cols));

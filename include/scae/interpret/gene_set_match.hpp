@@ -58,19 +58,22 @@ struct has_description<Set, std::void_t<decltype(std::declval<const Set&>().desc
 
 /// The sets that keep enough model genes, and those that do not.
 struct MatchedSets {
-    std::vector<MatchedSet> sets;        ///< sets with at least min_genes model genes, in input order
-    std::vector<MatchedSet> too_small;   ///< the others, in input order
+    std::vector<MatchedSet> sets;        ///< sets with at least min_genes model genes, and not all, in input order
+    std::vector<MatchedSet> too_small;   ///< sets with fewer than min_genes model genes, in input order
+    /// Sets that hold every model gene, in input order: no gene lies outside them, so neither a
+    /// rank score nor random sets of their size (all the same set, so a null sd of 0) can score them.
+    std::vector<MatchedSet> covering;
 };
 
 /// Maps each set's genes onto `model_symbols` (the model's genes in column order) by symbol,
 /// ignoring case (data::fold_symbol), so that human CD3E meets mouse Cd3e. A symbol the model
 /// lists in several columns maps to all of them; genes the model lacks are left out. Sets with
-/// fewer than `min_genes` model genes go to `too_small`.
+/// fewer than `min_genes` model genes go to `too_small`, sets holding every model gene to `covering`.
 /// `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
 /// @param sets  the gene sets, e.g. io::read_gmt()'s
 /// @param model_symbols  one symbol per model gene, in column order ("" matches nothing)
 /// @param min_genes  fewest model genes a set needs to be kept (default 10)
-/// @return the kept and the too small sets, each in input order
+/// @return the kept, the too small and the covering sets, each in input order
 template <class Set>
 MatchedSets match_gene_sets(const std::vector<Set>& sets, const std::vector<std::string>& model_symbols,
                             std::size_t min_genes = 10) {
@@ -88,7 +91,8 @@ MatchedSets match_gene_sets(const std::vector<Set>& sets, const std::vector<std:
         }
         std::sort(matched.genes.begin(), matched.genes.end());
         matched.genes.erase(std::unique(matched.genes.begin(), matched.genes.end()), matched.genes.end());
-        (matched.genes.size() >= min_genes ? out.sets : out.too_small).push_back(std::move(matched));
+        const bool covers_all = !model_symbols.empty() && matched.genes.size() == model_symbols.size();
+        (covers_all ? out.covering : matched.genes.size() >= min_genes ? out.sets : out.too_small).push_back(std::move(matched));
     }
     return out;
 }

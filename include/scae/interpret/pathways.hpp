@@ -254,6 +254,7 @@ inline PathwayOptions reference_pathway_options() {
 struct PathwayResult {
     std::vector<MatchedSet> sets;      ///< scored sets (columns of the matrices), in input order
     std::vector<MatchedSet> too_small; ///< sets left out for having fewer than min_genes model genes
+    std::vector<MatchedSet> covering;  ///< sets left out for holding every model gene (MatchedSets::covering)
     Matrix<double> score;              ///< nodes x sets
     Matrix<double> z;                  ///< (statistic - null mean) / null sd, on the test cells
     Matrix<double> null_mean;          ///< the mean score of the pair's random sets, on the test cells
@@ -713,6 +714,7 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     PathwayResult result;
     result.sets = std::move(matched.sets);
     result.too_small = std::move(matched.too_small);
+    result.covering = std::move(matched.covering);
     result.method = options.saliency.method;
     result.baseline = options.saliency.baseline;
     result.weighting = options.weighting;

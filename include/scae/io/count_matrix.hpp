@@ -2,6 +2,7 @@
 /// @file count_matrix.hpp
 /// @brief The result of every count reader (`CountMatrix`) and the options they share.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/types.hpp"
 
 #include <string>
@@ -16,11 +17,24 @@ enum class Duplicates {
     sum    ///< add the values, as scipy's `tocsr()` does
 };
 
+/// The names of Duplicates on the command line (`--duplicates`).
+inline constexpr EnumNames<Duplicates, 2> duplicates_names{{{Duplicates::error, "error"}, {Duplicates::sum, "sum"}}};
+
 /// Which way round a file stores the matrix. 10x directories are always genes x cells.
 enum class Layout {
     genes_by_cells, ///< one row per gene, one column per cell (10x, most Smart-seq tables)
-    cells_by_genes  ///< one row per cell, one column per gene
+    cells_by_genes, ///< one row per cell, one column per gene (pandas, AnnData's to_df())
+    automatic       ///< a table: told from its row and column names where they make it clear
+                    ///< (io::decide_layout), else genes x cells, said in CountMatrix::source;
+                    ///< a bare .mtx (no names): genes x cells, said likewise
 };
+
+/// The names of Layout on the command line (`--layout`).
+inline constexpr EnumNames<Layout, 3> layout_names{
+    {{Layout::automatic, "auto"}, {Layout::genes_by_cells, "genes-by-cells"}, {Layout::cells_by_genes, "cells-by-genes"}}};
+
+/// The names of the dense-table separators ReadOptions::delimiter takes (`--delimiter`).
+inline constexpr EnumNames<char, 2> delimiter_names{{{'\t', "tab"}, {',', "comma"}}};
 
 /// The value type a Matrix Market banner declares.
 enum class Field {
@@ -37,9 +51,11 @@ inline const char* to_string(Field field) { return field == Field::integer ? "in
 struct ReadOptions {
     /// Repeated (row, column) entries in Matrix Market files. Default: error.
     Duplicates duplicates = Duplicates::error;
-    /// Orientation of a bare Matrix Market file or a dense table. Default: genes x cells.
-    /// read_10x ignores it: 10x matrices are genes x cells by definition.
-    Layout layout = Layout::genes_by_cells;
+    /// Orientation of a bare Matrix Market file or a dense table. Default automatic: a table's
+    /// names decide where they are clear (io::decide_layout), otherwise genes x cells is assumed
+    /// and CountMatrix::source says so. read_10x ignores it: 10x matrices are genes x cells by
+    /// definition; HDF5 files say their own orientation.
+    Layout layout = Layout::automatic;
     /// Require every value to be a whole number (a count) even in `real` files and dense tables.
     /// Default false: fractional values are accepted and reported through
     /// CountMatrix::integer_values (log-normalised or FPKM data reads fine).

@@ -7,6 +7,7 @@
 #include "scae/io/count_matrix.hpp"
 #include "scae/io/fields.hpp"
 #include "scae/io/line_reader.hpp"
+#include "scae/io/orientation.hpp"
 #include "scae/io/tenx.hpp"
 #include "scae/io/values.hpp"
 
@@ -37,7 +38,8 @@ inline bool ends_with(const std::string& text, std::string_view suffix) {
 ///
 /// Line 1 holds the column names; it may start with a corner cell (for example "gene") or, as R
 /// writes it, leave it out. Every other line is a row name and one value per column.
-/// `options.layout` says whether rows are genes (default) or cells; `options.delimiter` picks
+/// `options.layout` says whether rows are genes or cells (default automatic: the names decide where
+/// they are clear, see io::decide_layout, and CountMatrix::source says how it was read); `options.delimiter` picks
 /// the separator (default: ',' for .csv/.csv.gz, tab otherwise). Blank lines are skipped.
 /// Genes get their row or column name as both ID and symbol. Peak memory is about twice the
 /// final CSR: the nonzeros are kept in file order until all are known.
@@ -125,7 +127,9 @@ CountMatrix<T> read_dense_table(const std::string& path, const ReadOptions& opti
         for (std::size_t f = header_has_corner ? 1 : 0; f < fields.size(); ++f) column_names.emplace_back(detail::unquote(fields[f]));
     }
 
-    const bool rows_are_genes = options.layout == Layout::genes_by_cells;
+    const Orientation orientation = decide_layout(row_names, column_names, options.layout);
+    result.source = orientation.note;
+    const bool rows_are_genes = orientation.layout == Layout::genes_by_cells;
     const std::vector<int>& cell_sizes = rows_are_genes ? column_sizes : row_sizes;
     const Index cells = static_cast<Index>(cell_sizes.size());
     const Index genes = static_cast<Index>(rows_are_genes ? row_names.size() : column_names.size());

@@ -3,13 +3,16 @@
 /// @brief A small read-only view of an HDF5 file over the C API: handles that close themselves,
 /// datasets read slab by slab into native types, strings (fixed or variable length) and
 /// attributes. Every failure becomes a scae::Error naming the file and the object path; the
-/// HDF5 error stack is never printed. Needs SCAE_HAVE_HDF5.
+/// HDF5 error stack is never printed. A dataset compressed with a filter this HDF5 cannot decode
+/// (Blosc, Zstandard, ... without their plugins) is named, with what to install, before it is
+/// read; LZF, which libhdf5 lacks, is decoded by scae itself (hdf5_lzf.hpp). Needs SCAE_HAVE_HDF5.
 
 #ifndef SCAE_HAVE_HDF5
 #error "scae/io/hdf5_file.hpp needs HDF5: build with SCAE_HAVE_HDF5 (libhdf5-dev found by CMake)"
 #endif
 
 #include "scae/core/error.hpp"
+#include "scae/io/hdf5_lzf.hpp"
 
 #include <hdf5.h>
 
@@ -25,6 +28,10 @@ namespace scae::io::hdf5 {
 /// enough that the slabs add little to the result's memory, many enough that HDF5's per-call
 /// cost does not show.
 inline constexpr hsize_t slab_elements = hsize_t(1) << 16;
+
+/// Datasets of up to this many elements (8 MiB of doubles) are opened whatever their storage;
+/// larger ones must fit what their storage in the file can hold (Dataset::capacity()).
+inline constexpr hsize_t unchecked_elements = hsize_t(1) << 20;
 
 
 /// An HDF5 identifier that closes itself (file, group, dataset, dataspace, type or attribute).
@@ -71,6 +78,25 @@ private:
 
 namespace detail {
 
+/// The most a filter can shrink data, for bounding what a dataset's stored bytes can hold:
+/// deflate 1032 (zlib's limit), LZF 88 (a 3-byte reference gives 264 bytes), N-bit and
+/// scale-offset 64 (one bit left of 64), shuffle and Fletcher32 none; szip 1032; another
+/// filter (a plugin: Blosc, Zstandard, bzip2, ...) 65536.
+/// @param id  a filter's HDF5 id
+/// @return its largest ratio of decoded to stored bytes
+inline double max_filter_ratio(H5Z_filter_t id) {
+    switch (id) {
+    case H5Z_FILTER_DEFLATE: return 1032;
+    case H5Z_FILTER_SHUFFLE:
+    case H5Z_FILTER_FLETCHER32: return 1;
+    case H5Z_FILTER_SZIP: return 1032;
+    case H5Z_FILTER_NBIT:
+    case H5Z_FILTER_SCALEOFFSET: return 64;
+    case lzf_filter: return 88;
+    default: return 65536;
+    }
+}
+
 inline herr_t collect_error(unsigned, const H5E_error2_t* error, void* data) {
     if (error && error->desc && *error->desc) *static_cast<std::string*>(data) = error->desc;
     return 0;
@@ -83,6 +109,71 @@ inline std::string take_error() {
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &message);
     H5Eclear2(H5E_DEFAULT);
     return message;
+}
+
+/// take_error(), or "HDF5 gave no reason" when the stack holds no message: for "cannot read: ...".
+inline std::string reason() {
+    const std::string message = take_error();
+    return message.empty() ? "HDF5 gave no reason" : message;
+}
+
+/// The folders HDF5 searches for filter plugins (HDF5_PLUGIN_PATH, else its built-in default), joined by ':'.
+inline std::string plugin_folders() {
+    std::string folders;
+#if H5_VERSION_GE(1, 10, 1)
+    unsigned n = 0;
+    if (H5PLsize(&n) >= 0)
+        for (unsigned k = 0; k < n; ++k) {
+            char folder[4096] = {};
+            if (H5PLget(k, folder, sizeof folder) > 0) folders += (folders.empty() ? "" : ":") + std::string(folder);
+        }
+#endif
+    take_error();
+    return folders.empty() ? "HDF5_PLUGIN_PATH" : folders;
+}
+
+/// For a message: filter `id` (named `name` in the file), which this HDF5 cannot decode, and
+/// what to install so that it can. The filters h5ad and 10x files are written with: gzip (Cell
+/// Ranger, scanpy), shuffle, Fletcher32, szip and scale-offset (all built into libhdf5), LZF
+/// (h5py's own, scanpy's compression="lzf"; scae decodes it, hdf5_lzf.hpp), and Blosc, Zstandard,
+/// LZ4, Bitshuffle, bzip2 or ZFP (h5py with hdf5plugin).
+/// @param id  the filter's registered HDF5 id (32000 for LZF)
+/// @param name  the name the file gives it ("" when none)
+/// @return "LZF (HDF5 filter 32000), which this HDF5 cannot decode: install ..."
+inline std::string missing_filter(H5Z_filter_t id, const std::string& name) {
+    struct Known {
+        H5Z_filter_t id;
+        const char* name;
+        const char* remedy;
+    };
+    static const Known known[] = {
+        {H5Z_FILTER_DEFLATE, "gzip", "use a libhdf5 built with zlib (Debian's libhdf5-dev is)"},
+        {H5Z_FILTER_SHUFFLE, "shuffle", "use a complete libhdf5 (every build has it)"},
+        {H5Z_FILTER_FLETCHER32, "Fletcher32", "use a complete libhdf5 (every build has it)"},
+        {H5Z_FILTER_SZIP, "szip", "use a libhdf5 built with szip or libaec (Debian's libhdf5-dev is)"},
+        {H5Z_FILTER_NBIT, "N-bit", "use a complete libhdf5 (every build has it)"},
+        {H5Z_FILTER_SCALEOFFSET, "scale-offset", "use a complete libhdf5 (every build has it)"},
+        {307, "bzip2", "install the Debian package hdf5-filter-plugin"},
+        {32000, "LZF", "scae registers its own LZF decoder (io/hdf5_lzf.hpp), so this HDF5 refused it; an LZF plugin "
+                       "(h5py's lzf_filter, which scanpy uses for compression=\"lzf\") in HDF5_PLUGIN_PATH would do"},
+        {32001, "Blosc", "install the Debian package hdf5-filter-plugin-blosc-serial"},
+        {32004, "LZ4", "install the Debian package hdf5-filter-plugin"},
+        {32008, "Bitshuffle", "install the Debian package hdf5-filter-plugin"},
+        {32013, "ZFP", "install the Debian package hdf5-filter-plugin-zfp-serial"},
+        {32015, "Zstandard", "install python3-hdf5plugin (Debian) or pip's hdf5plugin and set HDF5_PLUGIN_PATH to its plugins, "
+                             "python3 -c 'import hdf5plugin; print(hdf5plugin.PLUGIN_PATH)'"},
+        {32026, "Blosc2", "install python3-hdf5plugin (Debian) or pip's hdf5plugin and set HDF5_PLUGIN_PATH to its plugins, "
+                          "python3 -c 'import hdf5plugin; print(hdf5plugin.PLUGIN_PATH)'"}};
+    std::string what = "HDF5 filter " + std::to_string(id);
+    std::string remedy = "install its plugin (the HDF Group lists registered filters and their plugins: "
+                         "https://github.com/HDFGroup/hdf5_plugins)";
+    for (const Known& k : known)
+        if (k.id == id) {
+            what = std::string(k.name) + " (" + what + ")";
+            remedy = k.remedy;
+        }
+    if (!name.empty() && what.find('(') == std::string::npos) what += " ('" + name + "')";
+    return what + ", which this HDF5 library cannot decode: " + remedy + "; HDF5 looks for filter plugins in " + plugin_folders();
 }
 
 /// Turns off HDF5's printing of its error stack on stderr (once per process): scae reports
@@ -410,9 +501,10 @@ public:
     std::vector<T> read_all() const {
         std::vector<T> values(size());
         if (!values.empty()) {
+            require_filters();
             if (shape_.empty()) {
                 if (H5Dread(dataset_.get(), detail::native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
-                    fail("cannot read: " + detail::take_error());
+                    fail("cannot read: " + detail::reason());
             } else {
                 read_slab(detail::native_type<T>(), std::vector<hsize_t>(shape_.size(), 0), shape_, values.data());
             }
@@ -424,11 +516,12 @@ public:
     /// @return the strings in storage order.
     std::vector<std::string> read_strings() const {
         if (kind_ != ValueKind::string) fail("holds " + std::string(to_string(kind_)) + ", expected strings");
+        require_filters();
         bool ok = false;
         auto values = detail::read_string_values(type_.get(), std::size_t(size()), [&](hid_t memtype, void* buffer) {
             return H5Dread(dataset_.get(), memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) >= 0;
         }, ok);
-        if (!ok) fail("cannot read: " + detail::take_error());
+        if (!ok) fail("cannot read: " + detail::reason());
         return values;
     }
 
@@ -437,11 +530,12 @@ public:
     /// @throws Error when the dataset is not an enum or cannot be read.
     std::vector<std::string> read_enum_names() const {
         if (H5Tget_class(type_.get()) != H5T_ENUM) fail("holds " + std::string(to_string(kind_)) + ", expected an enum");
+        require_filters();
         const Id native(H5Tget_native_type(type_.get(), H5T_DIR_ASCEND), H5Tclose);
         const std::size_t width = H5Tget_size(native.get());
         std::vector<unsigned char> raw(std::size_t(size()) * width);
         if (!raw.empty() && H5Dread(dataset_.get(), native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
-            fail("cannot read: " + detail::take_error());
+            fail("cannot read: " + detail::reason());
         std::vector<std::string> names;
         names.reserve(std::size_t(size()));
         char name[256];
@@ -482,6 +576,7 @@ public:
         const Id member = member_type(name);
         if (kind_of(member.get()) != ValueKind::string)
             fail("field '" + name + "' holds " + std::string(to_string(kind_of(member.get()))) + ", expected strings");
+        require_filters();
         bool ok = false;
         auto values = detail::read_string_values(member.get(), std::size_t(size()), [&](hid_t memtype, void* buffer) {
             const std::size_t bytes = H5Tget_size(memtype);
@@ -489,7 +584,7 @@ public:
             H5Tinsert(record.get(), name.c_str(), 0, memtype);
             return H5Dread(dataset_.get(), record.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) >= 0;
         }, ok);
-        if (!ok) fail("cannot read field '" + name + "': " + detail::take_error());
+        if (!ok) fail("cannot read field '" + name + "': " + detail::reason());
         return values;
     }
 
@@ -502,12 +597,58 @@ public:
         const ValueKind k = kind_of(member.get());
         if (k != ValueKind::integer && k != ValueKind::real)
             fail("field '" + name + "' holds " + std::string(to_string(k)) + ", expected numbers");
+        require_filters();
         const Id record(H5Tcreate(H5T_COMPOUND, sizeof(double)), H5Tclose);
         H5Tinsert(record.get(), name.c_str(), 0, H5T_NATIVE_DOUBLE);
         std::vector<double> values(size());
         if (H5Dread(dataset_.get(), record.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
-            fail("cannot read field '" + name + "': " + detail::take_error());
+            fail("cannot read field '" + name + "': " + detail::reason());
         return values;
+    }
+
+    /// The most elements the dataset's storage in the file can hold: its stored bytes (all its
+    /// written chunks, or its contiguous or compact data) times the largest ratio of its
+    /// filters (detail::max_filter_ratio), divided by its element size. A dataset declared
+    /// larger than that (an extent of 10^9 over a few KB: chunks never written read as fill
+    /// values) is refused when it is opened, before any reader sizes a buffer from its shape.
+    /// @return the bound, in elements
+    double capacity() const {
+        const Id properties(H5Dget_create_plist(dataset_.get()), H5Pclose);
+        double ratio = 1;
+        const int filters = properties.valid() ? H5Pget_nfilters(properties.get()) : 0;
+        for (int k = 0; k < filters; ++k) {
+            unsigned flags = 0, config = 0;
+            std::size_t values = 0;
+            char name[64] = {};
+            const H5Z_filter_t id = H5Pget_filter2(properties.get(), unsigned(k), &flags, &values, nullptr, sizeof name, name, &config);
+            ratio *= id < 0 ? 65536.0 : detail::max_filter_ratio(id);
+        }
+        detail::take_error();
+        const double stored = double(H5Dget_storage_size(dataset_.get()));
+        const double element_bytes = double(std::max<std::size_t>(1, H5Tget_size(type_.get())));
+        return stored * std::min(ratio, 1e12) / element_bytes;
+    }
+
+    /// Throws Error unless this HDF5 can decode every filter of the dataset's pipeline (loading
+    /// plugins as it needs them), naming the first one it cannot and what to install. Every read
+    /// calls it first (once per dataset), so a missing plugin is never an empty "cannot read".
+    /// @throws Error naming the filter, its HDF5 id and the package or plugin that decodes it
+    void require_filters() const {
+        if (filters_checked_) return;
+        const Id properties(H5Dget_create_plist(dataset_.get()), H5Pclose);
+        const int n = properties.valid() ? H5Pget_nfilters(properties.get()) : 0;
+        for (int k = 0; k < n; ++k) {
+            unsigned flags = 0, config = 0, info = 0;
+            std::size_t values = 0;
+            char name[256] = {};
+            const H5Z_filter_t id = H5Pget_filter2(properties.get(), unsigned(k), &flags, &values, nullptr, sizeof name, name, &config);
+            if (id < 0) continue;
+            if (H5Zfilter_avail(id) > 0 && H5Zget_filter_info(id, &info) >= 0 && (info & H5Z_FILTER_CONFIG_DECODE_ENABLED)) continue;
+            detail::take_error();
+            fail("is compressed with " + detail::missing_filter(id, name));
+        }
+        detail::take_error();
+        filters_checked_ = true;
     }
 
 private:
@@ -524,18 +665,20 @@ private:
             if (start[d] + count[d] > shape_[d]) fail("read past the end of the dataset");
         for (hsize_t c : count)
             if (c == 0) return;
+        require_filters();
         const Id file_space(H5Dget_space(dataset_.get()), H5Sclose);
         const Id memory_space(H5Screate_simple(int(count.size()), count.data(), nullptr), H5Sclose);
         if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0 ||
             H5Dread(dataset_.get(), memtype, memory_space.get(), file_space.get(), H5P_DEFAULT, out) < 0)
             fail("cannot read elements " + std::to_string(start[0]) + " to " + std::to_string(start[0] + count[0]) + ": " +
-                 detail::take_error() + " (a truncated or damaged file?)");
+                 detail::reason() + " (a truncated or damaged file?)");
     }
 
     std::string path_, where_;
     Id dataset_, type_;
     ValueKind kind_ = ValueKind::other;
     std::vector<hsize_t> shape_;
+    mutable bool filters_checked_ = false;
 };
 
 /// An HDF5 file opened read-only.
@@ -545,6 +688,7 @@ public:
     /// @param path  the file to open.
     explicit File(std::string path) : path_(std::move(path)) {
         detail::silence_library();
+        register_lzf();
         // Reading needs no lock, and HPC file systems without flock (NFS, Lustre) would refuse one.
         const Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
 #if H5_VERSION_GE(1, 10, 7)
@@ -676,6 +820,18 @@ inline Dataset::Dataset(const File& file, const std::string& path) : path_(path)
     if (rank < 0) fail("cannot read its shape: " + detail::take_error());
     shape_.resize(std::size_t(rank));
     if (rank > 0) H5Sget_simple_extent_dims(space.get(), shape_.data(), nullptr);
+    double declared = 1; // in double: a product of absurd extents must not wrap
+    for (const hsize_t d : shape_) declared *= double(d);
+    if (declared > double(unchecked_elements)) {
+        const double capacity = this->capacity();
+        if (declared > capacity) {
+            std::string extent;
+            for (const hsize_t d : shape_) extent += (extent.empty() ? "" : " x ") + std::to_string(d);
+            fail("declares " + extent + " elements, but its storage in the file (" + std::to_string(H5Dget_storage_size(dataset_.get())) +
+                 " bytes) can hold at most " + std::to_string(static_cast<long long>(capacity)) +
+                 ": a damaged file, or one whose data were never written");
+        }
+    }
 }
 
 } // namespace scae::io::hdf5

@@ -191,7 +191,7 @@ void for_each_entry(LineReader& reader, const MatrixMarketHeader& header, const 
 } // namespace detail
 
 /// Reads the entries that follow `header` from `reader` into a cells x genes matrix
-/// (transposed when `options.layout` is genes_by_cells). Names are left empty. Peak memory is
+/// (transposed unless `options.layout` is cells_by_genes). Names are left empty. Peak memory is
 /// the final CSR; a file whose entries are not grouped by cell is read twice to keep it so.
 /// Throws Error naming the file and line for any malformed, out-of-range or repeated entry and
 /// for a count of entries that differs from the size line.
@@ -202,7 +202,7 @@ void for_each_entry(LineReader& reader, const MatrixMarketHeader& header, const 
 template <class T = float>
 CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarketHeader& header,
                                           const ReadOptions& options = {}) {
-    const bool transpose = options.layout == Layout::genes_by_cells;
+    const bool transpose = options.layout != Layout::cells_by_genes;
     const Index out_rows = transpose ? header.cols : header.rows;
     const Index out_cols = transpose ? header.rows : header.cols;
     if (options.duplicates == Duplicates::error && header.entries > header.rows * header.cols)
@@ -262,8 +262,8 @@ CountMatrix<T> read_matrix_market_entries(LineReader& reader, const MatrixMarket
 }
 
 /// Reads a bare Matrix Market file (plain or gzip) as cells x genes; `options.layout` says how
-/// the file is oriented (genes x cells by default, as in 10x). The names stay empty: the file
-/// carries none.
+/// the file is oriented (automatic, the default, assumes genes x cells, as in 10x, and says so in
+/// CountMatrix::source). The names stay empty: the file carries none.
 /// @param path     the Matrix Market file, plain or gzip.
 /// @param options  layout, duplicates and what values are accepted.
 /// @return the counts, cells x genes, without names.
@@ -272,7 +272,11 @@ template <class T = float>
 CountMatrix<T> read_matrix_market(const std::string& path, const ReadOptions& options = {}) {
     LineReader reader(path);
     const MatrixMarketHeader header = read_matrix_market_header(reader);
-    return read_matrix_market_entries<T>(reader, header, options);
+    CountMatrix<T> result = read_matrix_market_entries<T>(reader, header, options);
+    if (options.layout == Layout::automatic)
+        result.source = "read as genes x cells (rows are genes), assumed as 10x writes it: a bare .mtx has no names to tell; "
+                        "--layout cells-by-genes reads rows as cells";
+    return result;
 }
 
 } // namespace scae::io

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <sstream>
 #include <vector>
 
 namespace scae::nn {
@@ -34,6 +35,23 @@ inline std::string to_string(Loss loss) { return enum_name(loss, loss_names); }
 /// @return the loss.
 /// @throws Error when no loss has that name.
 inline Loss loss_from_string(const std::string& name) { return enum_from_name(name, loss_names, "loss"); }
+
+/// Widest hidden layer (bottleneck included) a model may have: far above the published 128,64,
+/// far below sizes that exhaust memory. The limits here are checked where a model is built
+/// (Autoencoder's constructor), so a model the library trains can always be saved and loaded.
+inline constexpr long long max_layer_size = 16384;
+/// Most hidden layers (bottleneck included) a model may have; see max_layer_size.
+inline constexpr long long max_layers = 16;
+/// Most genes a model may have.
+inline constexpr long long max_model_genes = 10000000;
+/// Softplus sharpness range: beta <= 0 is no softplus, and a huge beta overflows exp() in float.
+inline constexpr double min_softplus_beta = 1e-3;
+/// Largest softplus sharpness; see min_softplus_beta.
+inline constexpr double max_softplus_beta = 1e3;
+/// Largest orthogonality weight: far above any that trains (the default is 0.05).
+inline constexpr double max_orthogonality_weight = 1e6;
+/// Largest library-size normalisation target: far above any depth (about 1e4 is usual).
+inline constexpr double max_target_sum = 1e12;
 
 /// Architecture and objective of an autoencoder.
 struct AutoencoderOptions {
@@ -69,12 +87,11 @@ public:
     /// Builds and initialises the network for `genes` inputs.
     /// @param genes  number of genes (input and output width, positive).
     /// @param opts   architecture, objective and seed.
-    /// @throws Error when `genes` or a layer size is not positive, or encoder_sizes is empty.
+    /// @throws Error when `genes`, a layer size, the number of layers, softplus_beta,
+    /// orthogonality_weight or input.target_sum is outside its limit (max_layer_size and the
+    /// constants beside it), naming the option, its value and the limit
     Autoencoder(Index genes, AutoencoderOptions opts) : options(std::move(opts)) {
-        if (genes <= 0) throw Error("Autoencoder: the number of genes must be positive");
-        if (options.encoder_sizes.empty()) throw Error("Autoencoder: encoder_sizes must name at least the bottleneck");
-        for (Index size : options.encoder_sizes)
-            if (size <= 0) throw Error("Autoencoder: layer sizes must be positive");
+        check_limits(genes, options);
         std::vector<Index> sizes{genes};
         sizes.insert(sizes.end(), options.encoder_sizes.begin(), options.encoder_sizes.end());
         for (auto it = options.encoder_sizes.rbegin() + 1; it != options.encoder_sizes.rend(); ++it) sizes.push_back(*it);
@@ -86,6 +103,35 @@ public:
                                 T(options.softplus_beta), rng);
         }
         if (options.loss == Loss::negative_binomial) log_theta.value.setZero(1, genes);
+    }
+
+    /// Throws Error unless `genes` and `o` are within the limits every model file must meet
+    /// (max_layer_size, max_layers, max_model_genes, the softplus, orthogonality and target-sum
+    /// ranges): the one check of them, made before a network is built.
+    /// @param genes  number of genes
+    /// @param o  the architecture, objective and input transform
+    /// @throws Error naming the first option out of range, its value and the range
+    static void check_limits(Index genes, const AutoencoderOptions& o) {
+        const auto refuse = [](const std::string& what, const std::string& value, const std::string& range) {
+            throw Error("Autoencoder: " + what + " is " + value + ", expected " + range + " (the limits of a model file, nn/autoencoder.hpp)");
+        };
+        const auto text = [](double v) {
+            std::ostringstream s;
+            s << v;
+            return s.str();
+        };
+        if (genes < 1 || genes > max_model_genes) refuse("the number of genes", std::to_string(genes), "1.." + std::to_string(max_model_genes));
+        if (o.encoder_sizes.empty() || Index(o.encoder_sizes.size()) > max_layers)
+            refuse("the number of encoder_sizes", std::to_string(o.encoder_sizes.size()), "1.." + std::to_string(max_layers) + " (bottleneck last)");
+        for (std::size_t i = 0; i < o.encoder_sizes.size(); ++i)
+            if (o.encoder_sizes[i] < 1 || o.encoder_sizes[i] > max_layer_size)
+                refuse("encoder_sizes[" + std::to_string(i) + "]", std::to_string(o.encoder_sizes[i]), "1.." + std::to_string(max_layer_size));
+        if (!(o.softplus_beta >= min_softplus_beta && o.softplus_beta <= max_softplus_beta))
+            refuse("softplus_beta", text(o.softplus_beta), "[" + text(min_softplus_beta) + ", " + text(max_softplus_beta) + "]");
+        if (!(o.orthogonality_weight >= 0 && o.orthogonality_weight <= max_orthogonality_weight))
+            refuse("orthogonality_weight", text(o.orthogonality_weight), "[0, " + text(max_orthogonality_weight) + "]");
+        if (!(o.input.target_sum >= 0 && o.input.target_sum <= max_target_sum))
+            refuse("input.target_sum", text(o.input.target_sum), "[0, " + text(max_target_sum) + "] (0: raw counts)");
     }
 
     /// Number of genes (input and output width).

@@ -26,9 +26,11 @@ namespace scae::report {
 /// finished files into the target; the destructor removes an uncommitted temporary folder.
 ///
 /// When the target does not exist, commit() renames the whole temporary folder onto it. When it
-/// exists, each entry of the new report replaces the entry of the same name (a folder replaces the
-/// old folder whole); other files in the target are left alone, so a report written into a folder
-/// that also holds inputs never deletes them. commit() documents how the replacement is made whole.
+/// exists, the folder itself is kept as it is (its inode, mode, owner, setgid bit and ACLs, and
+/// every entry the report does not write): each entry of the new report replaces the entry of the
+/// same name (a folder replaces the old folder whole). A report written into a folder that also
+/// holds inputs, or into a project folder (`--out .`), never deletes or re-creates anything else.
+/// commit() documents how each replacement is made whole.
 class ReportFolder {
 public:
     /// Prepares a fresh temporary folder beside `target` (creating the target's parent folders).
@@ -74,6 +76,34 @@ public:
     /// @return its path inside the temporary folder
     std::string file(const std::string& name) const { return (temporary_ / name).string(); }
 
+    /// Runs `write` on the temporary folder (its path as a string) and returns what it returns.
+    /// A scae::Error or file-system error it throws is rethrown as a scae::Error that names the
+    /// target where it named the temporary folder, so that a report that fails to write names
+    /// the output the user asked for, not a hidden folder that is removed.
+    /// @param write  callable taking the temporary folder's path (std::string) that writes the report
+    /// @return what `write` returns
+    /// @throws Error for a failure of `write` that is a scae::Error or a std::filesystem::filesystem_error
+    template <class Write>
+    decltype(auto) write(Write&& write) const {
+        try {
+            return write(temporary_.string());
+        } catch (const Error& e) {
+            throw Error(for_target(e.what()));
+        } catch (const std::filesystem::filesystem_error& e) {
+            throw Error(for_target(e.what()));
+        }
+    }
+
+    /// `message` naming the target wherever it named the temporary folder.
+    /// @param message  a message about a file of the report
+    /// @return the message with every mention of the temporary folder replaced by the target
+    std::string for_target(std::string message) const {
+        const std::string from = temporary_.string(), to = target_.string();
+        for (std::size_t at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size()))
+            message.replace(at, from.size(), to);
+        return message;
+    }
+
     /// The folder the report ends up in (absolute).
     /// @return the absolute, normalised target
     const std::filesystem::path& target() const { return target_; }
@@ -81,12 +111,10 @@ public:
     /// Moves the finished report into the target. Checks every entry before moving any, so a
     /// refusal (an entry would replace a kept input) leaves the target untouched.
     ///
-    /// Into an existing target the move is one atomic swap where the system allows it (Linux): the
-    /// earlier entries that the report does not replace are hard-linked into the temporary folder,
-    /// which then changes places with the target (renameat2 RENAME_EXCHANGE), so that a reader
-    /// sees the whole earlier report or the whole new one. Where that cannot be done (another
-    /// system, a file system without hard links or without the swap), each report entry replaces
-    /// the target's entry of the same name in turn.
+    /// Into an existing target, each report entry replaces the target's entry of the same name in
+    /// turn: a file by one rename (a reader sees the old file or the new one, never a part), a
+    /// folder by one swap where the system allows it (Linux renameat2 RENAME_EXCHANGE), else by
+    /// moving the old folder aside first. The target folder itself is never moved or re-created.
     /// @throws Error when an entry would replace a kept input, or a move fails
     void commit() {
         namespace fs = std::filesystem;
@@ -106,14 +134,11 @@ public:
                     fail(destination.string(), 0,
                          "the report would replace the input " + input.string() + "; expected a report folder apart from the inputs");
         }
-        // A target that is a symbolic link keeps pointing where it did: its entries are replaced.
-        if (!fs::is_symlink(fs::symlink_status(target_)) && link_earlier_entries() && exchange(temporary_, target_)) {
-            fs::remove_all(temporary_, error); // now the earlier report: its files live on as links
-            committed_ = true;
-            return;
-        }
         for (const fs::path& entry : entries) {
             const fs::path destination = target_ / entry.filename();
+            if (fs::is_directory(fs::symlink_status(entry)) && fs::is_directory(fs::symlink_status(destination)) &&
+                exchange(entry, destination))
+                continue; // the earlier folder is now in the temporary folder, removed below
             fs::path old;
             if (fs::is_directory(fs::symlink_status(destination)) || (fs::exists(destination) && fs::is_directory(entry))) {
                 old = target_ / ("." + entry.filename().string() + ".old-" + unique_suffix());
@@ -132,42 +157,6 @@ public:
     }
 
 private:
-    /// Hard-links every entry of the target that the report does not replace into the temporary
-    /// folder (folders are made anew and filled with links; symbolic links are copied as links).
-    /// False when any cannot be linked; the target is never changed.
-    bool link_earlier_entries() const {
-        namespace fs = std::filesystem;
-        std::error_code error;
-        fs::directory_iterator entry(target_, error), end;
-        for (; !error && entry != end; entry.increment(error)) {
-            const fs::path destination = temporary_ / entry->path().filename();
-            if (fs::exists(fs::symlink_status(destination, error))) continue; // replaced by the report
-            if (!link_tree(entry->path(), destination)) return false;
-        }
-        return !error;
-    }
-
-    /// Recreates `from` at `to` out of hard links to its files. False when something cannot be linked.
-    static bool link_tree(const std::filesystem::path& from, const std::filesystem::path& to) {
-        namespace fs = std::filesystem;
-        std::error_code error;
-        const fs::file_status status = fs::symlink_status(from, error);
-        if (error) return false;
-        if (fs::is_symlink(status)) {
-            fs::copy_symlink(from, to, error);
-        } else if (fs::is_directory(status)) {
-            if (!fs::create_directory(to, error) || error) return false;
-            fs::directory_iterator entry(from, error), end;
-            for (; !error && entry != end; entry.increment(error))
-                if (!link_tree(entry->path(), to / entry->path().filename())) return false;
-        } else if (fs::is_regular_file(status)) {
-            fs::create_hard_link(from, to, error);
-        } else {
-            return false; // a socket or a device: leave it to the entry-by-entry move
-        }
-        return !error;
-    }
-
     /// Swaps two paths in one step. False where the system or the file system cannot.
     static bool exchange(const std::filesystem::path& a, const std::filesystem::path& b) {
 #if defined(__linux__) && defined(RENAME_EXCHANGE)

@@ -10,6 +10,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,11 +77,43 @@ inline std::string tsv_text(const std::vector<std::string>& header,
     return out;
 }
 
-/// A numeric matrix as TSV: the header is `corner` followed by the column names; each line
-/// starts with its row name, every name passed through tsv_field. Written straight into the
-/// text, so that a matrix of millions of cells costs its text only. `Matrixish` is any type with
+/// Writes a numeric matrix as TSV to `out`, one line at a time (a matrix of millions of cells
+/// costs one line of text at once): the header is `corner` followed by the column names; each line
+/// starts with its row name, every name passed through tsv_field. `Matrixish` is any type with
 /// rows(), cols() and (r, c) (an Eigen matrix or expression of float or double). Throws
-/// scae::Error when the names do not match the matrix shape.
+/// scae::Error, before writing anything, when the names do not match the matrix shape.
+/// @param out where the text goes
+/// @param corner the header's first field (what the rows are: "cell", "gene")
+/// @param row_names one name per row
+/// @param col_names one name per column
+/// @param values the numbers
+/// @param options how numbers are written
+/// @throws Error when the names do not match the shape of `values`
+template <class Matrixish>
+void write_matrix_tsv(std::ostream& out, const std::string& corner, const std::vector<std::string>& row_names,
+                      const std::vector<std::string>& col_names, const Matrixish& values, const TsvOptions& options = {}) {
+    if (static_cast<Index>(row_names.size()) != values.rows() ||
+        static_cast<Index>(col_names.size()) != values.cols())
+        fail("write_matrix_tsv", 0,
+             std::to_string(row_names.size()) + " row and " + std::to_string(col_names.size()) +
+                 " column names for a " + std::to_string(values.rows()) + " x " +
+                 std::to_string(values.cols()) + " matrix; expected one name per row and column");
+    std::string line = tsv_field(corner);
+    for (const std::string& name : col_names) line += '\t' + tsv_field(name);
+    line += '\n';
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    for (Index r = 0; r < values.rows(); ++r) {
+        line = tsv_field(row_names[static_cast<std::size_t>(r)]);
+        for (Index c = 0; c < values.cols(); ++c) {
+            line += '\t';
+            line += tsv_number(double(values(r, c)), options.significant_digits);
+        }
+        line += '\n';
+        out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    }
+}
+
+/// The text write_matrix_tsv() writes, as one string (for small tables).
 /// @param corner the header's first field (what the rows are: "cell", "gene")
 /// @param row_names one name per row
 /// @param col_names one name per column
@@ -90,24 +124,9 @@ inline std::string tsv_text(const std::vector<std::string>& header,
 template <class Matrixish>
 std::string matrix_tsv_text(const std::string& corner, const std::vector<std::string>& row_names,
                             const std::vector<std::string>& col_names, const Matrixish& values, const TsvOptions& options = {}) {
-    if (static_cast<Index>(row_names.size()) != values.rows() ||
-        static_cast<Index>(col_names.size()) != values.cols())
-        fail("matrix_tsv_text", 0,
-             std::to_string(row_names.size()) + " row and " + std::to_string(col_names.size()) +
-                 " column names for a " + std::to_string(values.rows()) + " x " +
-                 std::to_string(values.cols()) + " matrix; expected one name per row and column");
-    std::string out = tsv_field(corner);
-    for (const std::string& name : col_names) out += '\t' + tsv_field(name);
-    out += '\n';
-    for (Index r = 0; r < values.rows(); ++r) {
-        out += tsv_field(row_names[static_cast<std::size_t>(r)]);
-        for (Index c = 0; c < values.cols(); ++c) {
-            out += '\t';
-            out += tsv_number(double(values(r, c)), options.significant_digits);
-        }
-        out += '\n';
-    }
-    return out;
+    std::ostringstream out;
+    write_matrix_tsv(out, corner, row_names, col_names, values, options);
+    return out.str();
 }
 
 } // namespace scae::report

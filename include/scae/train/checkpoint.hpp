@@ -41,13 +41,13 @@ inline nlohmann::json encode_values(const std::string& name, const Matrix<double
 }
 
 /// Largest parameter matrix a checkpoint may declare: the widest model file's first layer.
-inline constexpr long long max_checkpoint_values = transfer::max_model_genes * transfer::max_layer_size;
+inline constexpr long long max_checkpoint_values = nn::max_model_genes * nn::max_layer_size;
 
 /// Reads the matrix list at `path`, checking each entry's size against its base64 length before
 /// decoding, and every value for finiteness.
 inline std::vector<Matrix<double>> decode_values(const nlohmann::json& list, const std::string& path, int value_bytes,
                                                  const transfer::detail::ModelReader& read) {
-    if (!list.is_array() || list.size() > std::size_t(3 * 2 * (transfer::max_layers + 1) + 3))
+    if (!list.is_array() || list.size() > std::size_t(3 * 2 * (nn::max_layers + 1) + 3))
         read.fail(path, "expected an array of at most a few dozen matrices, found " + transfer::detail::ModelReader::found(list));
     const std::string dtype = value_bytes == 4 ? "float32le" : "float64le";
     std::vector<Matrix<double>> out;
@@ -145,7 +145,7 @@ inline TrainState checkpoint_from_json(const nlohmann::json& j, const std::strin
     TrainState s;
     const nlohmann::json& data = read.at(j, "", "data");
     s.data.cells = read.integer(read.at(data, "data", "cells"), "data.cells", 0, std::numeric_limits<int>::max());
-    s.data.genes = read.integer(read.at(data, "data", "genes"), "data.genes", 0, transfer::max_model_genes);
+    s.data.genes = read.integer(read.at(data, "data", "genes"), "data.genes", 0, nn::max_model_genes);
     s.data.nonzeros = read.integer(read.at(data, "data", "nonzeros"), "data.nonzeros", 0, std::numeric_limits<long long>::max());
     const std::string hash = read.string(read.at(data, "data", "fingerprint"), "data.fingerprint");
     if (hash.size() != 16 || hash.find_first_not_of("0123456789abcdef") != std::string::npos)

@@ -14,6 +14,10 @@
 #include <mpi.h>
 
 #include <cstdlib>
+#include <limits>
+#include <new>
+#include <string>
+#include <vector>
 #include <iostream>
 
 namespace scae::mpi {
@@ -119,24 +123,59 @@ inline std::pair<Index, Index> block_of_rows(Index rows) {
 }
 
 /// Stacks every rank's `block` (its block_of_rows, in rank order) into one matrix on rank 0;
-/// other ranks get an empty matrix. Every rank must call it, with blocks of equal width.
-/// @param block  this rank's rows, all ranks with the same number of columns.
+/// other ranks get an empty matrix. Every rank must call it. Rows travel as one MPI datatype of
+/// a row's values, so counts are rows, never values: a block of any size (over 2^31 values too)
+/// fits MPI's int counts. Every check is made on every rank with the same outcome before any
+/// rows move, so a refusal throws on all ranks alike and none is left waiting in a collective.
+/// @param block  this rank's rows (row-major, as every scae::Matrix), all ranks with the same number of columns.
 /// @return on rank 0, all ranks' rows in rank order; on other ranks an empty matrix with block's columns.
-/// @throws Error on rank 0 when the ranks hold more than 2^31 values in all.
+/// @throws Error on every rank when the ranks' blocks differ in width, or rank 0 cannot hold
+/// all the rows (naming how many it needs)
 inline Matrix<float> gather_rows(const Matrix<float>& block) {
     const train::Communicator c = world();
     if (c.size == 1) return block;
-    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const RowMajor mine = block;
-    const int count = int(mine.size());
+    // Every rank learns every block's shape: the checks below then agree on all ranks.
+    const long long shape[2] = {static_cast<long long>(block.rows()), static_cast<long long>(block.cols())};
+    std::vector<long long> shapes(2 * std::size_t(c.size));
+    if (MPI_Allgather(shape, 2, MPI_LONG_LONG, shapes.data(), 2, MPI_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS)
+        throw Error("gathering the ranks' rows: MPI_Allgather of the block shapes failed");
+    const long long cols = shapes[1];
+    long long rows = 0;
     std::vector<int> counts(std::size_t(c.size)), offsets(std::size_t(c.size));
-    MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-    long long total = 0;
-    for (int r = 0; r < c.size; ++r) offsets[std::size_t(r)] = int(total), total += counts[std::size_t(r)];
-    if (c.rank == 0 && total > std::numeric_limits<int>::max())
-        throw Error("gathering the ranks' rows: more than 2^31 values; use more ranks or fewer cells per job");
-    RowMajor all(c.rank == 0 ? Index(total / std::max<Index>(1, block.cols())) : 0, block.cols());
-    MPI_Gatherv(mine.data(), count, MPI_FLOAT, all.data(), counts.data(), offsets.data(), MPI_FLOAT, 0, MPI_COMM_WORLD);
+    for (int r = 0; r < c.size; ++r) {
+        if (shapes[2 * std::size_t(r) + 1] != cols)
+            throw Error("gathering the ranks' rows: rank " + std::to_string(r) + " has " + std::to_string(shapes[2 * std::size_t(r) + 1]) +
+                        " columns and rank 0 " + std::to_string(cols) + "; expected the same width on every rank");
+        offsets[std::size_t(r)] = int(rows); // rows of a matrix: below 2^31 (Index is int)
+        counts[std::size_t(r)] = int(shapes[2 * std::size_t(r)]);
+        rows += shapes[2 * std::size_t(r)];
+    }
+    if (cols > std::numeric_limits<int>::max())
+        throw Error("gathering the ranks' rows: " + std::to_string(cols) + " columns, expected fewer than 2^31");
+    if (rows > std::numeric_limits<int>::max())
+        throw Error("gathering the ranks' rows: " + std::to_string(rows) + " rows in all, expected fewer than 2^31 (scae indexes rows with int)");
+    // Rank 0 allocates the result; every rank learns whether it could before any rows move.
+    Matrix<float> all;
+    int allocated = 1;
+    if (c.rank == 0) {
+        try {
+            all.resize(Index(rows), Index(cols));
+        } catch (const std::bad_alloc&) {
+            allocated = 0;
+        }
+    }
+    MPI_Bcast(&allocated, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!allocated)
+        throw Error("gathering the ranks' rows: rank 0 has not enough memory for " + std::to_string(rows) + " x " + std::to_string(cols) +
+                    " values (" + std::to_string(double(rows) * double(cols) * 4 / double(1 << 30)) + " GiB); fewer cells per job may help");
+    if (cols == 0) return c.rank == 0 ? all : Matrix<float>(0, block.cols());
+    MPI_Datatype row;
+    MPI_Type_contiguous(int(cols), MPI_FLOAT, &row);
+    MPI_Type_commit(&row);
+    const int result = MPI_Gatherv(block.data(), int(block.rows()), row, all.data(), counts.data(), offsets.data(), row, 0, MPI_COMM_WORLD);
+    MPI_Type_free(&row);
+    if (result != MPI_SUCCESS) throw Error("gathering the ranks' rows: MPI_Gatherv failed");
+    if (c.rank != 0) return Matrix<float>(0, block.cols());
     return all;
 }
 

@@ -58,6 +58,7 @@ struct LatentAlignmentOptions {
     /// mnn: paired target cells whose corrections a cell averages (default 50): wide, so that a cell
     /// moves with its kind, not onto its own partners, which would make it look more typical than it is.
     Index smoothing = 50;
+    Index max_anchors = 4096;   ///< mnn: paired target cells whose corrections are kept at most (a seeded subsample)
     std::uint64_t seed = 0;     ///< mnn: the target subsample
 };
 
@@ -80,7 +81,8 @@ template <class Scalar>
 LatentAlignmentResult align_latent(const Matrix<Scalar>& reference, Matrix<Scalar>& target, const LatentAlignmentOptions& options = {}) {
     if (reference.cols() != target.cols())
         throw Error("align_latent: the reference has " + std::to_string(reference.cols()) + " dimensions, the target " + std::to_string(target.cols()));
-    if (options.k < 1 || options.smoothing < 1 || options.max_cells < 2) throw Error("align_latent: k, smoothing and max_cells must be positive");
+    if (options.k < 1 || options.smoothing < 1 || options.max_cells < 2 || options.max_anchors < 1)
+        throw Error("align_latent: k, smoothing, max_cells and max_anchors must be positive");
     LatentAlignmentResult out;
     if (options.method == LatentAlignment::none || target.rows() == 0 || reference.rows() < 2) return out;
     if (options.method == LatentAlignment::standardize) {
@@ -125,6 +127,12 @@ LatentAlignmentResult align_latent(const Matrix<Scalar>& reference, Matrix<Scala
     std::vector<Index> anchors;
     for (std::size_t t = 0; t < partners.size(); ++t)
         if (!partners[t].empty()) anchors.push_back(Index(t));
+    if (Index(anchors.size()) > options.max_anchors) { // a seeded subsample: the field is smooth, and every cell searches the anchors
+        Rng rng(derive_seed(options.seed, 1));
+        rng.shuffle(anchors);
+        anchors.resize(std::size_t(options.max_anchors));
+        std::sort(anchors.begin(), anchors.end());
+    }
     Matrix<Scalar> anchor_points(Index(anchors.size()), target.cols()), correction(Index(anchors.size()), target.cols());
     std::vector<Index> paired_reference;
     for (std::size_t a = 0; a < anchors.size(); ++a) {

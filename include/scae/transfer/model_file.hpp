@@ -71,13 +71,6 @@ struct ModelFile {
     ReferenceInput reference_input;
 };
 
-/// Largest bottleneck / hidden width and depth a model file may declare (and `scae train
-/// --layers` accepts): far above the published 128,64, far below sizes that exhaust memory.
-inline constexpr long long max_layer_size = 16384;
-/// Most hidden layers (bottleneck included) a model file may declare; see max_layer_size.
-inline constexpr long long max_layers = 16;
-/// Most genes a model file may declare.
-inline constexpr long long max_model_genes = 10000000;
 /// Largest weight magnitude accepted: trained weights are of order 1; values near the float limit
 /// overflow in the first product and would turn every output into NaN.
 inline constexpr double max_weight_magnitude = 1e6;
@@ -342,7 +335,7 @@ Json reference_input_json(const ReferenceInput& r) {
 template <class Json>
 ReferenceInput reference_input_from_json(const Json& j, const BasicModelReader<Json>& read, Index genes) {
     read.object(j, "reference_input");
-    const Index k = Index(read.integer(read.at(j, "reference_input", "components"), "reference_input.components", 0, max_layer_size));
+    const Index k = Index(read.integer(read.at(j, "reference_input", "components"), "reference_input.components", 0, nn::max_layer_size));
     ReferenceInput r;
     const auto row = [&](const char* name, RowVector<float>& into) {
         const auto bytes = read.weight_bytes(read.at(j, "reference_input", name), std::string("reference_input.") + name, name, 1, genes);
@@ -427,15 +420,15 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
 
     const auto& a = read.at(j, "", "architecture");
     nn::AutoencoderOptions o;
-    const Index genes = Index(read.integer(read.at(a, "architecture", "genes"), "architecture.genes", 1, max_model_genes));
+    const Index genes = Index(read.integer(read.at(a, "architecture", "genes"), "architecture.genes", 1, nn::max_model_genes));
     const auto& sizes = read.at(a, "architecture", "encoder_sizes");
-    if (!sizes.is_array() || sizes.empty() || sizes.size() > std::size_t(max_layers))
-        read.fail("architecture.encoder_sizes", "expected an array of 1 to " + std::to_string(max_layers) + " layer sizes, found " +
+    if (!sizes.is_array() || sizes.empty() || sizes.size() > std::size_t(nn::max_layers))
+        read.fail("architecture.encoder_sizes", "expected an array of 1 to " + std::to_string(nn::max_layers) + " layer sizes, found " +
                                                     Reader::found(sizes));
     o.encoder_sizes.clear();
     for (std::size_t i = 0; i < sizes.size(); ++i)
         o.encoder_sizes.push_back(
-            Index(read.integer(sizes[i], "architecture.encoder_sizes[" + std::to_string(i) + "]", 1, max_layer_size)));
+            Index(read.integer(sizes[i], "architecture.encoder_sizes[" + std::to_string(i) + "]", 1, nn::max_layer_size)));
     const auto named = [&](const Json& obj, const std::string& path, const char* key, auto from_string) {
         const std::string path_key = Reader::join(path, key);
         const std::string name = read.string(read.at(obj, path, key), path_key);
@@ -449,12 +442,14 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
     o.output_activation = named(a, "architecture", "output_activation", nn::activation_from_string);
     // softplus(x) = log(1 + exp(beta x)) / beta: beta <= 0 is no softplus, and a huge beta
     // overflows exp() in float.
-    o.softplus_beta = read.real(read.at(a, "architecture", "softplus_beta"), "architecture.softplus_beta", 1e-3, 1e3);
+    o.softplus_beta = read.real(read.at(a, "architecture", "softplus_beta"), "architecture.softplus_beta", nn::min_softplus_beta,
+                                nn::max_softplus_beta);
     o.loss = named(a, "architecture", "loss", nn::loss_from_string);
-    o.orthogonality_weight = read.real(read.at(a, "architecture", "orthogonality_weight"), "architecture.orthogonality_weight", 0, 1e6);
+    o.orthogonality_weight = read.real(read.at(a, "architecture", "orthogonality_weight"), "architecture.orthogonality_weight", 0,
+                                       nn::max_orthogonality_weight);
     if (a.contains("seed")) o.seed = read.unsigned_integer(a["seed"], "architecture.seed");
     const auto& input = read.at(j, "", "input_transform");
-    o.input.target_sum = read.real(read.at(input, "input_transform", "target_sum"), "input_transform.target_sum", 0, 1e12);
+    o.input.target_sum = read.real(read.at(input, "input_transform", "target_sum"), "input_transform.target_sum", 0, nn::max_target_sum);
     o.input.log1p = read.boolean(read.at(input, "input_transform", "log1p"), "input_transform.log1p");
 
     // The gene list and every weight are checked before the network is built.
