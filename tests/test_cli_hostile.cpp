@@ -719,4 +719,39 @@ TEST_CASE("pathways: a failing run leaves the earlier report whole") {
     for (const auto& entry : fs::directory_iterator(f.dir)) CHECK(!contains(entry.path().filename().string(), ".partial"));
 }
 
+TEST_CASE("scae annotate: a label per cell with its confidence; a model without labels, a bad level or label map are clear errors") {
+    const Files f;
+    Run r = run({"annotate", "--model", f / "model.json", "--data", f / "data", "--out", f / "a"});
+    CHECK(r.code == 1);
+    CHECK(contains(r.err, "no labelled reference cells"));
+    r = run({"train", "--data", f / "data", "--labels", f / "labels.tsv", "--out", f / "labelled.json", "--genes", "all", "--epochs", "2",
+             "--layers", "8,4", "--quiet", "--threads", "1"});
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    for (const std::vector<std::string>& bad : {std::vector<std::string>{"--error-rate", "0"}, {"--error-rate", "1"}, {"--error-rate", "1.5"},
+                                                 {"--alignment", "bogus"}, {"--missing-genes", "bogus"}}) {
+        std::vector<std::string> args{"annotate", "--model", f / "labelled.json", "--data", f / "data", "--out", f / "a"};
+        args.insert(args.end(), bad.begin(), bad.end());
+        r = run(args);
+        const std::string what = bad[0] + " " + bad[1] + ": " + r.err;
+        INFO(what);
+        CHECK(r.code == 2);
+    }
+    write(f / "map.tsv", "no_such_type\tx\n");
+    r = run({"annotate", "--model", f / "labelled.json", "--data", f / "data", "--label-map", f / "map.tsv", "--out", f / "a"});
+    CHECK(r.code == 1);
+    CHECK(contains(r.err, "no_such_type"));
+    CHECK(contains(r.err, f / "map.tsv"));
+    CHECK_FALSE(fs::exists(f / "a"));
+    r = run({"annotate", "--model", f / "labelled.json", "--data", f / "data", "--labels", f / "labels.tsv", "--out", f / "a", "--threads", "1"});
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    const auto report = nlohmann::json::parse(r.out);
+    Index total = 0;
+    for (const auto& [label, cells] : report["label_transfer"]["predicted_counts"].items()) total += cells.get<Index>();
+    CHECK(total == Index(f.tissue.barcodes.size()));
+    const std::string cells = read(f / "a/cells.tsv");
+    CHECK(cells.rfind("cell\tpredicted_label\tconfidence\t", 0) == 0);
+    CHECK(fs::exists(f / "a/node_support.tsv"));
+    CHECK(fs::exists(f / "a/report.md"));
+}
+
 } // namespace test_cli_hostile

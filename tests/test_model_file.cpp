@@ -169,7 +169,7 @@ TEST_CASE("a model the library builds is one its loader reads: the limits are ch
     o.softplus_beta = nn::max_softplus_beta;
     o.orthogonality_weight = nn::max_orthogonality_weight;
     o.encoder_sizes = {nn::max_layer_size, 1};
-    transfer::ModelFile m{nn::Autoencoder<float>(2, o), {"a", "b"}, {"A", "B"}, {}, {}, {}, {}, {}};
+    transfer::ModelFile m{nn::Autoencoder<float>(2, o), {"a", "b"}, {"A", "B"}, {}, {}, {}, {}, {}, {}, {}};
     const std::string path = temp_path("limits.json");
     transfer::save_model(path, m);
     CHECK(transfer::load_model(path).model.options.encoder_sizes == o.encoder_sizes);
