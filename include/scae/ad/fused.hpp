@@ -46,12 +46,13 @@ constexpr Index layer_block_inputs = 32;
 template <class T>
 using RowChunk = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, 256, 1>;
 
-/// The numerator of sigmoid(bz) over 1 + e, with e = exp(-|bz|): 1 for bz >= 0, e below. An
-/// array select rather than a branch, so that it vectorises on any instruction set.
-template <class A, class E>
-auto logistic_numerator(const A& bz, const E& e) {
-    using T = typename A::Scalar;
-    return (bz >= T(0)).select(RowChunk<T>::Ones(bz.size()), e);
+/// The numerator of sigmoid(bz) over 1 + e, with e = exp(-|bz|): 1 for bz >= 0, e below.
+/// A plain loop, which compilers turn into a vector blend (Eigen 3.4's select is scalar).
+template <class T>
+RowChunk<T> logistic_numerator(const RowChunk<T>& bz, const RowChunk<T>& e) {
+    RowChunk<T> out(bz.size());
+    for (Index c = 0; c < bz.size(); ++c) out[c] = bz[c] >= T(0) ? T(1) : e[c];
+    return out;
 }
 
 /// `y` (width values) becomes softplus_beta(y), and `slope` its derivative sigmoid(beta y),
