@@ -46,6 +46,15 @@ constexpr Index layer_block_inputs = 32;
 template <class T>
 using RowChunk = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, 256, 1>;
 
+/// The numerator of sigmoid(bz) over 1 + e, with e = exp(-|bz|): 1 for bz >= 0, e below.
+/// A plain loop, which compilers turn into a vector blend (Eigen 3.4's select is scalar).
+template <class T>
+RowChunk<T> logistic_numerator(const RowChunk<T>& bz, const RowChunk<T>& e) {
+    RowChunk<T> out(bz.size());
+    for (Index c = 0; c < bz.size(); ++c) out[c] = bz[c] >= T(0) ? T(1) : e[c];
+    return out;
+}
+
 /// `y` (width values) becomes softplus_beta(y), and `slope` its derivative sigmoid(beta y),
 /// from one exp and one log1p per value.
 template <class T>
@@ -56,8 +65,7 @@ void softplus_row(T* y, T* slope, Index width, T beta) {
         T* s = slope + c0;
         const RowChunk<T> bz = beta * z;
         const RowChunk<T> e = (-bz.abs()).exp();
-        // A plain loop, so that the compiler vectorises the choice of branch.
-        for (Index c = 0; c < n; ++c) s[c] = (bz[c] >= T(0) ? T(1) : e[c]) / (T(1) + e[c]);
+        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(s, n) = logistic_numerator(bz, e) / (T(1) + e);
         z = (bz.max(T(0)) + e.log1p()) / beta;
     }
 }
@@ -344,26 +352,39 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
         const Index g0 = blocks.first(blk), width = blocks.length(blk);
         auto z = dz.middleCols(g0, width);
         z.noalias() = xv * wv.middleCols(g0, width);
+        // The block's stored counts, gathered in storage order with their shifted rates and
+        // where their d(loss)/dz lies, so that the logs and quotients are taken as whole arrays.
+        thread_local Eigen::ArrayXd shifted, count;
+        thread_local std::vector<T*> at;
         double loss = 0;
+        Index k = 0;
         for (Index r = 0; r < cells; ++r) {
             const T f = factors.size() ? factors(r) : T(1);
             T* zr = &z(r, 0);
             const detail::RowChunk<T> bz = beta * (z.row(r).array().transpose() + bv.row(0).segment(g0, width).array().transpose());
             const detail::RowChunk<T> e = (-bz.abs()).exp();
-            // d rate / dz = f sigmoid(beta z): 1/(1+e) for z >= 0, e/(1+e) below (a plain
-            // loop, so that the compiler vectorises the choice).
-            const T scale = mean * f;
-            for (Index c = 0; c < width; ++c) zr[c] = scale * (bz[c] >= T(0) ? T(1) : e[c]) / (T(1) + e[c]);
+            // d rate / dz = f sigmoid(beta z): 1/(1+e) for z >= 0, e/(1+e) below.
+            Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(zr, width) = (mean * f) * detail::logistic_numerator(bz, e) / (T(1) + e);
             const detail::RowChunk<T> rate = f * (bz.max(T(0)) + e.log1p()) / beta;
             loss += double(rate.sum());
             const auto [p0, p1] = row_range(counts, r, g0, g0 + width);
-            for (int p = p0; p < p1; ++p) {
+            if (shifted.size() < k + (p1 - p0)) {
+                const Index grown = std::max<Index>(2 * shifted.size(), k + (p1 - p0));
+                shifted.conservativeResize(grown);
+                count.conservativeResize(grown);
+                at.resize(std::size_t(grown));
+            }
+            for (int p = p0; p < p1; ++p, ++k) {
                 const Index c = counts.inner[p] - g0;
-                const double shifted = double(rate[c]) + double(eps), count = counts.values[p];
-                loss -= count * std::log(shifted);
-                zr[c] *= T(1.0 - count / shifted);
+                shifted[k] = double(rate[c]) + double(eps);
+                count[k] = counts.values[p];
+                at[std::size_t(k)] = zr + c;
             }
         }
+        // In double, as before; Eigen's packet log is within an ulp or two of std::log.
+        loss -= (count.head(k) * shifted.head(k).log()).sum();
+        shifted.head(k) = 1.0 - count.head(k) / shifted.head(k);
+        for (Index j = 0; j < k; ++j) *at[std::size_t(j)] *= T(shifted[j]);
         block_loss[std::size_t(blk)] = loss;
     });
     double total = 0;
