@@ -275,7 +275,7 @@ TEST_CASE("a bad enum value is a bad command line: exit 2, naming the option and
     const std::vector<std::string> pathways = cat(cat({"pathways"}, model_data), {"--gmt", f / "sets.gmt", "--out", f / "p"});
     CHECK_FAILS(run(cat(pathways, {"--method", "shap"})), 2, "option --method expects vanilla, guided, gradxinput or ig, got 'shap'");
     CHECK_FAILS(run(cat(pathways, {"--score", "mean"})), 2, "option --score expects median or rank_auc, got 'mean'");
-    CHECK_FAILS(run(cat(pathways, {"--null", "none"})), 2, "option --null expects per-set, pooled or rank-sum, got 'none'");
+    CHECK_FAILS(run(cat(pathways, {"--null", "none"})), 2, "option --null expects per-set, pooled, rank-sum, matched or confirmed, got 'none'");
     CHECK_FAILS(run(cat(pathways, {"--weighting", "x"})), 2, "option --weighting expects uniform or activity, got 'x'");
     CHECK_FAILS(run(cat(pathways, {"--baseline", "x"})), 2, "option --baseline expects zeros or mean, got 'x'");
     CHECK_FAILS(run({"inspect", "--layout", "rows", f / "t.tsv"}), 2, "option --layout expects");

@@ -6,7 +6,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/cli/embed.hpp"
-#include "scae/io/labels.hpp"
+#include "scae/io/label_map.hpp"
 #include "scae/transfer/run_annotation.hpp"
 
 #ifdef SCAE_HAVE_HDF5

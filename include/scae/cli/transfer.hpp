@@ -7,7 +7,7 @@
 #include "scae/cli/common.hpp"
 #include "scae/cli/embed.hpp"
 #include "scae/cli/train.hpp"
-#include "scae/io/labels.hpp"
+#include "scae/io/label_map.hpp"
 #include "scae/report/svg.hpp"
 #include "scae/transfer/run_transfer.hpp"
 

@@ -78,7 +78,8 @@ struct Annotation {
 namespace detail {
 
 /// Mean distance of each row of `n`, leaving out its first `skip` neighbours (the cell itself).
-inline std::vector<double> mean_distances(const eval::Neighbours& n, Index skip) {
+template <class Neighbours>
+std::vector<double> mean_distances(const Neighbours& n, Index skip) {
     std::vector<double> out(std::size_t(n.distances.rows()));
     const Index k = n.distances.cols() - skip;
     for (Index r = 0; r < n.distances.rows(); ++r)

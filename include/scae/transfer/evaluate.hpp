@@ -181,8 +181,10 @@ void to_json(Json& j, const LabelTransferScores& s) {
 /// @param label_map reference label -> target label
 /// @return the counts and shares (NaN where no cell was scored)
 /// @throws Error when the labels and the annotation's cells differ in number
-inline LabelTransferScores score_annotation(const Annotation& annotation, const std::vector<std::string>& target_labels,
-                                            const std::map<std::string, std::string>& label_map = {}) {
+/// (A template on the annotation's type only so that including this header compiles none of it.)
+template <class AnnotationT = Annotation>
+LabelTransferScores score_annotation(const AnnotationT& annotation, const std::vector<std::string>& target_labels,
+                                     const std::map<std::string, std::string>& label_map = {}) {
     if (target_labels.size() != annotation.labels.size())
         throw Error("score_annotation: " + std::to_string(target_labels.size()) + " target labels for " +
                     std::to_string(annotation.labels.size()) + " annotated cells");

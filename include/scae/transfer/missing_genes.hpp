@@ -66,19 +66,22 @@ namespace detail {
 
 /// (I + W_o^T N_o^-1 W_o)^-1 as a Cholesky factorisation, and N_o^-1 W_o (present rows only,
 /// others zero): the two pieces of the conditional expectation and of its variance.
+template <class Real>
 struct PresentGeneFactor {
-    Matrix<double> scaled_present; ///< genes x k: N^-1 W on present genes, 0 on missing ones
-    Eigen::LLT<Matrix<double>> inner; ///< k x k: I + W_o^T N_o^-1 W_o
+    Matrix<Real> scaled_present; ///< genes x k: N^-1 W on present genes, 0 on missing ones
+    Eigen::LLT<Matrix<Real>> inner; ///< k x k: I + W_o^T N_o^-1 W_o
 };
 
-inline PresentGeneFactor present_gene_factor(const ReferenceInput& ref, const std::vector<bool>& is_missing) {
+/// (A template on the summary's type only so that including this header compiles none of it.)
+template <class Reference, class Real = double>
+PresentGeneFactor<Real> present_gene_factor(const Reference& ref, const std::vector<bool>& is_missing) {
     const Index genes = ref.genes(), k = ref.loadings.cols();
-    PresentGeneFactor f;
+    PresentGeneFactor<Real> f;
     f.scaled_present.setZero(genes, k);
     for (Index g = 0; g < genes; ++g)
-        if (!is_missing[std::size_t(g)]) f.scaled_present.row(g) = ref.loadings.row(g).cast<double>() / double(ref.noise(g));
-    Matrix<double> inner = Matrix<double>::Identity(k, k);
-    inner.noalias() += ref.loadings.cast<double>().transpose() * f.scaled_present;
+        if (!is_missing[std::size_t(g)]) f.scaled_present.row(g) = ref.loadings.row(g).template cast<Real>() / Real(ref.noise(g));
+    Matrix<Real> inner = Matrix<Real>::Identity(k, k);
+    inner.noalias() += ref.loadings.template cast<Real>().transpose() * f.scaled_present;
     f.inner.compute(inner);
     return f;
 }
@@ -137,7 +140,7 @@ nn::Autoencoder<T> adapt_to_present_genes(const nn::Autoencoder<T>& model, const
     RowVector<double> bias = model.layers.front().bias.value.template cast<double>();
     bias.noalias() += mu_missing * w_missing;
     if (method == MissingGenes::conditional && ref.loadings.cols() > 0) {
-        const detail::PresentGeneFactor f = detail::present_gene_factor(ref, is_missing);
+        const auto f = detail::present_gene_factor(ref, is_missing);
         Matrix<double> loadings_missing(Index(missing.size()), ref.loadings.cols());
         for (std::size_t i = 0; i < missing.size(); ++i) loadings_missing.row(Index(i)) = ref.loadings.row(missing[i]).template cast<double>();
         // A^T W1_m = N_o^-1 W_o (I + W_o^T N_o^-1 W_o)^-1 W_m^T W1_m: genes x units, zero on missing rows.

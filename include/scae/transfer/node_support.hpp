@@ -75,7 +75,7 @@ std::vector<NodeSupport> node_support(const nn::Autoencoder<T>& model, const Ref
     Matrix<double> conditional_low;
     if (method == MissingGenes::conditional && loadings.cols() > 0) {
         // S_m|o = N_m + W_m (I + W_o^T N_o^-1 W_o)^-1 W_m^T
-        const detail::PresentGeneFactor f = detail::present_gene_factor(ref, is_missing);
+        const auto f = detail::present_gene_factor(ref, is_missing);
         conditional_low = f.inner.matrixL().solve(missing_low);
     }
     for (Index k = 0; k < nodes; ++k) {

@@ -69,8 +69,10 @@ inline std::vector<bool> absent_genes(const data::Alignment& alignment) {
 
 /// annotate() with the model's reference, its fit test when the model holds the reference cells'
 /// deviances (format 1.2).
-inline Annotation annotate_with_reference(const ModelFile& foreign, const Matrix<float>& latent, const std::vector<double>& deviance,
-                                          const AnnotateOptions& options) {
+/// (A template on the latent's scalar, float, only so that including this header compiles none of it.)
+template <class Scalar>
+Annotation annotate_with_reference(const ModelFile& foreign, const Matrix<Scalar>& latent, const std::vector<double>& deviance,
+                                   const AnnotateOptions& options) {
     const bool fit = foreign.reference_fit.size() == Index(foreign.reference_labels.size());
     const std::vector<double> reference_fit(foreign.reference_fit.data(), foreign.reference_fit.data() + (fit ? foreign.reference_fit.size() : 0));
     return annotate(foreign.reference_latent, foreign.reference_labels, latent, options, reference_fit, fit ? deviance : std::vector<double>());
