@@ -21,6 +21,22 @@
 
 namespace scae::eval {
 
+/// At most `limit` of the rows 0..n-1, drawn at random from `rng` (all of them, and no draw, when
+/// n <= limit), ascending.
+/// @param n  rows to draw from
+/// @param limit  rows kept at most
+/// @param rng  the random source, advanced by the draw
+/// @return the rows kept, ascending
+inline std::vector<Index> random_subsample(Index n, Index limit, Rng& rng) {
+    std::vector<Index> out(static_cast<std::size_t>(n));
+    std::iota(out.begin(), out.end(), Index(0));
+    if (n <= limit) return out;
+    rng.shuffle(out);
+    out.resize(std::size_t(limit));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 /// Rows of at most `size` cells of `labels` (all of them when there are no more), stratified
 /// by label and drawn with `seed`, ascending. The same labels, size and seed give the same
 /// cells. Throws scae::Error for size < 1.

@@ -137,13 +137,15 @@ Annotation annotate(const Matrix<Scalar>& reference, const std::vector<std::stri
     for (Index i : eval::stratified_subsample(labels, options.max_reference_cells, options.seed))
         by_type[labels[std::size_t(i)]].push_back(labelled[std::size_t(i)]);
     std::vector<Index> voters;
-    std::vector<std::string> voter_labels;
+    std::vector<int> voter_type; // index into type_names
+    std::vector<std::string> type_names;
     for (auto it = by_type.begin(); it != by_type.end();) {
         if (it->second.size() < 2) {
             it = by_type.erase(it);
             continue;
         }
-        for (Index r : it->second) voters.push_back(r), voter_labels.push_back(it->first);
+        type_names.push_back(it->first);
+        for (Index r : it->second) voters.push_back(r), voter_type.push_back(int(type_names.size() - 1));
         out.reference_types[it->first] = Index(it->second.size());
         ++it;
     }
@@ -195,24 +197,25 @@ Annotation annotate(const Matrix<Scalar>& reference, const std::vector<std::stri
     out.confidence.assign(std::size_t(n_target), 1.0);
     // Target cells in blocks, so that the neighbour lists stay small on an atlas.
     const Index block = 65536;
+    std::vector<Index> tally(type_names.size()); // votes per type of one cell, reused
     for (Index first = 0; first < n_target; first += block) {
         const Index count = std::min(block, n_target - first);
         const Matrix<Scalar> query = moved.middleRows(first, count);
         const eval::Neighbours votes = eval::nearest_neighbours(train, query, options.k);
         std::map<std::string, std::vector<Index>> won; // rows of `query` by their majority type
         for (Index c = 0; c < count; ++c) {
-            std::map<std::string, Index> tally;
-            for (Index j = 0; j < votes.indices.cols(); ++j) ++tally[voter_labels[std::size_t(votes.indices(c, j))]];
+            std::fill(tally.begin(), tally.end(), Index(0));
+            for (Index j = 0; j < votes.indices.cols(); ++j) ++tally[std::size_t(voter_type[std::size_t(votes.indices(c, j))])];
             // Most votes; a tie goes to the type of the nearest neighbour among the tied.
             Index best = 0;
-            std::string winner;
+            int winner = 0;
             for (Index j = 0; j < votes.indices.cols(); ++j) {
-                const std::string& l = voter_labels[std::size_t(votes.indices(c, j))];
-                if (tally[l] > best) best = tally[l], winner = l;
+                const int t = voter_type[std::size_t(votes.indices(c, j))];
+                if (tally[std::size_t(t)] > best) best = tally[std::size_t(t)], winner = t;
             }
-            out.nearest[std::size_t(first + c)] = winner;
+            out.nearest[std::size_t(first + c)] = type_names[std::size_t(winner)];
             out.vote[std::size_t(first + c)] = double(best) / double(votes.indices.cols());
-            won[winner].push_back(c);
+            won[type_names[std::size_t(winner)]].push_back(c);
         }
         for (const auto& [name, rows] : won) {
             const Type& t = types.at(name);

@@ -17,6 +17,7 @@
 #include "scae/core/random.hpp"
 #include "scae/core/types.hpp"
 #include "scae/eval/neighbours.hpp"
+#include "scae/eval/subsample.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -101,14 +102,8 @@ LatentAlignmentResult align_latent(const Matrix<Scalar>& reference, Matrix<Scala
         return out;
     }
     // mnn: pairs among a subsample of the target.
-    std::vector<Index> sample(static_cast<std::size_t>(target.rows()));
-    std::iota(sample.begin(), sample.end(), Index(0));
-    if (target.rows() > options.max_cells) {
-        Rng rng(options.seed);
-        rng.shuffle(sample);
-        sample.resize(std::size_t(options.max_cells));
-        std::sort(sample.begin(), sample.end());
-    }
+    Rng rng(options.seed);
+    const std::vector<Index> sample = eval::random_subsample(target.rows(), options.max_cells, rng);
     const Matrix<Scalar> sampled = target(sample, Eigen::all);
     const eval::Neighbours to_reference = eval::nearest_neighbours(reference, sampled, options.k);
     const eval::Neighbours to_target = eval::nearest_neighbours(sampled, reference, options.k);
@@ -128,10 +123,10 @@ LatentAlignmentResult align_latent(const Matrix<Scalar>& reference, Matrix<Scala
     for (std::size_t t = 0; t < partners.size(); ++t)
         if (!partners[t].empty()) anchors.push_back(Index(t));
     if (Index(anchors.size()) > options.max_anchors) { // a seeded subsample: the field is smooth, and every cell searches the anchors
-        Rng rng(derive_seed(options.seed, 1));
-        rng.shuffle(anchors);
-        anchors.resize(std::size_t(options.max_anchors));
-        std::sort(anchors.begin(), anchors.end());
+        Rng anchor_rng(derive_seed(options.seed, 1));
+        std::vector<Index> kept;
+        for (Index i : eval::random_subsample(Index(anchors.size()), options.max_anchors, anchor_rng)) kept.push_back(anchors[std::size_t(i)]);
+        anchors.swap(kept);
     }
     Matrix<Scalar> anchor_points(Index(anchors.size()), target.cols()), correction(Index(anchors.size()), target.cols());
     std::vector<Index> paired_reference;

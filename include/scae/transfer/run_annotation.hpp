@@ -62,9 +62,7 @@ void encode_and_score(const nn::Autoencoder<T>& model, const Csr<T>& counts, Mat
 
 /// The flags of the model genes the alignment did not find.
 inline std::vector<bool> absent_genes(const data::Alignment& alignment) {
-    std::vector<bool> absent(std::size_t(alignment.n_model_genes), false);
-    for (Index g : alignment.missing_model_columns) absent[std::size_t(g)] = true;
-    return absent;
+    return missing_mask(alignment.n_model_genes, alignment.missing_model_columns);
 }
 
 /// annotate() with the model's reference, its fit test when the model holds the reference cells'

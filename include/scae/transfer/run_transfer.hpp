@@ -181,17 +181,6 @@ void to_json(Json& j, const TransferResults& r) {
 
 namespace detail {
 
-/// At most `limit` of the rows 0..n-1, drawn at random from `rng`, ascending.
-inline std::vector<Index> sample_rows(Index n, Index limit, Rng& rng) {
-    std::vector<Index> out(static_cast<std::size_t>(n));
-    std::iota(out.begin(), out.end(), Index(0));
-    if (n <= limit) return out;
-    rng.shuffle(out);
-    out.resize(std::size_t(limit));
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 /// Positions of `rows` (a subset of the ascending `within`) in `within`.
 inline std::vector<Index> positions_in(const std::vector<Index>& within, const std::vector<Index>& rows) {
     std::vector<Index> out;
@@ -254,7 +243,7 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     std::sort(held_out.begin(), held_out.end());
     std::sort(held_in.begin(), held_in.end());
     // The held-in cells the PCA predictor is fitted on, as positions in held_in.
-    const std::vector<Index> pca_positions = detail::sample_rows(Index(held_in.size()), options.pca_max_cells, rng);
+    const std::vector<Index> pca_positions = eval::random_subsample(Index(held_in.size()), options.pca_max_cells, rng);
     std::vector<Index> pca_rows;
     for (Index i : pca_positions) pca_rows.push_back(held_in[std::size_t(i)]);
     // Molecular cross-validation: every predictor sees Xa of the held-out cells and is scored
