@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "scae/core/random.hpp"
+#include "scae/io/label_map.hpp"
 #include "scae/transfer/annotate.hpp"
 #include "scae/transfer/evaluate.hpp"
 #include "scae/transfer/missing_genes.hpp"
@@ -11,6 +12,10 @@
 #include "scae/transfer/node_support.hpp"
 
 #include <Eigen/Cholesky>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 namespace test_transfer_annotate {
 
@@ -269,6 +274,26 @@ TEST_CASE("model file 1.2: the reference summary and fits round-trip exactly; da
     bad = j;
     bad["reference"]["fit"] = transfer::detail::encode_matrix<nlohmann::json>("fit", Matrix<float>::Zero(1, 2));
     CHECK_THROWS_WITH_AS(transfer::from_json(bad, "m.json"), doctest::Contains("reference.fit"), Error);
+}
+
+TEST_CASE("read_label_map: reference-to-target lines; broken files are refused with their line") {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("scae_test_label_map_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name, std::ios::binary) << text;
+        return (dir / name).string();
+    };
+    const auto map = io::read_label_map(file("good.tsv", "# reference -> target\nT_CD4\tT\nT_CD8\tT\n\nB\tB cell\n"));
+    CHECK(map.size() == 3);
+    CHECK(map.at("T_CD8") == "T");
+    CHECK(map.at("B") == "B cell");
+    CHECK_THROWS_WITH_AS(io::read_label_map(file("one.tsv", "T_CD4\n")), doctest::Contains("one.tsv:1"), Error);
+    CHECK_THROWS_WITH_AS(io::read_label_map(file("three.tsv", "a\tb\tc\n")), doctest::Contains("three.tsv:1"), Error);
+    CHECK_THROWS_WITH_AS(io::read_label_map(file("empty_field.tsv", "a\tb\n\tc\n")), doctest::Contains("empty_field.tsv:2"), Error);
+    CHECK_THROWS_WITH_AS(io::read_label_map(file("twice.tsv", "a\tb\na\tc\n")), doctest::Contains("first on line 1"), Error);
+    CHECK_THROWS_WITH_AS(io::read_label_map(file("none.tsv", "# only a comment\n")), doctest::Contains("no mapping"), Error);
+    CHECK_THROWS_AS(io::read_label_map((dir / "missing.tsv").string()), Error);
+    std::filesystem::remove_all(dir);
 }
 
 } // namespace test_transfer_annotate
