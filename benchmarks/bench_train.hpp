@@ -3,6 +3,7 @@
 #include "scae/cli/args.hpp"
 #include "scae/io/read_counts.hpp"
 #include "scae/train/train.hpp"
+#include "scae/version.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -65,7 +66,8 @@ inline int bench_train(const std::vector<std::string>& args) {
                           {"dense_gflop_per_epoch", dense_flops / 1e9},
                           {"sec_per_epoch", seconds / options.epochs},
                           {"cpu_sec_per_epoch", cpu / options.epochs},
-                          {"final_loss", history.epochs.back().train_loss}};
+                          {"final_loss", history.epochs.back().train_loss},
+                          {"instruction_set", scae::instruction_set()}};
     std::cout << out.dump() << std::endl;
     return 0;
 }

@@ -35,6 +35,18 @@ def run_json(cmd, threads):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def cpu_model():
+    """The CPU's name as the kernel reports it (what `lscpu` calls Model name)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
 def load():
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
@@ -73,6 +85,7 @@ def main():
                 s = run_json([a.bench, "train", "--data", data, "--epochs", str(a.epochs), "--threads", str(t), "--batch", str(batch)], t)
                 scae[t].append(s["sec_per_epoch"])
                 cpu[t].append(s["cpu_sec_per_epoch"])
+                isa = s.get("instruction_set", "unknown")
                 final.setdefault("scae", {})[t] = s["final_loss"]
                 flops = s["dense_gflop_per_epoch"]
                 if not a.no_torch:
@@ -83,7 +96,8 @@ def main():
                     blas = r.get("blas")
         median = {t: statistics.median(v) for t, v in scae.items()}
         cpu_median = {t: statistics.median(v) for t, v in cpu.items()}
-        row = {"what": "train_scaling", "workload": name, "cells": cells, "genes": genes, "batch": batch, "epochs": a.epochs,
+        row = {"what": "train_scaling", "workload": name, "cpu": cpu_model(), "instruction_set": isa, "cores": cores,
+               "cells": cells, "genes": genes, "batch": batch, "epochs": a.epochs,
                "repeat": a.repeat, "gemm_gflops_one_core": gemm["gflops_one_core"], "dense_gflop_per_epoch": flops,
                "load_min_max": [min(loads), max(loads)], "scae_sec_per_epoch": scae, "scae_median": median,
                "speedup_vs_1_thread": {t: median[1] / median[t] for t in threads} if 1 in median else None,
@@ -101,7 +115,8 @@ def main():
         results.append(row)
     # A readable summary of the medians.
     for r in results:
-        print(f"\n{r['workload']}: {r['cells']} cells x {r['genes']} genes, batch {r['batch']}; one core's GEMM "
+        print(f"\n{r['workload']} on {r['cpu']} ({r['cores']} cores), scae built for {r['instruction_set']}")
+        print(f"{r['cells']} cells x {r['genes']} genes, batch {r['batch']}; one core's GEMM "
               f"{r['gemm_gflops_one_core']:.1f} GFLOP/s; {r['dense_gflop_per_epoch']:.2f} dense GFLOP/epoch; load "
               f"{r['load_min_max'][0]:.1f}-{r['load_min_max'][1]:.1f}")
         h = r["two_halves"]

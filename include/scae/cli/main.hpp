@@ -5,6 +5,7 @@
 #include "scae/cli/demo.hpp"
 #include "scae/cli/embed.hpp"
 #include "scae/cli/inspect.hpp"
+#include "scae/version.hpp"
 
 #ifdef SCAE_WITH_MPI
 #include "scae/train/mpi.hpp"
@@ -39,7 +40,7 @@ inline int run_command(const std::vector<std::string>& args, std::ostream& out, 
         return args.empty() ? usage_error : ok;
     }
     if (args[0] == "--version") {
-        out << "scae " SCAE_VERSION "\n";
+        out << "scae " SCAE_VERSION " (" << scae::instruction_set() << ")\n";
         return ok;
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());

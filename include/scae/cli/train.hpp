@@ -7,6 +7,7 @@
 #include "scae/io/gmt.hpp"
 #include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
+#include "scae/version.hpp"
 
 #include <memory>
 #include <optional>
@@ -198,13 +199,18 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         if (ranks.rank != 0) return int(ok); // rank 0 writes the model and the summary
         transfer::ModelFile& model = *trained;
         model.provenance.extra["command"] = "scae train";
+        model.provenance.extra["instruction_set"] = scae::instruction_set(); // models are bit-identical within one only
         if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");
         transfer::save_model(model_path, model);
         const train::EpochRecord last = model.history.epochs.empty() ? train::EpochRecord{} : model.history.epochs.back();
+        std::vector<double> epoch_seconds;
+        for (const train::EpochRecord& e : model.history.epochs) epoch_seconds.push_back(e.seconds);
         out << nlohmann::json{{"model", model_path},
                               {"cells", model.provenance.cells},
                               {"genes", model.model.genes()},
                               {"epochs", model.history.epochs.size()},
+                              {"train_cells", model.history.train_cells},
+                              {"epoch_seconds", epoch_seconds}, // training only: reading and preprocessing come before
                               {"ranks", ranks.size},
                               {"best_epoch", model.history.best_epoch},
                               {"train_loss", last.train_loss},
