@@ -10,7 +10,7 @@
 
 #include "scae/cli/main.hpp"
 #include "scae/data/simulate.hpp"
-#include "scae/data/write_10x.hpp"
+#include "scae/io/write_10x.hpp"
 #include "scae/report/report_folder.hpp"
 #include "scae/report/write_file.hpp"
 #include "scae/transfer/model_file.hpp"
@@ -48,7 +48,7 @@ struct Files {
         o.shared_cell_types = 2;
         const data::Simulation sim = data::simulate(o);
         tissue = sim.tissues[0];
-        data::write_10x(dir / "data", tissue.counts, tissue.gene_ids, tissue.gene_symbols, tissue.barcodes, tissue.cell_types);
+        io::write_10x(dir / "data", tissue.counts, tissue.gene_ids, tissue.gene_symbols, tissue.barcodes, tissue.cell_types);
         data::write_gmt(sim.gene_sets, dir / "sets.gmt");
         std::ofstream labels(dir / "labels.tsv");
         for (std::size_t c = 0; c < tissue.barcodes.size(); ++c) labels << tissue.barcodes[c] << '\t' << tissue.cell_types[c] << '\n';

@@ -9,7 +9,7 @@
 #include <string>
 #include <system_error>
 
-namespace scae::data {
+namespace scae {
 
 /// Calls `write(stream)` on a temporary file beside `path`, then renames it onto `path`.
 /// On any failure the temporary file is removed and scae::Error names `path` and the cause.
@@ -48,4 +48,4 @@ void write_file_atomically(const std::filesystem::path& path, Writer&& write) {
     }
 }
 
-} // namespace scae::data
+} // namespace scae
