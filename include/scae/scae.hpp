@@ -82,5 +82,4 @@
 #include "scae/report/svg.hpp"
 #include "scae/report/svg_text.hpp"
 #include "scae/report/tsv.hpp"
-#include "scae/report/write_file.hpp"
 #include "scae/version.hpp"

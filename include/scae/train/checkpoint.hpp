@@ -137,14 +137,15 @@ inline TrainState checkpoint_from_json(const nlohmann::json& j, const std::strin
     return s;
 }
 
-/// Writes `state` to `path` atomically (a temporary file beside it, then a rename), so a run
-/// killed while writing leaves the previous checkpoint whole.
+/// Writes `state` to `path` atomically (a temporary file beside it, forced to disk, then a rename:
+/// scae::write_file_atomically with Durability::sync), so a run killed while writing, or a
+/// machine that fails, leaves the previous checkpoint whole.
 /// @param path   the checkpoint file; replaced whole.
 /// @param state  the run's state.
 /// @throws Error when value_bytes is neither 4 nor 8 or the file cannot be written.
 inline void save_checkpoint(const std::string& path, const TrainState& state) {
     const std::string text = checkpoint_to_json(state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    scae::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
+    scae::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; }, Durability::sync);
 }
 
 /// Reads and checks a checkpoint written by save_checkpoint.

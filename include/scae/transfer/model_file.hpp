@@ -343,7 +343,7 @@ ModelFile from_json(const Json& j, const std::string& file = "<model>") {
 }
 
 /// Writes `m` to `path` atomically (temporary file, then rename).
-/// @param path the file to write (replaced whole: written to PATH.partial, then renamed)
+/// @param path the file to write (replaced whole: written beside it, then renamed; scae::write_file_atomically)
 /// @param m the model
 template <class Json = nlohmann::json>
 void save_model(const std::string& path, const ModelFile& m) {
