@@ -7,7 +7,7 @@
 /// (and, backwards, reading) its own matrix, and each a parallel region of its own. Fused,
 /// one pass per entry computes the activation and keeps its derivative (one exp and one
 /// log1p per entry; the logistic function is 1/(1+e) or e/(1+e) of the same e), and the work
-/// is cut into fixed blocks (ad/blocks.hpp) that threads take in turn: rows of cells for the
+/// is cut into fixed blocks (ad/blocks.hpp) that threads take in turn (scae::parallelize_blocks): rows of cells for the
 /// forward pass and the input gradient, rows of the weight for the weight gradient.
 ///
 /// The output layer goes further: it is fused with its Poisson loss, and its genes are the
@@ -177,9 +177,9 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
     const Blocks cells{dx ? g.rows() : 0, detail::layer_block_cells};
     const Blocks inputs{dw ? w.rows() : 0, sparse_input ? detail::output_block_genes : detail::layer_block_inputs};
     const Index bias_block = cells.count() + inputs.count();
-    const double work = (dx ? 2.0 * double(g.size()) * double(w.rows()) : 0.0) +
-                        (dw ? 2.0 * double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
-    for_each_block(bias_block + (db ? 1 : 0), work, [&](Index b) {
+    const double work = (dx ? double(g.size()) * double(w.rows()) : 0.0) +
+                        (dw ? double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
+    parallelize_blocks([&](Index b) {
         if (b == bias_block) {
             *db += dz.colwise().sum();
         } else if (b < cells.count()) {
@@ -190,7 +190,7 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
             if (sparse_input) detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
             else dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
         }
-    });
+    }, bias_block + (db ? 1 : 0), 0, work);
 }
 
 /// softplus_beta(x W + b) as one op: x cells x inputs, W inputs x outputs, b 1 x outputs.
@@ -220,13 +220,13 @@ Var<T> softplus_layer(Var<T> x, Var<T> w, Var<T> b, T beta = T(1)) {
     n.value.resize(xv.rows(), wv.cols());
     n.scratch.resize(xv.rows(), wv.cols());
     const Blocks cells{xv.rows(), detail::layer_block_cells};
-    for_each_block(cells.count(), 2.0 * double(xv.size()) * double(wv.cols()), [&](Index blk) {
+    parallelize_blocks([&](Index blk) {
         const Index r0 = cells.first(blk), rows = cells.length(blk);
         auto y = n.value.middleRows(r0, rows);
         y.noalias() = xv.middleRows(r0, rows) * wv;
         y.rowwise() += bv.row(0);
         for (Index r = r0; r < r0 + rows; ++r) detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
-    });
+    }, cells.count(), 0, double(xv.size()) * double(wv.cols()));
     return out;
 }
 
@@ -257,12 +257,12 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
     n.value.resize(s.rows, wv.cols());
     n.scratch.resize(s.rows, wv.cols());
     const Blocks cells{s.rows, detail::layer_block_cells};
-    for_each_block(cells.count(), 2.0 * double(s.nonzeros()) * double(wv.cols()), [&](Index blk) {
+    parallelize_blocks([&](Index blk) {
         for (Index r = cells.first(blk); r < cells.first(blk) + cells.length(blk); ++r) {
             detail::sparse_row_times_dense(s, r, wv, bv, &n.value(r, 0));
             detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
         }
-    });
+    }, cells.count(), 0, double(s.nonzeros()) * double(wv.cols()));
     return out;
 }
 
@@ -291,7 +291,7 @@ void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     // which finish early pick up the small gene blocks at the end.
     const Blocks cells{dx ? x.rows() : 0, detail::output_block_cells};
     const Blocks genes{(dw || db) ? w.cols() : 0, detail::output_block_genes};
-    for_each_block(cells.count() + genes.count(), 4.0 * double(x.rows()) * double(x.cols()) * double(w.cols()), [&](Index b) {
+    parallelize_blocks([&](Index b) {
         if (b < cells.count()) {
             const Index r0 = cells.first(b), rows = cells.length(b);
             if (guided) dx->middleRows(r0, rows).noalias() += clamped(dz.middleRows(r0, rows)) * w.transpose();
@@ -305,7 +305,7 @@ void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
         };
         if (guided) products(clamped(dz.middleCols(g0, width)), T(1));
         else products(dz.middleCols(g0, width), seed);
-    });
+    }, cells.count() + genes.count(), 0, 2.0 * double(x.rows()) * double(x.cols()) * double(w.cols()));
 }
 
 /// Mean over all entries of rate - counts log(rate + eps), with rate = f_r softplus_beta(x W + b)
@@ -348,7 +348,7 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
     block_loss.assign(std::size_t(blocks.count()), 0.0);
     const T mean = T(1) / T(double(cells) * double(genes));
 
-    for_each_block(blocks.count(), 2.0 * double(cells) * double(xv.cols()) * double(genes), [&](Index blk) {
+    parallelize_blocks([&](Index blk) {
         const Index g0 = blocks.first(blk), width = blocks.length(blk);
         auto z = dz.middleCols(g0, width);
         z.noalias() = xv * wv.middleCols(g0, width);
@@ -386,7 +386,7 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
         shifted.head(k) = 1.0 - count.head(k) / shifted.head(k);
         for (Index j = 0; j < k; ++j) *at[std::size_t(j)] *= T(shifted[j]);
         block_loss[std::size_t(blk)] = loss;
-    });
+    }, blocks.count(), 0, double(cells) * double(xv.cols()) * double(genes));
     double total = 0;
     for (double l : block_loss) total += l;
     n.value.setConstant(1, 1, T(total / (double(cells) * double(genes))));

@@ -39,18 +39,18 @@ constexpr Index product_block_rows = 32;
 constexpr Index product_block_cols = 256;
 
 /// out += lhs * rhs, cut into fixed blocks of product_block_rows x product_block_cols that
-/// threads take as they become free (for_each_block, as the fused ops do). Each block is one
+/// threads take as they become free (parallelize_blocks, as the fused ops do). Each block is one
 /// serial product of the same shape whichever thread runs it, so the result does not depend on
 /// the thread count (slices sized by the thread count did: Eigen sums a slice's leftover rows,
 /// and small slices, in another order), and threads never wait on each other mid-product.
 template <class T, class Lhs, class Rhs>
 void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
     const Blocks rows{out.rows(), product_block_rows}, cols{out.cols(), product_block_cols};
-    for_each_block(rows.count() * cols.count(), 2.0 * double(out.size()) * double(lhs.cols()), [&](Index b) {
+    parallelize_blocks([&](Index b) {
         const Index r0 = rows.first(b / cols.count()), nr = rows.length(b / cols.count());
         const Index c0 = cols.first(b % cols.count()), nc = cols.length(b % cols.count());
         out.block(r0, c0, nr, nc).noalias() += lhs.middleRows(r0, nr) * rhs.middleCols(c0, nc);
-    });
+    }, rows.count() * cols.count(), 0, double(out.size()) * double(lhs.cols()));
 }
 
 } // namespace detail
