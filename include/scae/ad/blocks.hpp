@@ -2,7 +2,8 @@
 /// @file blocks.hpp
 /// @brief Fixed work blocks for the fused ops: a dimension cut into ranges that do not depend
 /// on the thread count, which scae::parallelize_blocks (core/parallelize.hpp) hands to threads
-/// as they become free; and finding a sparse row's entries in a block of columns.
+/// as they become free; the dense product cut into such blocks (add_product, which matmul uses);
+/// and finding a sparse row's entries in a block of columns.
 ///
 /// Every block runs the same sequence of kernels whichever thread takes it and writes its own
 /// part of the result. So a result does not depend on the number of threads or on which
@@ -34,6 +35,30 @@ struct Blocks {
     /// @return `width`, or what is left of the dimension for the last block.
     Index length(Index b) const { return std::min(width, size - b * width); }
 };
+
+namespace detail {
+
+/// Rows of one block of add_product()'s result.
+constexpr Index product_block_rows = 32;
+/// Columns of one block of add_product()'s result.
+constexpr Index product_block_cols = 256;
+
+/// out += lhs * rhs, cut into fixed blocks of product_block_rows x product_block_cols that
+/// threads take as they become free (parallelize_blocks, as the fused ops do). Each block is one
+/// serial product of the same shape whichever thread runs it, so the result does not depend on
+/// the thread count (slices sized by the thread count did: Eigen sums a slice's leftover rows,
+/// and small slices, in another order), and threads never wait on each other mid-product.
+template <class T, class Lhs, class Rhs>
+void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
+    const Blocks rows{out.rows(), product_block_rows}, cols{out.cols(), product_block_cols};
+    parallelize_blocks([&](Index b) {
+        const Index r0 = rows.first(b / cols.count()), nr = rows.length(b / cols.count());
+        const Index c0 = cols.first(b % cols.count()), nc = cols.length(b % cols.count());
+        out.block(r0, c0, nr, nc).noalias() += lhs.middleRows(r0, nr) * rhs.middleCols(c0, nc);
+    }, rows.count() * cols.count(), 0, double(out.size()) * double(lhs.cols()));
+}
+
+} // namespace detail
 
 /// True when the column indices of every row of `s` increase (what Eigen's compressed
 /// matrices and scae's readers give), so a row's columns in a range can be found by bisection.

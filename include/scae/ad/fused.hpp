@@ -163,22 +163,22 @@ void check_output(const Matrix<T>& xv, const Matrix<T>& wv, const Matrix<T>& bv,
 /// dx = dz W^T per block of cells, rows of dW += x^T dz per block of weight rows, and the bias
 /// as one more block. No block waits for another, so the op costs one join of the threads.
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs x (negative for a sparse input, kept in `n.sparse`), rhs W, third b; `n.scratch` holds the slope.
+/// @param n  this op's node: inputs x (none, -1, for a sparse input, kept in `n.op.sparse`), W and b; `n.op.scratch` holds the slope.
 template <class T>
 void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& g = t.incoming(n);
-    const Matrix<T>& w = t.value(n.rhs);
-    const bool sparse_input = n.lhs < 0;
-    Matrix<T>* dx = detail::wants(t, n.lhs) ? &t.grad_of(n.lhs) : nullptr;
-    Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
-    Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
-    Matrix<T>& dz = n.buffers[0];
-    dz.noalias() = g.cwiseProduct(n.scratch);
+    const Matrix<T>& w = t.value(n.inputs[1]);
+    const bool sparse_input = n.inputs[0] < 0; // no dense input: the layer read n.op.sparse
+    Matrix<T>* dx = t.wants(n.inputs[0]) ? &t.grad_of(n.inputs[0]) : nullptr;
+    Matrix<T>* dw = t.wants(n.inputs[1]) ? &t.grad_of(n.inputs[1]) : nullptr;
+    Matrix<T>* db = t.wants(n.inputs[2]) ? &t.grad_of(n.inputs[2]) : nullptr;
+    Matrix<T>& dz = n.op.buffers[0];
+    dz.noalias() = g.cwiseProduct(n.op.scratch);
     const Blocks cells{dx ? g.rows() : 0, detail::layer_block_cells};
     const Blocks inputs{dw ? w.rows() : 0, sparse_input ? detail::output_block_genes : detail::layer_block_inputs};
     const Index bias_block = cells.count() + inputs.count();
     const double work = (dx ? double(g.size()) * double(w.rows()) : 0.0) +
-                        (dw ? double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
+                        (dw ? double(g.cols()) * (sparse_input ? double(n.op.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
     parallelize_blocks([&](Index b) {
         if (b == bias_block) {
             *db += dz.colwise().sum();
@@ -187,8 +187,8 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
             dx->middleRows(r0, rows).noalias() += dz.middleRows(r0, rows) * w.transpose();
         } else {
             const Index i0 = inputs.first(b - cells.count()), length = inputs.length(b - cells.count());
-            if (sparse_input) detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
-            else dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
+            if (sparse_input) detail::add_sparse_block_gradient(n.op.sparse, dz, i0, length, *dw);
+            else dw->middleRows(i0, length).noalias() += t.value(n.inputs[0]).middleCols(i0, length).transpose() * dz;
         }
     }, bias_block + (db ? 1 : 0), 0, work);
 }
@@ -206,26 +206,24 @@ template <class T>
 Var<T> softplus_layer(Var<T> x, Var<T> w, Var<T> b, T beta = T(1)) {
     Tape<T>& t = *x.tape;
     detail::check_layer(t.value(w), t.value(b), t.value(x).cols(), beta, "softplus_layer");
-    Var<T> out = t.record(&softplus_layer_backward<T>, x, w);
+    Var<T> out = t.record(&softplus_layer_backward<T>, {x, w, b});
     // References into the tape only now: recording may have moved its nodes.
     Node<T>& n = t.node(out);
     const Matrix<T>& xv = t.value(x);
     const Matrix<T>& wv = t.value(w);
     const Matrix<T>& bv = t.value(b);
-    n.third = b.id;
-    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
-    n.activation = true;
-    n.param = beta;
-    if (n.buffers.empty()) n.buffers.resize(1);
+    n.op.activation = true;
+    n.op.param = beta;
+    if (n.op.buffers.empty()) n.op.buffers.resize(1);
     n.value.resize(xv.rows(), wv.cols());
-    n.scratch.resize(xv.rows(), wv.cols());
+    n.op.scratch.resize(xv.rows(), wv.cols());
     const Blocks cells{xv.rows(), detail::layer_block_cells};
     parallelize_blocks([&](Index blk) {
         const Index r0 = cells.first(blk), rows = cells.length(blk);
         auto y = n.value.middleRows(r0, rows);
         y.noalias() = xv.middleRows(r0, rows) * wv;
         y.rowwise() += bv.row(0);
-        for (Index r = r0; r < r0 + rows; ++r) detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
+        for (Index r = r0; r < r0 + rows; ++r) detail::softplus_row(&n.value(r, 0), &n.op.scratch(r, 0), wv.cols(), beta);
     }, cells.count(), 0, double(xv.size()) * double(wv.cols()));
     return out;
 }
@@ -244,23 +242,21 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
     Tape<T>& t = *w.tape;
     detail::check_layer(t.value(w), t.value(b), s.cols, beta, "softplus_layer");
     if (!rows_sorted(s)) throw Error("ad::softplus_layer: the sparse input's column indices must increase within each row");
-    Var<T> out = t.record(&softplus_layer_backward<T>, Var<T>{}, w);
+    Var<T> out = t.record(&softplus_layer_backward<T>, {Var<T>{}, w, b});
     Node<T>& n = t.node(out);
     const Matrix<T>& wv = t.value(w);
     const Matrix<T>& bv = t.value(b);
-    n.third = b.id;
-    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
-    n.activation = true;
-    n.param = beta;
-    n.sparse = s;
-    if (n.buffers.empty()) n.buffers.resize(1);
+    n.op.activation = true;
+    n.op.param = beta;
+    n.op.sparse = s;
+    if (n.op.buffers.empty()) n.op.buffers.resize(1);
     n.value.resize(s.rows, wv.cols());
-    n.scratch.resize(s.rows, wv.cols());
+    n.op.scratch.resize(s.rows, wv.cols());
     const Blocks cells{s.rows, detail::layer_block_cells};
     parallelize_blocks([&](Index blk) {
         for (Index r = cells.first(blk); r < cells.first(blk) + cells.length(blk); ++r) {
             detail::sparse_row_times_dense(s, r, wv, bv, &n.value(r, 0));
-            detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
+            detail::softplus_row(&n.value(r, 0), &n.op.scratch(r, 0), wv.cols(), beta);
         }
     }, cells.count(), 0, double(s.nonzeros()) * double(wv.cols()));
     return out;
@@ -272,15 +268,15 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
 /// that only read dz, x and W: rows of dx = dz W^T per block of cells (no sum over gene
 /// blocks), and the weight and bias gradients of each block of genes.
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs x, rhs W, third b; `n.scratch` holds d(mean loss)/dz from the forward pass.
+/// @param n  this op's node: inputs x, W and b; `n.op.scratch` holds d(mean loss)/dz from the forward pass.
 template <class T>
 void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
-    const Matrix<T>& x = t.value(n.lhs);
-    const Matrix<T>& w = t.value(n.rhs);
-    const Matrix<T>& dz = n.scratch; // d(mean loss)/dz for a unit seed, from the forward pass
-    Matrix<T>* dx = detail::wants(t, n.lhs) ? &t.grad_of(n.lhs) : nullptr;
-    Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
-    Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
+    const Matrix<T>& x = t.value(n.inputs[0]);
+    const Matrix<T>& w = t.value(n.inputs[1]);
+    const Matrix<T>& dz = n.op.scratch; // d(mean loss)/dz for a unit seed, from the forward pass
+    Matrix<T>* dx = t.wants(n.inputs[0]) ? &t.grad_of(n.inputs[0]) : nullptr;
+    Matrix<T>* dw = t.wants(n.inputs[1]) ? &t.grad_of(n.inputs[1]) : nullptr;
+    Matrix<T>* db = t.wants(n.inputs[2]) ? &t.grad_of(n.inputs[2]) : nullptr;
     const T seed = n.grad(0, 0);
     const bool guided = t.rule() == Rule::guided;
     // The rate's softplus is an activation, so the guided rule clamps its incoming gradient
@@ -327,13 +323,10 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
                             const Vector<T>& factors = Vector<T>(), T eps = T(1e-8)) {
     Tape<T>& t = *x.tape;
     detail::check_output(t.value(x), t.value(w), t.value(b), counts, factors, beta);
-    // A node with three inputs: x and W as lhs and rhs, the bias by id.
-    Var<T> out = t.record(&softplus_poisson_nll_backward<T>, x, w);
+    Var<T> out = t.record(&softplus_poisson_nll_backward<T>, {x, w, b});
     Node<T>& n = t.node(out);
-    n.param = eps;
-    n.third = b.id;
-    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
-    n.sparse = counts;
+    n.op.param = eps;
+    n.op.sparse = counts;
     // References into the tape only now: recording may have moved its nodes.
     const Matrix<T>& xv = t.value(x);
     const Matrix<T>& wv = t.value(w);
@@ -341,7 +334,7 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
 
     const Index cells = xv.rows(), genes = wv.cols();
     const Blocks blocks{genes, detail::output_block_genes};
-    Matrix<T>& dz = n.scratch;
+    Matrix<T>& dz = n.op.scratch;
     dz.resize(cells, genes);
     thread_local std::vector<double> kept; // kept between calls: no allocation per minibatch
     std::vector<double>& block_loss = kept; // the caller's, also in the worker threads
