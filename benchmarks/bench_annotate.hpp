@@ -5,7 +5,7 @@
 // the cells is the model pass `scae embed` times (docs/benchmarks.md, Scale).
 #include "scae/cli/args.hpp"
 #include "scae/core/random.hpp"
-#include "scae/transfer/evaluate.hpp"
+#include "scae/transfer/annotation_scores.hpp"
 
 #include <chrono>
 #include <iostream>

@@ -89,9 +89,9 @@ int main(int argc, char** argv) {
             const auto aligned = scae::data::apply_alignment(data.counts, result.alignment); // the model's gene order
             const auto pseudo = marker_labels(aligned, model, markers);
             std::cout << "  marker pseudo-labels (" << markers.size() << " markers):\n";
-            const auto foreign = scae::transfer::score_embedding(result.latent, pseudo);
+            const auto foreign = scae::eval::score_embedding(result.latent, pseudo);
             const auto pca = scae::eval::fit_pca(scae::nn::transform_input(aligned, model.model.options.input));
-            const auto baseline = scae::transfer::score_embedding(pca.scores, pseudo);
+            const auto baseline = scae::eval::score_embedding(pca.scores, pseudo);
             std::cout << "    foreign latent: " << nlohmann::json(foreign).dump() << "\n"
                       << "    PCA:            " << nlohmann::json(baseline).dump() << "\n";
         }

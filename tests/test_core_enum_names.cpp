@@ -67,8 +67,8 @@ TEST_CASE("reports: gene keys, duplicate policies, protocols and calibrations ke
     CHECK(data::to_string(data::DuplicateGenePolicy::sum) == "sum");
     CHECK(data::to_string(data::DuplicateGenePolicy::error) == "error");
 
-    CHECK(transfer::to_string(transfer::Protocol::molecular_cross_validation) == "molecular_cross_validation");
-    CHECK(transfer::to_string(transfer::Protocol::masked) == "masked_nonzeros_and_zeros");
+    CHECK(eval::to_string(eval::Protocol::molecular_cross_validation) == "molecular_cross_validation");
+    CHECK(eval::to_string(eval::Protocol::masked) == "masked_nonzeros_and_zeros");
 
     CHECK(transfer::to_string(transfer::Calibration::none) == "none");
     CHECK(transfer::to_string(transfer::Calibration::genes) == "genes");

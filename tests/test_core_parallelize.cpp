@@ -1,5 +1,6 @@
 // parallelize: every task once, contiguous ranges in thread order, worker exceptions carried to
-// the caller, the serial threshold, and ThreadScope restoring OpenMP's default.
+// the caller, the serial threshold, and ThreadScope restoring OpenMP's default; parallelize_blocks:
+// every block once on any thread count (the pool, stressed), the lowest block's exception.
 #include <doctest/doctest.h>
 
 #include "scae/core/error.hpp"
@@ -99,3 +100,62 @@ TEST_CASE("ThreadScope sets OpenMP's default thread count for its scope only") {
 }
 
 } // namespace test_core_parallelize
+
+namespace test_core_parallelize_blocks {
+
+using namespace scae;
+
+// The pool behind parallelize_blocks (training's case: Eigen's own threads off), stressed with
+// many small calls so that late helpers meet later calls.
+TEST_CASE("parallelize_blocks runs every block once, on any thread count, and passes the lowest block's exception on") {
+    const int eigen_threads = Eigen::nbThreads();
+    Eigen::setNbThreads(1);
+#ifdef _OPENMP
+    const int omp_threads = omp_get_max_threads();
+#endif
+    for (int threads : {1, 2, 3, 5}) {
+#ifdef _OPENMP
+        omp_set_num_threads(threads);
+#endif
+        for (int call = 0; call < 2000; ++call) {
+            const Index count = 1 + call % 9;
+            std::vector<std::atomic<int>> runs(static_cast<std::size_t>(count));
+            for (auto& r : runs) r = 0;
+            parallelize_blocks([&](Index b) {
+                runs[std::size_t(b)] += 1;
+                // A call from inside a block (the pool is busy) still runs each block once.
+                if (b == 0) parallelize_blocks([&](Index) { runs[0] += 100; }, 3, 0, 1e6);
+            }, count, 0, 1e6);
+            bool once = runs[0] == 301;
+            for (Index b = 1; b < count; ++b) once = once && runs[std::size_t(b)] == 1;
+            if (!once) {
+                CAPTURE(threads);
+                CAPTURE(call);
+                CHECK(once);
+                break;
+            }
+        }
+        std::atomic<int> ran{0};
+        CHECK_THROWS_AS(parallelize_blocks([&](Index b) {
+                            ++ran;
+                            if (b == 7) throw Error("block 7");
+                        }, 40, 0, 1e6),
+                        Error);
+        // Several blocks throw: the caller gets the lowest block's exception, whichever ran first.
+        CHECK_THROWS_WITH_AS(parallelize_blocks([&](Index b) {
+                                 if (b == 3 || b == 30) throw Error("block " + std::to_string(b));
+                             }, 40, 0, 1e6),
+                             "block 3", Error);
+#ifdef _OPENMP
+        // The pool runs the other blocks before it rethrows, so no block is left half written.
+        if (threads > 1) CHECK(ran == 40);
+#endif
+        CHECK(ran >= 8);
+    }
+#ifdef _OPENMP
+    omp_set_num_threads(omp_threads);
+#endif
+    Eigen::setNbThreads(eigen_threads);
+}
+
+} // namespace test_core_parallelize_blocks

@@ -4,7 +4,7 @@
 
 #include "scae/data/normalize.hpp"
 #include "scae/data/simulate.hpp"
-#include "scae/data/write_10x.hpp"
+#include "scae/data/write_simulation.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -372,14 +372,14 @@ TEST_CASE("write_10x writes real values when counts are not whole, and checks le
     m.insert(1, 0) = 3.0f;
     m.makeCompressed();
     TempDir dir;
-    sd::write_10x(dir.path, m, {"g1", "g2"}, {"A", "B"}, {"c1", "c2"});
+    scae::io::write_10x(dir.path, m, {"g1", "g2"}, {"A", "B"}, {"c1", "c2"});
     const std::vector<std::string> mtx = lines_of(dir.path / "matrix.mtx");
     CHECK(mtx[0] == "%%MatrixMarket matrix coordinate real general");
     CHECK(mtx[3] == "2 1 0.5");
     CHECK(mtx[4] == "1 2 3");
     CHECK_FALSE(fs::exists(dir.path / "labels.tsv"));
-    CHECK_THROWS_AS(sd::write_10x(dir.path, m, {"g1"}, {"A", "B"}, {"c1", "c2"}), scae::Error);
-    CHECK_THROWS_AS(sd::write_10x(dir.path, m, {"g1", "g2"}, {"A", "B"}, {"c1", "c\t2"}), scae::Error);
+    CHECK_THROWS_AS(scae::io::write_10x(dir.path, m, {"g1"}, {"A", "B"}, {"c1", "c2"}), scae::Error);
+    CHECK_THROWS_AS(scae::io::write_10x(dir.path, m, {"g1", "g2"}, {"A", "B"}, {"c1", "c\t2"}), scae::Error);
 }
 
 } // namespace test_data_simulate

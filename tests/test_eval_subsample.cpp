@@ -3,7 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "scae/eval/subsample.hpp"
-#include "scae/transfer/evaluate.hpp"
+#include "scae/eval/embedding_scores.hpp"
+#include "scae/transfer/annotation_scores.hpp"
 
 #include <map>
 #include <set>
@@ -57,9 +58,9 @@ TEST_CASE("score_embedding states its subsample, and k-means covers every cell")
         for (Index j = 0; j < 4; ++j) latent(i, j) = float((j == g ? 8.0 : 0.0) + rng.normal());
         labels.push_back("g" + std::to_string(g));
     }
-    scae::transfer::EmbeddingScoreOptions options;
+    scae::eval::EmbeddingScoreOptions options;
     options.max_cells = 900;
-    const auto s = scae::transfer::score_embedding(latent, labels, options);
+    const auto s = scae::eval::score_embedding(latent, labels, options);
     CHECK(s.cells == n);
     CHECK(s.subsample_cells == 900);
     CHECK(s.knn_accuracy > 0.99);
@@ -67,7 +68,7 @@ TEST_CASE("score_embedding states its subsample, and k-means covers every cell")
     CHECK(s.silhouette > 0.5);
     CHECK(nlohmann::json(s)["subsample_cells"] == 900);
     options.max_cells = 100000;
-    CHECK(scae::transfer::score_embedding(latent, labels, options).subsample_cells == n);
+    CHECK(scae::eval::score_embedding(latent, labels, options).subsample_cells == n);
 }
 
 TEST_CASE("label transfer predicts every target cell from a stated reference subsample") {

@@ -10,7 +10,7 @@
 #include "scae/data/gene_sets.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/data/subset.hpp"
-#include "scae/data/write_10x.hpp"
+#include "scae/io/write_10x.hpp"
 #include "scae/transfer/model_file.hpp"
 
 #include <filesystem>
@@ -43,7 +43,7 @@ struct Files {
         o.shared_cell_types = 4;
         const data::Simulation sim = data::simulate(o);
         const auto& t = sim.tissues[0];
-        data::write_10x(dir / "data", t.counts, t.gene_ids, t.gene_symbols, t.barcodes, t.cell_types);
+        io::write_10x(dir / "data", t.counts, t.gene_ids, t.gene_symbols, t.barcodes, t.cell_types);
         data::write_gmt(sim.gene_sets, dir / "sets.gmt");
         std::ofstream labels(dir / "labels.tsv");
         for (std::size_t c = 0; c < t.barcodes.size(); ++c) labels << t.barcodes[c] << '\t' << t.cell_types[c] << '\n';
@@ -190,7 +190,7 @@ TEST_CASE("commands that apply a model refuse data missing most of its genes unl
     for (Index g = 0; g < 80; ++g) kept[std::size_t(g)] = g;
     const std::vector<std::string> ids(full.gene_ids.begin(), full.gene_ids.begin() + 80),
         symbols(full.gene_symbols.begin(), full.gene_symbols.begin() + 80);
-    data::write_10x(f.dir / "partial", data::select_columns(full.counts, kept), ids, symbols, full.barcodes, {});
+    io::write_10x(f.dir / "partial", data::select_columns(full.counts, kept), ids, symbols, full.barcodes, {});
 
     std::ostringstream out, err;
     CHECK(cli::embed({"--model", f / "model.json", "--data", f / "partial", "--out", f / "latent.tsv"}, out, err) == 1);

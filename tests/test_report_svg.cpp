@@ -95,7 +95,7 @@ void require_well_formed(const std::string& svg) {
 /// Writes sample pictures to $SCAE_SVG_SAMPLES (when set) for a look by eye.
 void keep_sample(const std::string& name, const std::string& svg) {
     if (const char* dir = std::getenv("SCAE_SVG_SAMPLES"); dir && *dir)
-        write_text_atomic((std::filesystem::path(dir) / name).string(), svg);
+        scae::write_text_atomically((std::filesystem::path(dir) / name).string(), svg);
 }
 
 } // namespace
@@ -342,22 +342,22 @@ TEST_CASE("heatmap rejects bad input") {
     CHECK_THROWS_AS(heatmap_svg(infinite, {"a", "b"}, {"x", "y", "z"}), scae::Error);
 }
 
-TEST_CASE("write_text_atomic replaces the file whole and leaves no temporary behind") {
+TEST_CASE("write_text_atomically replaces the file whole and leaves no temporary behind") {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() /
                          ("scae_test_report_svg_" +
                           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
     fs::create_directories(dir);
     const std::string path = (dir / "picture.svg").string();
-    write_text_atomic(path, "first version, longer than the second\n");
-    write_text_atomic(path, "second\n");
+    scae::write_text_atomically(path, "first version, longer than the second\n");
+    scae::write_text_atomically(path, "second\n");
     std::ifstream in(path);
     std::stringstream content;
     content << in.rdbuf();
     CHECK(content.str() == "second\n");
     CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
     try {
-        write_text_atomic((dir / "no_such_dir" / "x.svg").string(), "x");
+        scae::write_text_atomically((dir / "no_such_dir" / "x.svg").string(), "x");
         FAIL("expected scae::Error");
     } catch (const scae::Error& e) {
         CHECK(std::string(e.what()).find("no_such_dir") != std::string::npos);

@@ -6,7 +6,7 @@
 #include "scae/core/random.hpp"
 #include "scae/io/label_map.hpp"
 #include "scae/transfer/annotate.hpp"
-#include "scae/transfer/evaluate.hpp"
+#include "scae/transfer/annotation_scores.hpp"
 #include "scae/transfer/missing_genes.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/node_support.hpp"
@@ -266,13 +266,13 @@ TEST_CASE("model file 1.2: the reference summary and fits round-trip exactly; da
     CHECK(older.reference_fit.size() == 0);
     // Damage names the field.
     nlohmann::json bad = j;
-    bad["reference_input"]["noise"] = transfer::detail::encode_matrix<nlohmann::json>("noise", Matrix<float>::Zero(1, 7));
+    bad["reference_input"]["noise"] = checked_json::encode_matrix<nlohmann::json, float>("noise", Matrix<float>::Zero(1, 7));
     CHECK_THROWS_WITH_AS(transfer::from_json(bad, "m.json"), doctest::Contains("reference_input.noise"), Error);
     bad = j;
     bad["reference_input"]["loadings"]["rows"] = 6;
     CHECK_THROWS_WITH_AS(transfer::from_json(bad, "m.json"), doctest::Contains("reference_input.loadings"), Error);
     bad = j;
-    bad["reference"]["fit"] = transfer::detail::encode_matrix<nlohmann::json>("fit", Matrix<float>::Zero(1, 2));
+    bad["reference"]["fit"] = checked_json::encode_matrix<nlohmann::json, float>("fit", Matrix<float>::Zero(1, 2));
     CHECK_THROWS_WITH_AS(transfer::from_json(bad, "m.json"), doctest::Contains("reference.fit"), Error);
 }
 

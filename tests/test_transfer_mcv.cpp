@@ -9,10 +9,10 @@
 #include "scae/cli/embed.hpp"
 #include "scae/data/align.hpp"
 #include "scae/data/simulate.hpp"
-#include "scae/data/write_10x.hpp"
+#include "scae/io/write_10x.hpp"
 #include "scae/io/read_counts.hpp"
 #include "scae/transfer/denoise.hpp"
-#include "scae/transfer/mcv.hpp"
+#include "scae/eval/mcv.hpp"
 #include "scae/transfer/run_transfer.hpp"
 #include "scae/transfer/train_model.hpp"
 
@@ -92,40 +92,40 @@ const Trained& trained() {
 
 TEST_CASE("binomial thinning: Xa + Xb = X, seeded, about the asked fraction, per-cell streams") {
     const auto k = known_rates(200, 100);
-    const auto s = transfer::thin_counts(k.counts, 0.5, 11);
-    CHECK(s.protocol == transfer::Protocol::molecular_cross_validation);
+    const auto s = eval::thin_counts(k.counts, 0.5, 11);
+    CHECK(s.protocol == eval::Protocol::molecular_cross_validation);
     CHECK(s.target_scale == doctest::Approx(1.0));
     CHECK((Matrix<float>(s.input) + Matrix<float>(s.target) - Matrix<float>(k.counts)).cwiseAbs().maxCoeff() == 0);
     CHECK(total(s.input) / total(k.counts) == doctest::Approx(0.5).epsilon(0.01));
-    const auto again = transfer::thin_counts(k.counts, 0.5, 11), other = transfer::thin_counts(k.counts, 0.5, 12);
+    const auto again = eval::thin_counts(k.counts, 0.5, 11), other = eval::thin_counts(k.counts, 0.5, 12);
     CHECK(Matrix<float>(again.input) == Matrix<float>(s.input));
     CHECK(Matrix<float>(other.input) != Matrix<float>(s.input));
     // A cell's split depends on its own stream only: thinning a subset gives the same rows.
-    const auto first = transfer::thin_counts(data::select_rows(k.counts, {0, 1, 2}), 0.5, 11);
+    const auto first = eval::thin_counts(data::select_rows(k.counts, {0, 1, 2}), 0.5, 11);
     CHECK(Matrix<float>(first.input) == Matrix<float>(data::select_rows(s.input, {0, 1, 2})));
-    const auto quarter = transfer::thin_counts(k.counts, 0.25, 3);
+    const auto quarter = eval::thin_counts(k.counts, 0.25, 3);
     CHECK(quarter.target_scale == doctest::Approx(3.0));
     CHECK(total(quarter.input) / total(k.counts) == doctest::Approx(0.25).epsilon(0.02));
-    CHECK_THROWS_AS(transfer::thin_counts(k.counts, 1.0, 3), Error);
+    CHECK_THROWS_AS(eval::thin_counts(k.counts, 1.0, 3), Error);
 }
 
 TEST_CASE("MCV where the rates are known: the truth scores best, a model trained on Xa beats the gene mean") {
     const auto k = known_rates();
-    const auto split = transfer::thin_counts(k.counts, 0.5, 1);
-    transfer::ScoreOptions one_batch;
+    const auto split = eval::thin_counts(k.counts, 0.5, 1);
+    eval::ScoreOptions one_batch;
     one_batch.batch_cells = k.counts.rows(); // the truth predictor below knows the cells by position
     one_batch.per_gene = one_batch.per_cell = true;
     const double p = split.fraction;
-    const auto truth = transfer::score_denoiser(split, [&](const Csr<float>&) { return Matrix<float>(k.rates * float(p)); }, one_batch);
-    const auto gene_mean = transfer::score_denoiser(split, transfer::gene_mean_predictor(split.input), one_batch);
+    const auto truth = eval::score_denoiser(split, [&](const Csr<float>&) { return Matrix<float>(k.rates * float(p)); }, one_batch);
+    const auto gene_mean = eval::score_denoiser(split, transfer::gene_mean_predictor(split.input), one_batch);
     // Every entry is scored, zeros included.
     CHECK(truth.entries == k.counts.rows() * k.counts.cols());
     CHECK(truth.gene_deviance.size() == std::size_t(k.counts.cols()));
     CHECK(truth.cell_deviance.size() == std::size_t(k.counts.rows()));
     // The raw input itself (no denoising) and distorted truths score worse than the truth.
-    const auto raw = transfer::score_denoiser(split, [](const Csr<float>& b) { return Matrix<float>(b); }, one_batch);
-    const auto flat = transfer::score_denoiser(split, [&](const Csr<float>&) { return Matrix<float>(k.rates.array().pow(0.8f) * float(p)); }, one_batch);
-    const auto scaled = transfer::score_denoiser(split, [&](const Csr<float>&) { return Matrix<float>(k.rates * float(1.3 * p)); }, one_batch);
+    const auto raw = eval::score_denoiser(split, [](const Csr<float>& b) { return Matrix<float>(b); }, one_batch);
+    const auto flat = eval::score_denoiser(split, [&](const Csr<float>&) { return Matrix<float>(k.rates.array().pow(0.8f) * float(p)); }, one_batch);
+    const auto scaled = eval::score_denoiser(split, [&](const Csr<float>&) { return Matrix<float>(k.rates * float(1.3 * p)); }, one_batch);
     MESSAGE("truth " << truth.poisson_deviance << ", gene mean " << gene_mean.poisson_deviance << ", raw " << raw.poisson_deviance);
     CHECK(truth.poisson_deviance < gene_mean.poisson_deviance);
     CHECK(truth.poisson_deviance < raw.poisson_deviance);
@@ -143,35 +143,35 @@ TEST_CASE("MCV where the rates are known: the truth scores best, a model trained
     t.learning_rate = 3e-3;
     t.progress = train::ProgressMode::never;
     train::fit(model, split.input, t);
-    const auto trained_on_xa = transfer::score_denoiser(split, transfer::model_predictor(model));
+    const auto trained_on_xa = eval::score_denoiser(split, transfer::model_predictor(model));
     MESSAGE("model trained on Xa " << trained_on_xa.poisson_deviance);
     CHECK(trained_on_xa.poisson_deviance < gene_mean.poisson_deviance);
     CHECK(truth.poisson_deviance < trained_on_xa.poisson_deviance);
     // Batches do not change the figure.
-    transfer::ScoreOptions small;
+    eval::ScoreOptions small;
     small.batch_cells = 37;
-    CHECK(transfer::score_denoiser(split, transfer::model_predictor(model), small).poisson_deviance ==
+    CHECK(eval::score_denoiser(split, transfer::model_predictor(model), small).poisson_deviance ==
           doctest::Approx(trained_on_xa.poisson_deviance).epsilon(1e-9));
     // NB deviance with dispersions so large the NB is a Poisson: the same figure.
     const RowVector<float> theta = RowVector<float>::Constant(k.counts.cols(), 1e7f);
-    const auto nb = transfer::score_denoiser(split, transfer::model_predictor(model), {}, &theta);
+    const auto nb = eval::score_denoiser(split, transfer::model_predictor(model), {}, &theta);
     CHECK(nb.nb_deviance == doctest::Approx(nb.poisson_deviance).epsilon(1e-3));
 }
 
 TEST_CASE("PCA of the model's input space, back to counts, beats the gene mean on the simulator") {
     const auto& t = trained();
     const auto& b = t.sim.tissues[1];
-    const auto split = transfer::thin_counts(b.counts, 0.5, 2);
+    const auto split = eval::thin_counts(b.counts, 0.5, 2);
     std::vector<Index> in, out;
     for (Index c = 0; c < b.counts.rows(); ++c) (c % 4 == 0 ? out : in).push_back(c);
-    transfer::DenoiseSplit scored = split;
+    eval::DenoiseSplit scored = split;
     scored.input = data::select_rows(split.input, out);
     scored.target = data::select_rows(split.target, out);
     nn::InputTransform transform;
     transform.target_sum = 3000;
     const auto pca = transfer::fit_pca_denoiser(data::select_rows(split.input, in), transform, 20);
-    const double pca_deviance = transfer::score_denoiser(scored, transfer::pca_predictor(pca)).poisson_deviance;
-    const double gene_mean = transfer::score_denoiser(scored, transfer::gene_mean_predictor(scored.input)).poisson_deviance;
+    const double pca_deviance = eval::score_denoiser(scored, transfer::pca_predictor(pca)).poisson_deviance;
+    const double gene_mean = eval::score_denoiser(scored, transfer::gene_mean_predictor(scored.input)).poisson_deviance;
     MESSAGE("pca " << pca_deviance << ", gene mean " << gene_mean);
     CHECK(pca_deviance < gene_mean);
 }
@@ -181,20 +181,20 @@ TEST_CASE("data that are not counts: MCV says so; the masked protocol scores hid
     Csr<float> values = k.counts;
     for (Index i = 0; i < values.nonZeros(); ++i) values.valuePtr()[i] = std::log1p(values.valuePtr()[i]);
     try {
-        transfer::thin_counts(values, 0.5, 1);
+        eval::thin_counts(values, 0.5, 1);
         FAIL("non-integer values were thinned");
     } catch (const Error& e) {
         const std::string what = e.what();
         CHECK(what.find("integer counts") != std::string::npos);
         CHECK(what.find("at cell") != std::string::npos);
     }
-    transfer::SplitOptions strict;
+    eval::SplitOptions strict;
     strict.allow_masked = false;
-    CHECK_THROWS_AS(transfer::split_for_denoising(values, strict), Error);
-    const auto s = transfer::split_for_denoising(values);
-    CHECK(s.protocol == transfer::Protocol::masked);
+    CHECK_THROWS_AS(eval::split_for_denoising(values, strict), Error);
+    const auto s = eval::split_for_denoising(values);
+    CHECK(s.protocol == eval::Protocol::masked);
     CHECK(s.note.find("not integer counts") != std::string::npos);
-    CHECK(transfer::to_string(s.protocol) == "masked_nonzeros_and_zeros");
+    CHECK(eval::to_string(s.protocol) == "masked_nonzeros_and_zeros");
     for (Index r = 0; r < s.target.rows(); ++r) {
         Index zeros = 0, nonzeros = 0;
         for (Csr<float>::InnerIterator it(s.target, r); it; ++it) {
@@ -204,10 +204,10 @@ TEST_CASE("data that are not counts: MCV says so; the masked protocol scores hid
         CHECK(zeros == std::min(nonzeros, values.cols() - values.row(r).nonZeros()));
     }
     // Integer counts take MCV.
-    CHECK(transfer::split_for_denoising(k.counts).protocol == transfer::Protocol::molecular_cross_validation);
+    CHECK(eval::split_for_denoising(k.counts).protocol == eval::Protocol::molecular_cross_validation);
     // Negative values are never expression.
     values.valuePtr()[0] = -1;
-    CHECK_THROWS_AS(transfer::split_for_denoising(values), Error);
+    CHECK_THROWS_AS(eval::split_for_denoising(values), Error);
 }
 
 TEST_CASE("calibration: own training data barely change, factors stay finite, the model is untouched") {
@@ -221,8 +221,8 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
     // Applied to the very data it was trained on, calibration never makes it worse. This small
     // model is trained briefly and misfits its own tissue, so calibration may improve it (the
     // groups by a quarter here); the "barely changes" invariant is for a model that fits, below.
-    const auto split = transfer::thin_counts(counts, 0.5, 4);
-    const double raw_mcv = transfer::score_denoiser(split, raw).poisson_deviance;
+    const auto split = eval::thin_counts(counts, 0.5, 4);
+    const double raw_mcv = eval::score_denoiser(split, raw).poisson_deviance;
     const transfer::Calibration default_method = transfer::CalibrationOptions{}.method;
     CHECK(default_method == transfer::Calibration::groups);
     for (auto method : {transfer::Calibration::genes, transfer::Calibration::genes_shrunk, transfer::Calibration::groups,
@@ -231,13 +231,13 @@ TEST_CASE("calibration: own training data barely change, factors stay finite, th
         options.calibration.method = method;
         const auto denoised = transfer::denoise(t.model.model, counts, options);
         CHECK(denoised.calibration.method == method);
-        const auto identity = transfer::DenoiseSplit{transfer::Protocol::molecular_cross_validation, 0.5, counts, counts, 1.0, ""};
-        const double raw_fit = transfer::score_denoiser(identity, raw).poisson_deviance;
+        const auto identity = eval::DenoiseSplit{eval::Protocol::molecular_cross_validation, 0.5, counts, counts, 1.0, ""};
+        const double raw_fit = eval::score_denoiser(identity, raw).poisson_deviance;
         const double calibrated_fit =
-            transfer::score_denoiser(identity, [&](const Csr<float>& b) { return transfer::denoise(t.model.model, b, options).rates; })
+            eval::score_denoiser(identity, [&](const Csr<float>& b) { return transfer::denoise(t.model.model, b, options).rates; })
                 .poisson_deviance;
         const auto c = transfer::fit_calibration(split.input, raw, options.calibration);
-        const double calibrated_mcv = transfer::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
+        const double calibrated_mcv = eval::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
         MESSAGE(transfer::to_string(method) << ": fit " << raw_fit << " -> " << calibrated_fit << ", MCV " << raw_mcv << " -> " << calibrated_mcv);
         if (method == transfer::Calibration::blend) {
             // The blend mixes in the cell's own counts, a generic shrinkage that improves any
@@ -300,7 +300,7 @@ TEST_CASE("the default calibration leaves a model that fits its tissue within 2%
     const auto k = known_rates(1200, 300, 9);
     Matrix<double> profiles = Matrix<double>::Zero(4, k.rates.cols());
     for (Index c = 0; c < 4; ++c) profiles.row(c) = k.rates.row(c).cast<double>() / k.rates.row(c).cast<double>().sum();
-    const transfer::RatePredictor fits = [&](const Csr<float>& batch) {
+    const eval::RatePredictor fits = [&](const Csr<float>& batch) {
         const Matrix<double> log_likelihood = Matrix<float>(batch).cast<double>() * profiles.array().log().matrix().transpose();
         Matrix<float> rates(batch.rows(), batch.cols());
         for (Index r = 0; r < batch.rows(); ++r) {
@@ -310,10 +310,10 @@ TEST_CASE("the default calibration leaves a model that fits its tissue within 2%
         }
         return rates;
     };
-    const auto split = transfer::thin_counts(k.counts, 0.5, 3);
-    const double raw = transfer::score_denoiser(split, fits).poisson_deviance;
+    const auto split = eval::thin_counts(k.counts, 0.5, 3);
+    const double raw = eval::score_denoiser(split, fits).poisson_deviance;
     const auto c = transfer::fit_calibration(split.input, fits, {});
-    const double calibrated = transfer::score_denoiser(split, transfer::calibrated(fits, c)).poisson_deviance;
+    const double calibrated = eval::score_denoiser(split, transfer::calibrated(fits, c)).poisson_deviance;
     MESSAGE("model that fits: MCV " << raw << " -> " << calibrated << " (" << transfer::calibration_json(c).dump() << ")");
     CHECK(c.method == transfer::Calibration::groups);
     CHECK(calibrated == doctest::Approx(raw).epsilon(0.02));
@@ -329,12 +329,12 @@ TEST_CASE("groups: a foreign model on a tissue with programs it never saw gains,
         const auto alignment = data::align_genes(t.model.gene_ids, t.model.gene_symbols, tissue.gene_ids, tissue.gene_symbols, {});
         Csr<float> counts = data::apply_alignment(tissue.counts, alignment);
         counts.makeCompressed();
-        const auto split = transfer::thin_counts(counts, 0.5, 6);
+        const auto split = eval::thin_counts(counts, 0.5, 6);
         transfer::CalibrationOptions o;
         o.method = method;
         const auto c = transfer::fit_calibration(split.input, raw, o);
         if (out) *out = c;
-        return transfer::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
+        return eval::score_denoiser(split, transfer::calibrated(raw, c)).poisson_deviance;
     };
     transfer::GeneCalibration on_b, on_a;
     const double b_genes = mcv(t.sim.tissues[1], transfer::Calibration::genes_shrunk);
@@ -400,7 +400,7 @@ TEST_CASE("scae denoise: --calibrate, recorded on stdout; bad values are usage e
     fs::remove_all(dir);
     fs::create_directories(dir);
     const auto& b = t.sim.tissues[1];
-    data::write_10x(dir / "B", b.counts, b.gene_ids, b.gene_symbols, b.barcodes, b.cell_types);
+    io::write_10x(dir / "B", b.counts, b.gene_ids, b.gene_symbols, b.barcodes, b.cell_types);
     transfer::save_model((dir / "model.json").string(), t.model);
     const std::string model_bytes = [&] {
         std::ifstream in(dir / "model.json");

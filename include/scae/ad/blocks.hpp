@@ -1,7 +1,9 @@
 #pragma once
 /// @file blocks.hpp
 /// @brief Fixed work blocks for the fused ops: a dimension cut into ranges that do not depend
-/// on the thread count, handed to threads as they become free.
+/// on the thread count, which scae::parallelize_blocks (core/parallelize.hpp) hands to threads
+/// as they become free; the dense product cut into such blocks (add_product, which matmul uses);
+/// and finding a sparse row's entries in a block of columns.
 ///
 /// Every block runs the same sequence of kernels whichever thread takes it and writes its own
 /// part of the result. So a result does not depend on the number of threads or on which
@@ -9,17 +11,10 @@
 /// its current block.
 
 #include "scae/core/csr_view.hpp"
+#include "scae/core/parallelize.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <exception>
-#include <mutex>
-#include <thread>
 #include <utility>
-#include <vector>
 
 namespace scae::ad {
 
@@ -43,196 +38,27 @@ struct Blocks {
 
 namespace detail {
 
-/// The threads that share the blocks of one call of `for_each_block`.
-///
-/// Not an OpenMP loop, for one reason: an OpenMP loop ends at a barrier that waits for every
-/// thread of the team to arrive, also for a thread the operating system has not yet woken or
-/// has parked on a node shared with other jobs, and a training step has ten such joins. Here
-/// the caller takes blocks too and returns as soon as every block is done: a helper that wakes
-/// late finds nothing left and goes back to sleep, so a busy core costs at most the block its
-/// helper holds. Between calls, helpers wait awake for a bounded time (`awake`), then sleep on
-/// a condition variable, and their number follows the OpenMP thread count
-/// (`omp_set_num_threads`, `OMP_NUM_THREADS`).
-///
-/// Blocks are claimed from one 64-bit word holding the call's number and the next block, so a
-/// helper still holding an earlier call's number cannot claim a block of the current one.
-class BlockPool {
-public:
-    /// The process' pool. Never destroyed: its helpers sleep until the process ends, and a
-    /// forked child, which has none of them, still runs every block on the calling thread.
-    static BlockPool& instance() {
-        static BlockPool* pool = new BlockPool();
-        return *pool;
-    }
+/// Rows of one block of add_product()'s result.
+constexpr Index product_block_rows = 32;
+/// Columns of one block of add_product()'s result.
+constexpr Index product_block_cols = 256;
 
-    /// Runs `body(b)` for b in [0, count) on `threads` threads (this one included); false when
-    /// another call is running (the caller then runs the blocks itself).
-    template <class Body>
-    bool run(Index count, int threads, Body& body) {
-        std::unique_lock<std::mutex> caller(call_, std::try_to_lock);
-        if (!caller.owns_lock()) return false;
-        grow(threads - 1);
-        const std::uint64_t call = ++calls_;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            job_.store(&invoke<Body>, std::memory_order_relaxed);
-            body_.store(const_cast<void*>(static_cast<const void*>(&body)), std::memory_order_relaxed);
-            count_.store(std::uint64_t(count), std::memory_order_relaxed);
-            helpers_ = threads - 1;
-            done_.store(0, std::memory_order_relaxed);
-            next_.store(call << 32, std::memory_order_release);
-        }
-        wake_.notify_all();
-        work(call);
-        // Every block is claimed; wait for the ones still running on helpers: awake for a
-        // while (a helper's last block often ends about now), then asleep, so that the core
-        // goes to the helper if they share one.
-        const std::uint64_t blocks = std::uint64_t(count);
-        stay_awake([&] { return done_.load(std::memory_order_acquire) >= blocks; });
-        if (done_.load(std::memory_order_acquire) < blocks) {
-            std::unique_lock<std::mutex> lock(mutex_);
-            finished_.wait(lock, [&] { return done_.load(std::memory_order_acquire) >= blocks; });
-        }
-        std::exception_ptr error;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            std::swap(error, error_);
-        }
-        if (error) std::rethrow_exception(error);
-        return true;
-    }
-
-    /// True on a helper thread (a block that calls for_each_block runs its blocks itself).
-    static bool& on_helper() {
-        thread_local bool helper = false;
-        return helper;
-    }
-
-private:
-    BlockPool() = default;
-
-    template <class Body>
-    static void invoke(void* body, Index b) { (*static_cast<Body*>(body))(b); }
-
-    static void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-
-    /// How long a thread that has nothing to do waits awake before it sleeps. Waking a sleeping
-    /// thread goes through the kernel, which on a virtual machine's idle core took 30-50 us,
-    /// longer than the small ops of a step; the next op's call, or a helper's last block, comes
-    /// sooner than that. Measured on 2 cores (reference workload, docs/benchmarks.md): 2 threads
-    /// ran at 1.61x one thread with no wait awake, 1.78x with 50 us. The wait is bounded, so a
-    /// shared node loses at most this much of a core per idle gap.
-    static constexpr auto awake = std::chrono::microseconds(50);
-
-    /// Waits awake until `ready()` or for `awake`, whichever comes first.
-    template <class Ready>
-    static void stay_awake(Ready ready) {
-        const auto until = std::chrono::steady_clock::now() + awake;
-        while (!ready()) {
-            for (int i = 0; i < 16; ++i) pause();
-            if (std::chrono::steady_clock::now() >= until) return;
-        }
-    }
-
-    void grow(int helpers) {
-        while (int(threads_.size()) < helpers) {
-            const int index = int(threads_.size());
-            threads_.emplace_back([this, index] { serve(index); });
-            threads_.back().detach();
-        }
-    }
-
-    /// Claims and runs blocks of call `call` until none is left.
-    void work(std::uint64_t call) {
-        for (;;) {
-            std::uint64_t state = next_.load(std::memory_order_acquire);
-            if ((state >> 32) != call) return;
-            // The job read after the state: if the claim below succeeds, the call is still
-            // `call` (it cannot end before this block is done), so the job is that call's.
-            void (*job)(void*, Index) = job_.load(std::memory_order_relaxed);
-            void* body = body_.load(std::memory_order_relaxed);
-            const std::uint64_t count = count_.load(std::memory_order_relaxed);
-            const std::uint64_t b = state & 0xffffffffu;
-            if (b >= count) return;
-            if (!next_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel)) continue;
-            try {
-                job(body, Index(b));
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(mutex_);
-                if (!error_) error_ = std::current_exception();
-            }
-            if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == count) {
-                std::lock_guard<std::mutex> lock(mutex_);
-                finished_.notify_one();
-            }
-        }
-    }
-
-    void serve(int index) {
-        on_helper() = true;
-        std::uint64_t seen = 0;
-        for (;;) {
-            std::uint64_t call;
-            stay_awake([&] { return (next_.load(std::memory_order_acquire) >> 32) != seen; });
-            {
-                std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return (next_.load(std::memory_order_relaxed) >> 32) != seen; });
-                call = next_.load(std::memory_order_relaxed) >> 32;
-                seen = call;
-                if (index >= helpers_) continue; // fewer threads asked for than exist
-            }
-            work(call);
-        }
-    }
-
-    std::mutex call_;  // one call at a time
-    std::mutex mutex_; // guards the job's description and the sleeps
-    std::condition_variable wake_, finished_;
-    std::vector<std::thread> threads_; // detached: they serve until the process ends
-    std::uint64_t calls_ = 0;
-    std::atomic<std::uint64_t> next_{0}; // call number << 32 | next block
-    std::atomic<std::uint64_t> done_{0};
-    // The job, read by helpers without the lock: atomics, as a late helper may read them while
-    // the next call writes them (its claim then fails).
-    std::atomic<void (*)(void*, Index)> job_{nullptr};
-    std::atomic<void*> body_{nullptr};
-    std::atomic<std::uint64_t> count_{0};
-    int helpers_ = 0;
-    std::exception_ptr error_; // the first exception a block threw
-};
+/// out += lhs * rhs, cut into fixed blocks of product_block_rows x product_block_cols that
+/// threads take as they become free (parallelize_blocks, as the fused ops do). Each block is one
+/// serial product of the same shape whichever thread runs it, so the result does not depend on
+/// the thread count (slices sized by the thread count did: Eigen sums a slice's leftover rows,
+/// and small slices, in another order), and threads never wait on each other mid-product.
+template <class T, class Lhs, class Rhs>
+void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
+    const Blocks rows{out.rows(), product_block_rows}, cols{out.cols(), product_block_cols};
+    parallelize_blocks([&](Index b) {
+        const Index r0 = rows.first(b / cols.count()), nr = rows.length(b / cols.count());
+        const Index c0 = cols.first(b % cols.count()), nc = cols.length(b % cols.count());
+        out.block(r0, c0, nr, nc).noalias() += lhs.middleRows(r0, nr) * rhs.middleCols(c0, nc);
+    }, rows.count() * cols.count(), 0, double(out.size()) * double(lhs.cols()));
+}
 
 } // namespace detail
-
-/// Calls `body(b)` for every block index b in [0, count), shared by the OpenMP thread count's
-/// threads when `work` (about the flops of the whole loop) pays for waking them. Blocks may
-/// run in any order and on any thread. `body` should not throw: the pool rethrows the first
-/// exception once every block has run, but an OpenMP loop cannot pass one on.
-///
-/// With Eigen's own threads off (`Eigen::setNbThreads(1)`, as training sets) the blocks go to
-/// detail::BlockPool, whose caller never waits for a late thread. Otherwise they go to an
-/// OpenMP loop, inside which Eigen keeps each block's products on one thread (outside one, on
-/// the pool's threads, it would start threads of its own for every block).
-/// @param count  number of blocks (Blocks::count()).
-/// @param work   estimated flops of the whole loop; below about 2e5 every block runs on the calling thread.
-/// @param body   callable taking the block index; writes only its block's part of the result.
-template <class Body>
-void for_each_block(Index count, double work, Body&& body) {
-#ifdef _OPENMP
-    const int threads = int(std::min<Index>(omp_get_max_threads(), count));
-    if (threads > 1 && work >= 2e5 && !omp_in_parallel() && !detail::BlockPool::on_helper()) {
-        if (Eigen::nbThreads() == 1 && detail::BlockPool::instance().run(count, threads, body)) return;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (Index b = 0; b < count; ++b) body(b);
-        return;
-    }
-#endif
-    (void)work;
-    for (Index b = 0; b < count; ++b) body(b);
-}
 
 /// True when the column indices of every row of `s` increase (what Eigen's compressed
 /// matrices and scae's readers give), so a row's columns in a range can be found by bisection.

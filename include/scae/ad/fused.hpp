@@ -7,7 +7,7 @@
 /// (and, backwards, reading) its own matrix, and each a parallel region of its own. Fused,
 /// one pass per entry computes the activation and keeps its derivative (one exp and one
 /// log1p per entry; the logistic function is 1/(1+e) or e/(1+e) of the same e), and the work
-/// is cut into fixed blocks (ad/blocks.hpp) that threads take in turn: rows of cells for the
+/// is cut into fixed blocks (ad/blocks.hpp) that threads take in turn (scae::parallelize_blocks): rows of cells for the
 /// forward pass and the input gradient, rows of the weight for the weight gradient.
 ///
 /// The output layer goes further: it is fused with its Poisson loss, and its genes are the
@@ -163,23 +163,23 @@ void check_output(const Matrix<T>& xv, const Matrix<T>& wv, const Matrix<T>& bv,
 /// dx = dz W^T per block of cells, rows of dW += x^T dz per block of weight rows, and the bias
 /// as one more block. No block waits for another, so the op costs one join of the threads.
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs x (negative for a sparse input, kept in `n.sparse`), rhs W, third b; `n.scratch` holds the slope.
+/// @param n  this op's node: inputs x (none, -1, for a sparse input, kept in `n.op.sparse`), W and b; `n.op.scratch` holds the slope.
 template <class T>
 void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
     const Matrix<T>& g = t.incoming(n);
-    const Matrix<T>& w = t.value(n.rhs);
-    const bool sparse_input = n.lhs < 0;
-    Matrix<T>* dx = detail::wants(t, n.lhs) ? &t.grad_of(n.lhs) : nullptr;
-    Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
-    Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
-    Matrix<T>& dz = n.buffers[0];
-    dz.noalias() = g.cwiseProduct(n.scratch);
+    const Matrix<T>& w = t.value(n.inputs[1]);
+    const bool sparse_input = n.inputs[0] < 0; // no dense input: the layer read n.op.sparse
+    Matrix<T>* dx = t.wants(n.inputs[0]) ? &t.grad_of(n.inputs[0]) : nullptr;
+    Matrix<T>* dw = t.wants(n.inputs[1]) ? &t.grad_of(n.inputs[1]) : nullptr;
+    Matrix<T>* db = t.wants(n.inputs[2]) ? &t.grad_of(n.inputs[2]) : nullptr;
+    Matrix<T>& dz = n.op.buffers[0];
+    dz.noalias() = g.cwiseProduct(n.op.scratch);
     const Blocks cells{dx ? g.rows() : 0, detail::layer_block_cells};
     const Blocks inputs{dw ? w.rows() : 0, sparse_input ? detail::output_block_genes : detail::layer_block_inputs};
     const Index bias_block = cells.count() + inputs.count();
-    const double work = (dx ? 2.0 * double(g.size()) * double(w.rows()) : 0.0) +
-                        (dw ? 2.0 * double(g.cols()) * (sparse_input ? double(n.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
-    for_each_block(bias_block + (db ? 1 : 0), work, [&](Index b) {
+    const double work = (dx ? double(g.size()) * double(w.rows()) : 0.0) +
+                        (dw ? double(g.cols()) * (sparse_input ? double(n.op.sparse.nonzeros()) : double(g.rows()) * double(w.rows())) : 0.0);
+    parallelize_blocks([&](Index b) {
         if (b == bias_block) {
             *db += dz.colwise().sum();
         } else if (b < cells.count()) {
@@ -187,10 +187,10 @@ void softplus_layer_backward(Tape<T>& t, Node<T>& n) {
             dx->middleRows(r0, rows).noalias() += dz.middleRows(r0, rows) * w.transpose();
         } else {
             const Index i0 = inputs.first(b - cells.count()), length = inputs.length(b - cells.count());
-            if (sparse_input) detail::add_sparse_block_gradient(n.sparse, dz, i0, length, *dw);
-            else dw->middleRows(i0, length).noalias() += t.value(n.lhs).middleCols(i0, length).transpose() * dz;
+            if (sparse_input) detail::add_sparse_block_gradient(n.op.sparse, dz, i0, length, *dw);
+            else dw->middleRows(i0, length).noalias() += t.value(n.inputs[0]).middleCols(i0, length).transpose() * dz;
         }
-    });
+    }, bias_block + (db ? 1 : 0), 0, work);
 }
 
 /// softplus_beta(x W + b) as one op: x cells x inputs, W inputs x outputs, b 1 x outputs.
@@ -206,27 +206,25 @@ template <class T>
 Var<T> softplus_layer(Var<T> x, Var<T> w, Var<T> b, T beta = T(1)) {
     Tape<T>& t = *x.tape;
     detail::check_layer(t.value(w), t.value(b), t.value(x).cols(), beta, "softplus_layer");
-    Var<T> out = t.record(&softplus_layer_backward<T>, x, w);
+    Var<T> out = t.record(&softplus_layer_backward<T>, {x, w, b});
     // References into the tape only now: recording may have moved its nodes.
     Node<T>& n = t.node(out);
     const Matrix<T>& xv = t.value(x);
     const Matrix<T>& wv = t.value(w);
     const Matrix<T>& bv = t.value(b);
-    n.third = b.id;
-    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
-    n.activation = true;
-    n.param = beta;
-    if (n.buffers.empty()) n.buffers.resize(1);
+    n.op.activation = true;
+    n.op.param = beta;
+    if (n.op.buffers.empty()) n.op.buffers.resize(1);
     n.value.resize(xv.rows(), wv.cols());
-    n.scratch.resize(xv.rows(), wv.cols());
+    n.op.scratch.resize(xv.rows(), wv.cols());
     const Blocks cells{xv.rows(), detail::layer_block_cells};
-    for_each_block(cells.count(), 2.0 * double(xv.size()) * double(wv.cols()), [&](Index blk) {
+    parallelize_blocks([&](Index blk) {
         const Index r0 = cells.first(blk), rows = cells.length(blk);
         auto y = n.value.middleRows(r0, rows);
         y.noalias() = xv.middleRows(r0, rows) * wv;
         y.rowwise() += bv.row(0);
-        for (Index r = r0; r < r0 + rows; ++r) detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
-    });
+        for (Index r = r0; r < r0 + rows; ++r) detail::softplus_row(&n.value(r, 0), &n.op.scratch(r, 0), wv.cols(), beta);
+    }, cells.count(), 0, double(xv.size()) * double(wv.cols()));
     return out;
 }
 
@@ -244,25 +242,23 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
     Tape<T>& t = *w.tape;
     detail::check_layer(t.value(w), t.value(b), s.cols, beta, "softplus_layer");
     if (!rows_sorted(s)) throw Error("ad::softplus_layer: the sparse input's column indices must increase within each row");
-    Var<T> out = t.record(&softplus_layer_backward<T>, Var<T>{}, w);
+    Var<T> out = t.record(&softplus_layer_backward<T>, {Var<T>{}, w, b});
     Node<T>& n = t.node(out);
     const Matrix<T>& wv = t.value(w);
     const Matrix<T>& bv = t.value(b);
-    n.third = b.id;
-    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
-    n.activation = true;
-    n.param = beta;
-    n.sparse = s;
-    if (n.buffers.empty()) n.buffers.resize(1);
+    n.op.activation = true;
+    n.op.param = beta;
+    n.op.sparse = s;
+    if (n.op.buffers.empty()) n.op.buffers.resize(1);
     n.value.resize(s.rows, wv.cols());
-    n.scratch.resize(s.rows, wv.cols());
+    n.op.scratch.resize(s.rows, wv.cols());
     const Blocks cells{s.rows, detail::layer_block_cells};
-    for_each_block(cells.count(), 2.0 * double(s.nonzeros()) * double(wv.cols()), [&](Index blk) {
+    parallelize_blocks([&](Index blk) {
         for (Index r = cells.first(blk); r < cells.first(blk) + cells.length(blk); ++r) {
             detail::sparse_row_times_dense(s, r, wv, bv, &n.value(r, 0));
-            detail::softplus_row(&n.value(r, 0), &n.scratch(r, 0), wv.cols(), beta);
+            detail::softplus_row(&n.value(r, 0), &n.op.scratch(r, 0), wv.cols(), beta);
         }
-    });
+    }, cells.count(), 0, double(s.nonzeros()) * double(wv.cols()));
     return out;
 }
 
@@ -272,15 +268,15 @@ Var<T> softplus_layer(const CsrView<T>& s, Var<T> w, Var<T> b, T beta = T(1)) {
 /// that only read dz, x and W: rows of dx = dz W^T per block of cells (no sum over gene
 /// blocks), and the weight and bias gradients of each block of genes.
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs x, rhs W, third b; `n.scratch` holds d(mean loss)/dz from the forward pass.
+/// @param n  this op's node: inputs x, W and b; `n.op.scratch` holds d(mean loss)/dz from the forward pass.
 template <class T>
 void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
-    const Matrix<T>& x = t.value(n.lhs);
-    const Matrix<T>& w = t.value(n.rhs);
-    const Matrix<T>& dz = n.scratch; // d(mean loss)/dz for a unit seed, from the forward pass
-    Matrix<T>* dx = detail::wants(t, n.lhs) ? &t.grad_of(n.lhs) : nullptr;
-    Matrix<T>* dw = detail::wants(t, n.rhs) ? &t.grad_of(n.rhs) : nullptr;
-    Matrix<T>* db = detail::wants(t, n.third) ? &t.grad_of(n.third) : nullptr;
+    const Matrix<T>& x = t.value(n.inputs[0]);
+    const Matrix<T>& w = t.value(n.inputs[1]);
+    const Matrix<T>& dz = n.op.scratch; // d(mean loss)/dz for a unit seed, from the forward pass
+    Matrix<T>* dx = t.wants(n.inputs[0]) ? &t.grad_of(n.inputs[0]) : nullptr;
+    Matrix<T>* dw = t.wants(n.inputs[1]) ? &t.grad_of(n.inputs[1]) : nullptr;
+    Matrix<T>* db = t.wants(n.inputs[2]) ? &t.grad_of(n.inputs[2]) : nullptr;
     const T seed = n.grad(0, 0);
     const bool guided = t.rule() == Rule::guided;
     // The rate's softplus is an activation, so the guided rule clamps its incoming gradient
@@ -291,7 +287,7 @@ void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
     // which finish early pick up the small gene blocks at the end.
     const Blocks cells{dx ? x.rows() : 0, detail::output_block_cells};
     const Blocks genes{(dw || db) ? w.cols() : 0, detail::output_block_genes};
-    for_each_block(cells.count() + genes.count(), 4.0 * double(x.rows()) * double(x.cols()) * double(w.cols()), [&](Index b) {
+    parallelize_blocks([&](Index b) {
         if (b < cells.count()) {
             const Index r0 = cells.first(b), rows = cells.length(b);
             if (guided) dx->middleRows(r0, rows).noalias() += clamped(dz.middleRows(r0, rows)) * w.transpose();
@@ -305,7 +301,7 @@ void softplus_poisson_nll_backward(Tape<T>& t, Node<T>& n) {
         };
         if (guided) products(clamped(dz.middleCols(g0, width)), T(1));
         else products(dz.middleCols(g0, width), seed);
-    });
+    }, cells.count() + genes.count(), 0, 2.0 * double(x.rows()) * double(x.cols()) * double(w.cols()));
 }
 
 /// Mean over all entries of rate - counts log(rate + eps), with rate = f_r softplus_beta(x W + b)
@@ -327,13 +323,10 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
                             const Vector<T>& factors = Vector<T>(), T eps = T(1e-8)) {
     Tape<T>& t = *x.tape;
     detail::check_output(t.value(x), t.value(w), t.value(b), counts, factors, beta);
-    // A node with three inputs: x and W as lhs and rhs, the bias by id.
-    Var<T> out = t.record(&softplus_poisson_nll_backward<T>, x, w);
+    Var<T> out = t.record(&softplus_poisson_nll_backward<T>, {x, w, b});
     Node<T>& n = t.node(out);
-    n.param = eps;
-    n.third = b.id;
-    n.needs_grad = n.needs_grad || t.node(b).needs_grad;
-    n.sparse = counts;
+    n.op.param = eps;
+    n.op.sparse = counts;
     // References into the tape only now: recording may have moved its nodes.
     const Matrix<T>& xv = t.value(x);
     const Matrix<T>& wv = t.value(w);
@@ -341,14 +334,14 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
 
     const Index cells = xv.rows(), genes = wv.cols();
     const Blocks blocks{genes, detail::output_block_genes};
-    Matrix<T>& dz = n.scratch;
+    Matrix<T>& dz = n.op.scratch;
     dz.resize(cells, genes);
     thread_local std::vector<double> kept; // kept between calls: no allocation per minibatch
     std::vector<double>& block_loss = kept; // the caller's, also in the worker threads
     block_loss.assign(std::size_t(blocks.count()), 0.0);
     const T mean = T(1) / T(double(cells) * double(genes));
 
-    for_each_block(blocks.count(), 2.0 * double(cells) * double(xv.cols()) * double(genes), [&](Index blk) {
+    parallelize_blocks([&](Index blk) {
         const Index g0 = blocks.first(blk), width = blocks.length(blk);
         auto z = dz.middleCols(g0, width);
         z.noalias() = xv * wv.middleCols(g0, width);
@@ -386,7 +379,7 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
         shifted.head(k) = 1.0 - count.head(k) / shifted.head(k);
         for (Index j = 0; j < k; ++j) *at[std::size_t(j)] *= T(shifted[j]);
         block_loss[std::size_t(blk)] = loss;
-    });
+    }, blocks.count(), 0, double(cells) * double(xv.cols()) * double(genes));
     double total = 0;
     for (double l : block_loss) total += l;
     n.value.setConstant(1, 1, T(total / (double(cells) * double(genes))));

@@ -43,18 +43,18 @@ inline double digamma(double x) {
 
 /// d/d(rate) of rate - x log(rate + eps) is 1 - x / (rate + eps); the 1 applies everywhere.
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs the rate, `n.sparse` the counts, `n.param` eps.
+/// @param n  this op's node: input 0 the rate, `n.op.sparse` the counts, `n.op.param` eps.
 template <class T>
 void poisson_nll_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
-    const Matrix<T>& rate = t.value(n.lhs);
-    Matrix<T>& g = t.grad_of(n.lhs);
+    if (!t.wants(n.inputs[0])) return;
+    const Matrix<T>& rate = t.value(n.inputs[0]);
+    Matrix<T>& g = t.grad_of(n.inputs[0]);
     const T w = n.grad(0, 0) / T(rate.size());
-    const CsrView<T>& x = n.sparse;
+    const CsrView<T>& x = n.op.sparse;
     parallel_rows(rate.rows(), rate.cols(), [&](Index first, Index last) {
         g.middleRows(first, last - first).array() += w;
         for (Index r = first; r < last; ++r)
-            for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) g(r, x.inner[p]) -= w * x.values[p] / (rate(r, x.inner[p]) + n.param);
+            for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) g(r, x.inner[p]) -= w * x.values[p] / (rate(r, x.inner[p]) + n.op.param);
     });
 }
 
@@ -71,10 +71,10 @@ template <class T>
 Var<T> poisson_nll(Var<T> rate, const CsrView<T>& x, T eps = T(1e-8), bool full = false) {
     Tape<T>& t = *rate.tape;
     detail::check_target(t.value(rate), x, "poisson_nll");
-    Var<T> out = t.record(&poisson_nll_backward<T>, rate);
+    Var<T> out = t.record(&poisson_nll_backward<T>, {rate});
     Node<T>& n = t.node(out);
-    n.param = eps;
-    n.sparse = x;
+    n.op.param = eps;
+    n.op.sparse = x;
     const Matrix<T>& m = t.value(rate);
     double total = m.template cast<double>().sum();
     for (Index r = 0; r < x.rows; ++r)
@@ -89,15 +89,15 @@ Var<T> poisson_nll(Var<T> rate, const CsrView<T>& x, T eps = T(1e-8), bool full 
 
 /// Mean squared error: d/d(pred) of (pred - x)^2 is 2 (pred - x).
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs the prediction, `n.sparse` the target.
+/// @param n  this op's node: input 0 the prediction, `n.op.sparse` the target.
 template <class T>
 void mse_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
-    const Matrix<T>& pred = t.value(n.lhs);
-    Matrix<T>& g = t.grad_of(n.lhs);
+    if (!t.wants(n.inputs[0])) return;
+    const Matrix<T>& pred = t.value(n.inputs[0]);
+    Matrix<T>& g = t.grad_of(n.inputs[0]);
     const T w = T(2) * n.grad(0, 0) / T(pred.size());
     g += w * pred;
-    const CsrView<T>& x = n.sparse;
+    const CsrView<T>& x = n.op.sparse;
     for (Index r = 0; r < x.rows; ++r)
         for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) g(r, x.inner[p]) -= w * x.values[p];
 }
@@ -111,9 +111,9 @@ template <class T>
 Var<T> mse(Var<T> pred, const CsrView<T>& x) {
     Tape<T>& t = *pred.tape;
     detail::check_target(t.value(pred), x, "mse");
-    Var<T> out = t.record(&mse_backward<T>, pred);
+    Var<T> out = t.record(&mse_backward<T>, {pred});
     Node<T>& n = t.node(out);
-    n.sparse = x;
+    n.op.sparse = x;
     const Matrix<T>& m = t.value(pred);
     double total = m.template cast<double>().squaredNorm();
     for (Index r = 0; r < x.rows; ++r)
@@ -127,28 +127,28 @@ Var<T> mse(Var<T> pred, const CsrView<T>& x) {
 
 /// Gradients of the negative binomial NLL with respect to the mean mu and log(theta).
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs mu, rhs log(theta), `n.sparse` the counts, `n.param` eps.
+/// @param n  this op's node: inputs mu and log(theta), `n.op.sparse` the counts, `n.op.param` eps.
 template <class T>
 void nb_nll_backward(Tape<T>& t, Node<T>& n) {
-    const Matrix<T>& mu = t.value(n.lhs);
-    const Matrix<T>& log_theta = t.value(n.rhs);
-    const bool want_mu = detail::wants(t, n.lhs), want_theta = detail::wants(t, n.rhs);
+    const Matrix<T>& mu = t.value(n.inputs[0]);
+    const Matrix<T>& log_theta = t.value(n.inputs[1]);
+    const bool want_mu = t.wants(n.inputs[0]), want_theta = t.wants(n.inputs[1]);
     const double w = double(n.grad(0, 0)) / double(mu.size());
-    const CsrView<T>& x = n.sparse;
+    const CsrView<T>& x = n.op.sparse;
     for (Index r = 0; r < mu.rows(); ++r) {
         // Every entry as if x = 0: d(-l)/dmu = theta / (theta + mu), d(-l)/dlog(theta) = -theta (log(theta/(theta+mu)) + mu/(theta+mu)).
         for (Index c = 0; c < mu.cols(); ++c) {
             const double th = std::exp(double(log_theta(0, c))), m = mu(r, c), s = th + m;
-            if (want_mu) t.grad_of(n.lhs)(r, c) += T(w * th / s);
-            if (want_theta) t.grad_of(n.rhs)(0, c) -= T(w * th * (std::log(th / s) + m / s));
+            if (want_mu) t.grad_of(n.inputs[0])(r, c) += T(w * th / s);
+            if (want_theta) t.grad_of(n.inputs[1])(0, c) -= T(w * th * (std::log(th / s) + m / s));
         }
         // Corrections for the stored counts.
         for (int p = x.outer[r]; p < x.outer[r + 1]; ++p) {
             const Index c = x.inner[p];
             const double th = std::exp(double(log_theta(0, c))), m = mu(r, c), s = th + m, k = x.values[p];
-            if (want_mu) t.grad_of(n.lhs)(r, c) -= T(w * (k / (m + n.param) - k / s));
+            if (want_mu) t.grad_of(n.inputs[0])(r, c) -= T(w * (k / (m + n.op.param) - k / s));
             if (want_theta)
-                t.grad_of(n.rhs)(0, c) -= T(w * th * (detail::digamma(k + th) - detail::digamma(th) - k / s));
+                t.grad_of(n.inputs[1])(0, c) -= T(w * th * (detail::digamma(k + th) - detail::digamma(th) - k / s));
         }
     }
 }
@@ -168,10 +168,10 @@ Var<T> nb_nll(Var<T> mu, Var<T> log_theta, const CsrView<T>& x, T eps = T(1e-8))
     detail::check_target(t.value(mu), x, "nb_nll");
     if (t.value(log_theta).rows() != 1 || t.value(log_theta).cols() != t.value(mu).cols())
         throw Error("ad::nb_nll: log_theta must be 1 x genes");
-    Var<T> out = t.record(&nb_nll_backward<T>, mu, log_theta);
+    Var<T> out = t.record(&nb_nll_backward<T>, {mu, log_theta});
     Node<T>& n = t.node(out);
-    n.param = eps;
-    n.sparse = x;
+    n.op.param = eps;
+    n.op.sparse = x;
     const Matrix<T>& m = t.value(mu);
     const Matrix<T>& lt = t.value(log_theta);
     double total = 0; // the log-likelihood; negated at the end
@@ -193,13 +193,13 @@ Var<T> nb_nll(Var<T> mu, Var<T> log_theta, const CsrView<T>& x, T eps = T(1e-8))
 
 /// d||M||_F / dW with M = W^T W - I is 2 W M / ||M||_F (M is symmetric).
 /// @param t  the tape being run backwards.
-/// @param n  this op's node: lhs W, `n.scratch` holds W^T W - I.
+/// @param n  this op's node: input W, `n.op.scratch` holds W^T W - I.
 template <class T>
 void orthogonality_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
+    if (!t.wants(n.inputs[0])) return;
     const T norm = n.value(0, 0);
     if (norm <= T(0)) return; // exactly orthonormal: the minimum, gradient zero
-    t.grad_of(n.lhs).noalias() += (T(2) * n.grad(0, 0) / norm) * (t.value(n.lhs) * n.scratch);
+    t.grad_of(n.inputs[0]).noalias() += (T(2) * n.grad(0, 0) / norm) * (t.value(n.inputs[0]) * n.op.scratch);
 }
 
 /// ||I - W^T W||_F for a weight matrix W stored inputs x outputs: zero when the output
@@ -211,12 +211,12 @@ void orthogonality_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> orthogonality(Var<T> w) {
     Tape<T>& t = *w.tape;
-    Var<T> out = t.record(&orthogonality_backward<T>, w);
+    Var<T> out = t.record(&orthogonality_backward<T>, {w});
     Node<T>& n = t.node(out);
     const Matrix<T>& W = t.value(w);
-    n.scratch.noalias() = W.transpose() * W;
-    n.scratch.diagonal().array() -= T(1);
-    n.value.setConstant(1, 1, n.scratch.norm());
+    n.op.scratch.noalias() = W.transpose() * W;
+    n.op.scratch.diagonal().array() -= T(1);
+    n.value.setConstant(1, 1, n.op.scratch.norm());
     return out;
 }
 

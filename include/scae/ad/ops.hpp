@@ -3,10 +3,12 @@
 /// @brief Differentiable operations on tape variables: products, elementwise maths,
 /// activations and reductions.
 ///
-/// Each op is a pair: the function computes the forward value and records a
-/// node; its `*_backward` adds d(out)/d(input) times the incoming gradient into
-/// each input that needs one. Inputs that need no gradient are skipped, which
-/// is how the first layer avoids the costly gradient with respect to the data.
+/// Each op computes its forward value and records a node whose backward function, written
+/// right there as a lambda (micrograd's `_backward`), adds d(out)/d(input) times the incoming
+/// gradient `n.grad` into each input that needs one (`t.wants(input)`). Inputs that need no
+/// gradient are skipped, which is how the first layer avoids the costly gradient with respect
+/// to the data. The fast paths training takes (fused layers, fixed blocks) are in fused.hpp and
+/// blocks.hpp, so this file stays a plain reading of reverse mode.
 
 #include "scae/ad/blocks.hpp"
 #include "scae/ad/tape.hpp"
@@ -16,9 +18,6 @@
 namespace scae::ad {
 
 namespace detail {
-
-template <class T>
-bool wants(Tape<T>& t, int id) { return id >= 0 && t.node(id).needs_grad; }
 
 template <class T>
 void same_shape(const Matrix<T>& a, const Matrix<T>& b, const char* op) {
@@ -31,39 +30,6 @@ void same_shape(const Matrix<T>& a, const Matrix<T>& b, const char* op) {
 
 // ---- products ------------------------------------------------------------------
 
-namespace detail {
-
-/// Rows of one block of add_product()'s result.
-constexpr Index product_block_rows = 32;
-/// Columns of one block of add_product()'s result.
-constexpr Index product_block_cols = 256;
-
-/// out += lhs * rhs, cut into fixed blocks of product_block_rows x product_block_cols that
-/// threads take as they become free (for_each_block, as the fused ops do). Each block is one
-/// serial product of the same shape whichever thread runs it, so the result does not depend on
-/// the thread count (slices sized by the thread count did: Eigen sums a slice's leftover rows,
-/// and small slices, in another order), and threads never wait on each other mid-product.
-template <class T, class Lhs, class Rhs>
-void add_product(Matrix<T>& out, const Lhs& lhs, const Rhs& rhs) {
-    const Blocks rows{out.rows(), product_block_rows}, cols{out.cols(), product_block_cols};
-    for_each_block(rows.count() * cols.count(), 2.0 * double(out.size()) * double(lhs.cols()), [&](Index b) {
-        const Index r0 = rows.first(b / cols.count()), nr = rows.length(b / cols.count());
-        const Index c0 = cols.first(b % cols.count()), nc = cols.length(b % cols.count());
-        out.block(r0, c0, nr, nc).noalias() += lhs.middleRows(r0, nr) * rhs.middleCols(c0, nc);
-    });
-}
-
-} // namespace detail
-
-/// d(AB)/dA = G B^T and d(AB)/dB = A^T G.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void matmul_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) detail::add_product(t.grad_of(n.lhs), n.grad, t.value(n.rhs).transpose());
-    if (detail::wants(t, n.rhs)) detail::add_product(t.grad_of(n.rhs), t.value(n.lhs).transpose(), n.grad);
-}
-
 /// Dense matrix product a (n x k) times b (k x m).
 /// @param a  left operand, n x k.
 /// @param b  right operand, k x m.
@@ -73,19 +39,15 @@ template <class T>
 Var<T> matmul(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
     if (t.value(a).cols() != t.value(b).rows()) throw Error("ad::matmul: inner dimensions differ");
-    Var<T> out = t.record(&matmul_backward<T>, a, b);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // d(AB)/dA = G B^T, d(AB)/dB = A^T G
+        const int a = n.inputs[0], b = n.inputs[1];
+        if (t.wants(a)) detail::add_product(t.grad_of(a), n.grad, t.value(b).transpose());
+        if (t.wants(b)) detail::add_product(t.grad_of(b), t.value(a).transpose(), n.grad);
+    }, {a, b});
     Matrix<T>& value = t.node(out).value;
     value.setZero(t.value(a).rows(), t.value(b).cols());
     detail::add_product(value, t.value(a), t.value(b));
     return out;
-}
-
-/// Only the dense operand gets a gradient: S^T G.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void sparse_matmul_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.rhs)) add_sparse_transpose_times_dense(n.sparse, n.grad, t.grad_of(n.rhs));
 }
 
 /// Constant sparse s (n x k, e.g. a minibatch of counts) times dense b (k x m).
@@ -97,20 +59,13 @@ template <class T>
 Var<T> sparse_matmul(const CsrView<T>& s, Var<T> b) {
     Tape<T>& t = *b.tape;
     if (s.cols != t.value(b).rows()) throw Error("ad::sparse_matmul: inner dimensions differ");
-    Var<T> out = t.record(&sparse_matmul_backward<T>, Var<T>{}, b);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // only the dense operand gets a gradient: S^T G
+        if (t.wants(n.inputs[1])) add_sparse_transpose_times_dense(n.op.sparse, n.grad, t.grad_of(n.inputs[1]));
+    }, {Var<T>{}, b});
     Node<T>& n = t.node(out);
-    n.sparse = s;
+    n.op.sparse = s;
     sparse_times_dense(s, t.value(b), n.value);
     return out;
-}
-
-/// The bias gets the column sums of the gradient: it was added to every row.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void add_bias_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.grad;
-    if (detail::wants(t, n.rhs)) t.grad_of(n.rhs) += n.grad.colwise().sum();
 }
 
 /// x (n x m) plus bias (1 x m) added to every row.
@@ -123,17 +78,12 @@ Var<T> add_bias(Var<T> x, Var<T> bias) {
     Tape<T>& t = *x.tape;
     if (t.value(bias).rows() != 1 || t.value(bias).cols() != t.value(x).cols())
         throw Error("ad::add_bias: bias must be 1 x columns of x");
-    Var<T> out = t.record(&add_bias_backward<T>, x, bias);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // the bias was added to every row: it gets the column sums
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]) += n.grad;
+        if (t.wants(n.inputs[1])) t.grad_of(n.inputs[1]) += n.grad.colwise().sum();
+    }, {x, bias});
     t.node(out).value = t.value(x).rowwise() + t.value(bias).row(0);
     return out;
-}
-
-/// Row i was multiplied by the constant factor i, and so is its gradient.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void scale_rows_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array().colwise() * n.scratch.col(0).array();
 }
 
 /// Each row of x (n x m) times its own constant factor (n values), e.g. a cell's size factor.
@@ -145,23 +95,16 @@ template <class T>
 Var<T> scale_rows(Var<T> x, const Vector<T>& factors) {
     Tape<T>& t = *x.tape;
     if (factors.size() != t.value(x).rows()) throw Error("ad::scale_rows: one factor per row expected");
-    Var<T> out = t.record(&scale_rows_backward<T>, x);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // row i was multiplied by factor i, and so is its gradient
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]).array() += n.grad.array().colwise() * n.op.scratch.col(0).array();
+    }, {x});
     Node<T>& n = t.node(out);
-    n.scratch = factors;
+    n.op.scratch = factors;
     n.value = t.value(x).array().colwise() * factors.array();
     return out;
 }
 
 // ---- elementwise arithmetic ------------------------------------------------------
-
-/// Addition passes the gradient through unchanged.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void add_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.grad;
-    if (detail::wants(t, n.rhs)) t.grad_of(n.rhs) += n.grad;
-}
 
 /// a + b, same shapes.
 /// @param a  left operand.
@@ -172,18 +115,12 @@ template <class T>
 Var<T> add(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
     detail::same_shape(t.value(a), t.value(b), "add");
-    Var<T> out = t.record(&add_backward<T>, a, b);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // addition passes the gradient through unchanged
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]) += n.grad;
+        if (t.wants(n.inputs[1])) t.grad_of(n.inputs[1]) += n.grad;
+    }, {a, b});
     t.node(out).value = t.value(a) + t.value(b);
     return out;
-}
-
-/// Subtraction passes the gradient to a, and its negative to b.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void sub_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.grad;
-    if (detail::wants(t, n.rhs)) t.grad_of(n.rhs) -= n.grad;
 }
 
 /// a - b, same shapes.
@@ -195,18 +132,12 @@ template <class T>
 Var<T> sub(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
     detail::same_shape(t.value(a), t.value(b), "sub");
-    Var<T> out = t.record(&sub_backward<T>, a, b);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // the gradient to a, its negative to b
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]) += n.grad;
+        if (t.wants(n.inputs[1])) t.grad_of(n.inputs[1]) -= n.grad;
+    }, {a, b});
     t.node(out).value = t.value(a) - t.value(b);
     return out;
-}
-
-/// Product rule: each operand gets the gradient times the other operand.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void mul_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array() * t.value(n.rhs).array();
-    if (detail::wants(t, n.rhs)) t.grad_of(n.rhs).array() += n.grad.array() * t.value(n.lhs).array();
 }
 
 /// Elementwise a * b, same shapes.
@@ -218,17 +149,13 @@ template <class T>
 Var<T> mul(Var<T> a, Var<T> b) {
     Tape<T>& t = *a.tape;
     detail::same_shape(t.value(a), t.value(b), "mul");
-    Var<T> out = t.record(&mul_backward<T>, a, b);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // product rule: each gets the gradient times the other
+        const int a = n.inputs[0], b = n.inputs[1];
+        if (t.wants(a)) t.grad_of(a).array() += n.grad.array() * t.value(b).array();
+        if (t.wants(b)) t.grad_of(b).array() += n.grad.array() * t.value(a).array();
+    }, {a, b});
     t.node(out).value = t.value(a).cwiseProduct(t.value(b));
     return out;
-}
-
-/// d(cx)/dx = c.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void scale_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs) += n.param * n.grad;
 }
 
 /// c * x for a constant c.
@@ -238,18 +165,12 @@ void scale_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> scale(Var<T> x, T c) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&scale_backward<T>, x);
-    t.node(out).param = c;
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // d(cx)/dx = c
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]) += n.op.param * n.grad;
+    }, {x});
+    t.node(out).op.param = c;
     t.node(out).value = c * t.value(x);
     return out;
-}
-
-/// d(e^x)/dx = e^x, which is the output.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void exp_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array() * n.value.array();
 }
 
 /// Elementwise e^x.
@@ -258,17 +179,11 @@ void exp_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> exp(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&exp_backward<T>, x);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // d(e^x)/dx = e^x, which is the output
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]).array() += n.grad.array() * n.value.array();
+    }, {x});
     t.node(out).value = t.value(x).array().exp().matrix();
     return out;
-}
-
-/// d(log x)/dx = 1/x.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void log_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad.array() / t.value(n.lhs).array();
 }
 
 /// Elementwise natural logarithm (x > 0).
@@ -277,17 +192,11 @@ void log_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> log(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&log_backward<T>, x);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // d(log x)/dx = 1/x
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]).array() += n.grad.array() / t.value(n.inputs[0]).array();
+    }, {x});
     t.node(out).value = t.value(x).array().log().matrix();
     return out;
-}
-
-/// d(x^2)/dx = 2x.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void square_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += T(2) * n.grad.array() * t.value(n.lhs).array();
 }
 
 /// Elementwise x^2.
@@ -296,28 +205,14 @@ void square_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> square(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&square_backward<T>, x);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // d(x^2)/dx = 2x
+        if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]).array() += T(2) * n.grad.array() * t.value(n.inputs[0]).array();
+    }, {x});
     t.node(out).value = t.value(x).array().square().matrix();
     return out;
 }
 
-// ---- activations (the guided rule applies to these) --------------------------------
-
-/// Softplus' derivative is the logistic function of beta * x.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void softplus_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
-    const Matrix<T>& g = t.incoming(n);
-    const Matrix<T>& x = t.value(n.lhs);
-    Matrix<T>& gx = t.grad_of(n.lhs);
-    parallel_rows(x.rows(), x.cols(), [&](Index first, Index last) {
-        const Index rows = last - first;
-        gx.middleRows(first, rows).array() +=
-            g.middleRows(first, rows).array() / (T(1) + (-n.param * x.middleRows(first, rows).array()).exp());
-    });
-}
+// ---- activations (the guided rule applies to these: Tape::incoming) ----------------------
 
 /// Softplus log(1 + e^(beta x)) / beta, written as max(z, 0) + log1p(e^-|z|) with z = beta x
 /// so that large inputs neither overflow nor lose precision.
@@ -327,10 +222,20 @@ void softplus_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> softplus(Var<T> x, T beta = T(1)) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&softplus_backward<T>, x);
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // softplus' derivative is the logistic function of beta x
+        if (!t.wants(n.inputs[0])) return;
+        const Matrix<T>& g = t.incoming(n);
+        const Matrix<T>& x = t.value(n.inputs[0]);
+        Matrix<T>& gx = t.grad_of(n.inputs[0]);
+        parallel_rows(x.rows(), x.cols(), [&](Index first, Index last) {
+            const Index rows = last - first;
+            gx.middleRows(first, rows).array() +=
+                g.middleRows(first, rows).array() / (T(1) + (-n.op.param * x.middleRows(first, rows).array()).exp());
+        });
+    }, {x});
     Node<T>& n = t.node(out);
-    n.param = beta;
-    n.activation = true;
+    n.op.param = beta;
+    n.op.activation = true;
     const Matrix<T>& in = t.value(x);
     n.value.resize(in.rows(), in.cols());
     parallel_rows(in.rows(), in.cols(), [&](Index first, Index last) {
@@ -340,36 +245,20 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
     return out;
 }
 
-/// ReLU passes the gradient where the input was positive.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void relu_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
-    const Matrix<T>& g = t.incoming(n);
-    t.grad_of(n.lhs).array() += (t.value(n.lhs).array() > T(0)).select(g.array(), T(0));
-}
-
 /// max(x, 0).
 /// @param x  operand.
 /// @return max(x, 0), same shape as `x`.
 template <class T>
 Var<T> relu(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&relu_backward<T>, x);
-    t.node(out).activation = true;
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // the gradient passes where the input was positive
+        if (!t.wants(n.inputs[0])) return;
+        const Matrix<T>& g = t.incoming(n);
+        t.grad_of(n.inputs[0]).array() += (t.value(n.inputs[0]).array() > T(0)).select(g.array(), T(0));
+    }, {x});
+    t.node(out).op.activation = true;
     t.node(out).value = t.value(x).cwiseMax(T(0));
     return out;
-}
-
-/// The logistic function's derivative is s (1 - s), with s the output.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void sigmoid_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
-    const Matrix<T>& g = t.incoming(n);
-    t.grad_of(n.lhs).array() += g.array() * n.value.array() * (T(1) - n.value.array());
 }
 
 /// 1 / (1 + e^-x).
@@ -378,20 +267,14 @@ void sigmoid_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> sigmoid(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&sigmoid_backward<T>, x);
-    t.node(out).activation = true;
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // s' = s (1 - s), with s the output
+        if (!t.wants(n.inputs[0])) return;
+        const Matrix<T>& g = t.incoming(n);
+        t.grad_of(n.inputs[0]).array() += g.array() * n.value.array() * (T(1) - n.value.array());
+    }, {x});
+    t.node(out).op.activation = true;
     t.node(out).value = (T(1) / (T(1) + (-t.value(x).array()).exp())).matrix();
     return out;
-}
-
-/// tanh' = 1 - tanh^2, with tanh the output.
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
-template <class T>
-void tanh_backward(Tape<T>& t, Node<T>& n) {
-    if (!detail::wants(t, n.lhs)) return;
-    const Matrix<T>& g = t.incoming(n);
-    t.grad_of(n.lhs).array() += g.array() * (T(1) - n.value.array().square());
 }
 
 /// Hyperbolic tangent.
@@ -400,21 +283,28 @@ void tanh_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> tanh(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&tanh_backward<T>, x);
-    t.node(out).activation = true;
+    Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // tanh' = 1 - tanh^2, with tanh the output
+        if (!t.wants(n.inputs[0])) return;
+        const Matrix<T>& g = t.incoming(n);
+        t.grad_of(n.inputs[0]).array() += g.array() * (T(1) - n.value.array().square());
+    }, {x});
+    t.node(out).op.activation = true;
     t.node(out).value = t.value(x).array().tanh().matrix();
     return out;
 }
 
 // ---- reductions -------------------------------------------------------------------
 
-/// Every element contributed once, with weight `param` (1 for sum, 1/size for mean).
-/// @param t  the tape being run backwards.
-/// @param n  this op's node; its gradient is the one arriving from above.
+namespace detail {
+
+/// Backward of sum and mean: every element contributed once, with weight `n.op.param` (1 for
+/// sum, 1/size for mean).
 template <class T>
 void reduce_backward(Tape<T>& t, Node<T>& n) {
-    if (detail::wants(t, n.lhs)) t.grad_of(n.lhs).array() += n.grad(0, 0) * n.param;
+    if (t.wants(n.inputs[0])) t.grad_of(n.inputs[0]).array() += n.grad(0, 0) * n.op.param;
 }
+
+} // namespace detail
 
 /// Sum of all elements, as a 1 x 1 matrix.
 /// @param x  operand.
@@ -422,8 +312,8 @@ void reduce_backward(Tape<T>& t, Node<T>& n) {
 template <class T>
 Var<T> sum(Var<T> x) {
     Tape<T>& t = *x.tape;
-    Var<T> out = t.record(&reduce_backward<T>, x);
-    t.node(out).param = T(1);
+    Var<T> out = t.record(&detail::reduce_backward<T>, {x});
+    t.node(out).op.param = T(1);
     t.node(out).value.setConstant(1, 1, t.value(x).sum());
     return out;
 }
@@ -437,8 +327,8 @@ Var<T> mean(Var<T> x) {
     Tape<T>& t = *x.tape;
     const Index size = t.value(x).size();
     if (size == 0) throw Error("ad::mean: empty matrix");
-    Var<T> out = t.record(&reduce_backward<T>, x);
-    t.node(out).param = T(1) / T(size);
+    Var<T> out = t.record(&detail::reduce_backward<T>, {x});
+    t.node(out).op.param = T(1) / T(size);
     t.node(out).value.setConstant(1, 1, t.value(x).sum() / T(size));
     return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 /// @file tape.hpp
-/// @brief Reverse-mode automatic differentiation over matrices: the tape.
+/// @brief Reverse-mode automatic differentiation over matrices: the tape. Start with docs/tape.md
+/// and examples/tape_tour.cpp; the basic ops are in ops.hpp, each backward beside its forward.
 ///
 /// Like micrograd's `Value`, but every value is a matrix. An op computes its
 /// result in the forward pass and appends a node that remembers its inputs and
@@ -53,23 +54,29 @@ struct Param {
     Matrix<T> grad;  ///< d(loss)/d(value), summed over backward passes until zeroed
 };
 
-/// One recorded operation: its value, its gradient, and how to pass the gradient back.
+/// One recorded operation. Its graph fields are micrograd's `Value`: a value, a gradient, the
+/// nodes it was computed from and how to pass the gradient back to them. An op may also keep
+/// state from its forward pass for its backward pass (`op`).
 template <class T>
 struct Node {
+    // ---- the graph ----
     Matrix<T> value;                        ///< result of the op (unused by external leaves)
     Matrix<T> grad;                         ///< d(output)/d(value) (unused by parameters)
-    Matrix<T> scratch;                      ///< what an op keeps from forward for backward
+    int inputs[3] = {-1, -1, -1};           ///< the nodes it was computed from, oldest op input first (-1: none)
+    void (*backward)(Tape<T>&, Node&) = nullptr; ///< adds this node's gradient into its inputs'
+    bool needs_grad = false;                ///< some leaf below needs a gradient (Tape::record decides)
     const Matrix<T>* external_value = nullptr; ///< caller-owned value of a leaf
     Matrix<T>* external_grad = nullptr;     ///< caller-owned gradient of a parameter
-    int lhs = -1;                           ///< first input (-1: none)
-    int rhs = -1;                           ///< second input (-1: none)
-    int third = -1;                         ///< a third input (fused ops; -1: none)
-    T param = 0;                            ///< the op's scalar (beta, scale, epsilon)
-    CsrView<T> sparse;                      ///< the op's constant sparse operand (inputs, targets)
-    bool needs_grad = false;                ///< some leaf below needs a gradient
-    bool activation = false;                ///< the guided rule applies here
-    void (*backward)(Tape<T>&, Node&) = nullptr; ///< adds this node's gradient into its inputs
-    std::vector<Matrix<T>> buffers;         ///< further matrices a fused op keeps (kept by clear)
+
+    /// What an op keeps from its forward pass for its backward pass; most ops need none of it.
+    struct OpState {
+        T param = 0;                        ///< the op's scalar (beta, scale, epsilon)
+        bool activation = false;            ///< the guided rule applies here (Tape::incoming)
+        CsrView<T> sparse;                  ///< the op's constant sparse operand (inputs, targets)
+        Matrix<T> scratch;                  ///< a matrix computed forward and used backward
+        std::vector<Matrix<T>> buffers;     ///< further matrices a fused op keeps (kept by clear)
+    };
+    OpState op; ///< the op's state (kept by clear: its matrices are reused)
 };
 
 /// The record of a forward pass, replayed backwards to get gradients.
@@ -101,23 +108,31 @@ public:
         return last();
     }
 
-    /// Appends a node computed from `lhs` (and `rhs`) that passes gradients back with `backward`.
-    /// Ops call this, then write the result into `node(result).value`.
+    /// Appends a node computed from up to three `inputs` that passes gradients back with
+    /// `backward`; it needs a gradient when one of its inputs does. Ops call this, then write the
+    /// result into `node(result).value`.
     /// @param backward  the op's backward function, called with this tape and the new node.
-    /// @param lhs       the op's first input.
-    /// @param rhs       its second input; default none (Var<T>{}).
+    /// @param inputs    the op's inputs, at most three; Var<T>{} stands for "none" (a constant operand).
     /// @return the new node's handle.
-    /// @throws Error when an input is a handle of another tape or of no live node
-    Var<T> record(void (*backward)(Tape&, Node<T>&), Var<T> lhs, Var<T> rhs = {}) {
-        for (const Var<T>& input : {lhs, rhs})
+    /// @throws Error when an input is a handle of another tape or of no live node, or there are more than three
+    Var<T> record(void (*backward)(Tape&, Node<T>&), std::initializer_list<Var<T>> inputs) {
+        if (inputs.size() > 3) throw Error("ad::Tape::record: an op has at most three inputs");
+        for (const Var<T>& input : inputs)
             if (input.tape != nullptr || input.id >= 0) check(input); // Var<T>{} is "no input"
         Node<T>& n = push();
-        n.lhs = lhs.id;
-        n.rhs = rhs.id;
+        int k = 0;
+        for (const Var<T>& input : inputs) {
+            n.inputs[k++] = input.id;
+            n.needs_grad = n.needs_grad || wants(input.id);
+        }
         n.backward = backward;
-        n.needs_grad = (lhs.id >= 0 && nodes_[lhs.id].needs_grad) || (rhs.id >= 0 && nodes_[rhs.id].needs_grad);
         return last();
     }
+
+    /// Whether node `id` needs a gradient: backward functions skip the inputs that do not.
+    /// @param id  position of a live node, or -1 for no input.
+    /// @return false for -1 and for nodes that lead to no parameter or input that asked for one.
+    bool wants(int id) const { return id >= 0 && nodes_[std::size_t(id)].needs_grad; }
 
     /// The node behind a handle.
     /// @param v  a handle to a live node of this tape.
@@ -165,7 +180,7 @@ public:
     /// @param n  the node whose backward function runs.
     /// @return its gradient, clamped at zero in place under the guided rule.
     const Matrix<T>& incoming(Node<T>& n) {
-        if (rule_ == Rule::guided && n.activation) n.grad = n.grad.cwiseMax(T(0));
+        if (rule_ == Rule::guided && n.op.activation) n.grad = n.grad.cwiseMax(T(0));
         return n.grad;
     }
 
@@ -216,13 +231,13 @@ private:
         if (size_ == nodes_.size()) nodes_.emplace_back();
         Node<T>& n = nodes_[size_++];
         // Reset everything but the matrices, whose memory is what we keep.
-        Matrix<T> value = std::move(n.value), grad = std::move(n.grad), scratch = std::move(n.scratch);
-        std::vector<Matrix<T>> buffers = std::move(n.buffers);
+        Matrix<T> value = std::move(n.value), grad = std::move(n.grad), scratch = std::move(n.op.scratch);
+        std::vector<Matrix<T>> buffers = std::move(n.op.buffers);
         n = Node<T>{};
         n.value = std::move(value);
         n.grad = std::move(grad);
-        n.scratch = std::move(scratch);
-        n.buffers = std::move(buffers);
+        n.op.scratch = std::move(scratch);
+        n.op.buffers = std::move(buffers);
         return n;
     }
 

@@ -6,7 +6,7 @@
 #include "scae/cli/args.hpp"
 #include "scae/core/enum_names.hpp"
 #include "scae/data/align.hpp"
-#include "scae/data/atomic_file.hpp"
+#include "scae/core/atomic_file.hpp"
 #include "scae/data/gzip_writer.hpp"
 #include "scae/cli/input_options.hpp"
 #include "scae/data/subset.hpp"
@@ -256,7 +256,7 @@ inline std::vector<std::string> read_cell_labels(const std::string& path, const 
     return io::read_cell_labels(path, data_path, barcodes).per_cell;
 }
 
-/// Writes the file `path` atomically (data::write_file_atomically) through `write`, which gets a
+/// Writes the file `path` atomically (scae::write_file_atomically) through `write`, which gets a
 /// std::ostream and writes the content in pieces; a name ending in .gz is gzip-compressed as it
 /// is written (needs zlib), handing zlib at most `chunk_bytes` per call, so no size of output is
 /// built as one string or cut short.
@@ -268,11 +268,11 @@ template <class Writer>
 void stream_output(const std::string& path, Writer&& write, std::size_t chunk_bytes = data::gzip_chunk_bytes) {
     const bool gz = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
     if (!gz) {
-        data::write_file_atomically(path, write);
+        scae::write_file_atomically(path, write);
         return;
     }
 #ifdef SCAE_HAVE_ZLIB
-    data::write_file_atomically(path, [&](std::ostream& file) {
+    scae::write_file_atomically(path, [&](std::ostream& file) {
         data::GzipStreambuf compressor(file, chunk_bytes);
         std::ostream out(&compressor);
         write(out);

@@ -136,13 +136,13 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
         folder.commit();
         using detail::fixed;
         const transfer::TransferResults& r = run.result;
-        const auto knn = [](const std::optional<transfer::EmbeddingScores>& e) { return e ? fixed(e->knn_accuracy) : std::string("-"); };
-        const auto ari = [](const std::optional<transfer::EmbeddingScores>& e) { return e ? fixed(e->kmeans_ari) : std::string("-"); };
+        const auto knn = [](const std::optional<eval::EmbeddingScores>& e) { return e ? fixed(e->knn_accuracy) : std::string("-"); };
+        const auto ari = [](const std::optional<eval::EmbeddingScores>& e) { return e ? fixed(e->kmeans_ari) : std::string("-"); };
         const auto deviance = [&](const char* name) {
             const auto* p = r.predictor(name);
             return p ? fixed(p->score.poisson_deviance) : std::string("-");
         };
-        std::optional<transfer::EmbeddingScores> foreign, native, pca;
+        std::optional<eval::EmbeddingScores> foreign, native, pca;
         if (r.latent_scores) foreign = r.latent_scores->foreign, native = r.latent_scores->native, pca = r.latent_scores->pca;
         out << "scae demo: foreign model trained on tissue A, applied unchanged to tissue B\n"
             << "  gene coverage           " << fixed(r.alignment.coverage, 3) << "\n"

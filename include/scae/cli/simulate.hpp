@@ -4,7 +4,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/data/simulate.hpp"
-#include "scae/data/write_10x.hpp"
+#include "scae/data/write_simulation.hpp"
 
 namespace scae::cli {
 

@@ -1,13 +1,17 @@
 #pragma once
 /// @file parallelize.hpp
-/// @brief The one way scae splits work over threads (after tatami's `parallelize`): contiguous
-/// ranges of tasks, one per thread, exceptions carried back to the caller, serial without OpenMP.
+/// @brief The one way scae splits work over threads, in two shapes: contiguous ranges of tasks,
+/// one per thread (`parallelize`, after tatami's; `parallelize_each`), and fixed blocks that threads
+/// take as they become free (`parallelize_blocks`, for the training step's kernels). Serial without
+/// OpenMP.
 ///
-/// Every parallel loop in the library goes through `parallelize` (ranges) or `parallelize_each`
-/// (one call per task), so that the thread count, the serial threshold and the error handling are
-/// decided once, here. Each task must write only its own outputs; then results do not depend on
-/// the number of threads.
+/// Every parallel loop in the library goes through one of them, so that the thread count, the
+/// serial threshold (parallel_min_work, via parallel_threads()) and the error handling (the
+/// exception of the lowest task that threw reaches the caller) are decided once, here, and so
+/// that `#pragma omp` appears in this file only. Each task must write only its own outputs; then
+/// results do not depend on the number of threads.
 
+#include "scae/core/block_pool.hpp"
 #include "scae/core/types.hpp"
 
 #include <algorithm>
@@ -67,18 +71,18 @@ private:
     [[maybe_unused]] int previous_ = 1; // used with OpenMP only
 };
 
-/// The number of threads `parallelize` uses for `tasks` tasks of `work` operations in all when
-/// asked for `threads` (0 or less: OpenMP's current default, `omp_get_max_threads()`, which
-/// `OMP_NUM_THREADS` or an enclosing ThreadScope sets). One without OpenMP, inside another parallel
-/// region (no nested teams), below parallel_min_work, or for fewer than two tasks; never more than
-/// `tasks`.
+/// The number of threads `parallelize` and `parallelize_blocks` use for `tasks` tasks of `work`
+/// operations in all when asked for `threads` (0 or less: OpenMP's current default,
+/// `omp_get_max_threads()`, which `OMP_NUM_THREADS` or an enclosing ThreadScope sets). One without
+/// OpenMP, inside another parallel region or a pool helper (no nested teams), below
+/// parallel_min_work, or for fewer than two tasks; never more than `tasks`.
 /// @param tasks    number of tasks.
 /// @param threads  threads asked for (0 or less: OpenMP's default).
 /// @param work     the loop's total work in scalar operations.
 /// @return the thread count, at least 1 and at most `tasks` (when tasks >= 1).
 inline int parallel_threads(Index tasks, int threads = 0, double work = parallel_min_work) {
 #ifdef _OPENMP
-    if (tasks < 2 || work < parallel_min_work || omp_in_parallel()) return 1;
+    if (tasks < 2 || work < parallel_min_work || omp_in_parallel() || detail::BlockPool::on_helper()) return 1;
     const int wanted = threads > 0 ? threads : omp_get_max_threads();
     return int(std::max<Index>(1, std::min<Index>(Index(wanted), tasks)));
 #else
@@ -90,8 +94,9 @@ inline int parallel_threads(Index tasks, int threads = 0, double work = parallel
 /// Calls `fn(thread, start, length)` on contiguous ranges that cover tasks [0, tasks) in order,
 /// one range per thread (thread `t` gets the `t`-th range; lengths differ by at most one). Threads
 /// as parallel_threads(tasks, threads, work) decides. An exception thrown by `fn` on any thread is
-/// rethrown here, on the calling thread, once all threads have finished (that of the lowest thread
-/// when several throw), so that the caller sees scae::Error rather than std::terminate.
+/// rethrown here, on the calling thread, once all threads have finished (that of the lowest thread,
+/// which holds the lowest tasks, when several throw), so that the caller sees scae::Error rather
+/// than std::terminate.
 /// @param fn called as fn(int thread, Index start, Index length); `thread` indexes per-thread
 ///        buffers sized by parallel_threads()
 /// @param tasks number of tasks (0 or less: nothing is called)
@@ -135,6 +140,50 @@ void parallelize_each(Fn&& fn, Index tasks, int threads = 0, double work = paral
     parallelize([&](int, Index start, Index length) {
         for (Index task = start; task < start + length; ++task) fn(task);
     }, tasks, threads, work);
+}
+
+/// Calls `fn(block)` for every block in [0, blocks): fixed pieces of work (ad::Blocks cuts them)
+/// that threads take one at a time as they become free, in any order and on any thread. Threads
+/// as parallel_threads(blocks, threads, work) decides. Each block should compute the same way
+/// whichever thread runs it and write only its own part of the result; then the result does not
+/// depend on the thread count. Every block runs, and then the exception of the lowest block that
+/// threw, if any, is rethrown here (serially, the first exception ends the loop: it is the lowest).
+///
+/// With Eigen's own threads off (`Eigen::setNbThreads(1)`, as training sets) the blocks go to
+/// detail::BlockPool, whose caller never waits for a late thread. Otherwise they go to an OpenMP
+/// loop, inside which Eigen keeps each block's products on one thread (outside one, on the pool's
+/// threads, it would start threads of its own for every block).
+/// @param fn       called as fn(Index block); writes only its block's part of the result
+/// @param blocks   number of blocks (ad::Blocks::count())
+/// @param threads  threads asked for (0: OpenMP's default)
+/// @param work     the loop's total work in scalar operations (multiply-adds); below parallel_min_work
+///                 every block runs on the calling thread
+template <class Fn>
+void parallelize_blocks(Fn&& fn, Index blocks, int threads = 0, double work = parallel_min_work) {
+    if (blocks <= 0) return;
+    const int used = parallel_threads(blocks, threads, work);
+    if (used == 1) {
+        for (Index b = 0; b < blocks; ++b) fn(b);
+        return;
+    }
+#ifdef _OPENMP
+    if (Eigen::nbThreads() == 1 && detail::BlockPool::instance().run(blocks, used, fn)) return;
+    std::exception_ptr error;
+    Index error_block = blocks;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(used)
+    for (Index b = 0; b < blocks; ++b) {
+        try {
+            fn(b);
+        } catch (...) {
+#pragma omp critical(scae_parallelize_blocks_error)
+            if (b < error_block) {
+                error = std::current_exception();
+                error_block = b;
+            }
+        }
+    }
+    if (error) std::rethrow_exception(error);
+#endif
 }
 
 } // namespace scae

@@ -4,7 +4,7 @@
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
-#include "scae/data/atomic_file.hpp"
+#include "scae/core/atomic_file.hpp"
 #include "scae/data/symbols.hpp"
 
 #include <filesystem>

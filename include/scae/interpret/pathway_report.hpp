@@ -6,7 +6,7 @@
 #include "scae/interpret/node_calls.hpp"
 #include "scae/report/heatmap_svg.hpp"
 #include "scae/report/tsv.hpp"
-#include "scae/report/write_file.hpp"
+#include "scae/core/atomic_file.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -266,15 +266,15 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
                                  const PathwayReportOptions& options = {}) {
     const std::filesystem::path base(dir);
-    report::write_text_atomic((base / "scores.tsv").string(), pathway_scores_tsv(r));
-    report::write_text_atomic((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
-    report::write_text_atomic((base / "heatmap.svg").string(), pathway_heatmap_svg(r, options));
-    if (!r.contrasts.empty()) report::write_text_atomic((base / "contrasts.tsv").string(), contrasts_tsv(r, options.contrast_rows));
+    write_text_atomically((base / "scores.tsv").string(), pathway_scores_tsv(r));
+    write_text_atomically((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
+    write_text_atomically((base / "heatmap.svg").string(), pathway_heatmap_svg(r, options));
+    if (!r.contrasts.empty()) write_text_atomically((base / "contrasts.tsv").string(), contrasts_tsv(r, options.contrast_rows));
     if (!r.activity.groups.empty()) {
-        report::write_text_atomic((base / "node_activity.tsv").string(), node_activity_tsv(r));
+        write_text_atomically((base / "node_activity.tsv").string(), node_activity_tsv(r));
         NodeCallOptions calls;
         calls.genes = options.top_genes;
-        report::write_text_atomic((base / "node_calls.tsv").string(), node_calls_tsv(r, node_calls(r, calls), gene_symbols));
+        write_text_atomically((base / "node_calls.tsv").string(), node_calls_tsv(r, node_calls(r, calls), gene_symbols));
     }
 }
 

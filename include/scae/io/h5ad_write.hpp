@@ -5,6 +5,7 @@
 /// optional dense X, dense obsm arrays and a JSON object as nested `uns` dicts. The file is
 /// written beside its destination and renamed onto it when complete. Needs SCAE_HAVE_HDF5.
 
+#include "scae/core/atomic_file.hpp"
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/io/hdf5_file.hpp"
@@ -224,7 +225,7 @@ private:
 
 /// Writes `content` as an AnnData file at `path` (anndata 0.8 reads it back): obs, var, X when
 /// given, obsm, uns, and the empty layers, obsp, varm and varp groups anndata expects. Written
-/// to `path`.partial and renamed onto `path` when complete, so `path` is never half written.
+/// beside `path` and renamed onto it when complete (replace_atomically()), so `path` is never half written.
 /// Throws Error naming the file when the sizes disagree or HDF5 cannot write.
 /// @param path     the file to write; replaced whole, or left as it was on failure.
 /// @param content  what to write; its pointers must be valid during the call.
@@ -237,9 +238,8 @@ inline void write_h5ad(const std::string& path, const H5adContent& content) {
     for (const auto& [name, m] : content.obsm)
         if (m->rows() != cells)
             throw Error(path + ": obsm " + name + " has " + std::to_string(m->rows()) + " rows, expected " + std::to_string(cells));
-    const std::string partial = path + ".partial";
-    try {
-        h5ad_detail::Writer w(partial);
+    replace_atomically(path, [&](const std::filesystem::path& temporary) {
+        h5ad_detail::Writer w(temporary.string());
         w.encode(w.root(), "anndata", "0.1.0");
         w.frame("obs", content.obs_names, content.obs_columns, content.obs_numbers);
         w.frame("var", content.var_names, content.var_columns);
@@ -254,18 +254,7 @@ inline void write_h5ad(const std::string& path, const H5adContent& content) {
             for (const auto& [key, value] : content.uns.items()) w.json(uns.get(), key, value);
         }
         w.close();
-    } catch (...) {
-        std::error_code ignored;
-        std::filesystem::remove(partial, ignored);
-        throw;
-    }
-    std::error_code error;
-    std::filesystem::rename(partial, path, error);
-    if (error) {
-        std::error_code ignored;
-        std::filesystem::remove(partial, ignored);
-        throw Error(path + ": cannot move the finished file into place: " + error.message());
-    }
+    });
 }
 
 } // namespace scae::io

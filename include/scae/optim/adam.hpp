@@ -2,7 +2,8 @@
 /// @file adam.hpp
 /// @brief Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), as in PyTorch.
 
-#include "scae/ad/blocks.hpp"
+#include "scae/ad/tape.hpp"
+#include "scae/core/parallelize.hpp"
 #include "scae/optim/clip.hpp"
 
 #include <cmath>
@@ -53,7 +54,7 @@ public:
         for (ad::Param<T>* p : params_)
             if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols())
                 throw Error("optim::Adam: a parameter's gradient differs in shape from its value");
-        ad::for_each_block(Index(chunks_.size()), 10.0 * double(chunk_size) * double(chunks_.size()), [&](Index c) {
+        parallelize_blocks([&](Index c) {
             const Chunk& chunk = chunks_[std::size_t(c)];
             ad::Param<T>& p = *params_[chunk.param];
             auto w = span(p.value, chunk);
@@ -67,17 +68,17 @@ public:
             m = b1 * m + (T(1) - b1) * g;
             v = b2 * v + (T(1) - b2) * g.square();
             w -= step_size * m / (v.sqrt() / root_correction2 + eps);
-        });
+        }, Index(chunks_.size()), 0, 10.0 * double(chunk_size) * double(chunks_.size()));
     }
 
     /// Zeroes the gradients of the optimised parameters (in the same chunks, in parallel).
     void zero_grad() {
         for (ad::Param<T>* p : params_)
             if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols()) p->grad.resize(p->value.rows(), p->value.cols());
-        ad::for_each_block(Index(chunks_.size()), double(chunk_size) * double(chunks_.size()), [&](Index c) {
+        parallelize_blocks([&](Index c) {
             const Chunk& chunk = chunks_[std::size_t(c)];
             span(params_[chunk.param]->grad, chunk).setZero();
-        });
+        }, Index(chunks_.size()), 0, double(chunk_size) * double(chunks_.size()));
     }
 
     /// Updates taken so far.

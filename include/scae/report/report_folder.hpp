@@ -4,6 +4,7 @@
 /// target, which is moved into place only when the report is complete. A run that fails halfway
 /// leaves the earlier report as it was, never a half-old, half-new folder.
 
+#include "scae/core/atomic_file.hpp"
 #include "scae/core/error.hpp"
 
 #include <filesystem>
@@ -12,9 +13,6 @@
 #include <utility>
 #include <vector>
 
-#if __has_include(<unistd.h>)
-#include <unistd.h>
-#endif
 #if defined(__linux__)
 #include <cstdio> // renameat2, RENAME_EXCHANGE (glibc 2.28 and later)
 #include <fcntl.h> // AT_FDCWD
@@ -53,7 +51,7 @@ public:
             fail(target.string(), 0, "exists and is not a folder; expected a folder for the report (or a new name)");
         fs::create_directories(target_.parent_path(), error);
         if (error) fail(target_.parent_path().string(), 0, "cannot create the folder: " + error.message());
-        temporary_ = target_.parent_path() / ("." + target_.filename().string() + ".partial-" + unique_suffix());
+        temporary_ = temporary_path(target_);
         fs::remove_all(temporary_, error);
         if (!fs::create_directory(temporary_, error) || error)
             fail(temporary_.string(), 0, "cannot create the temporary report folder: " + error.message());
@@ -141,7 +139,7 @@ public:
                 continue; // the earlier folder is now in the temporary folder, removed below
             fs::path old;
             if (fs::is_directory(fs::symlink_status(destination)) || (fs::exists(destination) && fs::is_directory(entry))) {
-                old = target_ / ("." + entry.filename().string() + ".old-" + unique_suffix());
+                old = temporary_path(destination, "old");
                 fs::rename(destination, old, error);
                 if (error) fail(destination.string(), 0, "cannot move the earlier report's entry aside: " + error.message());
             }
@@ -179,16 +177,6 @@ private:
         for (; pi != p.end() && ii != i.end(); ++pi, ++ii)
             if (*pi != *ii) return false;
         return pi == p.end();
-    }
-
-    static std::string unique_suffix() {
-        static int counter = 0;
-#if __has_include(<unistd.h>)
-        const long long pid = static_cast<long long>(::getpid());
-#else
-        const long long pid = 0;
-#endif
-        return std::to_string(pid) + "-" + std::to_string(++counter);
     }
 
     std::filesystem::path target_;

@@ -1,7 +1,7 @@
 #pragma once
 /// @file tsv.hpp
 /// @brief The text of tab-separated tables with a header row (the one TSV writer: files are
-/// then written whole with report::write_text_atomic), in a form R (read.delim) and pandas (read_csv(sep="\t")) read unchanged:
+/// then written whole with scae::write_text_atomically), in a form R (read.delim) and pandas (read_csv(sep="\t")) read unchanged:
 /// fields never contain tabs or line breaks, numbers use %.6g by default,
 /// non-finite numbers are written NaN, Inf and -Inf.
 

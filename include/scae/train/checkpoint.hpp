@@ -9,11 +9,21 @@
 /// best weights as base64 of little-endian float32 (or float64 for a double run), as in model files.
 /// Doubles are written in their shortest exact form, so a resumed run continues bit for bit.
 
-#include "scae/transfer/model_file.hpp"
+#include "scae/core/atomic_file.hpp"
+#include "scae/core/checked_json.hpp"
+#include "scae/train/history.hpp"
+#include "scae/train/train.hpp"
+#include "scae/version.hpp"
 
-#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
 
 namespace scae::train {
 
@@ -24,67 +34,20 @@ inline constexpr int checkpoint_version = 1;
 
 namespace detail {
 
-inline nlohmann::json encode_values(const std::string& name, const Matrix<double>& m, int value_bytes) {
-    std::vector<std::uint8_t> bytes(std::size_t(m.size()) * std::size_t(value_bytes));
-    for (Index i = 0; i < m.size(); ++i) {
-        if (value_bytes == 4) {
-            const float v = float(m.data()[i]);
-            std::memcpy(bytes.data() + 4 * i, &v, 4);
-        } else {
-            std::memcpy(bytes.data() + 8 * i, m.data() + i, 8);
-        }
-    }
-    if (!transfer::detail::little_endian())
-        for (std::size_t i = 0; i < bytes.size(); i += std::size_t(value_bytes)) std::reverse(bytes.begin() + i, bytes.begin() + i + value_bytes);
-    return {{"name", name}, {"rows", m.rows()}, {"cols", m.cols()}, {"dtype", value_bytes == 4 ? "float32le" : "float64le"},
-            {"data", base64::encode(bytes.data(), bytes.size())}};
-}
-
 /// Largest parameter matrix a checkpoint may declare: the widest model file's first layer.
 inline constexpr long long max_checkpoint_values = nn::max_model_genes * nn::max_layer_size;
 
 /// Reads the matrix list at `path`, checking each entry's size against its base64 length before
 /// decoding, and every value for finiteness.
 inline std::vector<Matrix<double>> decode_values(const nlohmann::json& list, const std::string& path, int value_bytes,
-                                                 const transfer::detail::ModelReader& read) {
+                                                 const checked_json::Reader& read) {
     if (!list.is_array() || list.size() > std::size_t(3 * 2 * (nn::max_layers + 1) + 3))
-        read.fail(path, "expected an array of at most a few dozen matrices, found " + transfer::detail::ModelReader::found(list));
-    const std::string dtype = value_bytes == 4 ? "float32le" : "float64le";
+        read.fail(path, "expected an array of at most a few dozen matrices, found " + checked_json::Reader::found(list));
+    checked_json::MatrixSpec spec;
+    spec.value_bytes = value_bytes;
+    spec.max_values = max_checkpoint_values;
     std::vector<Matrix<double>> out;
-    for (std::size_t k = 0; k < list.size(); ++k) {
-        const std::string at = path + "[" + std::to_string(k) + "]";
-        const nlohmann::json& entry = read.object(list[k], at);
-        if (read.string(read.at(entry, at, "dtype"), at + ".dtype") != dtype) read.fail(at + ".dtype", "expected " + dtype);
-        const long long rows = read.integer(read.at(entry, at, "rows"), at + ".rows", 0, std::numeric_limits<int>::max());
-        const long long cols = read.integer(read.at(entry, at, "cols"), at + ".cols", 0, std::numeric_limits<int>::max());
-        if (rows * cols > max_checkpoint_values) read.fail(at, "declares " + std::to_string(rows) + " x " + std::to_string(cols) + " values, more than any model");
-        const std::string& text = read.string(read.at(entry, at, "data"), at + ".data");
-        const std::size_t expected = std::size_t(rows * cols) * std::size_t(value_bytes);
-        if (text.size() != (expected + 2) / 3 * 4)
-            read.fail(at + ".data", "holds " + std::to_string(text.size()) + " characters of base64, expected " +
-                                        std::to_string((expected + 2) / 3 * 4) + " for " + std::to_string(rows) + " x " + std::to_string(cols) + " " + dtype);
-        std::vector<std::uint8_t> bytes;
-        try {
-            bytes = base64::decode(text);
-        } catch (const Error& e) {
-            read.fail(at + ".data", e.what());
-        }
-        if (bytes.size() != expected) read.fail(at + ".data", "holds " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(expected));
-        if (!transfer::detail::little_endian())
-            for (std::size_t i = 0; i < bytes.size(); i += std::size_t(value_bytes)) std::reverse(bytes.begin() + i, bytes.begin() + i + value_bytes);
-        Matrix<double> m(rows, cols);
-        for (Index i = 0; i < m.size(); ++i) {
-            if (value_bytes == 4) {
-                float v;
-                std::memcpy(&v, bytes.data() + 4 * i, 4);
-                m.data()[i] = v;
-            } else {
-                std::memcpy(m.data() + i, bytes.data() + 8 * i, 8);
-            }
-            if (!std::isfinite(m.data()[i])) read.fail(at + ".data", "holds a non-finite value at position " + std::to_string(i));
-        }
-        out.push_back(std::move(m));
-    }
+    for (std::size_t k = 0; k < list.size(); ++k) out.push_back(read.matrix<double>(list[k], path + "[" + std::to_string(k) + "]", spec));
     return out;
 }
 
@@ -104,7 +67,7 @@ inline nlohmann::json checkpoint_to_json(const TrainState& state) {
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(state.data.hash));
     const auto matrices = [&](const std::vector<Matrix<double>>& list, const std::string& name) {
         nlohmann::json out = nlohmann::json::array();
-        for (std::size_t i = 0; i < list.size(); ++i) out.push_back(detail::encode_values(name + std::to_string(i), list[i], state.value_bytes));
+        for (std::size_t i = 0; i < list.size(); ++i) out.push_back(checked_json::encode_matrix<nlohmann::json>(name + std::to_string(i), list[i], state.value_bytes));
         return out;
     };
     return {{"format", checkpoint_format},
@@ -122,7 +85,7 @@ inline nlohmann::json checkpoint_to_json(const TrainState& state) {
               {"steps", state.steps},
               {"best_loss", detail::finite_or_null(state.best_loss)},
               {"since_best", state.since_best}}},
-            {"history", transfer::detail::history_to_json<nlohmann::json>(state.history)},
+            {"history", history_to_json<nlohmann::json>(state.history)},
             {"weights", matrices(state.weights, "weight")},
             {"moments", matrices(state.moments, "moment")},
             {"best_weights", matrices(state.best_weights, "best")}};
@@ -134,7 +97,7 @@ inline nlohmann::json checkpoint_to_json(const TrainState& state) {
 /// @return the state, every field checked for type and range and every matrix for finite values.
 /// @throws Error naming `file` and the field on a missing, mistyped or out-of-range field.
 inline TrainState checkpoint_from_json(const nlohmann::json& j, const std::string& file) {
-    const transfer::detail::ModelReader read(file);
+    const checked_json::Reader read(file);
     read.object(j, "");
     const auto format = j.find("format");
     if (format == j.end() || *format != checkpoint_format)
@@ -167,21 +130,22 @@ inline TrainState checkpoint_from_json(const nlohmann::json& j, const std::strin
     const nlohmann::json& best = read.at(p, "progress", "best_loss");
     if (!best.is_null()) s.best_loss = read.real(best, "progress.best_loss", -huge, huge);
     s.since_best = int(read.integer(read.at(p, "progress", "since_best"), "progress.since_best", 0, 100000000));
-    s.history = transfer::detail::history_from_json(read.at(j, "", "history"), read);
+    s.history = history_from_json(read.at(j, "", "history"), read);
     s.weights = detail::decode_values(read.at(j, "", "weights"), "weights", s.value_bytes, read);
     s.moments = detail::decode_values(read.at(j, "", "moments"), "moments", s.value_bytes, read);
     s.best_weights = detail::decode_values(read.at(j, "", "best_weights"), "best_weights", s.value_bytes, read);
     return s;
 }
 
-/// Writes `state` to `path` atomically (a temporary file beside it, then a rename), so a run
-/// killed while writing leaves the previous checkpoint whole.
+/// Writes `state` to `path` atomically (a temporary file beside it, forced to disk, then a rename:
+/// scae::write_file_atomically with Durability::sync), so a run killed while writing, or a
+/// machine that fails, leaves the previous checkpoint whole.
 /// @param path   the checkpoint file; replaced whole.
 /// @param state  the run's state.
 /// @throws Error when value_bytes is neither 4 nor 8 or the file cannot be written.
 inline void save_checkpoint(const std::string& path, const TrainState& state) {
     const std::string text = checkpoint_to_json(state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    data::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
+    scae::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; }, Durability::sync);
 }
 
 /// Reads and checks a checkpoint written by save_checkpoint.

@@ -6,6 +6,7 @@
 #include "scae/nn/autoencoder.hpp"
 #include "scae/optim/adam.hpp"
 #include "scae/optim/sgd.hpp"
+#include "scae/train/history.hpp"
 #include "scae/train/progress.hpp"
 
 #include <chrono>
@@ -85,23 +86,6 @@ struct TrainOptions {
     ProgressMode progress = ProgressMode::automatic; ///< progress lines on stderr
     CheckpointOptions checkpoint{}; ///< saving, resuming and stopping on request (default: none)
     Communicator communicator{};    ///< data-parallel ranks (default: one process)
-};
-
-/// What happened in one epoch.
-struct EpochRecord {
-    int epoch = 0;                 ///< 1-based
-    double train_loss = 0;         ///< mean objective over the epoch's minibatches (loss + penalty)
-    double validation_loss = std::numeric_limits<double>::quiet_NaN(); ///< reconstruction loss on held-out cells
-    double seconds = 0;            ///< wall time of the epoch
-};
-
-/// The course of a training run.
-struct History {
-    std::vector<EpochRecord> epochs; ///< one record per epoch run
-    int best_epoch = 0;              ///< epoch with the lowest monitored loss
-    bool stopped_early = false;      ///< patience ran out
-    std::size_t train_cells = 0;     ///< cells trained on
-    std::size_t validation_cells = 0; ///< cells held out
 };
 
 /// What a checkpoint was made from: the training counts (after preprocessing), summarised.

@@ -29,7 +29,7 @@
 /// never sees the counts it is scored against.
 
 #include "scae/eval/kmeans.hpp"
-#include "scae/transfer/mcv.hpp"
+#include "scae/eval/mcv.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -168,7 +168,7 @@ void apply_calibration(Matrix<T>& rates, const Csr<T>& counts, const GeneCalibra
 /// @param calibration applied to every batch; held by reference
 /// @return a predictor of calibrated rates
 template <class T = float>
-RatePredictor calibrated(RatePredictor predict, const GeneCalibration& calibration) {
+eval::RatePredictor calibrated(eval::RatePredictor predict, const GeneCalibration& calibration) {
     return [predict = std::move(predict), &calibration](const Csr<T>& batch) {
         Matrix<T> rates = predict(batch);
         apply_calibration(rates, batch, calibration);
@@ -211,18 +211,18 @@ inline double estimate_prior_counts(const RowVector<double>& observed, const Row
 }
 
 template <class T = float>
-GeneCalibration fit_calibration(const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options = {});
+GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options = {});
 
 namespace detail {
 
 /// Inner MCV deviance (mean over the scored entries) of every (model, observed) weight pair in
 /// `grid`, the gene mean taking the rest, with `trial` applied to the model; one model pass.
 template <class T = float>
-std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredictor& predict, const GeneCalibration& trial,
+std::vector<double> mixture_deviances(const eval::DenoiseSplit& split, const eval::RatePredictor& predict, const GeneCalibration& trial,
                                              const std::vector<std::pair<double, double>>& grid, Index batch_cells) {
     std::vector<double> total(grid.size(), 0.0);
     double entries = 0;
-    const bool all_entries = split.protocol == Protocol::molecular_cross_validation;
+    const bool all_entries = split.protocol == eval::Protocol::molecular_cross_validation;
     const RowVector<Double<T>> shares = gene_shares(split.input);
     std::vector<Index> rows;
     for (Index first = 0; first < split.input.rows(); first += batch_cells) {
@@ -239,7 +239,7 @@ std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredi
                 const double m = model(i, g), o = observed(i, g), gm = library * shares(g);
                 for (std::size_t k = 0; k < grid.size(); ++k) {
                     const double mu = (grid[k].first * m + grid[k].second * o + (1 - grid[k].first - grid[k].second) * gm) * split.target_scale;
-                    total[k] += poisson_unit_deviance(y, std::max(mu, 1e-8));
+                    total[k] += eval::poisson_unit_deviance(y, std::max(mu, 1e-8));
                 }
                 entries += 1;
             };
@@ -263,7 +263,7 @@ std::vector<double> mixture_deviances(const DenoiseSplit& split, const RatePredi
 /// at most blend_max_cells cells), on which the data-driven steps are chosen: they never see
 /// the counts the calibrated model is later scored against.
 template <class T = float>
-DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& options) {
+eval::DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& options) {
     std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
     std::iota(cells.begin(), cells.end(), Index(0));
     if (counts.rows() > options.blend_max_cells) {
@@ -272,14 +272,14 @@ DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& options
         cells.resize(std::size_t(options.blend_max_cells));
         std::sort(cells.begin(), cells.end());
     }
-    SplitOptions inner_options;
+    eval::SplitOptions inner_options;
     inner_options.seed = options.seed + 17;
-    return split_for_denoising(data::select_rows(counts, cells), inner_options);
+    return eval::split_for_denoising(data::select_rows(counts, cells), inner_options);
 }
 
 /// Inner MCV deviance of `trial` applied to `predict` on `inner`.
 template <class T = float>
-double inner_deviance(const DenoiseSplit& inner, const RatePredictor& predict, const GeneCalibration& trial, Index batch_cells) {
+double inner_deviance(const eval::DenoiseSplit& inner, const eval::RatePredictor& predict, const GeneCalibration& trial, Index batch_cells) {
     return mixture_deviances(inner, predict, trial, {{1.0, 0.0}}, batch_cells)[0];
 }
 
@@ -288,7 +288,7 @@ double inner_deviance(const DenoiseSplit& inner, const RatePredictor& predict, c
 /// k estimated as for genes_shrunk over all (group, gene) pairs: where the model's levels fit
 /// every group (its own tissue), k is large and the factors stay near 1.
 template <class T = float>
-void fit_groups(GeneCalibration& c, const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+void fit_groups(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options) {
     const Index genes = counts.cols();
     const Index k = std::min(options.groups, counts.rows() / std::max<Index>(1, options.group_min_cells));
     if (k < 2) return;
@@ -341,9 +341,9 @@ void fit_groups(GeneCalibration& c, const Csr<T>& counts, const RatePredictor& p
 /// weight pair on a 0.1 grid scored against its Xb. The model alone is kept unless a mixture
 /// lowers that deviance by more than `blend_min_gain`.
 template <class T = float>
-void choose_blend(GeneCalibration& c, const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+void choose_blend(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options) {
     c.shares = gene_shares(counts);
-    const DenoiseSplit inner = inner_split(counts, options);
+    const eval::DenoiseSplit inner = inner_split(counts, options);
     CalibrationOptions shrunk = options;
     shrunk.method = Calibration::genes_shrunk;
     const GeneCalibration trial = fit_calibration(inner.input, predict, shrunk);
@@ -371,7 +371,7 @@ void choose_blend(GeneCalibration& c, const Csr<T>& counts, const RatePredictor&
 /// @throws Error when an option is out of range, or the predictor returns rates of the wrong
 /// shape or non-finite totals
 template <class T>
-GeneCalibration fit_calibration(const Csr<T>& counts, const RatePredictor& predict, const CalibrationOptions& options) {
+GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options) {
     if (!std::isnan(options.prior_counts) && !(options.prior_counts >= 0 && std::isfinite(options.prior_counts)))
         throw Error("fit_calibration: prior_counts must be >= 0 (or NaN: estimated)");
     if (options.batch_cells < 1) throw Error("fit_calibration: batch_cells must be positive");
@@ -413,7 +413,7 @@ GeneCalibration fit_calibration(const Csr<T>& counts, const RatePredictor& predi
         bool use = true;
         if (options.group_min_gain > 0 && counts.rows() >= 2 * options.group_min_cells) {
             // Groups only where they beat the per-gene factors by group_min_gain on an inner split.
-            const DenoiseSplit inner = detail::inner_split(counts, options);
+            const eval::DenoiseSplit inner = detail::inner_split(counts, options);
             CalibrationOptions o = options;
             o.method = Calibration::genes_shrunk;
             const GeneCalibration plain = fit_calibration(inner.input, predict, o);

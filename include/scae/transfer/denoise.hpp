@@ -1,7 +1,7 @@
 #pragma once
 /// @file denoise.hpp
 /// @brief Denoising with a model, and the predictors it is measured against (mcv.hpp): the
-/// model itself, the gene-mean baseline and a PCA reconstruction, all as RatePredictor.
+/// model itself, the gene-mean baseline and a PCA reconstruction, all as eval::RatePredictor.
 
 #include "scae/eval/pca.hpp"
 #include "scae/nn/autoencoder.hpp"
@@ -13,7 +13,7 @@ namespace scae::transfer {
 /// @param model the trained autoencoder; held by reference
 /// @return a predictor of expected counts, cells x model genes
 template <class T = float>
-RatePredictor model_predictor(const nn::Autoencoder<T>& model) {
+eval::RatePredictor model_predictor(const nn::Autoencoder<T>& model) {
     return [&model](const Csr<T>& batch) { return model.reconstruct(batch); };
 }
 
@@ -23,7 +23,7 @@ RatePredictor model_predictor(const nn::Autoencoder<T>& model) {
 /// @return a predictor of gene-mean rates for batches of the same genes
 /// @throws Error when `reference` holds no counts
 template <class T = float>
-RatePredictor gene_mean_predictor(const Csr<T>& reference) {
+eval::RatePredictor gene_mean_predictor(const Csr<T>& reference) {
     return [share = gene_shares(reference)](const Csr<T>& batch) {
         Matrix<T> rates(batch.rows(), batch.cols());
         for (Index r = 0; r < batch.rows(); ++r) rates.row(r) = (share * double(batch.row(r).sum())).template cast<T>();
@@ -60,7 +60,7 @@ PcaDenoiser fit_pca_denoiser(const Csr<T>& reference, const nn::InputTransform& 
 /// @param d the fitted denoiser; held by reference, so it must outlive the predictor
 /// @return a predictor of expected counts, cells x genes
 template <class T = float>
-RatePredictor pca_predictor(const PcaDenoiser& d) {
+eval::RatePredictor pca_predictor(const PcaDenoiser& d) {
     return [&d](const Csr<T>& batch) {
         const Matrix<Double<T>> scores = d.pca.project(Matrix<T>(nn::transform_input(batch, d.transform)));
         Matrix<Double<T>> x = (scores * d.pca.components).rowwise() + d.pca.mean;

@@ -13,10 +13,10 @@
 /// - an optional "reference_input" (1.2) summarises the training cells' input (mean, count shares,
 ///   a low-rank-plus-diagonal covariance), so a foreign model can stand in for missing genes.
 
-#include "scae/core/base64.hpp"
-#include "scae/data/atomic_file.hpp"
+#include "scae/core/atomic_file.hpp"
+#include "scae/core/checked_json.hpp"
 #include "scae/nn/autoencoder.hpp"
-#include "scae/train/train.hpp"
+#include "scae/train/history.hpp"
 #include "scae/transfer/reference_input.hpp"
 #include "scae/version.hpp"
 
@@ -77,212 +77,15 @@ inline constexpr double max_weight_magnitude = 1e6;
 
 namespace detail {
 
-inline bool little_endian() {
-    const std::uint16_t probe = 1;
-    std::uint8_t first;
-    std::memcpy(&first, &probe, 1);
-    return first == 1;
-}
-
-template <class Json>
-Json encode_matrix(const std::string& name, const Matrix<float>& m) {
-    std::vector<std::uint8_t> bytes(std::size_t(m.size()) * 4);
-    std::memcpy(bytes.data(), m.data(), bytes.size());
-    if (!little_endian())
-        for (std::size_t i = 0; i < bytes.size(); i += 4) std::swap(bytes[i], bytes[i + 3]), std::swap(bytes[i + 1], bytes[i + 2]);
-    return {{"name", name}, {"rows", m.rows()}, {"cols", m.cols()}, {"dtype", "float32le"}, {"data", base64::encode(bytes.data(), bytes.size())}};
-}
-
-/// Checked access to the fields of a model document: every problem is a scae::Error naming the
-/// file and the JSON path ("architecture.encoder_sizes[0]") and what was expected. (The JSON code
-/// of this file is templates on the JSON type, so that including it compiles none of it.)
-template <class Json>
-class BasicModelReader {
-public:
-    explicit BasicModelReader(const std::string& file) : file_(file) {}
-
-    [[noreturn]] void fail(const std::string& path, const std::string& what) const { scae::fail(file_, 0, path + ": " + what); }
-
-    /// What `j` holds, for messages: "the string \"x\"", "the number 230.5", "an array".
-    static std::string found(const Json& j) {
-        if (j.is_null()) return "null";
-        if (j.is_object()) return "an object";
-        if (j.is_array()) return "an array of " + std::to_string(j.size());
-        if (j.is_boolean()) return j.template get<bool>() ? "true" : "false";
-        const std::string text = j.dump();
-        return (j.is_string() ? "the string " : "the number ") + (text.size() > 40 ? text.substr(0, 40) + "..." : text);
-    }
-
-    const Json& object(const Json& j, const std::string& path) const {
-        if (!j.is_object()) fail(path, "expected an object, found " + found(j));
-        return j;
-    }
-
-    /// The member `key` of the object `j` at `path`; missing is an error.
-    const Json& at(const Json& j, const std::string& path, const std::string& key) const {
-        object(j, path);
-        const auto it = j.find(key);
-        if (it == j.end()) fail(join(path, key), "missing (required field)");
-        return *it;
-    }
-
-    static std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
-
-    long long integer(const Json& j, const std::string& path, long long min, long long max) const {
-        const std::string range = " in " + std::to_string(min) + ".." + std::to_string(max);
-        if (j.is_number_unsigned()) {
-            if (j.template get<unsigned long long>() > static_cast<unsigned long long>(max)) fail(path, "expected an integer" + range + ", found " + found(j));
-            return static_cast<long long>(j.template get<unsigned long long>());
-        }
-        if (!j.is_number_integer()) fail(path, "expected an integer" + range + ", found " + found(j));
-        const long long v = j.template get<long long>();
-        if (v < min || v > max) fail(path, "expected an integer" + range + ", found " + found(j));
-        return v;
-    }
-
-    std::uint64_t unsigned_integer(const Json& j, const std::string& path) const {
-        if (!j.is_number_unsigned()) fail(path, "expected a non-negative integer, found " + found(j));
-        return j.template get<std::uint64_t>();
-    }
-
-    double real(const Json& j, const std::string& path, double min, double max) const {
-        if (!j.is_number()) fail(path, "expected a number, found " + found(j));
-        const double v = j.template get<double>();
-        if (!std::isfinite(v) || v < min || v > max) {
-            std::ostringstream s;
-            s << "expected a finite number in [" << min << ", " << max << "], found " << found(j);
-            fail(path, s.str());
-        }
-        return v;
-    }
-
-    std::string string(const Json& j, const std::string& path) const {
-        if (!j.is_string()) fail(path, "expected a string, found " + found(j));
-        return j.template get<std::string>();
-    }
-
-    bool boolean(const Json& j, const std::string& path) const {
-        if (!j.is_boolean()) fail(path, "expected true or false, found " + found(j));
-        return j.template get<bool>();
-    }
-
-    /// An array of exactly `size` strings (non-empty when `non_empty`).
-    std::vector<std::string> strings(const Json& j, const std::string& path, std::size_t size, bool non_empty) const {
-        if (!j.is_array()) fail(path, "expected an array of strings, found " + found(j));
-        if (j.size() != size) fail(path, "expected " + std::to_string(size) + " entries, found " + std::to_string(j.size()));
-        std::vector<std::string> out;
-        out.reserve(size);
-        for (std::size_t i = 0; i < j.size(); ++i) {
-            out.push_back(string(j[i], path + "[" + std::to_string(i) + "]"));
-            if (non_empty && out.back().empty()) fail(path + "[" + std::to_string(i) + "]", "expected a non-empty string");
-        }
-        return out;
-    }
-
-    /// Checks the weight entry at `path` against its name and shape and the length of its data
-    /// before anything is allocated for it; returns the decoded bytes.
-    std::vector<std::uint8_t> weight_bytes(const Json& entry, const std::string& path, const std::string& name, Index rows,
-                                           Index cols) const {
-        object(entry, path);
-        const std::string found_name = string(at(entry, path, "name"), join(path, "name"));
-        if (found_name != name) fail(join(path, "name"), "weights out of order: expected '" + name + "', found '" + found_name + "'");
-        const std::string dtype = string(at(entry, path, "dtype"), join(path, "dtype"));
-        if (dtype != "float32le") fail(join(path, "dtype"), "weight '" + name + "' has dtype '" + dtype + "', expected float32le");
-        const long long r = integer(at(entry, path, "rows"), join(path, "rows"), 0, std::numeric_limits<int>::max());
-        const long long c = integer(at(entry, path, "cols"), join(path, "cols"), 0, std::numeric_limits<int>::max());
-        if (r != rows || c != cols)
-            fail(path, "weight '" + name + "' is " + std::to_string(r) + "x" + std::to_string(c) + ", the architecture needs " +
-                           std::to_string(rows) + "x" + std::to_string(cols));
-        const Json& data = at(entry, path, "data");
-        if (!data.is_string()) fail(join(path, "data"), "expected a base64 string, found " + found(data));
-        const std::size_t expected = std::size_t(rows) * std::size_t(cols) * 4;
-        const std::size_t text = data.template get_ref<const std::string&>().size();
-        if (text / 4 * 3 < expected || text / 4 * 3 > expected + 3)
-            fail(join(path, "data"), "weight '" + name + "' holds about " + std::to_string(text / 4 * 3) + " bytes of base64, expected " +
-                                         std::to_string(expected) + " (" + std::to_string(rows) + " x " + std::to_string(cols) + " float32)");
-        std::vector<std::uint8_t> bytes;
-        try {
-            bytes = base64::decode(data.template get_ref<const std::string&>());
-        } catch (const Error& e) {
-            fail(join(path, "data"), "weight '" + name + "': " + e.what());
-        }
-        if (bytes.size() != expected)
-            fail(join(path, "data"), "weight '" + name + "' holds " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(expected));
-        if (!little_endian())
-            for (std::size_t i = 0; i < bytes.size(); i += 4) std::swap(bytes[i], bytes[i + 3]), std::swap(bytes[i + 1], bytes[i + 2]);
-        for (std::size_t i = 0; i < bytes.size(); i += 4) {
-            float v;
-            std::memcpy(&v, bytes.data() + i, 4);
-            if (!std::isfinite(v) || std::abs(v) > max_weight_magnitude) {
-                std::ostringstream s;
-                s << "weight '" << name << "' holds ";
-                if (std::isnan(v))
-                    s << "NaN";
-                else
-                    s << v;
-                s << " at position " << i / 4 << ", expected finite values of magnitude at most "
-                  << max_weight_magnitude;
-                fail(join(path, "data"), s.str());
-            }
-        }
-        return bytes;
-    }
-
-private:
-    const std::string& file_;
-};
-
-/// The reader of nlohmann::json documents.
-using ModelReader = BasicModelReader<nlohmann::json>;
-
-/// Copies checked weight bytes (ModelReader::weight_bytes) into `into`, already of the right shape.
-inline void copy_weights(const std::vector<std::uint8_t>& bytes, Matrix<float>& into) {
-    std::memcpy(into.data(), bytes.data(), bytes.size());
-}
-
-template <class Json>
-Json history_to_json(const train::History& h) {
-    Json epochs = Json::array();
-    for (const auto& e : h.epochs)
-        epochs.push_back({{"epoch", e.epoch},
-                          {"train_loss", e.train_loss},
-                          {"validation_loss", std::isfinite(e.validation_loss) ? Json(e.validation_loss) : Json()},
-                          {"seconds", e.seconds}});
-    return {{"epochs", epochs}, {"best_epoch", h.best_epoch}, {"stopped_early", h.stopped_early},
-            {"train_cells", h.train_cells}, {"validation_cells", h.validation_cells}};
-}
-
-template <class Json>
-train::History history_from_json(const Json& j, const BasicModelReader<Json>& read) {
-    train::History h;
-    read.object(j, "history");
-    const auto number = [&](const Json& o, const std::string& path, const char* key, double fallback) {
-        const auto it = o.find(key);
-        if (it == o.end() || it->is_null()) return fallback; // validation_loss is null where there was none
-        return read.real(*it, BasicModelReader<Json>::join(path, key), -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
-    };
-    const auto count = [&](const Json& o, const std::string& path, const char* key) {
-        const auto it = o.find(key);
-        return it == o.end() ? 0LL : read.integer(*it, BasicModelReader<Json>::join(path, key), 0, std::numeric_limits<int>::max());
-    };
-    if (const auto it = j.find("epochs"); it != j.end()) {
-        if (!it->is_array()) read.fail("history.epochs", "expected an array, found " + BasicModelReader<Json>::found(*it));
-        for (std::size_t i = 0; i < it->size(); ++i) {
-            const std::string path = "history.epochs[" + std::to_string(i) + "]";
-            const auto& e = read.object((*it)[i], path);
-            train::EpochRecord r;
-            r.epoch = int(count(e, path, "epoch"));
-            r.train_loss = number(e, path, "train_loss", 0.0);
-            r.validation_loss = number(e, path, "validation_loss", r.validation_loss);
-            r.seconds = number(e, path, "seconds", 0.0);
-            h.epochs.push_back(r);
-        }
-    }
-    h.best_epoch = int(count(j, "history", "best_epoch"));
-    if (const auto it = j.find("stopped_early"); it != j.end()) h.stopped_early = read.boolean(*it, "history.stopped_early");
-    h.train_cells = std::size_t(count(j, "history", "train_cells"));
-    h.validation_cells = std::size_t(count(j, "history", "validation_cells"));
-    return h;
+/// The spec of a stored float32 matrix of a model file: its name and shape, its values finite and
+/// at most max_weight_magnitude.
+inline checked_json::MatrixSpec weight_spec(const std::string& name, Index rows, Index cols) {
+    checked_json::MatrixSpec spec;
+    spec.name = name;
+    spec.rows = rows;
+    spec.cols = cols;
+    spec.max_magnitude = max_weight_magnitude;
+    return spec;
 }
 
 inline std::vector<std::string> layer_names(std::size_t layers) {
@@ -316,8 +119,8 @@ namespace detail {
 /// "reference" of a model file: the labelled cells' labels, bottleneck and fit.
 template <class Json>
 Json reference_json(const ModelFile& m) {
-    Json j{{"labels", m.reference_labels}, {"latent", encode_matrix<Json>("latent", m.reference_latent)}};
-    if (m.reference_fit.size() > 0) j["fit"] = encode_matrix<Json>("fit", Matrix<float>(m.reference_fit));
+    Json j{{"labels", m.reference_labels}, {"latent", checked_json::encode_matrix<Json>("latent", m.reference_latent)}};
+    if (m.reference_fit.size() > 0) j["fit"] = checked_json::encode_matrix<Json>("fit", Matrix<float>(m.reference_fit));
     return j;
 }
 
@@ -325,29 +128,25 @@ Json reference_json(const ModelFile& m) {
 template <class Json>
 Json reference_input_json(const ReferenceInput& r) {
     return {{"components", r.loadings.cols()},
-            {"mean", encode_matrix<Json>("mean", Matrix<float>(r.mean))},
-            {"count_share", encode_matrix<Json>("count_share", Matrix<float>(r.count_share))},
-            {"loadings", encode_matrix<Json>("loadings", r.loadings)},
-            {"noise", encode_matrix<Json>("noise", Matrix<float>(r.noise))}};
+            {"mean", checked_json::encode_matrix<Json>("mean", Matrix<float>(r.mean))},
+            {"count_share", checked_json::encode_matrix<Json>("count_share", Matrix<float>(r.count_share))},
+            {"loadings", checked_json::encode_matrix<Json>("loadings", r.loadings)},
+            {"noise", checked_json::encode_matrix<Json>("noise", Matrix<float>(r.noise))}};
 }
 
 /// Reads "reference_input", each array checked against the model's genes before it is allocated.
 template <class Json>
-ReferenceInput reference_input_from_json(const Json& j, const BasicModelReader<Json>& read, Index genes) {
+ReferenceInput reference_input_from_json(const Json& j, const checked_json::BasicReader<Json>& read, Index genes) {
     read.object(j, "reference_input");
     const Index k = Index(read.integer(read.at(j, "reference_input", "components"), "reference_input.components", 0, nn::max_layer_size));
     ReferenceInput r;
     const auto row = [&](const char* name, RowVector<float>& into) {
-        const auto bytes = read.weight_bytes(read.at(j, "reference_input", name), std::string("reference_input.") + name, name, 1, genes);
-        into.resize(genes);
-        std::memcpy(into.data(), bytes.data(), bytes.size());
+        into = read.template matrix<float>(read.at(j, "reference_input", name), std::string("reference_input.") + name, weight_spec(name, 1, genes));
     };
     row("mean", r.mean);
     row("count_share", r.count_share);
     row("noise", r.noise);
-    const auto loadings = read.weight_bytes(read.at(j, "reference_input", "loadings"), "reference_input.loadings", "loadings", genes, k);
-    r.loadings.resize(genes, k);
-    copy_weights(loadings, r.loadings);
+    r.loadings = read.template matrix<float>(read.at(j, "reference_input", "loadings"), "reference_input.loadings", weight_spec("loadings", genes, k));
     for (Index g = 0; g < genes; ++g) {
         if (!(r.noise(g) > 0)) read.fail("reference_input.noise", "entry " + std::to_string(g) + " is not positive; expected variances > 0");
         if (!(r.count_share(g) >= 0 && r.count_share(g) <= 1))
@@ -366,10 +165,10 @@ Json to_json(const ModelFile& m) {
     const nn::AutoencoderOptions& o = m.model.options;
     Json weights = Json::array();
     for (std::size_t i = 0; i < m.model.layers.size(); ++i) {
-        weights.push_back(detail::encode_matrix<Json>("layer" + std::to_string(i) + ".weight", m.model.layers[i].weight.value));
-        weights.push_back(detail::encode_matrix<Json>("layer" + std::to_string(i) + ".bias", m.model.layers[i].bias.value));
+        weights.push_back(checked_json::encode_matrix<Json>("layer" + std::to_string(i) + ".weight", m.model.layers[i].weight.value));
+        weights.push_back(checked_json::encode_matrix<Json>("layer" + std::to_string(i) + ".bias", m.model.layers[i].bias.value));
     }
-    if (o.loss == nn::Loss::negative_binomial) weights.push_back(detail::encode_matrix<Json>("log_theta", m.model.log_theta.value));
+    if (o.loss == nn::Loss::negative_binomial) weights.push_back(checked_json::encode_matrix<Json>("log_theta", m.model.log_theta.value));
     return {{"format", "scae-model"},
             {"format_version", std::to_string(format_major) + "." + std::to_string(format_minor)},
             {"scae_version", SCAE_VERSION},
@@ -386,7 +185,7 @@ Json to_json(const ModelFile& m) {
             {"genes", {{"ids", m.gene_ids}, {"symbols", m.gene_symbols}}},
             {"preprocessing", detail::preprocessing_json(m.preprocessing, o.input.target_sum)},
             {"weights", weights},
-            {"history", detail::history_to_json<Json>(m.history)},
+            {"history", train::history_to_json<Json>(m.history)},
             {"reference", m.reference_labels.empty() ? Json()
                                                      : detail::reference_json<Json>(m)},
             {"reference_input", m.reference_input.empty() ? Json() : detail::reference_input_json<Json>(m.reference_input)},
@@ -401,7 +200,7 @@ Json to_json(const ModelFile& m) {
 namespace detail {
 template <class Json>
 ModelFile from_json_checked(const Json& j, const std::string& file) {
-    using Reader = BasicModelReader<Json>;
+    using Reader = checked_json::BasicReader<Json>;
     const Reader read(file);
     if (!j.is_object()) read.fail("(top level)", "expected an scae model object, found " + Reader::found(j));
     if (!j.contains("format") || !j["format"].is_string() || j["format"].template get<std::string>() != "scae-model")
@@ -475,21 +274,23 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
         read.fail("weights", "expected " + std::to_string(expected) + " weight arrays for this architecture, found " +
                                  Reader::found(weights));
     const auto names = detail::layer_names(n_layers);
-    std::vector<std::vector<std::uint8_t>> bytes;
+    std::vector<Matrix<float>> values;
+    const auto weight = [&](std::size_t i, const std::string& name, Index rows, Index cols) {
+        values.push_back(read.template matrix<float>(weights[i], "weights[" + std::to_string(i) + "]", weight_spec(name, rows, cols)));
+    };
     for (std::size_t i = 0; i < n_layers; ++i) {
-        bytes.push_back(read.weight_bytes(weights[2 * i], "weights[" + std::to_string(2 * i) + "]", names[2 * i], widths[i], widths[i + 1]));
-        bytes.push_back(read.weight_bytes(weights[2 * i + 1], "weights[" + std::to_string(2 * i + 1) + "]", names[2 * i + 1], 1, widths[i + 1]));
+        weight(2 * i, names[2 * i], widths[i], widths[i + 1]);
+        weight(2 * i + 1, names[2 * i + 1], 1, widths[i + 1]);
     }
-    if (o.loss == nn::Loss::negative_binomial)
-        bytes.push_back(read.weight_bytes(weights.back(), "weights[" + std::to_string(expected - 1) + "]", "log_theta", 1, genes));
+    if (o.loss == nn::Loss::negative_binomial) weight(expected - 1, "log_theta", 1, genes);
 
     ModelFile m{nn::Autoencoder<float>(genes, o), std::move(gene_ids), std::move(gene_symbols), {}, {}, {}, {}, {}, {}, {}};
     for (std::size_t i = 0; i < n_layers; ++i) {
-        detail::copy_weights(bytes[2 * i], m.model.layers[i].weight.value);
-        detail::copy_weights(bytes[2 * i + 1], m.model.layers[i].bias.value);
+        m.model.layers[i].weight.value = std::move(values[2 * i]);
+        m.model.layers[i].bias.value = std::move(values[2 * i + 1]);
     }
-    if (o.loss == nn::Loss::negative_binomial) detail::copy_weights(bytes.back(), m.model.log_theta.value);
-    bytes.clear();
+    if (o.loss == nn::Loss::negative_binomial) m.model.log_theta.value = std::move(values.back());
+    values.clear();
 
     if (const auto it = j.find("preprocessing"); it != j.end() && !it->is_null()) {
         // Format 1.1 leaves out the preprocessing's target_sum where it is input_transform's;
@@ -500,20 +301,15 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
             preprocessing["target_sum"] = o.input.target_sum;
         m.preprocessing = read.object(preprocessing, "preprocessing");
     }
-    if (const auto it = j.find("history"); it != j.end() && !it->is_null()) m.history = detail::history_from_json(*it, read);
+    if (const auto it = j.find("history"); it != j.end() && !it->is_null()) m.history = train::history_from_json(*it, read);
     if (const auto it = j.find("reference"); it != j.end() && !it->is_null()) {
         const auto& labels = read.at(*it, "reference", "labels");
         if (!labels.is_array()) read.fail("reference.labels", "expected an array of strings, found " + Reader::found(labels));
         m.reference_labels = read.strings(labels, "reference.labels", labels.size(), true);
-        const auto latent =
-            read.weight_bytes(read.at(*it, "reference", "latent"), "reference.latent", "latent", Index(m.reference_labels.size()), m.model.latent_size());
-        m.reference_latent.resize(Index(m.reference_labels.size()), m.model.latent_size());
-        detail::copy_weights(latent, m.reference_latent);
-        if (const auto fit = it->find("fit"); fit != it->end() && !fit->is_null()) {
-            const auto bytes = read.weight_bytes(*fit, "reference.fit", "fit", 1, Index(m.reference_labels.size()));
-            m.reference_fit.resize(Index(m.reference_labels.size()));
-            std::memcpy(m.reference_fit.data(), bytes.data(), bytes.size());
-        }
+        m.reference_latent = read.template matrix<float>(read.at(*it, "reference", "latent"), "reference.latent",
+                                                         detail::weight_spec("latent", Index(m.reference_labels.size()), m.model.latent_size()));
+        if (const auto fit = it->find("fit"); fit != it->end() && !fit->is_null())
+            m.reference_fit = read.template matrix<float>(*fit, "reference.fit", detail::weight_spec("fit", 1, Index(m.reference_labels.size())));
     }
     if (const auto it = j.find("reference_input"); it != j.end() && !it->is_null())
         m.reference_input = detail::reference_input_from_json(*it, read, genes);
@@ -547,14 +343,14 @@ ModelFile from_json(const Json& j, const std::string& file = "<model>") {
 }
 
 /// Writes `m` to `path` atomically (temporary file, then rename).
-/// @param path the file to write (replaced whole: written to PATH.partial, then renamed)
+/// @param path the file to write (replaced whole: written beside it, then renamed; scae::write_file_atomically)
 /// @param m the model
 template <class Json = nlohmann::json>
 void save_model(const std::string& path, const ModelFile& m) {
     // Names and paths come from users' files and command lines; a byte that is not UTF-8 is
     // written as U+FFFD rather than failing after a whole training run.
     const std::string text = to_json<Json>(m).dump(1, ' ', false, Json::error_handler_t::replace);
-    data::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
+    scae::write_file_atomically(path, [&](std::ostream& out) { out << text << '\n'; });
 }
 
 /// Reads and validates a model file; every problem is a scae::Error naming the file.

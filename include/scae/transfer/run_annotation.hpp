@@ -8,7 +8,7 @@
 #include "scae/data/align.hpp"
 #include "scae/io/count_matrix.hpp"
 #include "scae/transfer/annotate.hpp"
-#include "scae/transfer/evaluate.hpp"
+#include "scae/transfer/annotation_scores.hpp"
 #include "scae/transfer/missing_genes.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/node_support.hpp"

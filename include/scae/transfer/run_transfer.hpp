@@ -11,8 +11,9 @@
 #include "scae/eval/pca.hpp"
 #include "scae/io/count_matrix.hpp"
 #include "scae/transfer/denoise.hpp"
-#include "scae/transfer/mcv.hpp"
-#include "scae/transfer/evaluate.hpp"
+#include "scae/eval/mcv.hpp"
+#include "scae/eval/embedding_scores.hpp"
+#include "scae/transfer/annotation_scores.hpp"
 #include "scae/transfer/run_annotation.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/train_model.hpp"
@@ -44,13 +45,13 @@ struct TransferOptions {
     train::TrainOptions native_train{}; ///< its training (seed, epochs, threads, progress)
     double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
     Index denoise_max_cells = 20000;   ///< held-out cells denoising is scored on at most (a random subset of them)
-    SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
+    eval::SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
     CalibrationOptions calibration{};  ///< how the foreign model is calibrated when applied (default groups)
     Index pca_components = 50;         ///< PCA baseline size
     Index pca_max_cells = 20000;       ///< held-in cells the denoising PCA is fitted on at most
     /// kNN / k-means settings; `max_cells` bounds the cells of the all-pairs scores (a stratified
     /// subsample, stated in the results), and also the reference cells label transfer votes with.
-    EmbeddingScoreOptions scores{};
+    eval::EmbeddingScoreOptions scores{};
     train::ProgressMode progress = train::ProgressMode::automatic; ///< one line per long step on stderr
     std::uint64_t seed = 0;            ///< held-out cells, masks, subsamples
     /// Threads for every step (0: OpenMP's default); the native model trains on native_train.threads
@@ -62,14 +63,14 @@ struct TransferOptions {
 /// Denoising score of one predictor on the held-out cells.
 struct PredictorScore {
     std::string name;         ///< foreign_raw, foreign, gene_mean, pca or native
-    DenoiseScore score;       ///< deviances and correlation (mcv.hpp)
+    eval::DenoiseScore score;       ///< deviances and correlation (mcv.hpp)
     double ratio_to_gene_mean = 0; ///< score.poisson_deviance over the gene-mean baseline's
     std::optional<GeneCalibration> calibration; ///< how the predictor was calibrated, if it was
 };
 
 /// The denoising test: molecular cross-validation (or the masked protocol) on held-out cells.
 struct DenoisingResults {
-    Protocol protocol = Protocol::molecular_cross_validation; ///< how the held-back data were made
+    eval::Protocol protocol = eval::Protocol::molecular_cross_validation; ///< how the held-back data were made
     double fraction = 0.5;       ///< the split's fraction
     std::string note;            ///< why the masked protocol was used ("" for MCV)
     Index held_out_cells = 0;    ///< cells scored
@@ -89,9 +90,9 @@ struct NativeResults {
 
 /// Label agreement of each latent space (when the target has labels).
 struct LatentResults {
-    EmbeddingScores foreign;                ///< the foreign model's bottleneck
-    std::optional<EmbeddingScores> native;  ///< the native model's (when trained)
-    EmbeddingScores pca;                    ///< PCA of the model's input space
+    eval::EmbeddingScores foreign;                ///< the foreign model's bottleneck
+    std::optional<eval::EmbeddingScores> native;  ///< the native model's (when trained)
+    eval::EmbeddingScores pca;                    ///< PCA of the model's input space
     Index pca_components = 0;               ///< PCA components scored
 };
 
@@ -132,7 +133,7 @@ struct TransferResults {
 /// @param p the score
 template <class Json>
 void to_json(Json& j, const PredictorScore& p) {
-    const DenoiseScore& s = p.score;
+    const eval::DenoiseScore& s = p.score;
     j = {{"poisson_deviance", s.poisson_deviance}, {"pearson_log1p", s.pearson_log1p}, {"entries", s.entries},
          {"ratio_to_gene_mean", p.ratio_to_gene_mean}};
     if (!std::isnan(s.nb_deviance)) j["nb_deviance"] = s.nb_deviance;
@@ -253,19 +254,19 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     std::vector<Index> split_rows = held_out;
     split_rows.insert(split_rows.end(), learn_rows.begin(), learn_rows.end());
     std::sort(split_rows.begin(), split_rows.end());
-    SplitOptions split_options = options.split;
+    eval::SplitOptions split_options = options.split;
     split_options.seed = options.seed + 1;
-    const DenoiseSplit split = Index(split_rows.size()) == counts.rows()
-                                   ? split_for_denoising(counts, split_options)
-                                   : split_for_denoising(data::select_rows(counts, split_rows), split_options);
-    DenoiseSplit scored = split;
+    const eval::DenoiseSplit split = Index(split_rows.size()) == counts.rows()
+                                   ? eval::split_for_denoising(counts, split_options)
+                                   : eval::split_for_denoising(data::select_rows(counts, split_rows), split_options);
+    eval::DenoiseSplit scored = split;
     scored.input = data::select_rows(split.input, detail::positions_in(split_rows, held_out));
     scored.target = data::select_rows(split.target, detail::positions_in(split_rows, held_out));
     const Csr<float> held_in_input = data::select_rows(split.input, detail::positions_in(split_rows, learn_rows));
     RowVector<float> theta;
     if (model.options.loss == nn::Loss::negative_binomial) theta = model.log_theta.value.array().exp().matrix();
     const RowVector<float>* nb = theta.size() > 0 ? &theta : nullptr;
-    ScoreOptions score_options;
+    eval::ScoreOptions score_options;
     score_options.per_gene = true;
     score_options.skip_genes = absent; // a gene the target lacks has no counts to score
 
@@ -276,8 +277,8 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     denoise.held_out_cells = Index(held_out.size());
     denoise.genes = counts.cols() - Index(missing.size());
     denoise.nb_dispersions = nb != nullptr;
-    const auto score = [&](const std::string& name, const RatePredictor& predict, const GeneCalibration* calibration = nullptr) {
-        PredictorScore p{name, score_denoiser(scored, predict, score_options, nb), 0, std::nullopt};
+    const auto score = [&](const std::string& name, const eval::RatePredictor& predict, const GeneCalibration* calibration = nullptr) {
+        PredictorScore p{name, eval::score_denoiser(scored, predict, score_options, nb), 0, std::nullopt};
         if (calibration) p.calibration = *calibration;
         result.gene_deviance.emplace_back(name, p.score.gene_deviance);
         denoise.predictors.push_back(std::move(p));
@@ -287,12 +288,12 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     // same calibration, fitted on the scored cells' Xa), so foreign, native and PCA compare like with like.
     CalibrationOptions calibration_options = options.calibration;
     calibration_options.seed = options.seed + 2;
-    const auto score_both = [&](const std::string& name, const RatePredictor& predict) {
+    const auto score_both = [&](const std::string& name, const eval::RatePredictor& predict) {
         score(name + "_raw", predict);
         const GeneCalibration calibration = fit_calibration(scored.input, predict, calibration_options);
         score(name, calibrated(predict, calibration), &calibration);
     };
-    const RatePredictor foreign_rates = model_predictor(model);
+    const eval::RatePredictor foreign_rates = model_predictor(model);
     score_both("foreign", foreign_rates);
     score("gene_mean", gene_mean_predictor(scored.input));
     // The PCA predictor: fitted on (at most pca_max_cells) held-in cells.
@@ -310,7 +311,7 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
         NativeResults n;
         n.epochs = Index(history.epochs.size());
         n.train_cells = held_in_input.rows();
-        n.trained_on = split.protocol == Protocol::molecular_cross_validation ? "Xa of the held-in cells" : "visible entries of the held-in cells";
+        n.trained_on = split.protocol == eval::Protocol::molecular_cross_validation ? "Xa of the held-in cells" : "visible entries of the held-in cells";
         score_both("native", model_predictor(native));
         std::vector<double> native_deviance;
         detail::encode_and_score(native, counts, native_latent, native_deviance, absent);
@@ -323,11 +324,11 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
 
     const bool labelled = std::any_of(labels.begin(), labels.end(), [](const std::string& l) { return !l.empty(); });
     if (labelled) {
-        EmbeddingScoreOptions so = options.scores;
+        eval::EmbeddingScoreOptions so = options.scores;
         so.seed = options.seed;
         LatentResults latent;
-        latent.foreign = score_embedding(result.latent, labels, so);
-        if (options.native) latent.native = score_embedding(native_latent, labels, so);
+        latent.foreign = eval::score_embedding(result.latent, labels, so);
+        if (options.native) latent.native = eval::score_embedding(native_latent, labels, so);
         log("latent spaces scored on " + std::to_string(latent.foreign.subsample_cells) + " of " + std::to_string(latent.foreign.cells) +
             " labelled cells");
         // PCA of the model's input space for every cell: the transformed values share the
@@ -340,7 +341,7 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
         const CsrView<float> input_view{counts.rows(), counts.cols(), counts.outerIndexPtr(), counts.innerIndexPtr(), input.data()};
         const eval::Pca pca = eval::fit_pca(input_view, pca_options);
         std::vector<float>().swap(input);
-        latent.pca = score_embedding(pca.scores, labels, so);
+        latent.pca = eval::score_embedding(pca.scores, labels, so);
         latent.pca_components = pca.scores.cols();
         result.latent_scores = std::move(latent);
         log("PCA baseline fitted and scored");

@@ -6,6 +6,7 @@
 #include "scae/data/preprocess.hpp"
 #include "scae/data/subset.hpp"
 #include "scae/io/count_matrix.hpp"
+#include "scae/train/train.hpp"
 #include "scae/transfer/model_file.hpp"
 
 #include <algorithm>

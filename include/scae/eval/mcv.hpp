@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-namespace scae::transfer {
+namespace scae::eval {
 
 /// A denoiser as the scoring sees it: expected counts (cells x genes, dense) of a batch of
 /// cells, predicted from that batch's counts alone (at the batch's depth).
@@ -266,13 +266,22 @@ struct Comoments {
     double correlation() const { return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0; }
 };
 
+} // namespace detail
+
+/// The Poisson unit deviance of a count.
+/// @param y   the observed count
+/// @param mu  the predicted rate (positive)
+/// @return 2 (y log(y / mu) - (y - mu)), with y log(y / mu) = 0 at y = 0
 inline double poisson_unit_deviance(double y, double mu) { return 2 * ((y > 0 ? y * std::log(y / mu) : 0.0) - (y - mu)); }
 
+/// The negative binomial unit deviance of a count.
+/// @param y      the observed count
+/// @param mu     the predicted mean (positive)
+/// @param theta  the dispersion (size; positive)
+/// @return 2 (y log(y / mu) - (y + theta) log((y + theta) / (mu + theta)))
 inline double nb_unit_deviance(double y, double mu, double theta) {
     return 2 * ((y > 0 ? y * std::log(y / mu) : 0.0) - (y + theta) * std::log((y + theta) / (mu + theta)));
 }
-
-} // namespace detail
 
 /// Scores `predict` on `split`: predictions from split.input, batch by batch, times
 /// split.target_scale, against split.target: every entry for MCV, the hidden ones when masked.
@@ -334,9 +343,9 @@ inline DenoiseScore score_denoiser(const DenoiseSplit& split, const RatePredicto
         visit([&](Index r, Index g, double y, double mu) {
             mu = std::max(mu * split.target_scale, 1e-8);
             if (!std::isfinite(mu)) throw Error("score_denoiser: the predictor returned a non-finite rate");
-            const double d = detail::poisson_unit_deviance(y, mu);
+            const double d = poisson_unit_deviance(y, mu);
             poisson += d;
-            if (theta) nb += detail::nb_unit_deviance(y, mu, std::max(double((*theta)(g)), 1e-8));
+            if (theta) nb += nb_unit_deviance(y, mu, std::max(double((*theta)(g)), 1e-8));
             gene_sum[std::size_t(g)] += d, gene_n[std::size_t(g)] += 1;
             cell_sum[std::size_t(r)] += d, cell_n[std::size_t(r)] += 1;
             sum_x += std::log1p(y), sum_y += std::log1p(mu), batch.n += 1;
@@ -362,4 +371,4 @@ inline DenoiseScore score_denoiser(const DenoiseSplit& split, const RatePredicto
     return s;
 }
 
-} // namespace scae::transfer
+} // namespace scae::eval
