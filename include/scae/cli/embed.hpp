@@ -77,12 +77,13 @@ inline data::AlignOptions align_options(const Args& a) {
 /// @return the model, the data, the alignment and the aligned counts
 /// @throws Error when the model cannot be read or too few model genes are found
 inline AlignedInput load_aligned(const Args& a, io::CountMatrix<float>&& read) {
-    AlignedInput in{transfer::load_model(a.required("model")), std::move(read), {}, {}, {}, {}};
-    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
-                                     align_options(a));
+    AlignedInput in{transfer::load_model(a.required("model")), {}, {}, {}, {}, {}};
     // The counts are held once, in the model's gene order (Eigen 3.4's SparseMatrix has no move
     // constructor: std::move would copy).
-    in.counts.swap(in.data.counts);
+    in.counts.swap(read.counts);
+    in.data = std::move(read); // the names, without the counts
+    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
+                                     align_options(a));
     in.counts.makeCompressed();
     data::align_in_place(in.counts, in.alignment);
     const transfer::MissingGenes method = missing_genes_option(a);

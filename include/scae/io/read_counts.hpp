@@ -125,10 +125,17 @@ struct CountSlab {
 template <class T = float>
 CountSlab<T> read_counts_slab(const std::string& path, const ReadOptions& options = {}, const SlabOptions& slab = {}) {
     CountSlab<T> out;
+    // Eigen 3.4's SparseMatrix has no move: the counts are swapped in, never copied.
+    const auto take = [&out](CountMatrix<T>&& read) {
+        Csr<T> counts;
+        counts.swap(read.counts);
+        out.data = std::move(read); // its counts are empty now
+        out.data.counts.swap(counts);
+    };
     slab.range(0); // checks part and parts
     const CountFormat format = detect_count_format(path);
     if (slab.whole() && format != CountFormat::cellranger_h5 && format != CountFormat::h5ad) {
-        out.data = read_counts<T>(path, options);
+        take(read_counts<T>(path, options));
         out.file_cells = out.data.cells();
         return out;
     }
@@ -145,11 +152,11 @@ CountSlab<T> read_counts_slab(const std::string& path, const ReadOptions& option
 #ifdef SCAE_HAVE_HDF5
         const hdf5::File file(path);
         if (is_h5ad(file)) {
-            out.data = read_h5ad<T>(file, options, slab, &out.file_cells);
+            take(read_h5ad<T>(file, options, slab, &out.file_cells));
         } else {
             if (!is_cellranger_h5(file))
                 fail(path, 0, "is HDF5 but neither an AnnData file (/obs with /X) nor a Cell Ranger matrix (/matrix or /<genome>)");
-            out.data = read_cellranger_h5<T>(file, options, slab, &out.file_cells);
+            take(read_cellranger_h5<T>(file, options, slab, &out.file_cells));
         }
         out.first_cell = slab.range(out.file_cells).first;
         return out;

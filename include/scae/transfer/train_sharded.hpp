@@ -18,9 +18,11 @@ namespace scae::transfer {
 /// Settings of train_model_sharded() besides the recipe.
 struct ShardOptions {
     /// The reference input summary (ModelFile::reference_input) is fitted on every rank from a
-    /// seeded subsample of at most this many kept cells, gathered from all ranks (default 20000;
-    /// all cells, and then the one-process summary bit for bit, when there are no more).
-    Index reference_cells = 20000;
+    /// seeded subsample of at most this many kept cells, gathered from all ranks (default 5000;
+    /// all cells, and then the one-process summary bit for bit, when there are no more). Every
+    /// rank holds the subsample's counts twice while it is gathered (as doubles, then as CSR):
+    /// about 24 bytes per stored count, 100 MB for 5000 cells of 800 counts over the model genes.
+    Index reference_cells = 5000;
 };
 
 namespace detail {
@@ -138,7 +140,8 @@ void keep_sharded_reference(ModelFile& m, const Csr<T>& counts, const std::vecto
 ///   process does, and each rank trains the cells of every minibatch that it holds
 ///   (train::CellShard), so the model equals the one-process model within float rounding (the
 ///   gradients are added in another order), bit for bit on one rank;
-/// - the reference input summary is fitted on a gathered subsample (ShardOptions);
+/// - the reference input summary is fitted on a gathered subsample (ShardOptions: at most 5000
+///   cells; all of them, and the one-process summary, when there are no more);
 /// - with `labels`, each rank encodes and scores its labelled cells and every rank gathers all
 ///   of them (labels, bottleneck activations, fit) in cell order, as train_model() keeps them.
 /// @param block      this rank's cells x every gene, with the gene ids and/or symbols; consumed
@@ -205,8 +208,12 @@ ModelFile train_model_sharded(io::CountMatrix<T>&& block, TrainRecipe recipe, co
     std::vector<Index> chosen;
     for (Index row : eval::random_subsample(total, std::max<Index>(1, options.reference_cells), rng))
         if (row >= first && row < first + counts.rows()) chosen.push_back(row - first);
-    const Csr<T> sample = detail::gather_rows_over_ranks(counts, chosen, ranks);
-    m.reference_input = fit_reference_input(sample, m.model.options.input, summary);
+    if (ranks.size == 1 && Index(chosen.size()) == counts.rows()) {
+        m.reference_input = fit_reference_input(counts, m.model.options.input, summary); // as train_model(), no copy
+    } else {
+        const Csr<T> sample = ranks.size == 1 ? data::select_rows(counts, chosen) : detail::gather_rows_over_ranks(counts, chosen, ranks);
+        m.reference_input = fit_reference_input(sample, m.model.options.input, summary);
+    }
     std::vector<double> any_labels{labels.empty() ? 0.0 : 1.0};
     if (ranks.size > 1) ranks.sum(any_labels); // a rank with no cell has no labels either
     if (any_labels[0] > 0) detail::keep_sharded_reference(m, counts, fit.kept_cells, labels, first, total, recipe.train, ranks);
