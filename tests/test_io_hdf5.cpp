@@ -17,6 +17,8 @@
 #endif
 
 #include <cstdlib>
+#include <cstring>
+#include <tuple>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -465,6 +467,141 @@ TEST_CASE("an h5ad goes through train, embed to .h5ad, denoise to .h5ad and tran
     CHECK(nlohmann::json::parse(out)["total"] == 7719.0);
     CHECK(run_cli({"embed", "--model", model, "--data", data, "--layer", "nope", "--out", latent}, out, err) == 1);
     CHECK(mentions(err, {":/layers/nope: no such layer"}));
+}
+
+namespace {
+
+/// Reads `path` whole and in `parts` blocks of cells (read_counts_slab), and checks that the
+/// blocks, stacked, are the whole matrix bit for bit, with the same names and source.
+void check_blocks_stack_to_whole(const std::string& path, const scae::io::ReadOptions& options, int parts) {
+    INFO(path << " in " << parts << " blocks");
+    const auto whole = scae::io::read_counts<float>(path, options);
+    std::vector<std::string> stacked_barcodes;
+    std::vector<int> outer{0}, inner;
+    std::vector<float> values;
+    for (int part = 0; part < parts; ++part) {
+        const auto block = scae::io::read_counts_slab<float>(path, options, {part, parts});
+        CHECK(block.file_cells == whole.cells());
+        CHECK(block.first_cell == scae::Index(static_cast<long long>(whole.cells()) * part / parts));
+        CHECK(block.data.cells() == scae::Index(static_cast<long long>(whole.cells()) * (part + 1) / parts) - block.first_cell);
+        CHECK(block.data.gene_ids == whole.gene_ids);
+        CHECK(block.data.gene_symbols == whole.gene_symbols);
+        CHECK(block.data.feature_types == whole.feature_types);
+        CHECK(block.data.source == whole.source);
+        CHECK(block.data.field == whole.field);
+        CHECK(block.data.counts.isCompressed());
+        const auto& m = block.data.counts;
+        for (scae::Index r = 0; r < m.rows(); ++r) outer.push_back(outer.back() + m.outerIndexPtr()[r + 1] - m.outerIndexPtr()[r]);
+        inner.insert(inner.end(), m.innerIndexPtr(), m.innerIndexPtr() + m.nonZeros());
+        values.insert(values.end(), m.valuePtr(), m.valuePtr() + m.nonZeros());
+        stacked_barcodes.insert(stacked_barcodes.end(), block.data.barcodes.begin(), block.data.barcodes.end());
+    }
+    CHECK(stacked_barcodes == whole.barcodes);
+    const auto& w = whole.counts;
+    REQUIRE(outer.size() == std::size_t(w.rows()) + 1);
+    REQUIRE(inner.size() == std::size_t(w.nonZeros()));
+    CHECK(std::equal(outer.begin(), outer.end(), w.outerIndexPtr()));
+    CHECK(std::equal(inner.begin(), inner.end(), w.innerIndexPtr()));
+    CHECK(std::memcmp(values.data(), w.valuePtr(), values.size() * sizeof(float)) == 0);
+}
+
+} // namespace
+
+TEST_CASE("the real files read by blocks of cells stack up to the whole read, bit for bit") {
+    struct File {
+        std::string path;
+        std::string layer;
+    };
+    const std::vector<File> files = {
+        {"10x_v3_cellranger3_chr21/filtered_feature_bc_matrix.h5", ""},
+        {"10x_v2_cellranger12_chr21/filtered_gene_bc_matrices_h5.h5", ""},
+        {"h5ad_csr_lognorm_dentategyrus_celltypes/adata_50.h5ad", ""},  // the default choice, made by scanning X
+        {"h5ad_csr_lognorm_dentategyrus_celltypes/adata_50.h5ad", "X"}, // CSR
+        {"h5ad_dense_pbmc68k_reduced/10x_pbmc68k_reduced.h5ad", "X"},   // dense, scaled
+        {"h5ad_dense_pbmc68k_reduced/10x_pbmc68k_reduced.h5ad", "raw"}}; // CSR
+    for (const File& file : files) {
+        if (!have_data("formats_hdf5/" + file.path)) continue;
+        scae::io::ReadOptions options;
+        options.layer = file.layer;
+        options.allow_negative = true; // pbmc68k's X is scaled
+        const scae::Index cells = scae::io::read_counts<float>(real(file.path), options).cells();
+        for (int parts : {1, 2, 3, 7, int(cells) + 2}) check_blocks_stack_to_whole(real(file.path), options, parts);
+    }
+    // The v3 file's expect.json: 1,107 cells; the blocks of 4 are 276, 277, 277 and 277 cells.
+    if (have_data("formats_hdf5/10x_v3_cellranger3_chr21/filtered_feature_bc_matrix.h5")) {
+        const auto block = scae::io::read_counts_slab<float>(real("10x_v3_cellranger3_chr21/filtered_feature_bc_matrix.h5"), {}, {1, 4});
+        CHECK(block.file_cells == 1107);
+        CHECK(block.first_cell == 276);
+        CHECK(block.data.cells() == 277);
+    }
+}
+
+TEST_CASE("fixtures read by blocks of cells: CSC, dense, old layouts, compression, all feature types") {
+    if (!have_python()) return;
+    scae::io::ReadOptions all;
+    all.feature_types.clear();
+    for (const char* name : {"cr_v3.h5", "cr_v3_int64_vlen_userblock.h5", "cr_v3_float.h5", "cr_v2_one_genome.h5", "cr_v3_lzf.h5",
+                             "ad_csc_int64.h5ad", "ad_dense_int32.h5ad", "ad_v07.h5ad", "ad_v06.h5ad", "ad_lognorm_raw_counts.h5ad",
+                             "ad_scaled_layer_counts.h5ad", "ad_gzip.h5ad", "ad_cellxgene.h5ad"})
+        for (int parts : {1, 2, 3, 4, 6}) {
+            check_blocks_stack_to_whole(fixture(name), {}, parts);
+            check_blocks_stack_to_whole(fixture(name), all, parts);
+        }
+}
+
+TEST_CASE("broken files read by blocks: the whole indptr is checked by every block, entries by the block holding them") {
+    if (!have_python()) return;
+    // Checked by every block: the layout, the shape, the indptr.
+    const std::vector<std::pair<std::string, std::string>> everywhere = {
+        {"bad_missing_indices.h5", ":/matrix/indices: no such dataset"},
+        {"bad_shape.h5", ":/matrix/shape: declares 6 cells but /matrix/indptr holds 5 offsets"},
+        {"bad_h5ad_indptr.h5ad", ":/X/indptr: holds 5 offsets, expected 4 (3 cells + 1"},
+        {"bad_indptr_decreasing.h5", ":/matrix/indptr: decreases from 3 to 2 at element 2"},
+        {"bad_type.h5", ":/matrix/data: holds strings, expected numbers"}};
+    for (const auto& entry : everywhere) // (no structured bindings: clang 14 cannot capture them in lambdas)
+        for (int block = 0; block < 4; ++block) {
+            const std::string &name = entry.first, &part = entry.second;
+            INFO(name << ", block " << block);
+            CHECK(mentions(error_of([&] { scae::io::read_counts_slab<float>(fixture(name), {}, {block, 4}); }), {fixture(name), part}));
+        }
+    // The fixture's cells hold entries [0, 3), [3, 4), [4, 7) and [7, 8): an entry is checked by its cell's block.
+    const std::vector<std::tuple<std::string, int, std::string>> entries = {
+        {"bad_index_range.h5", 2, ":/matrix/indices: index 9 at element 6 is out of range, expected 0 to 4"},
+        {"bad_negative.h5", 0, ":/matrix/data: value -7 at element 2 is negative"},
+        {"bad_duplicate.h5", 0, ":/matrix/indices: lists gene 0 twice for cell 0"}};
+    for (const auto& entry : entries)
+        for (int block = 0; block < 4; ++block) {
+            const std::string& name = std::get<0>(entry);
+            const int holder = std::get<1>(entry);
+            const std::string& part = std::get<2>(entry);
+            INFO(name << ", block " << block);
+            const std::string message = error_of([&] { scae::io::read_counts_slab<float>(fixture(name), {}, {block, 4}); });
+            if (block == holder) {
+                CHECK(mentions(message, {fixture(name), part}));
+            } else {
+                CHECK(message == "");
+            }
+        }
+    // AnnData's default choice of matrix scans every value of X: every block finds the NaN.
+    for (int block = 0; block < 3; ++block)
+        CHECK(mentions(error_of([&] { scae::io::read_counts_slab<float>(fixture("bad_nan.h5ad"), {}, {block, 3}); }),
+                       {":/X/data: value nan at element 5 is not a finite number"}));
+    CHECK(mentions(error_of([&] { scae::io::read_counts_slab<float>(fixture("cr_v3.h5"), {}, {4, 4}); }),
+                   {"block 4 of 4 asked for, expected 0 <= block < blocks"}));
+    CHECK(mentions(error_of([&] { scae::io::read_counts_slab<float>(fixture("cr_v3.h5"), {}, {0, 0}); }), {"block 0 of 0"}));
+}
+
+TEST_CASE("Matrix Market, 10x directories and tables cannot be read by blocks of cells: the error says to write .h5ad") {
+    const fs::path dir = scae_test::scratch_dir("slab_mtx");
+    scae_test::write_text(dir / "m.mtx", "%%MatrixMarket matrix coordinate integer general\n2 3 2\n1 1 4\n2 3 1\n");
+    const auto whole = scae::io::read_counts_slab<float>((dir / "m.mtx").string(), {}, {0, 1}); // one block: the whole file
+    CHECK(whole.file_cells == 3);
+    CHECK(whole.data.cells() == 3);
+    CHECK(mentions(error_of([&] { scae::io::read_counts_slab<float>((dir / "m.mtx").string(), {}, {1, 2}); }),
+                   {(dir / "m.mtx").string(), "a Matrix Market file cannot be read one block of cells at a time", "write it as an AnnData .h5ad first"}));
+    scae_test::write_text(dir / "t.tsv", "gene\tc1\tc2\nA\t1\t0\n");
+    CHECK(mentions(error_of([&] { scae::io::read_counts_slab<float>((dir / "t.tsv").string(), {}, {0, 2}); }),
+                   {"a dense table cannot be read one block of cells at a time", ".h5ad"}));
 }
 
 #endif

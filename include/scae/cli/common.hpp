@@ -213,6 +213,28 @@ std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneId
     return "scae: " + path + ": " + what + "; kept the first column of each (--duplicate-genes first)";
 }
 
+namespace detail {
+
+/// The checks read_data() and read_data_block() make on what they read: cell totals finite in
+/// float and at most max_cell_total (cells numbered from `first_cell` + 1), then --duplicate-genes.
+inline void check_read_data(io::CountMatrix<float>& data, const std::string& path, DuplicateGeneIds policy, Index first_cell,
+                            std::ostream& err, bool notes) {
+    for (Index c = 0; c < data.cells(); ++c) {
+        double total = 0;
+        for (Csr<float>::InnerIterator it(data.counts, c); it; ++it) total += double(it.value());
+        if (!(total <= max_cell_total)) {
+            std::ostringstream s;
+            s << "cell " << first_cell + c + 1 << " ('" << (std::size_t(c) < data.barcodes.size() ? data.barcodes[std::size_t(c)] : std::string("?"))
+              << "') sums to " << total << ", expected at most " << max_cell_total
+              << " per cell: no assay counts that many molecules, and float32 sums lose their precision there";
+            fail(path, 0, s.str());
+        }
+    }
+    if (const std::string note = resolve_duplicate_gene_ids(data, policy, path); !note.empty() && notes) err << note << "\n";
+}
+
+} // namespace detail
+
 /// Reads counts from the path of --`option` for training or applying a model: refuses cells whose
 /// total is not finite in float or above max_cell_total, and applies --duplicate-genes (default
 /// error) to repeated gene ids, with a line on `err` when it changed the data.
@@ -230,19 +252,33 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
     if (data.cells() == 0 || data.genes() == 0)
         fail(path, 0, "holds " + std::to_string(data.cells()) + " cells and " + std::to_string(data.genes()) +
                           " genes, expected at least one of each");
-    for (Index c = 0; c < data.cells(); ++c) {
-        double total = 0;
-        for (Csr<float>::InnerIterator it(data.counts, c); it; ++it) total += double(it.value());
-        if (!(total <= max_cell_total)) {
-            std::ostringstream s;
-            s << "cell " << c + 1 << " ('" << (std::size_t(c) < data.barcodes.size() ? data.barcodes[std::size_t(c)] : std::string("?"))
-              << "') sums to " << total << ", expected at most " << max_cell_total
-              << " per cell: no assay counts that many molecules, and float32 sums lose their precision there";
-            fail(path, 0, s.str());
-        }
-    }
-    if (const std::string note = resolve_duplicate_gene_ids(data, policy, path); !note.empty()) err << note << "\n";
+    detail::check_read_data(data, path, policy, 0, err, true);
     return data;
+}
+
+/// read_data() of block `part` of `parts` of the cells (io::read_counts_slab: an MPI rank's own
+/// block of an .h5ad or Cell Ranger .h5), with the same checks on the block; notes are printed
+/// by part 0 only. A block may hold no cell (more blocks than cells); the file may not.
+/// @param a  the parsed options
+/// @param err  where part 0's notes go
+/// @param part  the block to read, 0 .. parts - 1
+/// @param parts  blocks the cells are cut into
+/// @return the block, its first cell and the file's cell count
+/// @throws UsageError for a bad --duplicate-genes value or a missing --data
+/// @throws Error for unreadable data, a format that cannot be read by blocks (Matrix Market, tables), a file
+/// without cells or genes, or a cell total above max_cell_total
+inline io::CountSlab<float> read_data_block(const Args& a, std::ostream& err, int part, int parts) {
+    const DuplicateGeneIds policy = a.choice("duplicate-genes", duplicate_gene_ids_names, DuplicateGeneIds::error);
+    const std::string path = a.required("data");
+    io::CountSlab<float> block = io::read_counts_slab<float>(path, input_options(a), io::SlabOptions{part, parts});
+    if (part == 0 && !block.data.source.empty())
+        err << "read " << path << (block.data.source[0] == '/' ? ":" : ": ") << block.data.source << " (cells " << block.first_cell + 1
+            << " to " << block.first_cell + block.data.cells() << " of " << block.file_cells << " on the first of " << parts << " ranks)\n";
+    if (block.file_cells == 0 || block.data.genes() == 0)
+        fail(path, 0, "holds " + std::to_string(block.file_cells) + " cells and " + std::to_string(block.data.genes()) +
+                          " genes, expected at least one of each");
+    detail::check_read_data(block.data, path, policy, block.first_cell, err, part == 0);
+    return block;
 }
 
 /// Labels of `barcodes` from a `barcode<TAB>label` file, or from an obs column of the AnnData

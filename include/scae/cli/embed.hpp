@@ -70,19 +70,20 @@ inline data::AlignOptions align_options(const Args& a) {
     return options;
 }
 
-/// Loads `--model` and `--data` (read_data(): the input options, notes on `err`), aligns the
-/// data to the model's genes and adapts the model to the genes the data lack (`--missing-genes`).
-/// @param a  the parsed options (--model, --data, the input options, --min-coverage)
-/// @param err  where notes from reading the data go
+/// Loads `--model`, aligns `data` (read from `--data`, whole or a block of its cells) to the
+/// model's genes and adapts the model to the genes the data lack (`--missing-genes`).
+/// @param a  the parsed options (--model, --min-coverage, --missing-genes)
+/// @param read  the counts, moved in
 /// @return the model, the data, the alignment and the aligned counts
-/// @throws Error when a file cannot be read or too few model genes are found
-inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
-    AlignedInput in{transfer::load_model(a.required("model")), read_data(a, err), {}, {}, {}, {}};
-    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
-                                     align_options(a));
+/// @throws Error when the model cannot be read or too few model genes are found
+inline AlignedInput load_aligned(const Args& a, io::CountMatrix<float>&& read) {
+    AlignedInput in{transfer::load_model(a.required("model")), {}, {}, {}, {}, {}};
     // The counts are held once, in the model's gene order (Eigen 3.4's SparseMatrix has no move
     // constructor: std::move would copy).
-    in.counts.swap(in.data.counts);
+    in.counts.swap(read.counts);
+    in.data = std::move(read); // the names, without the counts
+    in.alignment = data::align_genes(in.model.gene_ids, in.model.gene_symbols, in.data.gene_ids, in.data.gene_symbols,
+                                     align_options(a));
     in.counts.makeCompressed();
     data::align_in_place(in.counts, in.alignment);
     const transfer::MissingGenes method = missing_genes_option(a);
@@ -91,6 +92,14 @@ inline AlignedInput load_aligned(const Args& a, std::ostream& err) {
     in.model.model = transfer::adapt_to_present_genes(in.model.model, in.model.reference_input, missing, method, &in.missing_genes);
     return in;
 }
+
+/// Loads `--model` and `--data` (read_data(): the input options, notes on `err`), aligns the
+/// data to the model's genes and adapts the model to the genes the data lack (`--missing-genes`).
+/// @param a  the parsed options (--model, --data, the input options, --min-coverage)
+/// @param err  where notes from reading the data go
+/// @return the model, the data, the alignment and the aligned counts
+/// @throws Error when a file cannot be read or too few model genes are found
+inline AlignedInput load_aligned(const Args& a, std::ostream& err) { return load_aligned(a, read_data(a, err)); }
 
 /// `apply` (a model's encode or reconstruct) on every cell of `counts`, checked finite. Under
 /// mpirun each rank applies it to its block of cells (a copy of that block) and rank 0 gets all
@@ -153,15 +162,38 @@ inline std::string alignment_line(const AlignedInput& in) {
 /// @return the exit code (Exit)
 inline int embed(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const std::string usage = std::string("usage: scae embed --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
-                                          "                  --out latent.tsv[.gz]|latent.h5ad\n") +
-                              "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n" + missing_genes_usage() +
-                              input_options_usage();
+                                          "                  [--shard] --out latent.tsv[.gz]|latent.h5ad\n") +
+                              "  an .h5ad output is an AnnData with obsm['X_scae'] = the latent, uns['scae'] = provenance\n"
+                              "  --shard             under mpirun -np R: each rank reads only its block of the cells of an .h5ad or\n"
+                              "                      Cell Ranger .h5 and encodes it; rank 0 gathers the activations and writes\n" +
+                              missing_genes_usage() + input_options_usage();
     return guarded("embed", args, usage, out, err, [&] {
-        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "missing-genes"}), with_input_flags({}));
+        const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "missing-genes"}), with_input_flags({"shard"}));
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
-        const auto in = load_aligned(a, err);
-        const Matrix<float> latent = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.encode(c); },
-                                                        a.required("model"), "bottleneck activations");
+        const bool sharded = a.has("shard");
+        int rank = 0, ranks = 1;
+#ifdef SCAE_WITH_MPI
+        const train::Communicator world = mpi::world();
+        rank = world.rank;
+        ranks = world.size;
+#endif
+        // With --shard each rank reads, aligns and encodes its own block; rank 0 stacks the blocks
+        // and writes them beside every cell's name, which it reads from the file alone.
+        AlignedInput in = sharded ? load_aligned(a, read_data_block(a, err, rank, ranks).data) : load_aligned(a, err);
+        const auto encode = [&in](const Csr<float>& c) { return in.model.model.encode(c); };
+        Matrix<float> latent;
+        if (sharded) {
+            Matrix<float> block = encode(in.counts);
+            require_finite(block, a.required("model"), "bottleneck activations");
+#ifdef SCAE_WITH_MPI
+            latent = ranks > 1 ? mpi::gather_rows(block) : std::move(block);
+#else
+            latent = std::move(block);
+#endif
+            if (rank == 0) in.data.barcodes = io::read_cell_names(a.required("data"), input_options(a));
+        } else {
+            latent = on_blocks_of_ranks(in.counts, encode, a.required("model"), "bottleneck activations");
+        }
         if (!first_rank()) return int(ok);
         if (is_h5ad_output(out_path))
             write_h5ad_output(out_path, "embed", a, in, nullptr, &latent);

@@ -7,6 +7,7 @@
 #include "scae/io/gmt.hpp"
 #include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
+#include "scae/transfer/train_sharded.hpp"
 #include "scae/version.hpp"
 
 #include <memory>
@@ -44,6 +45,9 @@ inline std::string train_usage() {
            "  --checkpoint-every N  save every N epochs instead (default 1; the last epoch is always saved)\n"
            "  --resume FILE       continue the run saved in FILE up to --epochs (the same data and options;\n"
            "                      checked); keeps checkpointing to FILE unless --checkpoint names another\n"
+           "  --shard             under mpirun -np R: each rank reads and holds only its block of the cells of an\n"
+           "                      .h5ad or Cell Ranger .h5 (not Matrix Market or tables); the preprocessing is fitted\n"
+           "                      from sums over the ranks and equals one process's\n"
            "  under mpirun -np R, each rank trains a slice of every minibatch (docs/cluster.md)\n") + input_options_usage();
 }
 
@@ -161,7 +165,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
     return guarded("train", args, train_usage(), out, err, [&] {
         const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",
                                         "checkpoint", "checkpoint-every", "resume"}),
-                     with_input_flags({"no-normalize", "quiet"}));
+                     with_input_flags({"no-normalize", "quiet", "shard"}));
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
         const std::string model_path = output_file(a, "out", {data_path, a.get("labels", ""), genes.rfind("gmt:", 0) == 0 ? genes.substr(4) : ""});
@@ -181,14 +185,26 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
             stop_on_signals = std::make_unique<train::StopOnSignals>();
             recipe.train.checkpoint.stop = train::StopOnSignals::flag();
         }
-        auto data = read_data(a, err);
-        if (!data.integer_values && recipe.model.loss != nn::Loss::mse)
-            err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
-                << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
-        const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
+        const bool sharded = a.has("shard");
         std::optional<transfer::ModelFile> trained;
         try {
-            trained.emplace(transfer::train_model(std::move(data), recipe, data_path, labels)); // moved: never held twice
+            if (sharded) {
+                auto block = read_data_block(a, err, ranks.rank, ranks.size);
+                std::vector<double> integer{block.data.integer_values ? 1.0 : 0.0};
+                if (ranks.size > 1) ranks.sum(integer); // every rank's block must hold whole numbers
+                if (ranks.rank == 0 && integer[0] < ranks.size && recipe.model.loss != nn::Loss::mse)
+                    err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
+                        << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
+                const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), block.data.barcodes, data_path) : std::vector<std::string>{};
+                trained.emplace(transfer::train_model_sharded(std::move(block.data), recipe, ranks, data_path, labels));
+            } else {
+                auto data = read_data(a, err);
+                if (!data.integer_values && recipe.model.loss != nn::Loss::mse)
+                    err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
+                        << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
+                const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
+                trained.emplace(transfer::train_model(std::move(data), recipe, data_path, labels)); // moved: never held twice
+            }
         } catch (const train::Stopped& e) {
             const int signal = *train::StopOnSignals::flag();
             if (ranks.rank == 0)
@@ -200,6 +216,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         transfer::ModelFile& model = *trained;
         model.provenance.extra["command"] = "scae train";
         model.provenance.extra["instruction_set"] = scae::instruction_set(); // models are bit-identical within one only
+        if (sharded) model.provenance.extra["sharded_ranks"] = std::to_string(ranks.size);
         if (a.has("labels")) model.provenance.extra["labels"] = a.required("labels");
         transfer::save_model(model_path, model);
         const train::EpochRecord last = model.history.epochs.empty() ? train::EpochRecord{} : model.history.epochs.back();

@@ -48,16 +48,35 @@ struct HvgResult {
     std::vector<double> trend;     ///< seurat_v3: per gene loess-fitted variance (1 where the variance is 0); dispersion: empty
 };
 
+/// The cells of one process: the statistics of a fit over cells need no combining. Cell
+/// statistics take such a type as a parameter (`Cells`), so that the same code serves cells
+/// spread over processes (data/sharded_preprocess.hpp: the cells of every MPI rank).
+struct LocalCells {
+    /// Sums `values` over the processes holding cells: here, nothing to add.
+    /// @param values  per-process partial sums, replaced by the totals
+    void sum(std::vector<double>& values) const { (void)values; }
+    /// Median of the values of every process's cells: here, data::median().
+    /// @param values  one value per cell of this process
+    /// @return their median
+    /// @throws Error when there are none
+    double median(std::vector<double> values) const { return data::median(std::move(values)); }
+};
+
 /// Per-gene mean and unbiased variance of the columns of `m`, accumulated in double in a fixed order
-/// so that the result does not depend on the thread count.
+/// so that the result does not depend on the thread count. With cells spread over processes
+/// (`cells`), the per-process sums are added by `cells.sum`: counts (whole numbers) give the
+/// same bits however the cells are spread, as their sums are exact.
 /// @param m          cells x genes
 /// @param means      receives one mean per column
 /// @param variances  receives one variance per column (0 with fewer than 2 rows)
-template <class T>
-void column_mean_variance(const Csr<T>& m, std::vector<double>& means, std::vector<double>& variances) {
+/// @param cells      where the other cells are (default: nowhere; `m` holds every cell)
+/// @return the number of cells over all processes
+template <class T, class Cells = LocalCells>
+double column_mean_variance(const Csr<T>& m, std::vector<double>& means, std::vector<double>& variances, const Cells& cells = {}) {
     const std::size_t genes = static_cast<std::size_t>(m.cols());
-    const double n = static_cast<double>(m.rows());
-    std::vector<double> sum(genes, 0.0), sum_sq(genes, 0.0);
+    std::vector<double> sums(2 * genes + 1, 0.0); // sum, then sum of squares, then rows
+    double* sum = sums.data();
+    double* sum_sq = sums.data() + genes;
     for (Index r = 0; r < m.rows(); ++r) {
         for (typename Csr<T>::InnerIterator it(m, r); it; ++it) {
             const double v = static_cast<double>(it.value());
@@ -65,6 +84,11 @@ void column_mean_variance(const Csr<T>& m, std::vector<double>& means, std::vect
             sum_sq[static_cast<std::size_t>(it.col())] += v * v;
         }
     }
+    sums[2 * genes] = static_cast<double>(m.rows());
+    cells.sum(sums);
+    sum = sums.data();
+    sum_sq = sums.data() + genes;
+    const double n = sums[2 * genes];
     means.assign(genes, 0.0);
     variances.assign(genes, 0.0);
     for (std::size_t g = 0; g < genes; ++g) {
@@ -73,6 +97,7 @@ void column_mean_variance(const Csr<T>& m, std::vector<double>& means, std::vect
         // Sum of squared deviations = sum(v^2) - n * mean^2; clamp the rounding below zero.
         variances[g] = n > 1 ? std::max(0.0, (sum_sq[g] - n * mean * mean) / (n - 1)) : 0.0;
     }
+    return n;
 }
 
 /// The `n_top` genes with the highest score (NaN scores rank last; ties go to the lower column),
@@ -94,17 +119,19 @@ inline std::vector<Index> top_scoring(const std::vector<double>& scores, Index n
 }
 
 /// Seurat v3 standardised variances of raw `counts` (cells x genes); see HvgFlavor::seurat_v3.
-/// Genes with zero variance get the fitted variance 1 (as scanpy) and score 0.
+/// Genes with zero variance get the fitted variance 1 (as scanpy) and score 0. The clipped sums
+/// are kept as the sum of the counts below the clip plus the number clipped times the clip, so
+/// that for counts they are exact, and equal however the cells are spread over processes.
 /// @param counts  raw counts, cells x genes
 /// @param span    loess span of the log10 mean-variance trend, in (0, 1]
+/// @param cells   where the other cells are (default: nowhere; `counts` holds every cell)
 /// @return means, variances, trend and scores of every gene; `selected` is left empty
 /// @throws Error with fewer than 2 cells, or when the loess fit rejects the span
-template <class T>
-HvgResult seurat_v3_scores(const Csr<T>& counts, double span) {
-    const Index n_cells = counts.rows();
-    if (n_cells < 2) throw Error("seurat_v3 HVG: needs at least 2 cells, got " + std::to_string(n_cells));
+template <class T, class Cells = LocalCells>
+HvgResult seurat_v3_scores(const Csr<T>& counts, double span, const Cells& cells = {}) {
     HvgResult result;
-    column_mean_variance(counts, result.means, result.variances);
+    const double n = column_mean_variance(counts, result.means, result.variances, cells);
+    if (n < 2) throw Error("seurat_v3 HVG: needs at least 2 cells, got " + std::to_string(static_cast<long long>(n)));
     const std::size_t genes = result.means.size();
 
     std::vector<std::size_t> varying;
@@ -125,16 +152,26 @@ HvgResult seurat_v3_scores(const Csr<T>& counts, double span) {
     for (std::size_t g = 0; g < genes; ++g) fitted_sd[g] = std::sqrt(result.trend[g]);
 
     // Clip each count at mean + sqrt(N) * sd so that a single outlier cell cannot make a gene variable.
-    const double n = static_cast<double>(n_cells);
-    std::vector<double> clip(genes), sum(genes, 0.0), sum_sq(genes, 0.0);
+    std::vector<double> clip(genes), sums(3 * genes, 0.0); // below the clip: sum, sum of squares; then how many clipped
     for (std::size_t g = 0; g < genes; ++g) clip[g] = result.means[g] + std::sqrt(n) * fitted_sd[g];
-    for (Index r = 0; r < n_cells; ++r) {
+    for (Index r = 0; r < counts.rows(); ++r) {
         for (typename Csr<T>::InnerIterator it(counts, r); it; ++it) {
             const std::size_t g = static_cast<std::size_t>(it.col());
-            const double v = std::min(static_cast<double>(it.value()), clip[g]);
-            sum[g] += v;
-            sum_sq[g] += v * v;
+            const double v = static_cast<double>(it.value());
+            if (v > clip[g]) {
+                sums[2 * genes + g] += 1;
+            } else {
+                sums[g] += v;
+                sums[genes + g] += v * v;
+            }
         }
+    }
+    cells.sum(sums);
+    std::vector<double> sum(genes), sum_sq(genes);
+    for (std::size_t g = 0; g < genes; ++g) {
+        const double clipped = sums[2 * genes + g];
+        sum[g] = sums[g] + clipped * clip[g];
+        sum_sq[g] = sums[genes + g] + clipped * (clip[g] * clip[g]);
     }
     result.scores.resize(genes);
     for (std::size_t g = 0; g < genes; ++g) {
@@ -151,16 +188,17 @@ HvgResult seurat_v3_scores(const Csr<T>& counts, double span) {
 /// a bin holding a single defined dispersion scores it 1.
 /// @param normalized  library-size-normalised counts, cells x genes
 /// @param n_bins      number of equal-width bins of log1p(mean)
+/// @param cells       where the other cells are (default: nowhere; `normalized` holds every cell).
+///                    The normalised values are fractions: spread over processes, their sums
+///                    agree with one process's within rounding.
 /// @return means, variances and scores of every gene; `selected` and `trend` are left empty
 /// @throws Error with fewer than 2 cells or fewer than 1 bin
-template <class T>
-HvgResult dispersion_scores(const Csr<T>& normalized, Index n_bins) {
-    if (normalized.rows() < 2) {
-        throw Error("dispersion HVG: needs at least 2 cells, got " + std::to_string(normalized.rows()));
-    }
+template <class T, class Cells = LocalCells>
+HvgResult dispersion_scores(const Csr<T>& normalized, Index n_bins, const Cells& cells = {}) {
     if (n_bins < 1) throw Error("dispersion HVG: n_bins must be at least 1, got " + std::to_string(n_bins));
     HvgResult result;
-    column_mean_variance(normalized, result.means, result.variances);
+    const double n = column_mean_variance(normalized, result.means, result.variances, cells);
+    if (n < 2) throw Error("dispersion HVG: needs at least 2 cells, got " + std::to_string(static_cast<long long>(n)));
     const std::size_t genes = result.means.size();
     const double nan = std::numeric_limits<double>::quiet_NaN();
 
@@ -220,23 +258,24 @@ HvgResult dispersion_scores(const Csr<T>& normalized, Index n_bins) {
 /// `options.n_top_genes` best (all genes when there are fewer).
 /// @param counts   raw counts, cells x genes
 /// @param options  flavour, number of genes and the flavour's parameters
+/// @param cells    where the other cells are (default: nowhere; `counts` holds every cell)
 /// @return the per-gene statistics and the selected columns
 /// @throws Error on a negative `n_top_genes`, too few cells, or (dispersion) a zero median library size
-template <class T>
-HvgResult highly_variable_genes(const Csr<T>& counts, const HvgOptions& options = {}) {
+template <class T, class Cells = LocalCells>
+HvgResult highly_variable_genes(const Csr<T>& counts, const HvgOptions& options = {}, const Cells& cells = {}) {
     if (options.n_top_genes < 0) {
         throw Error("HVG: n_top_genes must be non-negative, got " + std::to_string(options.n_top_genes));
     }
     HvgResult result;
     if (options.flavor == HvgFlavor::seurat_v3) {
-        result = seurat_v3_scores(counts, options.span);
+        result = seurat_v3_scores(counts, options.span, cells);
     } else {
         Csr<T> normalized = counts;
         const double target =
-            options.target_sum > 0 ? options.target_sum : median(library_sizes(counts));
+            options.target_sum > 0 ? options.target_sum : cells.median(library_sizes(counts));
         if (!(target > 0)) throw Error("dispersion HVG: the median library size is 0; set HvgOptions::target_sum");
         normalize_total_in_place(normalized, target);
-        result = dispersion_scores(normalized, options.n_bins);
+        result = dispersion_scores(normalized, options.n_bins, cells);
     }
     result.selected = top_scoring(result.scores, options.n_top_genes);
     return result;

@@ -78,14 +78,23 @@ struct PreprocessingFit {
 /// @param counts        raw counts, cells x genes
 /// @param gene_ids      one id per column of `counts`
 /// @param gene_symbols  one symbol per column of `counts`
+///
+/// With `cells` naming other processes' cells (data/sharded_preprocess.hpp: MPI ranks, each
+/// holding a block of the cells), `counts` is this process's block and every statistic over
+/// cells is made from per-process partial sums: the cells' totals and detected genes (per
+/// cell, local), the genes' detection counts, the HVG moments and the median depth (an exact
+/// order statistic over all processes). For counts these sums are exact, so the recipe equals
+/// the one a single process fits on all cells, bit for bit. kept_cells are then rows of the
+/// block, and the summary counts every process's cells.
 /// @param options       the steps and their thresholds
+/// @param cells         where the other cells are (default: nowhere; `counts` holds every cell)
 /// @return the recipe, with the kept cells (input rows) and the model genes (input columns)
 /// @throws Error on mismatched sizes, negative or non-finite counts, no cell or gene left, or a
 /// median library size of 0 over the model genes
-template <class T>
+template <class T, class Cells = LocalCells>
 PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::string>& gene_ids,
                                    const std::vector<std::string>& gene_symbols,
-                                   const PreprocessOptions& options = {}) {
+                                   const PreprocessOptions& options = {}, const Cells& cells = {}) {
     const Index genes_in = counts.cols();
     if (static_cast<Index>(gene_ids.size()) != genes_in || static_cast<Index>(gene_symbols.size()) != genes_in) {
         throw Error("fit_preprocessing: the matrix has " + std::to_string(genes_in) + " genes but " +
@@ -98,20 +107,30 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
     Preprocessing& recipe = fit.preprocessing;
     recipe.options = options;
     recipe.log1p = options.log1p;
-    recipe.summary.cells_in = counts.rows();
-    recipe.summary.genes_in = genes_in;
-
     fit.kept_cells = cells_passing(counts, options.min_counts_per_cell, options.min_genes_per_cell);
-    if (fit.kept_cells.empty()) {
-        throw Error("fit_preprocessing: no cell has at least " + std::to_string(options.min_counts_per_cell) +
-                    " counts and " + std::to_string(options.min_genes_per_cell) + " detected genes (of " +
-                    std::to_string(counts.rows()) + " cells)");
-    }
-    recipe.summary.cells_kept = static_cast<Index>(fit.kept_cells.size());
     // No copy of the data unless the HVG scores need one: a copy of an atlas is gigabytes.
     const bool all_cells = static_cast<Index>(fit.kept_cells.size()) == counts.rows();
     const std::vector<Index>* kept_rows = all_cells ? nullptr : &fit.kept_cells;
-    std::vector<Index> genes = genes_in_at_least(counts, options.min_cells_per_gene, kept_rows);
+    // Cells in and kept, and each gene's detecting cells, summed over the processes (exactly: whole numbers).
+    std::vector<double> tallies(static_cast<std::size_t>(genes_in) + 2);
+    tallies[0] = static_cast<double>(counts.rows());
+    tallies[1] = static_cast<double>(fit.kept_cells.size());
+    {
+        const std::vector<Index> detected = cells_per_gene(counts, kept_rows);
+        for (std::size_t g = 0; g < detected.size(); ++g) tallies[g + 2] = static_cast<double>(detected[g]);
+    }
+    cells.sum(tallies);
+    recipe.summary.cells_in = static_cast<Index>(tallies[0]);
+    recipe.summary.genes_in = genes_in;
+    if (tallies[1] == 0) {
+        throw Error("fit_preprocessing: no cell has at least " + std::to_string(options.min_counts_per_cell) +
+                    " counts and " + std::to_string(options.min_genes_per_cell) + " detected genes (of " +
+                    std::to_string(recipe.summary.cells_in) + " cells)");
+    }
+    recipe.summary.cells_kept = static_cast<Index>(tallies[1]);
+    std::vector<Index> genes;
+    for (Index g = 0; g < genes_in; ++g)
+        if (tallies[static_cast<std::size_t>(g) + 2] >= static_cast<double>(options.min_cells_per_gene)) genes.push_back(g);
     recipe.summary.genes_after_filter = static_cast<Index>(genes.size());
     if (!options.gene_set_symbols.empty()) {
         std::vector<std::string> candidate_symbols;
@@ -137,9 +156,9 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
         // The scores see the kept cells and candidate genes as a matrix of their own.
         bool all_genes = static_cast<Index>(genes.size()) == genes_in;
         for (std::size_t j = 0; all_genes && j < genes.size(); ++j) all_genes = genes[j] == static_cast<Index>(j);
-        const HvgResult hvg = all_cells && all_genes ? highly_variable_genes(counts, options.hvg)
-                              : all_cells            ? highly_variable_genes(select_columns(counts, genes), options.hvg)
-                                                     : highly_variable_genes(select_columns(select_rows(counts, fit.kept_cells), genes), options.hvg);
+        const HvgResult hvg = all_cells && all_genes ? highly_variable_genes(counts, options.hvg, cells)
+                              : all_cells            ? highly_variable_genes(select_columns(counts, genes), options.hvg, cells)
+                                                     : highly_variable_genes(select_columns(select_rows(counts, fit.kept_cells), genes), options.hvg, cells);
         std::vector<Index> chosen;
         chosen.reserve(hvg.selected.size());
         for (Index position : hvg.selected) chosen.push_back(genes[static_cast<std::size_t>(position)]);
@@ -158,7 +177,7 @@ PreprocessingFit fit_preprocessing(const Csr<T>& counts, const std::vector<std::
             for (std::size_t i = 0; i < fit.kept_cells.size(); ++i) sizes[i] = sizes[static_cast<std::size_t>(fit.kept_cells[i])];
             sizes.resize(fit.kept_cells.size());
         }
-        recipe.target_sum = median(std::move(sizes));
+        recipe.target_sum = cells.median(std::move(sizes));
     }
     if (!(recipe.target_sum > 0) || !std::isfinite(recipe.target_sum)) {
         throw Error("fit_preprocessing: the median library size over the " + std::to_string(genes.size()) +

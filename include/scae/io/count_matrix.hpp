@@ -77,6 +77,50 @@ struct ReadOptions {
     std::string layer;
 };
 
+/// A block of consecutive cells to read: rows [first, first + count) of the matrix. The default
+/// (count -1) reads every cell.
+struct RowRange {
+    Index first = 0;  ///< first cell (row) to read
+    Index count = -1; ///< cells to read; -1 (default): every cell from `first` on
+
+    /// The range over a matrix of `cells` rows, with count resolved; throws Error (prefixed by
+    /// `where`) when it leaves the matrix.
+    /// @param cells  rows of the matrix
+    /// @param where  "FILE:/path", for the message
+    /// @return the range with 0 <= first, count >= 0 and first + count <= cells
+    RowRange within(Index cells, const std::string& where) const {
+        RowRange r{first, count < 0 ? cells - first : count};
+        if (first < 0 || r.count < 0 || first > cells || r.count > cells - first)
+            throw Error(where + ": cells " + std::to_string(first) + " to " + std::to_string(static_cast<long long>(first) + r.count) +
+                        " asked for, but the matrix has " + std::to_string(cells));
+        return r;
+    }
+};
+
+/// Which block of a file's cells a reader reads: the cells are cut into `parts` consecutive
+/// blocks of near-equal size, in file order, and block `part` is read (an MPI rank reads block
+/// `rank` of `ranks`). The default reads every cell.
+struct SlabOptions {
+    int part = 0;  ///< the block to read, 0 .. parts - 1 (default 0)
+    int parts = 1; ///< blocks the cells are cut into (default 1: the whole matrix)
+
+    /// True when the whole matrix is read.
+    /// @return parts == 1
+    bool whole() const { return parts == 1; }
+    /// Block `part` of a matrix of `cells` rows: rows [cells part / parts, cells (part + 1) / parts).
+    /// @param cells  rows of the matrix
+    /// @return the block
+    /// @throws Error unless 0 <= part < parts
+    RowRange range(Index cells) const {
+        if (parts < 1 || part < 0 || part >= parts)
+            throw Error("reading a block of cells: block " + std::to_string(part) + " of " + std::to_string(parts) +
+                        " asked for, expected 0 <= block < blocks");
+        const long long n = cells;
+        const Index first = Index(n * part / parts);
+        return {first, Index(n * (part + 1) / parts) - first};
+    }
+};
+
 /// A count matrix with its names, as read from disk. Readers return it by value and only on
 /// success, so a broken file never leaves a half-filled result behind.
 ///

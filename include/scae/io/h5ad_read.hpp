@@ -208,12 +208,20 @@ inline bool is_h5ad(const hdf5::File& file) {
 /// names as genes. Keeps the features of `options.feature_types` when var has Cell Ranger
 /// feature types. CountMatrix::source says which matrix was read and why. Throws Error naming
 /// the dataset for anything inconsistent or malformed.
+///
+/// With a `slab`, only that block of the cells is read (CSR and dense matrices read its rows
+/// only; a CSC matrix is streamed whole and its block kept): the result holds the block's cells
+/// and their barcodes. The matrix is chosen as for the whole file, by scanning every value of X
+/// (so every block of a file reads the same matrix); values are checked in the block's entries.
 /// @param file     the open AnnData file.
 /// @param options  layer, feature types and what values are accepted.
+/// @param slab     the block of cells to read (default: all).
+/// @param file_cells  when not null, receives the cells of the whole matrix.
 /// @return the counts, cells x genes, with names and CountMatrix::source.
 /// @throws Error naming the dataset when the matrix, names or values are inconsistent or malformed.
 template <class T = float>
-CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}) {
+CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}, const SlabOptions& slab = {},
+                         Index* file_cells = nullptr) {
     CountMatrix<T> result;
     Index left_out = 0;
     // Reads matrix m with its names into result.
@@ -228,6 +236,12 @@ CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}
         if (Index(genes.ids.size()) != m.genes)
             file.fail_at(m.path, "has " + std::to_string(m.genes) + " columns but " + m.var + " names " + std::to_string(genes.ids.size()) +
                                      " genes, expected one column per gene");
+        const RowRange rows = slab.range(m.cells);
+        if (!slab.whole()) {
+            result.barcodes.erase(result.barcodes.begin() + rows.first + rows.count, result.barcodes.end());
+            result.barcodes.erase(result.barcodes.begin(), result.barcodes.begin() + rows.first);
+        }
+        if (file_cells) *file_cells = m.cells;
 
         // Cell Ranger feature types survive scanpy's read_10x_h5(gex_only=False): keep the same
         // ones as for the .h5. A var column of other vocabularies (biotypes) is left alone.
@@ -245,9 +259,9 @@ CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}
             }
         }
         const hdf5::ValueSummary summary =
-            m.dense ? hdf5::read_dense<T>(file, m.path, selection, read_options, result.counts)
+            m.dense ? hdf5::read_dense<T>(file, m.path, selection, read_options, result.counts, rows)
                     : hdf5::read_sparse<T>(file, {m.path + "/data", m.path + "/indices", m.path + "/indptr"}, m.cells, m.genes,
-                                           m.compression, selection, read_options, result.counts);
+                                           m.compression, selection, read_options, result.counts, rows);
         result.field = summary.field;
         result.integer_values = summary.integer_values;
         hdf5::keep_selected(genes.ids, selection);
@@ -259,9 +273,11 @@ CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}
         result.source = m.path + (m.dense ? " (dense)" : m.compression == hdf5::Compression::over_cells ? " (CSR)" : " (CSC)");
         return summary;
     };
-    // The default reads X as it is, whatever its values, and keeps it when it holds counts.
-    std::optional<hdf5::ValueSummary> x_read;
+    // The default reads X as it is, whatever its values, and keeps it when it holds counts. A
+    // block of cells cannot tell for the whole file: every value of X is scanned instead.
+    std::optional<hdf5::ValueSummary> x_read, x_scanned;
     const auto read_x = [&](const h5ad::MatrixLocation& x) {
+        if (!slab.whole()) return *(x_scanned = hdf5::scan_values(file, x.values, false));
         ReadOptions permissive = options;
         permissive.allow_negative = true;
         permissive.require_counts = false;
@@ -270,12 +286,10 @@ CountMatrix<T> read_h5ad(const hdf5::File& file, const ReadOptions& options = {}
     };
     std::string why;
     const h5ad::MatrixLocation m = h5ad::choose_matrix(file, options, why, read_x);
-    if (x_read && m.path == "/X") {
-        if (options.require_counts && !x_read->integer_values)
-            file.fail_at("/X", "holds non-integer values, expected counts (and neither raw/X nor layers/counts holds them)");
-    } else {
-        read(m, options);
-    }
+    const std::optional<hdf5::ValueSummary>& x_values = x_read ? x_read : x_scanned;
+    if (x_values && m.path == "/X" && options.require_counts && !x_values->integer_values)
+        file.fail_at("/X", "holds non-integer values, expected counts (and neither raw/X nor layers/counts holds them)");
+    if (!(x_read && m.path == "/X")) read(m, options);
     if (!why.empty()) result.source += ": " + why;
     if (left_out > 0)
         result.source += "; left out " + std::to_string(left_out) + " features of other types (--feature-types all keeps them)";

@@ -77,12 +77,19 @@ inline bool is_cellranger_h5(const hdf5::File& file) {
 /// barcodes. Keeps the features whose type is in `options.feature_types` (default: Gene
 /// Expression) and, with several genomes, those of `options.genome`: several genomes without
 /// a choice are an error that lists them. CountMatrix::source says what was read.
+///
+/// With a `slab`, only that block of the cells is read: the whole indptr, and the block's
+/// entries, which are one stretch of the file's arrays; the result holds the block's cells and
+/// their barcodes, and its values are checked in those entries.
 /// @param file     the open Cell Ranger file.
 /// @param options  genome, feature types and what values are accepted.
+/// @param slab     the block of cells to read (default: all).
+/// @param file_cells  when not null, receives the cells of the whole matrix.
 /// @return the counts, cells x genes, with names and CountMatrix::source.
 /// @throws Error naming the dataset when the layout, shapes, names or values are wrong, no feature is of the wanted types, or several genomes leave the choice open.
 template <class T = float>
-CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& options = {}) {
+CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& options = {}, const SlabOptions& slab = {},
+                                  Index* file_cells = nullptr) {
     CountMatrix<T> result;
     std::string group;
     std::vector<std::string> genome_of; // v3: the genome of each feature, when the file says
@@ -160,9 +167,15 @@ CountMatrix<T> read_cellranger_h5(const hdf5::File& file, const ReadOptions& opt
     }
     if (selection.kept == genes) selection.new_column.clear();
 
+    const RowRange rows = slab.range(cells);
     const hdf5::ValueSummary summary =
         hdf5::read_sparse<T>(file, {group + "/data", group + "/indices", group + "/indptr"}, cells, genes,
-                             hdf5::Compression::over_cells, selection, options, result.counts);
+                             hdf5::Compression::over_cells, selection, options, result.counts, rows);
+    if (!slab.whole()) {
+        result.barcodes.erase(result.barcodes.begin() + rows.first + rows.count, result.barcodes.end());
+        result.barcodes.erase(result.barcodes.begin(), result.barcodes.begin() + rows.first);
+    }
+    if (file_cells) *file_cells = cells;
     result.field = summary.field;
     result.integer_values = summary.integer_values;
 

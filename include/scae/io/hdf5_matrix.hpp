@@ -130,8 +130,13 @@ inline void check_entries(const Dataset& indices, const Dataset& data) {
     if (data.shape()[0] != indices.shape()[0])
         data.fail("holds " + std::to_string(data.shape()[0]) + " values but " + indices.path() + " holds " +
                   std::to_string(indices.shape()[0]) + " indices, expected one value per index");
-    if (indices.shape()[0] > hsize_t(std::numeric_limits<int>::max()))
-        indices.fail("holds " + std::to_string(indices.shape()[0]) + " entries, more than the 2^31 - 1 scae's CSR can index");
+}
+
+/// Throws Error unless `entries` entries (all of a matrix, or a block of its cells) fit scae's CSR.
+inline void check_entry_count(const Dataset& indices, hsize_t entries, bool block) {
+    if (entries > hsize_t(std::numeric_limits<int>::max()))
+        indices.fail("holds " + std::to_string(entries) + " entries" + (block ? " for the cells asked for" : "") +
+                     ", more than the 2^31 - 1 scae's CSR can index" + (block ? "; read fewer cells at a time" : ""));
 }
 
 [[noreturn]] inline void index_out_of_range(const Dataset& indices, std::int64_t value, hsize_t element, Index bound,
@@ -154,17 +159,26 @@ inline void check_entries(const Dataset& indices, const Dataset& data) {
 /// @param compression  whether indptr runs over cells or over genes.
 /// @param selection    the genes to keep and their new columns; empty keeps all.
 /// @param options      duplicates, allow_negative and require_counts are used.
-/// @param out          receives the cells x kept-genes CSR, each row sorted.
+/// @param out          receives the cells x kept-genes CSR, each row sorted (rows: the cells of `rows`).
+/// @param rows         the block of cells to read (default: all). Compressed over cells, only the
+///                     block's entries are read and checked (and the whole indptr); compressed over
+///                     genes, every entry is read and checked but only the block's are kept.
 /// @return the kind of values read.
 template <class T>
 ValueSummary read_sparse(const File& file, const SparseLocation& where, Index cells, Index genes, Compression compression,
-                         const GeneSelection& selection, const ReadOptions& options, Csr<T>& out) {
+                         const GeneSelection& selection, const ReadOptions& options, Csr<T>& out, RowRange rows = {}) {
     const Dataset data = file.dataset(where.data), indices = file.dataset(where.indices), indptr_set = file.dataset(where.indptr);
     detail::check_entries(indices, data);
     const hsize_t entries = indices.shape()[0];
     const bool by_cells = compression == Compression::over_cells;
     const Index majors = by_cells ? cells : genes, minors = by_cells ? genes : cells;
     const std::vector<std::int64_t> indptr = detail::read_indptr(indptr_set, majors, by_cells ? "cells" : "genes", entries);
+    rows = rows.within(cells, file.where(where.indptr));
+    const bool block = rows.first != 0 || rows.count != cells;
+    // Compressed over cells, the block's entries are one stretch of the arrays.
+    const hsize_t from = by_cells ? hsize_t(indptr[std::size_t(rows.first)]) : 0;
+    const hsize_t to = by_cells ? hsize_t(indptr[std::size_t(rows.first + rows.count)]) : entries;
+    detail::check_entry_count(indices, by_cells ? to - from : entries, by_cells && block);
     const auto column_of = [&](std::int64_t gene) { return selection.new_column.empty() ? int(gene) : selection.new_column[std::size_t(gene)]; };
     const Index columns = selection.new_column.empty() ? genes : selection.kept;
 
@@ -174,9 +188,9 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
     // Calls visit(major, minor, value, element) for every entry in file order, slab by slab.
     const hsize_t slab = indices.slab();
     const auto stream = [&](bool with_values, auto&& visit) {
-        Index major = 0;
-        for (hsize_t start = 0; start < entries; start += slab) {
-            const hsize_t n = std::min(slab, entries - start);
+        Index major = by_cells ? rows.first : 0;
+        for (hsize_t start = from; start < to; start += slab) {
+            const hsize_t n = std::min(slab, to - start);
             index_slab.resize(n);
             indices.read(start, n, index_slab.data());
             if (with_values) {
@@ -195,14 +209,14 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
     };
 
     if (by_cells) {
-        CsrBuilder<T> builder(cells, columns, Index(entries));
+        CsrBuilder<T> builder(rows.count, columns, Index(to - from));
         stream(true, [&](Index cell, std::int64_t gene, double value, hsize_t element) {
             check(value, element);
             const int column = column_of(gene);
-            if (column >= 0) builder.add(int(cell), column, T(value));
+            if (column >= 0) builder.add(int(cell - rows.first), column, T(value));
         });
         if (const auto repeat = builder.finish(options.duplicates))
-            indices.fail("lists gene " + std::to_string(repeat->col) + " twice for cell " + std::to_string(repeat->row) +
+            indices.fail("lists gene " + std::to_string(repeat->col) + " twice for cell " + std::to_string(repeat->row + rows.first) +
                          ", expected each (cell, gene) once");
         builder.release_into(out);
         out.data().resize(out.nonZeros()); // left-out genes were counted in the allocation only; summed repeats are gone
@@ -210,25 +224,28 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
     }
 
     // Compressed over genes: count each cell's entries first, then place them; genes arrive in
-    // order, so every row comes out sorted.
-    Csr<T> matrix(cells, columns);
+    // order, so every row comes out sorted. A block keeps the entries of its cells only.
+    const Index block_rows = rows.count;
+    const auto in_block = [&](std::int64_t cell) { return cell >= rows.first && cell - rows.first < block_rows; };
+    Csr<T> matrix(block_rows, columns);
     int* outer = matrix.outerIndexPtr();
     stream(false, [&](Index gene, std::int64_t cell, double, hsize_t) {
-        if (column_of(gene) >= 0) ++outer[cell + 1];
+        if (column_of(gene) >= 0 && in_block(cell)) ++outer[cell - rows.first + 1];
     });
-    for (Index c = 0; c < cells; ++c) outer[c + 1] += outer[c];
-    matrix.resizeNonZeros(outer[cells]);
-    std::vector<int> next(outer, outer + cells);
+    for (Index c = 0; c < block_rows; ++c) outer[c + 1] += outer[c];
+    matrix.resizeNonZeros(outer[block_rows]);
+    std::vector<int> next(outer, outer + block_rows);
     int* inner = matrix.innerIndexPtr();
     T* values = matrix.valuePtr();
-    stream(true, [&](Index gene, std::int64_t cell, double value, hsize_t element) {
+    stream(true, [&](Index gene, std::int64_t file_cell, double value, hsize_t element) {
         check(value, element);
         const int column = column_of(gene);
-        if (column < 0) return;
+        if (column < 0 || !in_block(file_cell)) return;
+        const std::int64_t cell = file_cell - rows.first;
         int& slot = next[std::size_t(cell)];
         if (slot > outer[cell] && inner[slot - 1] == column) {
             if (options.duplicates == Duplicates::error)
-                indices.fail("lists cell " + std::to_string(cell) + " twice for gene " + std::to_string(gene) +
+                indices.fail("lists cell " + std::to_string(file_cell) + " twice for gene " + std::to_string(gene) +
                              ", expected each (cell, gene) once");
             values[slot - 1] += T(value);
             return;
@@ -239,7 +256,7 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
     });
     // Summed repeats leave gaps at row ends: close them.
     int write = 0;
-    for (Index c = 0; c < cells; ++c) {
+    for (Index c = 0; c < block_rows; ++c) {
         const int begin = outer[c], end = next[std::size_t(c)];
         outer[c] = write;
         for (int k = begin; k < end; ++k, ++write) {
@@ -247,7 +264,7 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
             values[write] = values[k];
         }
     }
-    outer[cells] = write;
+    outer[block_rows] = write;
     matrix.data().resize(write);
     out.swap(matrix);
     return check.summary();
@@ -259,33 +276,37 @@ ValueSummary read_sparse(const File& file, const SparseLocation& where, Index ce
 /// @param path       absolute path of the two-dimensional dataset.
 /// @param selection  the genes to keep and their new columns; empty keeps all.
 /// @param options    allow_negative and require_counts are used.
-/// @param out        receives the cells x kept-genes CSR.
+/// @param out        receives the cells x kept-genes CSR (rows: the cells of `rows`).
+/// @param rows       the block of cells to read (default: all); only its rows are read and checked.
 /// @return the kind of values read.
-/// @throws Error naming the dataset when it is not a two-dimensional numeric dataset, its width differs from the selection, or a value is rejected.
+/// @throws Error naming the dataset when it is not a two-dimensional numeric dataset, its width differs from the selection, the block leaves it, or a value is rejected.
 template <class T>
 ValueSummary read_dense(const File& file, const std::string& path, const GeneSelection& selection, const ReadOptions& options,
-                        Csr<T>& out) {
+                        Csr<T>& out, RowRange rows = {}) {
     const Dataset dataset = file.dataset(path);
     dataset.expect_numbers("counts");
     if (dataset.shape().size() != 2)
         dataset.fail("has " + std::to_string(dataset.shape().size()) + " dimensions, expected a cells x genes matrix");
-    const Index cells = Index(dataset.shape()[0]), genes = Index(dataset.shape()[1]);
+    const Index genes = Index(dataset.shape()[1]);
+    rows = rows.within(Index(dataset.shape()[0]), dataset.where());
+    const Index cells = rows.count;
+    const hsize_t first_row = hsize_t(rows.first);
     if (!selection.new_column.empty() && Index(selection.new_column.size()) != genes)
         dataset.fail("has " + std::to_string(genes) + " columns, expected " + std::to_string(selection.new_column.size()) + " genes");
     const Index columns = selection.new_column.empty() ? genes : selection.kept;
     const hsize_t block = dataset.row_block();
-    std::vector<double> rows;
+    std::vector<double> values;
     detail::ValueCheck check(dataset, options);
     const auto stream = [&](auto&& visit) {
         for (hsize_t first = 0; first < hsize_t(cells); first += block) {
             const hsize_t n = std::min(block, hsize_t(cells) - first);
-            rows.resize(n * hsize_t(genes));
-            dataset.read_rows(first, n, rows.data());
+            values.resize(n * hsize_t(genes));
+            dataset.read_rows(first_row + first, n, values.data());
             for (hsize_t r = 0; r < n; ++r)
                 for (Index g = 0; g < genes; ++g) {
-                    const double v = rows[r * hsize_t(genes) + hsize_t(g)];
+                    const double v = values[r * hsize_t(genes) + hsize_t(g)];
                     const int column = selection.new_column.empty() ? int(g) : selection.new_column[std::size_t(g)];
-                    if (column >= 0 && v != 0) visit(int(first + r), column, v, (first + r) * hsize_t(genes) + hsize_t(g));
+                    if (column >= 0 && v != 0) visit(int(first + r), column, v, (first_row + first + r) * hsize_t(genes) + hsize_t(g));
                 }
         }
     };
@@ -308,8 +329,10 @@ ValueSummary read_dense(const File& file, const std::string& path, const GeneSel
 /// not finite or a dataset that does not hold numbers.
 /// @param file  the open file.
 /// @param path  absolute path of the values dataset (one- or two-dimensional).
-/// @return the kind of values seen; the scan stops at the first value that is not a count.
-inline ValueSummary scan_values(const File& file, const std::string& path) {
+/// @param stop_early  stop at the first value that is not a count (default); false scans every
+/// value, so that `negative` and `integer_values` describe them all.
+/// @return the kind of values seen.
+inline ValueSummary scan_values(const File& file, const std::string& path, bool stop_early = true) {
     const Dataset dataset = file.dataset(path);
     dataset.expect_numbers("counts");
     ReadOptions permissive;
@@ -324,7 +347,7 @@ inline ValueSummary scan_values(const File& file, const std::string& path) {
             slab.resize(n);
             dataset.read(start, n, slab.data());
             for (hsize_t i = 0; i < n; ++i) check(slab[i], start + i);
-            if (!check.summary().counts()) break;
+            if (stop_early && !check.summary().counts()) break;
         }
     } else if (dataset.shape().size() == 2) {
         const hsize_t width = std::max<hsize_t>(1, dataset.shape()[1]);
@@ -334,7 +357,7 @@ inline ValueSummary scan_values(const File& file, const std::string& path) {
             slab.resize(n * width);
             dataset.read_rows(first, n, slab.data());
             for (hsize_t i = 0; i < slab.size(); ++i) check(slab[i], first * width + i);
-            if (!check.summary().counts()) break;
+            if (stop_early && !check.summary().counts()) break;
         }
     } else {
         dataset.fail("has " + std::to_string(dataset.shape().size()) + " dimensions, expected values or a cells x genes matrix");

@@ -101,4 +101,97 @@ CountMatrix<T> read_counts(const std::string& path, const ReadOptions& options =
     return read_dense_table<T>(path, options);
 }
 
+/// A block of a file's cells, as read_counts_slab() reads it.
+template <class T = float>
+struct CountSlab {
+    CountMatrix<T> data;  ///< the block's cells x every gene of the file, with the block's barcodes
+    Index first_cell = 0; ///< the file's row of the block's first cell
+    Index file_cells = 0; ///< cells of the whole file
+};
+
+/// Reads block `slab.part` of `slab.parts` consecutive blocks of the cells of `path` (an MPI rank
+/// reads its own block: docs/cluster.md), reading from disk only what that block needs where the
+/// format allows it: a Cell Ranger .h5 and an AnnData .h5ad whose matrix is CSR or dense read the
+/// block's rows; an .h5ad whose matrix is CSC streams every entry and keeps the block's. Each
+/// block holds every gene, and the blocks of 0 .. parts - 1, stacked, are the whole file's matrix
+/// bit for bit (ctest io_hdf5). With slab.parts == 1 it is read_counts().
+/// @param path     a counts file.
+/// @param options  as for read_counts().
+/// @param slab     the block to read.
+/// @return the block's counts and names, its first cell and the file's cell count.
+/// @throws Error naming the file for anything the reader rejects, a block out of range, and a 10x
+/// directory, Matrix Market file or dense table cut into several blocks (they cannot be read by
+/// blocks of cells: write them as .h5ad first).
+template <class T = float>
+CountSlab<T> read_counts_slab(const std::string& path, const ReadOptions& options = {}, const SlabOptions& slab = {}) {
+    CountSlab<T> out;
+    // Eigen 3.4's SparseMatrix has no move: the counts are swapped in, never copied.
+    const auto take = [&out](CountMatrix<T>&& read) {
+        Csr<T> counts;
+        counts.swap(read.counts);
+        out.data = std::move(read); // its counts are empty now
+        out.data.counts.swap(counts);
+    };
+    slab.range(0); // checks part and parts
+    const CountFormat format = detect_count_format(path);
+    if (slab.whole() && format != CountFormat::cellranger_h5 && format != CountFormat::h5ad) {
+        take(read_counts<T>(path, options));
+        out.file_cells = out.data.cells();
+        return out;
+    }
+    switch (format) {
+    case CountFormat::tenx:
+    case CountFormat::matrix_market:
+    case CountFormat::dense_table:
+        fail(path, 0, std::string("a ") + (format == CountFormat::dense_table ? "dense table" : format == CountFormat::tenx ? "10x directory (Matrix Market)" : "Matrix Market file") +
+                          " cannot be read one block of cells at a time (its entries are in no cell order, so every block would read the whole file); "
+                          "write it as an AnnData .h5ad first, e.g. python3 -c \"import scanpy as sc; sc.read_10x_mtx('DIR').write_h5ad('atlas.h5ad')\" "
+                          "(or anndata.read_mtx), and give that file");
+    case CountFormat::cellranger_h5:
+    case CountFormat::h5ad: {
+#ifdef SCAE_HAVE_HDF5
+        const hdf5::File file(path);
+        if (is_h5ad(file)) {
+            take(read_h5ad<T>(file, options, slab, &out.file_cells));
+        } else {
+            if (!is_cellranger_h5(file))
+                fail(path, 0, "is HDF5 but neither an AnnData file (/obs with /X) nor a Cell Ranger matrix (/matrix or /<genome>)");
+            take(read_cellranger_h5<T>(file, options, slab, &out.file_cells));
+        }
+        out.first_cell = slab.range(out.file_cells).first;
+        return out;
+#else
+        throw Error(hdf5_missing_message(path));
+#endif
+    }
+    }
+    return out;
+}
+
+/// Every cell's barcode of an AnnData .h5ad (its obs index) or a Cell Ranger .h5 (the barcodes of
+/// its matrix; with several v2 genomes, those of `options.genome`), without reading the matrix:
+/// the names a rank that writes all cells' output needs when every rank read only its block.
+/// @param path     an .h5ad or Cell Ranger .h5 file
+/// @param options  the genome (Cell Ranger v2 files with several)
+/// @return one barcode per cell, in file order (read_counts_slab's blocks, stacked)
+/// @throws Error naming the file when it is not such a file, or its names cannot be read
+inline std::vector<std::string> read_cell_names(const std::string& path, const ReadOptions& options = {}) {
+#ifdef SCAE_HAVE_HDF5
+    const CountFormat format = detect_count_format(path);
+    if (format != CountFormat::h5ad && format != CountFormat::cellranger_h5)
+        fail(path, 0, "cell names are read here from .h5ad and Cell Ranger .h5 files only");
+    const hdf5::File file(path);
+    if (is_h5ad(file)) return h5ad::Frame(file, "/obs").index();
+    if (file.is_group("/matrix")) return file.dataset("/matrix/barcodes").read_strings();
+    const std::vector<std::string> genomes = detail::cellranger_v2_genomes(file);
+    if (genomes.empty()) fail(path, 0, "is HDF5 but neither an AnnData file (/obs with /X) nor a Cell Ranger matrix (/matrix or /<genome>)");
+    if (options.genome.empty() && genomes.size() > 1)
+        fail(path, 0, "holds " + std::to_string(genomes.size()) + " genomes (" + detail::quoted_list(genomes) + "); choose one with --genome NAME");
+    return file.dataset("/" + (options.genome.empty() ? genomes[0] : options.genome) + "/barcodes").read_strings();
+#else
+    (void)options;
+    throw Error(hdf5_missing_message(path));
+#endif
+}
+
 } // namespace scae::io

@@ -4,16 +4,18 @@
 /// train::Communicator that sums gradients the same way on every rank.
 ///
 /// Optional: include it only where MPI is available (the command line does so when built with
-/// SCAE_WITH_MPI); no other scae header needs it. Sums are made by gathering every rank's values
-/// and adding them in rank order, in double: each rank gets the same bits, and the same ranks
-/// give the same model run after run (an MPI_Allreduce leaves the order of additions to the
-/// library). The gathered chunks are capped so the buffer stays small for any model.
+/// SCAE_WITH_MPI); no other scae header needs it. Sums add every rank's values in rank order, in
+/// double, each value on one rank (reduce-scatter, then all-gather): each rank gets the same
+/// bits, the same ranks give the same model run after run (an MPI_Allreduce leaves the order of
+/// additions to the library), and a rank's traffic and buffer do not grow with the rank count.
 
 #include "scae/train/train.hpp"
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <limits>
 #include <new>
 #include <string>
@@ -85,30 +87,94 @@ inline void abort_all(int code) {
     }
 }
 
-/// The world as a train::Communicator: rank and size, and a sum of doubles over the ranks added
-/// in rank order. One process (the default communicator) when MPI is not active.
-/// @return the communicator; its `sum` owns its buffer, may be copied, and throws Error when MPI_Allgather fails.
+namespace detail {
+
+/// The sum of train::Communicator over MPI_COMM_WORLD's `size` ranks, as reduce-scatter then
+/// all-gather: `values` is cut into `size` pieces of near-equal length (piece r goes to rank r);
+/// MPI_Alltoallv hands every rank its piece from all ranks; each rank adds its piece's R
+/// contributions in rank order, in double; MPI_Allgatherv returns every summed piece to every
+/// rank. Each value is thus added in rank order as before, by one rank, and every rank gets the
+/// same bits. Per rank, per call, the traffic and the buffer are about twice and once the
+/// length of the pass, whatever the rank count (an all-gather of whole vectors is R times it).
+/// Vectors longer than 2^21 doubles are summed in passes of that many, so the buffer stays at
+/// 16 MiB for any model.
+class RankOrderSum {
+public:
+    explicit RankOrderSum(int size) : size_(size) {}
+
+    void operator()(std::vector<double>& values) {
+        const std::size_t pass = std::size_t(1) << 21;
+        const std::size_t ranks = std::size_t(size_);
+        for (std::size_t begin = 0; begin < values.size(); begin += pass) {
+            const std::size_t n = std::min(pass, values.size() - begin);
+            // Piece r: [n r / R, n (r + 1) / R) of this pass.
+            counts_.assign(ranks, 0);
+            offsets_.assign(ranks, 0);
+            for (std::size_t r = 0; r < ranks; ++r) {
+                offsets_[r] = int(n * r / ranks);
+                counts_[r] = int(n * (r + 1) / ranks) - offsets_[r];
+            }
+            int rank = 0;
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+            const int mine = counts_[std::size_t(rank)];
+            received_.resize(std::size_t(mine) * ranks);
+            mine_counts_.assign(ranks, mine);
+            mine_offsets_.resize(ranks);
+            for (std::size_t r = 0; r < ranks; ++r) mine_offsets_[r] = int(r) * mine;
+            double* data = values.data() + begin;
+            if (MPI_Alltoallv(data, counts_.data(), offsets_.data(), MPI_DOUBLE, received_.data(), mine_counts_.data(),
+                              mine_offsets_.data(), MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS)
+                throw Error("MPI_Alltoallv failed while summing gradients over the ranks");
+            summed_.resize(std::size_t(mine));
+            for (int i = 0; i < mine; ++i) {
+                double total = 0;
+                for (std::size_t r = 0; r < ranks; ++r) total += received_[r * std::size_t(mine) + std::size_t(i)];
+                summed_[std::size_t(i)] = total;
+            }
+            if (MPI_Allgatherv(summed_.data(), mine, MPI_DOUBLE, data, counts_.data(), offsets_.data(), MPI_DOUBLE, MPI_COMM_WORLD) !=
+                MPI_SUCCESS)
+                throw Error("MPI_Allgatherv failed while summing gradients over the ranks");
+        }
+    }
+
+private:
+    int size_;
+    std::vector<int> counts_, offsets_, mine_counts_, mine_offsets_;
+    std::vector<double> received_, summed_;
+};
+
+} // namespace detail
+
+/// The world as a train::Communicator: rank and size, a sum of doubles over the ranks added in
+/// rank order (detail::RankOrderSum: reduce-scatter and all-gather, so a rank's cost does not
+/// grow with the rank count), and a gather of every rank's doubles in rank order. One process
+/// (the default communicator) when MPI is not active.
+/// @return the communicator; its functions own their buffers, may be copied, and throw Error when an MPI call fails.
 inline train::Communicator world() {
     train::Communicator c;
     if (!active()) return c;
     MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c.size);
+    auto sum = std::make_shared<detail::RankOrderSum>(c.size);
+    c.sum = [sum](std::vector<double>& values) { (*sum)(values); };
     const int size = c.size;
-    auto gathered = std::make_shared<std::vector<double>>();
-    c.sum = [size, gathered](std::vector<double>& values) {
-        // Chunks of at most 2^21 gathered doubles (16 MiB), whatever the model and the ranks.
-        const std::size_t chunk = std::max<std::size_t>(1, (std::size_t(1) << 21) / std::size_t(size));
-        for (std::size_t begin = 0; begin < values.size(); begin += chunk) {
-            const std::size_t n = std::min(chunk, values.size() - begin);
-            gathered->resize(n * std::size_t(size));
-            if (MPI_Allgather(values.data() + begin, int(n), MPI_DOUBLE, gathered->data(), int(n), MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS)
-                throw Error("MPI_Allgather failed while summing gradients over the ranks");
-            for (std::size_t i = 0; i < n; ++i) {
-                double total = 0;
-                for (int r = 0; r < size; ++r) total += (*gathered)[std::size_t(r) * n + i];
-                values[begin + i] = total;
-            }
+    c.gather = [size](const std::vector<double>& mine, std::vector<double>& all) {
+        if (mine.size() > std::size_t(std::numeric_limits<int>::max()))
+            throw Error("gathering over the ranks: " + std::to_string(mine.size()) + " values on one rank, expected fewer than 2^31");
+        const int n = int(mine.size());
+        std::vector<int> counts(static_cast<std::size_t>(size)), offsets(static_cast<std::size_t>(size));
+        if (MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS)
+            throw Error("gathering over the ranks: MPI_Allgather of the lengths failed");
+        long long total = 0;
+        for (std::size_t r = 0; r < counts.size(); ++r) {
+            offsets[r] = int(std::min<long long>(total, std::numeric_limits<int>::max()));
+            total += counts[r];
         }
+        if (total > std::numeric_limits<int>::max())
+            throw Error("gathering over the ranks: " + std::to_string(total) + " values in all, expected fewer than 2^31");
+        all.resize(std::size_t(total));
+        if (MPI_Allgatherv(mine.data(), n, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD) != MPI_SUCCESS)
+            throw Error("gathering over the ranks: MPI_Allgatherv failed");
     };
     return c;
 }

@@ -37,14 +37,60 @@ enum class Optimizer { adam, adamw, sgd };
 struct TrainState;
 
 /// The processes of a data-parallel run (train/mpi.hpp makes one from MPI); one process by default.
-/// Every rank holds all cells, draws the same shuffles from the seed, and trains a contiguous slice
-/// of each global minibatch; the gradients are summed before every rank takes the same step.
+/// Either every rank holds all cells (TrainOptions::shard left empty) and trains a contiguous slice
+/// of each global minibatch, or each rank holds its own block of the cells (a CellShard) and
+/// trains the cells of each global minibatch that it holds. Every rank draws the same shuffles
+/// from the seed; the gradients are summed before every rank takes the same step.
 struct Communicator {
     int rank = 0; ///< this process, 0 .. size - 1
     int size = 1; ///< processes
     /// Replaces `values` (equally long on every rank) by their element-wise sum over the ranks,
     /// with the same bits on every rank (train/mpi.hpp adds them in rank order). Needed when size > 1.
     std::function<void(std::vector<double>& values)> sum;
+    /// Sets `all` to every rank's `mine` (of any length) in rank order, on every rank. Optional:
+    /// without it, gather_over_ranks() makes the gather from `sum`.
+    std::function<void(const std::vector<double>& mine, std::vector<double>& all)> gather;
+};
+
+/// Every rank's `mine` in rank order, on every rank, through `ranks.gather`, or when it has none
+/// through `ranks.sum` (each rank fills its own stretch of a zeroed vector: zeros added are exact).
+/// Every rank must call it.
+/// @param ranks  the ranks (one process: `mine` is returned)
+/// @param mine   this rank's values (any length, even none)
+/// @return the concatenation of all ranks' values, in rank order
+/// @throws Error when the communicator has several ranks and neither a gather nor a sum
+inline std::vector<double> gather_over_ranks(const Communicator& ranks, const std::vector<double>& mine) {
+    if (ranks.size <= 1) return mine;
+    std::vector<double> all;
+    if (ranks.gather) {
+        ranks.gather(mine, all);
+        return all;
+    }
+    if (!ranks.sum) throw Error("gather_over_ranks: the communicator has " + std::to_string(ranks.size) + " ranks but no sum");
+    std::vector<double> lengths(std::size_t(ranks.size), 0.0);
+    lengths[std::size_t(ranks.rank)] = double(mine.size());
+    ranks.sum(lengths);
+    std::size_t before = 0, total = 0;
+    for (int r = 0; r < ranks.size; ++r) {
+        if (r < ranks.rank) before += std::size_t(lengths[std::size_t(r)]);
+        total += std::size_t(lengths[std::size_t(r)]);
+    }
+    all.assign(total, 0.0);
+    std::copy(mine.begin(), mine.end(), all.begin() + std::ptrdiff_t(before));
+    ranks.sum(all);
+    return all;
+}
+
+/// Which cells of a data set this process holds, when each rank holds only its own block
+/// (sharded training, docs/cluster.md): rows [first, first + rows of the counts given to fit) of
+/// `total` cells, the blocks of the ranks following one another in rank order. Default: empty
+/// (total 0), every rank holds every cell.
+struct CellShard {
+    Index first = 0; ///< the data set's row of this rank's first cell
+    Index total = 0; ///< cells of the whole data set over all ranks (0: not sharded)
+    /// True when the counts are one rank's block rather than every cell.
+    /// @return total > 0
+    bool sharded() const { return total > 0; }
 };
 
 /// Saving a run's state and continuing it (train/checkpoint.hpp writes and reads the state as a file).
@@ -86,6 +132,7 @@ struct TrainOptions {
     ProgressMode progress = ProgressMode::automatic; ///< progress lines on stderr
     CheckpointOptions checkpoint{}; ///< saving, resuming and stopping on request (default: none)
     Communicator communicator{};    ///< data-parallel ranks (default: one process)
+    CellShard shard{};              ///< the block of cells this rank holds (default: all of them)
 };
 
 /// What a checkpoint was made from: the training counts (after preprocessing), summarised.
@@ -188,15 +235,31 @@ double summed_loss(nn::Autoencoder<T>& model, const Csr<T>& counts, const std::v
     return total;
 }
 
-/// Mean reconstruction loss over `cells`, each rank taking a contiguous slice (NaN for no cells).
+/// The rows of this rank's block (`first`, `rows` long) among `cells` (rows of the whole data
+/// set), in their order, as rows of the block.
+inline void rows_in_shard(const int* cells, std::size_t count, Index first, Index rows, std::vector<int>& out) {
+    out.clear();
+    for (std::size_t i = 0; i < count; ++i)
+        if (cells[i] >= first && cells[i] - first < rows) out.push_back(int(cells[i] - first));
+}
+
+/// Mean reconstruction loss over `cells`, each rank taking a contiguous slice of them, or with a
+/// shard the ones it holds (NaN for no cells).
 template <class T>
 double evaluate_loss(nn::Autoencoder<T>& model, const Csr<T>& counts, const std::vector<T>& input_values,
                      const std::vector<int>& cells, int batch_size, ad::Tape<T>& tape, Minibatch<T>& batch,
-                     const Communicator& ranks) {
+                     const Communicator& ranks, const CellShard& shard = {}) {
     if (cells.empty()) return std::numeric_limits<double>::quiet_NaN();
-    const std::size_t first = cells.size() * std::size_t(ranks.rank) / std::size_t(ranks.size);
-    const std::size_t last = cells.size() * std::size_t(ranks.rank + 1) / std::size_t(ranks.size);
-    std::vector<double> total{summed_loss(model, counts, input_values, cells.data() + first, last - first, batch_size, tape, batch)};
+    std::vector<double> total(1, 0.0);
+    if (shard.sharded()) {
+        std::vector<int> mine;
+        rows_in_shard(cells.data(), cells.size(), shard.first, counts.rows(), mine);
+        total[0] = summed_loss(model, counts, input_values, mine.data(), mine.size(), batch_size, tape, batch);
+    } else {
+        const std::size_t first = cells.size() * std::size_t(ranks.rank) / std::size_t(ranks.size);
+        const std::size_t last = cells.size() * std::size_t(ranks.rank + 1) / std::size_t(ranks.size);
+        total[0] = summed_loss(model, counts, input_values, cells.data() + first, last - first, batch_size, tape, batch);
+    }
     if (ranks.size > 1) ranks.sum(total);
     return total[0] / double(cells.size());
 }
@@ -217,18 +280,49 @@ void sum_over_ranks(const std::vector<ad::Param<T>*>& params, const Communicator
     stop = buffer[at + 1] > 0;
 }
 
-/// FNV-1a over the row lengths, column indices and value bits of compressed, sorted `m`.
+/// FNV-1a continued from `h` over the row lengths (`entries` false) or the column indices and
+/// value bits (`entries` true) of compressed, sorted `m`.
 template <class T>
-DataFingerprint fingerprint(const Csr<T>& m) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
+std::uint64_t fnv_continue(std::uint64_t h, const Csr<T>& m, bool entries) {
     const auto mix = [&h](std::uint64_t word) { h = (h ^ word) * 0x100000001b3ULL; };
-    for (Index r = 0; r < m.rows(); ++r) mix(std::uint64_t(m.outerIndexPtr()[r + 1] - m.outerIndexPtr()[r]));
+    if (!entries) {
+        for (Index r = 0; r < m.rows(); ++r) mix(std::uint64_t(m.outerIndexPtr()[r + 1] - m.outerIndexPtr()[r]));
+        return h;
+    }
     for (Index k = 0; k < m.nonZeros(); ++k) {
         std::uint64_t bits = 0;
         std::memcpy(&bits, m.valuePtr() + k, sizeof(T));
         mix(std::uint64_t(std::uint32_t(m.innerIndexPtr()[k])) << 32 ^ bits);
     }
+    return h;
+}
+
+/// FNV-1a over the row lengths, column indices and value bits of compressed, sorted `m`.
+template <class T>
+DataFingerprint fingerprint(const Csr<T>& m) {
+    const std::uint64_t h = fnv_continue(fnv_continue(0xcbf29ce484222325ULL, m, false), m, true);
     return {m.rows(), m.cols(), m.nonZeros(), h};
+}
+
+/// fingerprint() of the whole data set when each rank holds a block of it (in rank order): the
+/// same value as one process computes on all cells, so that a checkpoint resumes on any ranks.
+/// The hash passes from rank to rank (two sums of four 16-bit pieces per rank). Every rank calls it.
+template <class T>
+DataFingerprint sharded_fingerprint(const Csr<T>& block, const Communicator& ranks) {
+    if (ranks.size == 1) return fingerprint(block);
+    std::vector<double> sizes = {double(block.rows()), double(block.nonZeros())};
+    ranks.sum(sizes);
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    std::vector<double> pieces(4);
+    for (const bool entries : {false, true})
+        for (int r = 0; r < ranks.size; ++r) {
+            const std::uint64_t next = r == ranks.rank ? fnv_continue(h, block, entries) : 0;
+            for (int k = 0; k < 4; ++k) pieces[std::size_t(k)] = double((next >> (16 * k)) & 0xffffU);
+            ranks.sum(pieces); // only rank r contributes: the sum is its hash, exactly
+            h = 0;
+            for (int k = 0; k < 4; ++k) h |= std::uint64_t(pieces[std::size_t(k)]) << (16 * k);
+        }
+    return {static_cast<long long>(sizes[0]), block.cols(), static_cast<long long>(sizes[1]), h};
 }
 
 /// Every setting that shapes a run's trajectory, as name and exact value (for TrainState::settings).
@@ -357,10 +451,15 @@ inline std::vector<Index> validation_cells(Index cells, const TrainOptions& opti
 /// resumed (options.checkpoint). Throws scae::Error when the loss becomes non-finite, naming
 /// the epoch and batch, and train::Stopped when asked to stop.
 /// @param model    the model to train, in place; it ends with the best monitored weights when options.restore_best.
+/// With options.shard, `counts` is this rank's block of a data set spread over the ranks
+/// (CellShard): the validation split and the epoch shuffles are drawn over the whole data set's
+/// rows, exactly as one process holding every cell draws them, and each rank trains the cells of
+/// each global minibatch that it holds. The minibatches are thus the one-process minibatches;
+/// only the order in which the gradients are added differs (float rounding).
 /// @param counts   raw counts, cells x genes in the model's gene order; need not be compressed or sorted (a sorted copy is made if not).
-/// @param options  epochs, batches, optimiser, validation split, early stopping, threads, checkpoints and ranks.
+/// @param options  epochs, batches, optimiser, validation split, early stopping, threads, checkpoints, ranks and shard.
 /// @return one record per epoch run, the best epoch, whether patience ran out and the cell counts.
-/// @throws Error when the shapes or options are invalid, no cell is left to train on, a checkpoint does not match, or the loss becomes non-finite.
+/// @throws Error when the shapes or options are invalid, the ranks' blocks do not follow one another, no cell is left to train on, a checkpoint does not match, or the loss becomes non-finite.
 /// @throws Stopped when CheckpointOptions::stop asked the run to stop (after saving the state).
 template <class T>
 History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions& options = {}) {
@@ -374,6 +473,24 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         throw Error("train::fit: the communicator needs 0 <= rank < size and, for several ranks, a sum");
     const CheckpointOptions& checkpoint = options.checkpoint;
     if (checkpoint.every < 1) throw Error("train::fit: checkpoint.every must be at least 1");
+    const CellShard& shard = options.shard;
+    if (shard.sharded()) {
+        // Every rank checks every rank's block, so that all of them agree on a refusal.
+        if (ranks.size > 1 && !ranks.sum) throw Error("train::fit: a sharded run on several ranks needs the communicator's sum");
+        const std::vector<double> blocks = gather_over_ranks(ranks, {double(shard.first), double(counts.rows()), double(shard.total)});
+        double next = 0;
+        for (int r = 0; r < ranks.size; ++r) {
+            const double first = blocks[3 * std::size_t(r)], rows = blocks[3 * std::size_t(r) + 1], total = blocks[3 * std::size_t(r) + 2];
+            if (first != next || total != double(shard.total))
+                throw Error("train::fit: rank " + std::to_string(r) + " holds cells from row " + std::to_string(static_cast<long long>(first)) +
+                            " of " + std::to_string(static_cast<long long>(total)) + ", expected row " + std::to_string(static_cast<long long>(next)) +
+                            " of " + std::to_string(shard.total) + " (the ranks' blocks must follow one another in rank order)");
+            next += rows;
+        }
+        if (next != double(shard.total))
+            throw Error("train::fit: the ranks hold " + std::to_string(static_cast<long long>(next)) + " cells in all, the shard says " +
+                        std::to_string(shard.total));
+    }
     detail::ThreadScope threads(options.threads);
 
     // Memory beyond the caller's counts: the transformed input's values (one value per stored
@@ -389,10 +506,12 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     std::vector<T> input(std::size_t(target.nonZeros()));
     nn::transform_values(target, model.options.input, input.data());
 
-    // Held-out cells are drawn once from the seed; the rest are shuffled every epoch.
+    // Held-out cells are drawn once from the seed; the rest are shuffled every epoch. With a shard
+    // the draws are of the whole data set's rows, as one process holding every cell makes them.
+    const Index all_cells = shard.sharded() ? shard.total : counts.rows();
     Rng rng(options.seed);
-    const std::vector<int> order = detail::shuffled_cells(counts.rows(), rng);
-    const std::size_t held_out = validation_cell_count(counts.rows(), options);
+    const std::vector<int> order = detail::shuffled_cells(all_cells, rng);
+    const std::size_t held_out = validation_cell_count(all_cells, options);
     std::vector<int> validation(order.begin(), order.begin() + held_out), training(order.begin() + held_out, order.end());
     if (training.empty()) throw Error("train::fit: no cells left to train on");
 
@@ -410,7 +529,10 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     std::vector<double> shared; // gradients on their way through the ranks
 
     const bool keeps_state = checkpoint.save || checkpoint.resume;
-    const DataFingerprint data = keeps_state ? detail::fingerprint(target) : DataFingerprint{};
+    const DataFingerprint data = !keeps_state     ? DataFingerprint{}
+                                 : shard.sharded() ? detail::sharded_fingerprint(target, ranks)
+                                                   : detail::fingerprint(target);
+    std::vector<int> mine; // sharded: the rows of this rank's block in the current minibatch
     const auto settings = detail::settings(model.options, options);
     int threads_used = 1;
 #ifdef _OPENMP
@@ -464,12 +586,19 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         double sum = epoch == first_epoch ? first_sum : 0;
         for (std::size_t start = epoch == first_epoch ? first_cell : 0; start < training.size(); start += options.batch_size) {
             const Index n = Index(std::min<std::size_t>(options.batch_size, training.size() - start));
-            // This rank's share of the global batch: a contiguous slice of it (all of it in one process).
-            const Index first = n * ranks.rank / ranks.size, local = n * (ranks.rank + 1) / ranks.size - first;
+            // This rank's share of the global batch: a contiguous slice of it (all of it in one
+            // process), or with a shard the batch's cells of its block.
+            const int* cells = training.data() + start + n * ranks.rank / ranks.size;
+            Index local = n * (ranks.rank + 1) / ranks.size - n * ranks.rank / ranks.size;
+            if (shard.sharded()) {
+                detail::rows_in_shard(training.data() + start, std::size_t(n), shard.first, target.rows(), mine);
+                cells = mine.data();
+                local = Index(mine.size());
+            }
             std::visit([](auto& o) { o.zero_grad(); }, optimizer);
             double batch_sum = 0; // the batch's objective summed over its cells
             if (local > 0) {
-                minibatch.gather(target, input, training.data() + start + first, local);
+                minibatch.gather(target, input, cells, local);
                 tape.clear();
                 ad::Var<T> loss = model.objective(tape, minibatch.input_view(), minibatch.count_view());
                 batch_sum = double(loss.value()(0, 0)) * double(local);
@@ -498,7 +627,7 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         EpochRecord record;
         record.epoch = epoch;
         record.train_loss = sum / double(training.size());
-        record.validation_loss = detail::evaluate_loss(model, target, input, validation, options.batch_size, tape, minibatch, ranks);
+        record.validation_loss = detail::evaluate_loss(model, target, input, validation, options.batch_size, tape, minibatch, ranks, shard);
         record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
         history.epochs.push_back(record);
 
