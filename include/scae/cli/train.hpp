@@ -186,22 +186,23 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
             recipe.train.checkpoint.stop = train::StopOnSignals::flag();
         }
         const bool sharded = a.has("shard");
+        const auto warn_unless_counts = [&](bool integer_values) {
+            if (!integer_values && recipe.model.loss != nn::Loss::mse)
+                err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
+                    << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
+        };
         std::optional<transfer::ModelFile> trained;
         try {
             if (sharded) {
                 auto block = read_data_block(a, err, ranks.rank, ranks.size);
                 std::vector<double> integer{block.data.integer_values ? 1.0 : 0.0};
                 if (ranks.size > 1) ranks.sum(integer); // every rank's block must hold whole numbers
-                if (ranks.rank == 0 && integer[0] < ranks.size && recipe.model.loss != nn::Loss::mse)
-                    err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
-                        << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
+                if (ranks.rank == 0) warn_unless_counts(integer[0] == ranks.size);
                 const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), block.data.barcodes, data_path) : std::vector<std::string>{};
                 trained.emplace(transfer::train_model_sharded(std::move(block.data), recipe, ranks, data_path, labels));
             } else {
                 auto data = read_data(a, err);
-                if (!data.integer_values && recipe.model.loss != nn::Loss::mse)
-                    err << "scae train: warning: " << data_path << " holds non-integer values (log-normalised or TPM?), but the "
-                        << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
+                warn_unless_counts(data.integer_values);
                 const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
                 trained.emplace(transfer::train_model(std::move(data), recipe, data_path, labels)); // moved: never held twice
             }

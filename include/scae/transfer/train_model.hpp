@@ -39,6 +39,32 @@ struct TrainRecipe {
 /// @param labels one label per cell of `data` ("" for unlabelled), or empty
 /// @return the trained model with its preprocessing, history, provenance and label reference
 /// @throws Error when `labels` is neither empty nor one per cell
+namespace detail {
+
+/// The reference cells' fits as the model keeps them (ModelFile::reference_fit): the model
+/// reconstructs the cells it was trained on better than a new cell of their type, so their
+/// deviances are scaled by the ratio of the held-out cells' median to theirs, and every reference
+/// cell stands for a new one (cells held out keep their own).
+/// @param fit  each reference cell's mean deviance
+/// @param rows  each reference cell's row among the cells trained on (the validation split's numbering)
+/// @param held_out  the validation cells (train::validation_cells()), ascending
+/// @return 1 x cells
+inline RowVector<float> scaled_reference_fit(const std::vector<double>& fit, const std::vector<Index>& rows, const std::vector<Index>& held_out) {
+    const auto is_held_out = [&](std::size_t i) { return std::binary_search(held_out.begin(), held_out.end(), rows[i]); };
+    std::vector<double> seen, unseen;
+    for (std::size_t i = 0; i < fit.size(); ++i) (is_held_out(i) ? unseen : seen).push_back(fit[i]);
+    const auto median = [](std::vector<double> v) {
+        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+        return v[v.size() / 2];
+    };
+    const double scale = seen.empty() || unseen.size() < 10 ? 1.0 : std::max(1.0, median(unseen) / std::max(median(seen), 1e-12));
+    RowVector<float> out(Index(fit.size()));
+    for (std::size_t i = 0; i < fit.size(); ++i) out(Index(i)) = float(is_held_out(i) ? fit[i] : fit[i] * scale);
+    return out;
+}
+
+} // namespace detail
+
 template <class T>
 ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, const std::string& data_path = "",
                       const std::vector<std::string>& labels = {}) {
@@ -80,21 +106,7 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
             part.makeCompressed();
             mean_cell_deviance(part, m.model.reconstruct(part), {}, fit.data() + first);
         }
-        // The model reconstructs the cells it was trained on better than a new cell of their type:
-        // their deviances are scaled by the ratio of the held-out cells' median to theirs, so
-        // that every reference cell stands for a new one (cells held out keep their own).
-        const std::vector<Index> held_out = train::validation_cells(counts.rows(), recipe.train);
-        std::vector<double> seen, unseen;
-        for (std::size_t i = 0; i < fit.size(); ++i)
-            (std::binary_search(held_out.begin(), held_out.end(), labelled[i]) ? unseen : seen).push_back(fit[i]);
-        const auto median = [](std::vector<double> v) {
-            std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
-            return v[v.size() / 2];
-        };
-        const double scale = seen.empty() || unseen.size() < 10 ? 1.0 : std::max(1.0, median(unseen) / std::max(median(seen), 1e-12));
-        m.reference_fit.resize(Index(fit.size()));
-        for (std::size_t i = 0; i < fit.size(); ++i)
-            m.reference_fit(Index(i)) = float(std::binary_search(held_out.begin(), held_out.end(), labelled[i]) ? fit[i] : fit[i] * scale);
+        m.reference_fit = detail::scaled_reference_fit(fit, labelled, train::validation_cells(counts.rows(), recipe.train));
     }
     return m;
 }

@@ -111,20 +111,7 @@ void keep_sharded_reference(ModelFile& m, const Csr<T>& counts, const std::vecto
     m.reference_latent.resize(Index(rows.size()), width);
     for (std::size_t i = 0; i < rows.size(); ++i)
         for (Index j = 0; j < width; ++j) m.reference_latent(Index(i), j) = activations[i][std::size_t(j)];
-    // As train_model(): the cells trained on are scaled to stand for new ones, by the ratio of the
-    // held-out cells' median fit to theirs.
-    const std::vector<Index> held_out = train::validation_cells(total, train_options);
-    std::vector<double> seen, unseen;
-    for (std::size_t i = 0; i < fit.size(); ++i)
-        (std::binary_search(held_out.begin(), held_out.end(), rows[i]) ? unseen : seen).push_back(fit[i]);
-    const auto median = [](std::vector<double> v) {
-        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
-        return v[v.size() / 2];
-    };
-    const double scale = seen.empty() || unseen.size() < 10 ? 1.0 : std::max(1.0, median(unseen) / std::max(median(seen), 1e-12));
-    m.reference_fit.resize(Index(fit.size()));
-    for (std::size_t i = 0; i < fit.size(); ++i)
-        m.reference_fit(Index(i)) = float(std::binary_search(held_out.begin(), held_out.end(), rows[i]) ? fit[i] : fit[i] * scale);
+    m.reference_fit = scaled_reference_fit(fit, rows, train::validation_cells(total, train_options));
 }
 
 } // namespace detail
