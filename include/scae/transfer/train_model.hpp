@@ -27,18 +27,6 @@ struct TrainRecipe {
     ReferenceInputOptions reference_input{};
 };
 
-/// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
-/// `labels` (one per cell, "" for unlabelled), the labelled training cells' bottleneck
-/// activations are kept as a reference for label transfer. `data` is consumed: its counts become
-/// the training matrix in place (for data too large to hold twice). Models are float; a template
-/// over the count type only so that including this header compiles no training code (it is
-/// compiled where it is called).
-/// @param data counts (cells x genes) with gene ids and/or symbols, moved in
-/// @param recipe preprocessing, architecture and optimisation
-/// @param data_path where `data` came from, kept in the model's provenance
-/// @param labels one label per cell of `data` ("" for unlabelled), or empty
-/// @return the trained model with its preprocessing, history, provenance and label reference
-/// @throws Error when `labels` is neither empty nor one per cell
 namespace detail {
 
 /// The reference cells' fits as the model keeps them (ModelFile::reference_fit): the model
@@ -65,6 +53,18 @@ inline RowVector<float> scaled_reference_fit(const std::vector<double>& fit, con
 
 } // namespace detail
 
+/// Fits the preprocessing, trains a model on `data` and returns it ready to save. With
+/// `labels` (one per cell, "" for unlabelled), the labelled training cells' bottleneck
+/// activations are kept as a reference for label transfer. `data` is consumed: its counts become
+/// the training matrix in place (for data too large to hold twice). Models are float; a template
+/// over the count type only so that including this header compiles no training code (it is
+/// compiled where it is called).
+/// @param data counts (cells x genes) with gene ids and/or symbols, moved in
+/// @param recipe preprocessing, architecture and optimisation
+/// @param data_path where `data` came from, kept in the model's provenance
+/// @param labels one label per cell of `data` ("" for unlabelled), or empty
+/// @return the trained model with its preprocessing, history, provenance and label reference
+/// @throws Error when `labels` is neither empty nor one per cell
 template <class T>
 ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, const std::string& data_path = "",
                       const std::vector<std::string>& labels = {}) {
