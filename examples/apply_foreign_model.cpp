@@ -9,6 +9,7 @@
 #include <scae/io/labels.hpp>
 #include <scae/io/read_counts.hpp>
 #include <scae/transfer/run_transfer.hpp>
+#include <scae/precompiled.hpp> // with scae::precompiled: the entry points are compiled once
 
 #include <iostream>
 #include <sstream>

@@ -8,6 +8,7 @@
 #include <scae/transfer/denoise.hpp>
 #include <scae/transfer/run_annotation.hpp>
 #include <scae/transfer/train_model.hpp>
+#include <scae/precompiled.hpp> // with scae::precompiled: the entry points are compiled once
 
 #include <iostream>
 

@@ -1,6 +1,5 @@
 // my_tool.cpp: train on one tissue, then apply that model unchanged to another.
-#include <scae/io/read_counts.hpp>
-#include <scae/transfer/run_transfer.hpp>
+#include <scae/scae.hpp>
 
 #include <iostream>
 

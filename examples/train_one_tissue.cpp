@@ -8,6 +8,7 @@
 #include <scae/io/labels.hpp>
 #include <scae/io/read_counts.hpp>
 #include <scae/transfer/train_model.hpp>
+#include <scae/precompiled.hpp> // with scae::precompiled: the entry points are compiled once
 
 #include <iostream>
 

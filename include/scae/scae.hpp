@@ -1,6 +1,16 @@
 #pragma once
 /// @file scae.hpp
-/// @brief Everything in scae, one include. Each module can also be included on its own.
+/// @brief The library, one include. Each module can also be included on its own.
+///
+/// Left out: the command line (scae/cli/, the `scae` program's own code); train/checkpoint.hpp
+/// (resumable runs: it adds a tenth to this header's compile time; include it where you save
+/// checkpoints); what needs MPI
+/// (train/mpi.hpp, transfer/train_sharded.hpp, data/sharded_preprocess.hpp: define SCAE_WITH_MPI
+/// and link MPI); and the headers the ones below include for their own use (ad/fused.hpp,
+/// ad/blocks.hpp, core/parallelize.hpp and block_pool.hpp, core/enum_names.hpp, core/log_gamma.hpp,
+/// the HDF5 readers and writers under io/, which read_counts.hpp and the h5ad output use when
+/// SCAE_HAVE_HDF5 is defined). With SCAE_PRECOMPILED defined (CMake target `scae::precompiled`),
+/// the main entry points for float are declared, not compiled here: see precompiled.hpp.
 
 #include "scae/core/atomic_file.hpp"
 #include "scae/core/base64.hpp"
@@ -28,8 +38,10 @@
 #include "scae/io/fields.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/io/labels.hpp"
+#include "scae/io/label_map.hpp"
 #include "scae/io/line_reader.hpp"
 #include "scae/io/matrix_market.hpp"
+#include "scae/io/orientation.hpp"
 #include "scae/io/read_counts.hpp"
 #include "scae/io/tenx.hpp"
 #include "scae/io/values.hpp"
@@ -50,6 +62,8 @@
 #include "scae/interpret/median_network.hpp"
 #include "scae/interpret/method.hpp"
 #include "scae/interpret/model_input.hpp"
+#include "scae/interpret/node_activity.hpp"
+#include "scae/interpret/node_calls.hpp"
 #include "scae/interpret/node_saliency.hpp"
 #include "scae/interpret/pathway_report.hpp"
 #include "scae/interpret/pathways.hpp"
@@ -71,15 +85,25 @@
 #include "scae/eval/pca.hpp"
 #include "scae/eval/row_products.hpp"
 #include "scae/eval/silhouette.hpp"
-#include "scae/transfer/denoise.hpp"
+#include "scae/eval/subsample.hpp"
+#include "scae/transfer/annotate.hpp"
 #include "scae/transfer/annotation_scores.hpp"
+#include "scae/transfer/calibrate.hpp"
+#include "scae/transfer/denoise.hpp"
+#include "scae/transfer/latent_alignment.hpp"
+#include "scae/transfer/missing_genes.hpp"
 #include "scae/transfer/model_file.hpp"
+#include "scae/transfer/node_support.hpp"
+#include "scae/transfer/reference_input.hpp"
+#include "scae/transfer/run_annotation.hpp"
 #include "scae/transfer/run_transfer.hpp"
 #include "scae/transfer/train_model.hpp"
 #include "scae/report/colour.hpp"
 #include "scae/report/heatmap_svg.hpp"
 #include "scae/report/scatter_svg.hpp"
+#include "scae/report/report_folder.hpp"
 #include "scae/report/svg.hpp"
 #include "scae/report/svg_text.hpp"
 #include "scae/report/tsv.hpp"
 #include "scae/version.hpp"
+#include "scae/precompiled.hpp"
