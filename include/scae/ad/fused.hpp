@@ -19,6 +19,7 @@
 /// computed before it), so a step costs one join of the threads per op: with threads that
 /// wait passively, as they must on shared nodes, every join is a wake-up.
 
+#include "scae/ad/activations.hpp"
 #include "scae/ad/blocks.hpp"
 #include "scae/ad/losses.hpp"
 
@@ -46,27 +47,17 @@ constexpr Index layer_block_inputs = 32;
 template <class T>
 using RowChunk = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, 256, 1>;
 
-/// The numerator of sigmoid(bz) over 1 + e, with e = exp(-|bz|): 1 for bz >= 0, e below.
-/// A plain loop, which compilers turn into a vector blend (Eigen 3.4's select is scalar).
-template <class T>
-RowChunk<T> logistic_numerator(const RowChunk<T>& bz, const RowChunk<T>& e) {
-    RowChunk<T> out(bz.size());
-    for (Index c = 0; c < bz.size(); ++c) out[c] = bz[c] >= T(0) ? T(1) : e[c];
-    return out;
-}
-
 /// `y` (width values) becomes softplus_beta(y), and `slope` its derivative sigmoid(beta y),
-/// from one exp and one log1p per value.
+/// from one exp and one log1p per value (ad/activations.hpp).
 template <class T>
 void softplus_row(T* y, T* slope, Index width, T beta) {
     for (Index c0 = 0; c0 < width; c0 += 256) {
         const Index n = std::min<Index>(256, width - c0);
         Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> z(y + c0, n);
-        T* s = slope + c0;
         const RowChunk<T> bz = beta * z;
-        const RowChunk<T> e = (-bz.abs()).exp();
-        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(s, n) = logistic_numerator(bz, e) / (T(1) + e);
-        z = (bz.max(T(0)) + e.log1p()) / beta;
+        const RowChunk<T> e = activation::softplus_e(bz);
+        Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(slope + c0, n) = activation::softplus_slope(bz, e);
+        z = activation::softplus_times_beta(bz, e) / beta;
     }
 }
 
@@ -355,10 +346,10 @@ Var<T> softplus_poisson_nll(Var<T> x, Var<T> w, Var<T> b, const CsrView<T>& coun
             const T f = factors.size() ? factors(r) : T(1);
             T* zr = &z(r, 0);
             const detail::RowChunk<T> bz = beta * (z.row(r).array().transpose() + bv.row(0).segment(g0, width).array().transpose());
-            const detail::RowChunk<T> e = (-bz.abs()).exp();
-            // d rate / dz = f sigmoid(beta z): 1/(1+e) for z >= 0, e/(1+e) below.
-            Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(zr, width) = (mean * f) * detail::logistic_numerator(bz, e) / (T(1) + e);
-            const detail::RowChunk<T> rate = f * (bz.max(T(0)) + e.log1p()) / beta;
+            const detail::RowChunk<T> e = activation::softplus_e(bz);
+            // d rate / dz = f sigmoid(beta z), scaled by the mean's 1 / entries first.
+            Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(zr, width) = (mean * f) * activation::logistic_numerator(bz, e) / (T(1) + e);
+            const detail::RowChunk<T> rate = f * activation::softplus_times_beta(bz, e) / beta;
             loss += double(rate.sum());
             const auto [p0, p1] = row_range(counts, r, g0, g0 + width);
             if (shifted.size() < k + (p1 - p0)) {

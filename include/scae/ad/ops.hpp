@@ -10,6 +10,7 @@
 /// to the data. The fast paths training takes (fused layers, fixed blocks) are in fused.hpp and
 /// blocks.hpp, so this file stays a plain reading of reverse mode.
 
+#include "scae/ad/activations.hpp"
 #include "scae/ad/blocks.hpp"
 #include "scae/ad/tape.hpp"
 
@@ -214,8 +215,8 @@ Var<T> square(Var<T> x) {
 
 // ---- activations (the guided rule applies to these: Tape::incoming) ----------------------
 
-/// Softplus log(1 + e^(beta x)) / beta, written as max(z, 0) + log1p(e^-|z|) with z = beta x
-/// so that large inputs neither overflow nor lose precision.
+/// Softplus log(1 + e^(beta x)) / beta, computed as ad/activations.hpp defines it (so that large
+/// inputs neither overflow nor lose precision).
 /// @param x     operand.
 /// @param beta  sharpness (positive); 1 is the plain softplus, larger values approach ReLU.
 /// @return softplus_beta(x), same shape as `x`.
@@ -229,8 +230,9 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
         Matrix<T>& gx = t.grad_of(n.inputs[0]);
         parallel_rows(x.rows(), x.cols(), [&](Index first, Index last) {
             const Index rows = last - first;
-            gx.middleRows(first, rows).array() +=
-                g.middleRows(first, rows).array() / (T(1) + (-n.op.param * x.middleRows(first, rows).array()).exp());
+            const activation::Values<T> z = n.op.param * x.middleRows(first, rows).array();
+            const activation::Values<T> e = activation::softplus_e(z);
+            gx.middleRows(first, rows).array() += g.middleRows(first, rows).array() * activation::softplus_slope(z, e);
         });
     }, {x});
     Node<T>& n = t.node(out);
@@ -239,8 +241,8 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
     const Matrix<T>& in = t.value(x);
     n.value.resize(in.rows(), in.cols());
     parallel_rows(in.rows(), in.cols(), [&](Index first, Index last) {
-        const auto z = in.middleRows(first, last - first).array() * beta;
-        n.value.middleRows(first, last - first) = ((z.max(T(0)) + (-z.abs()).exp().log1p()) / beta).matrix();
+        const activation::Values<T> z = in.middleRows(first, last - first).array() * beta;
+        n.value.middleRows(first, last - first) = (activation::softplus_times_beta(z, activation::softplus_e(z)) / beta).matrix();
     });
     return out;
 }
@@ -254,10 +256,10 @@ Var<T> relu(Var<T> x) {
     Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // the gradient passes where the input was positive
         if (!t.wants(n.inputs[0])) return;
         const Matrix<T>& g = t.incoming(n);
-        t.grad_of(n.inputs[0]).array() += (t.value(n.inputs[0]).array() > T(0)).select(g.array(), T(0));
+        t.grad_of(n.inputs[0]).array() += g.array() * activation::relu_slope(t.value(n.inputs[0]).array());
     }, {x});
     t.node(out).op.activation = true;
-    t.node(out).value = t.value(x).cwiseMax(T(0));
+    t.node(out).value = activation::relu_value(t.value(x).array()).matrix();
     return out;
 }
 
@@ -270,10 +272,10 @@ Var<T> sigmoid(Var<T> x) {
     Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // s' = s (1 - s), with s the output
         if (!t.wants(n.inputs[0])) return;
         const Matrix<T>& g = t.incoming(n);
-        t.grad_of(n.inputs[0]).array() += g.array() * n.value.array() * (T(1) - n.value.array());
+        t.grad_of(n.inputs[0]).array() += g.array() * activation::sigmoid_slope_from_value(n.value.array());
     }, {x});
     t.node(out).op.activation = true;
-    t.node(out).value = (T(1) / (T(1) + (-t.value(x).array()).exp())).matrix();
+    t.node(out).value = activation::sigmoid_value(t.value(x).array()).matrix();
     return out;
 }
 
@@ -286,10 +288,10 @@ Var<T> tanh(Var<T> x) {
     Var<T> out = t.record([](Tape<T>& t, Node<T>& n) { // tanh' = 1 - tanh^2, with tanh the output
         if (!t.wants(n.inputs[0])) return;
         const Matrix<T>& g = t.incoming(n);
-        t.grad_of(n.inputs[0]).array() += g.array() * (T(1) - n.value.array().square());
+        t.grad_of(n.inputs[0]).array() += g.array() * activation::tanh_slope_from_value(n.value.array());
     }, {x});
     t.node(out).op.activation = true;
-    t.node(out).value = t.value(x).array().tanh().matrix();
+    t.node(out).value = activation::tanh_value(t.value(x).array()).matrix();
     return out;
 }
 

@@ -84,19 +84,6 @@ struct MapScratch {
 
 namespace detail {
 
-/// The derivative of `layer`'s activation at pre-activation `pre` (post-activation `post`),
-/// computed as the tape's backward computes it.
-template <class T>
-void activation_derivative(const nn::Dense<T>& layer, const Matrix<T>& pre, const Matrix<T>& post, Matrix<T>& d) {
-    switch (layer.activation) {
-    case nn::Activation::relu: d = (pre.array() > T(0)).template cast<T>().matrix(); break;
-    case nn::Activation::softplus: d = (T(1) / (T(1) + (-layer.beta * pre.array()).exp())).matrix(); break;
-    case nn::Activation::sigmoid: d = (post.array() * (T(1) - post.array())).matrix(); break;
-    case nn::Activation::tanh: d = (T(1) - post.array().square()).matrix(); break;
-    case nn::Activation::identity: d.setOnes(pre.rows(), pre.cols()); break;
-    }
-}
-
 /// Runs the encoder from the first layer's pre-activations `pre1` (rows x units), keeping each
 /// layer's activation derivative; `top` gets the bottleneck activations.
 template <class T>
@@ -112,7 +99,7 @@ void encoder_trace(const nn::Autoencoder<T>& model, const Matrix<T>& pre1, std::
         }
         top = pre;
         nn::activate_in_place(top, layer.activation, layer.beta);
-        activation_derivative(layer, pre, top, derivative[l]);
+        nn::activation_slope(layer.activation, layer.beta, pre, top, derivative[l]);
     }
 }
 

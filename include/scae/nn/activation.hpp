@@ -2,9 +2,11 @@
 /// @file activation.hpp
 /// @brief The activations a layer can use, by name, on the tape and without it.
 
+#include "scae/ad/activations.hpp"
 #include "scae/ad/ops.hpp"
 #include "scae/core/enum_names.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace scae::nn {
@@ -47,19 +49,50 @@ ad::Var<T> activate(ad::Var<T> x, Activation a, T beta) {
     return x;
 }
 
-/// Applies `a` in place, without recording anything (inference).
+/// Applies `a` in place, without recording anything (inference), with the arithmetic of the
+/// tape's ops (ad/activations.hpp).
 /// @param x     the layer's affine output, overwritten by the activations.
 /// @param a     the activation.
 /// @param beta  softplus sharpness (positive); ignored by the others.
 template <class T>
 void activate_in_place(Matrix<T>& x, Activation a, T beta) {
+    namespace act = ad::activation;
     auto v = x.array();
     switch (a) {
-    case Activation::relu: v = v.max(T(0)); break;
-    case Activation::softplus: v = ((v * beta).max(T(0)) + (-(v * beta).abs()).exp().log1p()) / beta; break;
-    case Activation::sigmoid: v = T(1) / (T(1) + (-v).exp()); break;
-    case Activation::tanh: v = v.tanh(); break;
+    case Activation::relu: v = act::relu_value(v); break;
+    case Activation::softplus:
+        for (Index r0 = 0; r0 < x.rows(); r0 += 64) { // 64 rows at a time: a small temporary
+            auto rows = v.middleRows(r0, std::min<Index>(64, x.rows() - r0));
+            const act::Values<T> z = rows * beta;
+            rows = act::softplus_times_beta(z, act::softplus_e(z)) / beta;
+        }
+        break;
+    case Activation::sigmoid: v = act::sigmoid_value(v); break;
+    case Activation::tanh: v = act::tanh_value(v); break;
     case Activation::identity: break;
+    }
+}
+
+/// The slope of `a` at pre-activations `pre` whose activations are `post`, as the tape's
+/// backward computes it (ad/activations.hpp): what the saliency sweep multiplies gradients by.
+/// @param a      the activation.
+/// @param beta   softplus sharpness (positive); ignored by the others.
+/// @param pre    the layer's affine output.
+/// @param post   activate_in_place() of `pre`.
+/// @param slope  resized to pre's shape and overwritten.
+template <class T>
+void activation_slope(Activation a, T beta, const Matrix<T>& pre, const Matrix<T>& post, Matrix<T>& slope) {
+    namespace act = ad::activation;
+    switch (a) {
+    case Activation::relu: slope = act::relu_slope(pre.array()).matrix(); break;
+    case Activation::softplus: {
+        const act::Values<T> z = beta * pre.array();
+        slope = act::softplus_slope(z, act::Values<T>(act::softplus_e(z))).matrix();
+        break;
+    }
+    case Activation::sigmoid: slope = act::sigmoid_slope_from_value(post.array()).matrix(); break;
+    case Activation::tanh: slope = act::tanh_slope_from_value(post.array()).matrix(); break;
+    case Activation::identity: slope.setOnes(pre.rows(), pre.cols()); break;
     }
 }
 

@@ -1,0 +1,106 @@
+#pragma once
+/// @file activations.hpp
+/// @brief The activations' values and slopes, defined once: the tape's ops (ops.hpp), the fused
+/// layers (fused.hpp), inference (nn/activation.hpp) and the saliency sweep
+/// (interpret/node_saliency.hpp) all compute them here, so a model trains, runs and is explained
+/// through the same arithmetic.
+///
+/// Each function takes Eigen arrays (a stack-sized row chunk in the fused layers, a whole matrix
+/// elsewhere) and returns an array of the same type or an expression over its arguments.
+
+#include "scae/core/types.hpp"
+
+namespace scae::ad::activation {
+
+/// A matrix's values as an array (row-major, as scae::Matrix): what the functions below take
+/// and give outside the fused layers' row chunks.
+template <class T>
+using Values = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// ---- softplus_beta(x) = log(1 + e^(beta x)) / beta ------------------------------------
+// With z = beta x and e = exp(-|z|), its value is (max(z, 0) + log1p(e)) / beta and its slope,
+// the logistic function of z, is 1 / (1 + e) for z >= 0 and e / (1 + e) below: one exp and one
+// log1p per value, no overflow for large |z|, no cancellation for negative z.
+
+/// exp(-|z|), shared by softplus' value and slope.
+/// @param z  beta x.
+/// @return an expression for exp(-|z|).
+template <class Z>
+auto softplus_e(const Eigen::ArrayBase<Z>& z) {
+    return (-z.abs()).exp();
+}
+
+/// beta softplus_beta(x), that is max(z, 0) + log1p(e): the value before the division by beta,
+/// which the output layer scales by the cell's factor first.
+/// @param z  beta x.
+/// @param e  softplus_e(z).
+/// @return an expression (it refers to `z` and `e`).
+template <class Z, class E>
+auto softplus_times_beta(const Eigen::ArrayBase<Z>& z, const Eigen::ArrayBase<E>& e) {
+    return z.max(typename Z::Scalar(0)) + e.log1p();
+}
+
+/// The logistic function's numerator over 1 + e: 1 where z >= 0, e below. A plain loop, which
+/// compilers turn into a vector blend (Eigen 3.4's select is scalar).
+/// @param z  beta x (a plain array, any shape).
+/// @param e  softplus_e(z), same shape.
+/// @return the numerators, same type and shape.
+template <class A>
+A logistic_numerator(const A& z, const A& e) {
+    using T = typename A::Scalar;
+    A out(z.rows(), z.cols());
+    for (Index i = 0; i < z.size(); ++i) out(i) = z(i) >= T(0) ? T(1) : e(i);
+    return out;
+}
+
+/// softplus_beta's slope at x: the logistic function of z = beta x.
+/// @param z  beta x (a plain array).
+/// @param e  softplus_e(z), same type.
+/// @return the slopes, same type and shape.
+template <class A>
+A softplus_slope(const A& z, const A& e) {
+    A slope = logistic_numerator(z, e);
+    slope /= typename A::Scalar(1) + e;
+    return slope;
+}
+
+// ---- the others -----------------------------------------------------------------------
+
+/// max(x, 0).
+template <class X>
+auto relu_value(const Eigen::ArrayBase<X>& x) {
+    return x.max(typename X::Scalar(0));
+}
+
+/// relu's slope: 1 where x > 0, else 0 (a 0/1 array of x's scalar).
+template <class X>
+auto relu_slope(const Eigen::ArrayBase<X>& x) {
+    return (x > typename X::Scalar(0)).template cast<typename X::Scalar>();
+}
+
+/// The logistic function 1 / (1 + e^-x).
+template <class X>
+auto sigmoid_value(const Eigen::ArrayBase<X>& x) {
+    using T = typename X::Scalar;
+    return T(1) / (T(1) + (-x).exp());
+}
+
+/// The logistic function's slope s (1 - s), from its value s.
+template <class Y>
+auto sigmoid_slope_from_value(const Eigen::ArrayBase<Y>& s) {
+    return s * (typename Y::Scalar(1) - s);
+}
+
+/// tanh x.
+template <class X>
+auto tanh_value(const Eigen::ArrayBase<X>& x) {
+    return x.tanh();
+}
+
+/// tanh's slope 1 - y^2, from its value y.
+template <class Y>
+auto tanh_slope_from_value(const Eigen::ArrayBase<Y>& y) {
+    return typename Y::Scalar(1) - y.square();
+}
+
+} // namespace scae::ad::activation
