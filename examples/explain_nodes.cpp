@@ -30,7 +30,6 @@ int main(int argc, char** argv) {
         const auto labels = scae::io::read_labels(argv[3], data.barcodes).per_cell;
 
         scae::transfer::TrainRecipe recipe;
-        recipe.train.progress = scae::train::ProgressMode::never;
         const auto trained = scae::transfer::train_model(data, recipe, argv[1], labels);
         std::cout << "trained on " << trained.model.genes() << " genes for " << trained.history.epochs.size() << " epochs\n";
 

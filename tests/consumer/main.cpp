@@ -17,7 +17,6 @@ int main() {
     scae::nn::Autoencoder<float> model(tissue.counts.cols(), options);
     scae::train::TrainOptions train;
     train.epochs = 1;
-    train.progress = scae::train::ProgressMode::never;
     const auto history = scae::train::fit(model, tissue.counts, train);
     std::cout << "consumer: scae " << scae::version() << ", one epoch, loss " << history.epochs.back().train_loss << "\n";
     return history.epochs.size() == 1 ? 0 : 1;

@@ -4,6 +4,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/cli/input_options.hpp"
+#include "scae/cli/progress.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
@@ -71,7 +72,8 @@ inline std::vector<Index> parse_layers(const std::string& text) {
     return sizes;
 }
 
-/// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads --quiet).
+/// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads
+/// --quiet); progress goes to stderr as a status line (progress_line()) unless --quiet.
 /// @param a  the parsed options
 /// @param t  the options to update; those not given keep their value
 /// @throws UsageError for a value out of range
@@ -82,7 +84,7 @@ inline void read_train_options(const Args& a, train::TrainOptions& t) {
     t.weight_decay = a.number("weight-decay", t.weight_decay, 0, 10);
     t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
     if (a.has("threads")) t.threads = a.threads();
-    if (a.has("quiet")) t.progress = train::ProgressMode::never;
+    t.progress = progress_line(a.has("quiet") ? ProgressMode::never : ProgressMode::automatic);
 }
 
 /// Reads --genes into the preprocessing options.
@@ -178,7 +180,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         recipe.model.seed = recipe.train.seed;
         const train::Communicator ranks = training_ranks();
         recipe.train.communicator = ranks;
-        if (ranks.rank != 0) recipe.train.progress = train::ProgressMode::never;
+        if (ranks.rank != 0) recipe.train.progress = nullptr; // rank 0 alone shows progress
         const std::string checkpoint = read_checkpoint_options(a, {data_path, a.get("labels", ""), model_path}, ranks, recipe.train, err);
         std::unique_ptr<train::StopOnSignals> stop_on_signals;
         if (!checkpoint.empty()) {

@@ -260,7 +260,7 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
     options.split.fraction = a.number("mcv-fraction", options.split.fraction, 0, 1);
     if (!(options.split.fraction > 0 && options.split.fraction < 1)) throw UsageError("--mcv-fraction must be in (0, 1)");
     options.scores.max_cells = Index(a.integer("eval-cells", options.scores.max_cells, 2, 10000000));
-    if (a.has("quiet")) options.progress = train::ProgressMode::never;
+    options.progress = progress_line(a.has("quiet") ? ProgressMode::never : ProgressMode::automatic, NoteStyle::timed);
     read_annotation_options(a, options.missing_genes, options.annotate);
     TransferRun run{transfer::load_model(model_path), {}, {}, {}};
     if (a.has("label-map")) {
