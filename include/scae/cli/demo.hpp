@@ -94,6 +94,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
         err << "scae demo: simulating tissues A and B into " << out_dir << "\n";
         data::SimulationOptions simulation;
         simulation.seed = std::uint64_t(a.integer("seed", 42));
+        simulation.threads = a.threads(); // every core unless told (the library's default is one)
         const data::Simulation sim = data::simulate(simulation);
         data::write_simulation(sim, dir + "/data");
         err << "scae demo: training on tissue A\n";

@@ -75,7 +75,8 @@ inline std::vector<Index> parse_layers(const std::string& text) {
 /// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads
 /// --quiet); progress goes to stderr as a status line (progress_line()) unless --quiet.
 /// @param a  the parsed options
-/// @param t  the options to update; those not given keep their value
+/// @param t  the options to update; those not given keep their value, but --threads, whose
+/// absence means every core (0), where the library's default is one
 /// @throws UsageError for a value out of range
 inline void read_train_options(const Args& a, train::TrainOptions& t) {
     t.epochs = int(a.integer("epochs", t.epochs, 1, 100000));
@@ -83,7 +84,7 @@ inline void read_train_options(const Args& a, train::TrainOptions& t) {
     t.learning_rate = a.positive_number("lr", t.learning_rate, 1);
     t.weight_decay = a.number("weight-decay", t.weight_decay, 0, 10);
     t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
-    if (a.has("threads")) t.threads = a.threads();
+    t.threads = a.threads(); // the command line takes every core unless told
     t.progress = progress_line(a.has("quiet") ? ProgressMode::never : ProgressMode::automatic);
 }
 
@@ -176,8 +177,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         recipe.normalize = !a.has("no-normalize");
         if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
         recipe.model.loss = a.choice("loss", nn::loss_names, recipe.model.loss);
-        read_train_options(a, recipe.train);
-        recipe.model.seed = recipe.train.seed;
+        read_train_options(a, recipe.train); // its seed is the model's too (transfer::TrainRecipe)
         const train::Communicator ranks = training_ranks();
         recipe.train.communicator = ranks;
         if (ranks.rank != 0) recipe.train.progress = nullptr; // rank 0 alone shows progress

@@ -254,8 +254,8 @@ inline TransferRun run_transfer_command(const Args& a, std::ostream& err) {
     options.align = align_options(a);
     options.native = !a.has("no-native");
     read_train_options(a, options.native_train);
-    options.threads = a.threads();
-    options.seed = options.native_train.seed;
+    options.threads = a.threads(); // every core unless told (the library's default is one)
+    options.seed = std::uint64_t(a.integer("seed", std::int64_t(options.seed))); // the native model's too
     options.calibration = calibration_options(a);
     options.split.fraction = a.number("mcv-fraction", options.split.fraction, 0, 1);
     if (!(options.split.fraction > 0 && options.split.fraction < 1)) throw UsageError("--mcv-fraction must be in (0, 1)");

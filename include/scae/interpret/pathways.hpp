@@ -170,7 +170,7 @@ struct PathwayOptions {
     std::size_t stop_exceedances = 10;
     std::size_t permutation_batch = 20;         ///< null sets drawn at a time, also the fewest per pair (default 20)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
-    int threads = 0;                            ///< threads for all the work (0: OpenMP's default); results do not depend on it
+    int threads = 1;                            ///< threads for all the work (default 1; 0: OpenMP's default); results do not depend on it
     /// Where p comes from (default rank-sum: the rank-sum test against random sets of the set's
     /// size). `confirmed` keeps only the calls that the matched test (random sets within the set's
     /// expression strata, `expression_strata`) confirms: half as many calls of sets of merely

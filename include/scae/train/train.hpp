@@ -128,7 +128,7 @@ struct TrainOptions {
     int patience = 10;                 ///< stop after this many epochs without improvement (0: never)
     double min_delta = 1e-4;           ///< an improvement must lower the monitored loss by this much
     bool restore_best = true;          ///< end with the weights of the best monitored epoch
-    int threads = 0;                   ///< OpenMP threads (0: the OpenMP default)
+    int threads = 1;                   ///< OpenMP threads (default 1: the caller decides; 0: OpenMP's default, every core)
     /// Called after every epoch (a step of `epochs`, with its losses) and at the end or a stop (a
     /// note); default empty: silent. `scae train` fills it with a line on stderr (cli/progress.hpp).
     ProgressCallback progress{};

@@ -28,7 +28,7 @@ struct AnnotationOptions {
     NodeSupportOptions node_support{};                     ///< when a node is flagged as resting on missing genes
     AnnotateOptions annotate{};                            ///< k, error rate, reference subsample and its seed
     std::map<std::string, std::string> label_map;          ///< reference label -> target label, for scoring
-    int threads = 0;                                       ///< threads (0: OpenMP's default)
+    int threads = 1;                                       ///< threads (default 1; 0: OpenMP's default, every core)
 };
 
 /// What run_annotation() computed.

@@ -42,7 +42,9 @@ struct TransferOptions {
     /// differ (several may map to one); the predicted labels stay the reference's.
     std::map<std::string, std::string> label_map;
     bool native = true;                ///< also train a native model on the target (the fair baseline)
-    train::TrainOptions native_train{}; ///< its training (seed, epochs, threads, progress callback)
+    /// Its training (epochs, batch, learning rate, progress callback); its seed and threads are
+    /// replaced by `seed` and `threads`, so one seed makes the whole run.
+    train::TrainOptions native_train{};
     double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
     Index denoise_max_cells = 20000;   ///< held-out cells denoising is scored on at most (a random subset of them)
     eval::SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
@@ -56,11 +58,13 @@ struct TransferOptions {
     /// native_train.progress reports the native model's epochs. `scae transfer` fills both with
     /// lines on stderr (cli/progress.hpp).
     ProgressCallback progress{};
-    std::uint64_t seed = 0;            ///< held-out cells, masks, subsamples
-    /// Threads for every step (0: OpenMP's default); the native model trains on native_train.threads
-    /// where that is set. The results depend on it only by rounding: Eigen's own products (the
+    /// Held-out cells, masks, subsamples and the native model (initial weights, split, shuffles);
+    /// default 42, as `scae transfer --seed` and as a model is trained (train::TrainOptions::seed).
+    std::uint64_t seed = 42;
+    /// Threads for every step, the native model's training included (default 1; 0: OpenMP's
+    /// default, every core). The results depend on it only by rounding: Eigen's own products (the
     /// model passes, PCA's sketch) choose their blocking by thread count.
-    int threads = 0;
+    int threads = 1;
 };
 
 /// Denoising score of one predictor on the held-out cells.
@@ -304,9 +308,12 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     Matrix<float> native_latent;
     if (options.native) {
         nn::AutoencoderOptions native_options = foreign.model.options;
-        native_options.seed = options.native_train.seed;
+        native_options.seed = options.seed;
         nn::Autoencoder<float> native(counts.cols(), native_options);
-        const auto history = train::fit(native, held_in_input, options.native_train);
+        train::TrainOptions native_train = options.native_train;
+        native_train.seed = options.seed;
+        native_train.threads = options.threads;
+        const auto history = train::fit(native, held_in_input, native_train);
         NativeResults n;
         n.epochs = Index(history.epochs.size());
         n.train_cells = held_in_input.rows();
