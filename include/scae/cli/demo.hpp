@@ -18,6 +18,13 @@ namespace scae::cli {
 
 namespace detail {
 
+/// `value` with `digits` decimals, for the summary.
+inline std::string fixed(double value, int digits = 3) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(digits) << value;
+    return s.str();
+}
+
 /// Reads a TSV with a header into column-name -> values.
 inline std::vector<std::map<std::string, std::string>> read_tsv(const std::string& path) {
     std::ifstream in(path);

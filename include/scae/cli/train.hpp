@@ -4,7 +4,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/cli/input_options.hpp"
-#include "scae/cli/progress.hpp"
+#include "scae/cli/options.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
@@ -70,22 +70,6 @@ inline std::vector<Index> parse_layers(const std::string& text) {
     if (Index(sizes.size()) > nn::max_layers)
         throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(nn::max_layers));
     return sizes;
-}
-
-/// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads
-/// --quiet); progress goes to stderr as a status line (progress_line()) unless --quiet.
-/// @param a  the parsed options
-/// @param t  the options to update; those not given keep their value, but --threads, whose
-/// absence means every core (0), where the library's default is one
-/// @throws UsageError for a value out of range
-inline void read_train_options(const Args& a, train::TrainOptions& t) {
-    t.epochs = int(a.integer("epochs", t.epochs, 1, 100000));
-    t.batch_size = int(a.integer("batch", t.batch_size, 1, 1 << 20));
-    t.learning_rate = a.positive_number("lr", t.learning_rate, 1);
-    t.weight_decay = a.number("weight-decay", t.weight_decay, 0, 10);
-    t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
-    t.threads = a.threads(); // the command line takes every core unless told
-    t.progress = progress_line(a.has("quiet") ? ProgressMode::never : ProgressMode::automatic);
 }
 
 /// Reads --genes into the preprocessing options.
