@@ -96,8 +96,9 @@ std::vector<NodeSupport> node_support(const nn::Autoencoder<T>& model, const Ref
     return out;
 }
 
-/// "node0", "node1", ...: the column names of the bottleneck in latent.tsv (embed, transfer),
-/// numbered from 0 as every output numbers nodes, so column nodeK is node K everywhere.
+/// "node0", "node1", ...: the column names of the bottleneck in latent.tsv (embed, transfer).
+/// Everywhere else a node is its number from 0 (the `node` column of every table, `node` and
+/// node lists in JSON), so column nodeK is node K.
 /// @param n  number of bottleneck nodes
 /// @return "node0" to "node<n-1>"
 inline std::vector<std::string> node_names(Index n) {
@@ -106,7 +107,7 @@ inline std::vector<std::string> node_names(Index n) {
     return names;
 }
 
-/// node_support.tsv: per bottleneck node, the share of its reference variation carried by genes
+/// node_support.tsv: per bottleneck node (numbered from 0, as every `node` column), the share of its reference variation carried by genes
 /// the target lacks, the share the fill method cannot recover, the support and whether it is
 /// trusted (the header alone for a model without a reference summary).
 /// @param support  node_support()'s result
@@ -115,7 +116,7 @@ inline std::string node_support_tsv(const std::vector<NodeSupport>& support) {
     std::ostringstream s;
     s << "node\tmissing_share\tunexplained_share\tsupport\ttrusted\n" << std::setprecision(4);
     for (std::size_t k = 0; k < support.size(); ++k)
-        s << "node" << k << '\t' << support[k].missing_share << '\t' << support[k].unexplained_share << '\t' << support[k].support << '\t'
+        s << k << '\t' << support[k].missing_share << '\t' << support[k].unexplained_share << '\t' << support[k].support << '\t'
           << (support[k].trusted ? "yes" : "no") << '\n';
     return s.str();
 }
