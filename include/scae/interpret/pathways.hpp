@@ -673,7 +673,7 @@ inline void confirm_calls(PathwayResult& r, double alpha) {
 /// (cells x genes in model gene order), with a null and q-values; see the file comment.
 /// `gene_symbols` names the model's genes (matched to the sets case-insensitively).
 /// `groups` (optional) labels each cell ("" for none): each label gets a contrast of its cells
-/// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
+/// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet).
 /// Throws scae::Error when lengths disagree, options do not fit together, or no set has
 /// min_genes model genes.
 /// @param model  the trained model

@@ -2,6 +2,7 @@
 /// @file train.hpp
 /// @brief Minibatch training of an autoencoder on a count matrix.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/parallelize.hpp"
 #include "scae/nn/autoencoder.hpp"
 #include "scae/optim/adam.hpp"
@@ -33,6 +34,14 @@ namespace scae::train {
 
 /// The optimiser training uses.
 enum class Optimizer { adam, adamw, sgd };
+
+/// The optimisers' names (checkpoint settings).
+inline constexpr EnumNames<Optimizer, 3> optimizer_names{{{Optimizer::adam, "adam"}, {Optimizer::adamw, "adamw"}, {Optimizer::sgd, "sgd"}}};
+
+/// The name of `optimizer`.
+/// @param optimizer  the optimiser
+/// @return "adam", "adamw" or "sgd"
+inline std::string to_string(Optimizer optimizer) { return enum_name(optimizer, optimizer_names); }
 
 struct TrainState;
 
@@ -336,7 +345,6 @@ inline std::vector<std::pair<std::string, std::string>> settings(const nn::Autoe
     };
     std::string sizes;
     for (Index s : m.encoder_sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
-    const char* optimizers[] = {"adam", "adamw", "sgd"};
     return {{"encoder_sizes", sizes},
             {"activation", std::to_string(int(m.activation))},
             {"output_activation", std::to_string(int(m.output_activation))},
@@ -347,7 +355,7 @@ inline std::vector<std::pair<std::string, std::string>> settings(const nn::Autoe
             {"input_target_sum", number(m.input.target_sum)},
             {"batch_size", std::to_string(o.batch_size)},
             {"learning_rate", number(o.learning_rate)},
-            {"optimizer", optimizers[int(o.optimizer)]},
+            {"optimizer", to_string(o.optimizer)},
             {"weight_decay", number(o.weight_decay)},
             {"momentum", number(o.momentum)},
             {"nesterov", o.nesterov ? "true" : "false"},
