@@ -52,6 +52,7 @@ inline int bench_saliency(const std::vector<std::string>& args) {
     options.block_cells = a.integer("block", options.block_cells);
     options.baseline = a.get("baseline", "zeros") == "mean" ? interpret::Baseline::mean_cell : interpret::Baseline::zeros;
     options.steps = int(a.integer("steps", options.steps));
+    options.threads = threads; // the library's default is one thread
     const bool weighted = a.has("weighted");
 #ifdef _OPENMP
     if (threads > 0) omp_set_num_threads(threads);

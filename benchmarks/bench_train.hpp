@@ -44,7 +44,6 @@ inline int bench_train(const std::vector<std::string>& args) {
     options.validation_fraction = 0;
     options.patience = 0;
     options.restore_best = false;
-    options.progress = scae::train::ProgressMode::never;
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = cpu_seconds();
     const auto history = scae::train::fit(model, data.counts, options);

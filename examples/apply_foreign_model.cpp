@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
         scae::transfer::TransferOptions options;
         options.align.min_coverage = min_coverage;
         options.native_train.epochs = 60;
-        options.native_train.progress = scae::train::ProgressMode::never;
+        options.threads = 0; // every core, the native model's training too (the library's default is one thread)
         auto result = scae::transfer::run_transfer(model, data, labels, options);
         const nlohmann::json r = result; // report.json's numbers
         std::cout << "foreign model " << positional[0] << " on " << positional[1] << " (" << data.cells() << " cells)\n"

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
         const auto labels = scae::io::read_labels(argv[3], data.barcodes).per_cell;
 
         scae::transfer::TrainRecipe recipe;
-        recipe.train.progress = scae::train::ProgressMode::never;
+        recipe.train.threads = 0; // every core (the library's default is one thread)
         const auto trained = scae::transfer::train_model(data, recipe, argv[1], labels);
         std::cout << "trained on " << trained.model.genes() << " genes for " << trained.history.epochs.size() << " epochs\n";
 
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
         const auto sets = scae::io::read_gmt(argv[2]);
         scae::interpret::PathwayOptions options;
         options.min_genes = 5; // cell-type marker sets are short: PanglaoDB's keep 5 to 60 of 2,000 genes
+        options.threads = 0;   // every core
         const auto result = scae::interpret::score_pathways(trained.model, counts, trained.gene_symbols, sets.sets, options, labels);
         for (const scae::interpret::NodeCall& call : scae::interpret::node_calls(result)) {
             if (call.node < 0) continue;

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         scae::transfer::TrainRecipe recipe;
         recipe.preprocess.hvg.n_top_genes = 2000; // highly variable genes (Seurat v3 flavour)
         recipe.train.epochs = 60;                 // early stopping usually ends sooner
-        recipe.train.progress = scae::train::ProgressMode::never;
+        recipe.train.threads = 0;                 // every core (the library's default is one thread)
         const auto model = scae::transfer::train_model(data, recipe, argv[1], labels);
 
         const auto& best = model.history.epochs[std::size_t(model.history.best_epoch - 1)];

@@ -54,7 +54,6 @@ inline scae::train::TrainOptions quick_training(int epochs, int batch) {
     t.epochs = epochs;
     t.batch_size = batch;
     t.learning_rate = 1e-2;
-    t.progress = scae::train::ProgressMode::never;
     return t;
 }
 

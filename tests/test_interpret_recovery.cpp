@@ -119,7 +119,6 @@ TEST_CASE("planted programs are recovered from a model trained on simulated coun
     t.validation_fraction = 0;
     t.patience = 0;
     t.threads = 1;
-    t.progress = train::ProgressMode::never;
     train::fit(model, counts, t);
 
     // Every candidate's figures, for docs/interpretation.md; the default is checked.

@@ -343,7 +343,6 @@ TEST_CASE("hard planted truth: weak programs in rare types are called, decoys of
     t.validation_fraction = 0;
     t.patience = 0;
     t.threads = 1;
-    t.progress = train::ProgressMode::never;
     train::fit(model, counts, t);
     const Matrix<double> correlation = interpret::activation_correlation(model.encode(counts), tissue.program_activity);
 

@@ -168,6 +168,28 @@ TEST_CASE("early stopping ends a run that stops improving and restores the best 
     CHECK(int(history.epochs.size()) == history.best_epoch + 3);
 }
 
+TEST_CASE("fit reports each epoch and its end to the progress callback, and prints nothing itself") {
+    const Csr<float> counts = low_rank_counts(120, 20, 5);
+    nn::Autoencoder<float> model(20, small_model());
+    auto options = quick(3);
+    std::vector<ProgressEvent> events;
+    options.progress = [&](const ProgressEvent& e) { events.push_back(e); };
+    const auto history = train::fit(model, counts, options);
+    REQUIRE(events.size() == history.epochs.size() + 1);
+    for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+        CHECK(events[i].kind == ProgressKind::step);
+        CHECK(events[i].what == "epoch");
+        CHECK(events[i].done == int(i) + 1);
+        CHECK(events[i].total == 3);
+        CHECK(events[i].loss == history.epochs[i].train_loss);
+        CHECK(events[i].message.rfind("train ", 0) == 0);
+        CHECK(events[i].seconds >= 0);
+    }
+    CHECK(events.back().kind == ProgressKind::note);
+    CHECK(events.back().what == "train");
+    CHECK(events.back().message.rfind("trained 3 epochs in ", 0) == 0);
+}
+
 TEST_CASE("every loss and optimiser trains") {
     const Csr<float> counts = low_rank_counts(200, 30, 4);
     for (auto loss : {nn::Loss::poisson, nn::Loss::negative_binomial, nn::Loss::mse})

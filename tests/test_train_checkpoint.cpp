@@ -172,7 +172,7 @@ TEST_CASE("a checkpoint of other data, options or architecture is refused, namin
     // What may change: the epochs (that is the point) and the progress display.
     auto more = resume;
     more.epochs = 3;
-    more.progress = train::ProgressMode::never;
+    more.progress = [](const ProgressEvent&) {};
     nn::Autoencoder<float> fresh(20, small_model());
     CHECK(train::fit(fresh, counts, more).epochs.size() == 3);
 }

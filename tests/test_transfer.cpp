@@ -28,7 +28,6 @@ const Fixture& fixture() {
         recipe.model.encoder_sizes = {64, 16};
         recipe.train.epochs = 40;
         recipe.train.learning_rate = 3e-3;
-        recipe.train.progress = train::ProgressMode::never;
         out.model = transfer::train_model(as_counts(out.sim.tissues[0]), recipe, "sim/A", out.sim.tissues[0].cell_types);
         return out;
     }();
@@ -51,7 +50,6 @@ TEST_CASE("the foreign model on tissue B: classifies, transfers labels, denoises
     transfer::TransferOptions options;
     options.native_train.epochs = 30;
     options.native_train.learning_rate = 3e-3;
-    options.native_train.progress = train::ProgressMode::never;
     const auto result = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
     const nlohmann::json r = result;
     MESSAGE(r.dump());
@@ -109,8 +107,6 @@ TEST_CASE("TransferOptions::threads: every step runs on it, the report depends o
     const auto& b = f.sim.tissues[1];
     transfer::TransferOptions options;
     options.native_train.epochs = 5;
-    options.native_train.progress = train::ProgressMode::never;
-    options.progress = train::ProgressMode::never;
     const int before = parallel_threads(1000, 0);
     options.threads = 1;
     const nlohmann::json one = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
@@ -170,7 +166,6 @@ TEST_CASE("at scale the all-pairs scores run on a stated stratified subsample, l
     options.native = false;
     options.scores.max_cells = 200;
     options.denoise_max_cells = 50;
-    options.progress = train::ProgressMode::never;
     const auto result = transfer::run_transfer(f.model, as_counts(b), b.cell_types, options);
     REQUIRE(result.latent_scores);
     CHECK(result.latent_scores->foreign.subsample_cells == 200);

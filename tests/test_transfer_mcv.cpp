@@ -81,7 +81,6 @@ const Trained& trained() {
         recipe.model.encoder_sizes = {64, 16};
         recipe.train.epochs = 40;
         recipe.train.learning_rate = 3e-3;
-        recipe.train.progress = train::ProgressMode::never;
         out.model = transfer::train_model(as_counts(out.sim.tissues[0]), recipe, "sim/A");
         return out;
     }();
@@ -141,7 +140,6 @@ TEST_CASE("MCV where the rates are known: the truth scores best, a model trained
     train::TrainOptions t;
     t.epochs = 40;
     t.learning_rate = 3e-3;
-    t.progress = train::ProgressMode::never;
     train::fit(model, split.input, t);
     const auto trained_on_xa = eval::score_denoiser(split, transfer::model_predictor(model));
     MESSAGE("model trained on Xa " << trained_on_xa.poisson_deviance);
@@ -363,7 +361,6 @@ TEST_CASE("real data: a PBMC model, calibrated by default, denoises breast tumou
     const std::string dir = scae_test::data_dir();
     transfer::TrainRecipe recipe;
     recipe.train.epochs = 15;
-    recipe.train.progress = train::ProgressMode::never;
     const auto model = transfer::train_model(io::read_counts<float>(dir + "/human_pbmc_soupx"), recipe, "pbmc");
     transfer::TransferOptions options;
     options.native = false;

@@ -4,7 +4,7 @@
 ///
 /// Left out: the command line (scae/cli/, the `scae` program's own code); train/checkpoint.hpp
 /// (resumable runs: it adds a tenth to this header's compile time; include it where you save
-/// checkpoints); what needs MPI
+/// checkpoints) and transfer/report.hpp (the transfer report's files, likewise); what needs MPI
 /// (train/mpi.hpp, transfer/train_sharded.hpp, data/sharded_preprocess.hpp: define SCAE_WITH_MPI
 /// and link MPI); and the headers the ones below include for their own use (ad/fused.hpp,
 /// ad/blocks.hpp, core/parallelize.hpp and block_pool.hpp, core/enum_names.hpp, core/log_gamma.hpp,
@@ -17,6 +17,7 @@
 #include "scae/core/checked_json.hpp"
 #include "scae/core/csr_view.hpp"
 #include "scae/core/error.hpp"
+#include "scae/core/progress.hpp"
 #include "scae/core/random.hpp"
 #include "scae/core/types.hpp"
 #include "scae/ad/losses.hpp"
@@ -30,7 +31,6 @@
 #include "scae/optim/clip.hpp"
 #include "scae/optim/sgd.hpp"
 #include "scae/train/history.hpp"
-#include "scae/train/progress.hpp"
 #include "scae/train/train.hpp"
 #include "scae/io/count_matrix.hpp"
 #include "scae/io/csr_builder.hpp"
@@ -47,6 +47,7 @@
 #include "scae/io/values.hpp"
 #include "scae/io/write_10x.hpp"
 #include "scae/data/align.hpp"
+#include "scae/data/count_checks.hpp"
 #include "scae/data/filter.hpp"
 #include "scae/data/gene_sets.hpp"
 #include "scae/data/hvg.hpp"

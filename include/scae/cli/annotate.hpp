@@ -1,17 +1,13 @@
 #pragma once
 /// @file annotate.hpp
 /// @brief `scae annotate`: label every cell of a new tissue from a model's labelled reference,
-/// with a confidence and `unknown` where no reference type fits (transfer/run_annotation.hpp);
-/// and the per-cell outputs that `scae transfer` writes too.
+/// with a confidence and `unknown` where no reference type fits (transfer/run_annotation.hpp).
 
 #include "scae/cli/common.hpp"
 #include "scae/cli/embed.hpp"
 #include "scae/io/label_map.hpp"
+#include "scae/transfer/report.hpp"
 #include "scae/transfer/run_annotation.hpp"
-
-#ifdef SCAE_HAVE_HDF5
-#include "scae/io/h5ad_write.hpp"
-#endif
 
 #include <iomanip>
 #include <set>
@@ -31,36 +27,8 @@ inline void read_annotation_options(const Args& a, transfer::MissingGenes& missi
     if (!(annotate.error_rate > 0 && annotate.error_rate < 1)) throw UsageError("--error-rate must be in (0, 1), got " + a.required("error-rate"));
 }
 
-/// Writes cells.h5ad for scanpy users: obs = predicted_label, nearest_label, confidence and vote
-/// (with an annotation), the target's own label (when given) and the deviance; obsm['X_scae'] = the
-/// bottleneck; uns['scae'] = `uns`. Nothing in a build without HDF5 (the TSV holds the same).
-/// @param path  the file
-/// @param barcodes  one per cell
-/// @param annotation  the labels, or nullptr for none
-/// @param labels  the target's own labels, or empty
-/// @param deviance  per-cell reconstruction deviance
-/// @param latent  the bottleneck, cells x nodes
-/// @param uns  provenance for uns['scae']
-/// @throws Error when the file cannot be written
-inline void write_cells_h5ad(const std::string& path, const std::vector<std::string>& barcodes, const transfer::Annotation* annotation,
-                             const std::vector<std::string>& labels, const std::vector<double>& deviance, const Matrix<float>& latent,
-                             const nlohmann::json& uns) {
-#ifdef SCAE_HAVE_HDF5
-    io::H5adContent content;
-    content.obs_names = barcodes;
-    if (annotation) {
-        content.obs_columns = {{"predicted_label", annotation->labels}, {"nearest_label", annotation->nearest}};
-        content.obs_numbers = {{"confidence", annotation->confidence}, {"vote", annotation->vote}};
-    }
-    if (!labels.empty()) content.obs_columns.emplace_back("label", labels);
-    content.obs_numbers.emplace_back("deviance", deviance);
-    content.obsm = {{"X_scae", &latent}};
-    content.uns["scae"] = uns;
-    io::write_h5ad(path, content);
-#else
-    (void)path, (void)barcodes, (void)annotation, (void)labels, (void)deviance, (void)latent, (void)uns;
-#endif
-}
+/// cells.h5ad (transfer/report.hpp), as scae transfer writes it.
+using transfer::write_cells_h5ad;
 
 namespace detail {
 

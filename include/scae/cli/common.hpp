@@ -6,6 +6,7 @@
 #include "scae/cli/args.hpp"
 #include "scae/core/enum_names.hpp"
 #include "scae/data/align.hpp"
+#include "scae/data/count_checks.hpp"
 #include "scae/core/atomic_file.hpp"
 #include "scae/data/gzip_writer.hpp"
 #include "scae/cli/input_options.hpp"
@@ -147,112 +148,25 @@ inline std::string output_folder(const Args& a, const std::string& option, const
     return path;
 }
 
-/// The largest total count one cell may have: far above any assay (a deep Smart-seq cell holds
-/// about 1e7 reads), and where float32 sums in training and preprocessing keep some precision.
-inline constexpr double max_cell_total = 1e9;
-
-/// What to do with gene ids listed more than once in a dataset (`--duplicate-genes`).
-enum class DuplicateGeneIds {
-    error,  ///< refuse the data, naming the repeats (default: a repeated id usually means a broken file)
-    unique, ///< rename the repeats id.1, id.2, ... (as R's make.unique)
-    first   ///< keep the first column of each id, drop the others
-};
-
-/// The policies' names for `--duplicate-genes`.
-inline constexpr EnumNames<DuplicateGeneIds, 3> duplicate_gene_ids_names{
-    {{DuplicateGeneIds::error, "error"}, {DuplicateGeneIds::unique, "unique"}, {DuplicateGeneIds::first, "first"}}};
-
-/// Applies `policy` to repeated ids in `data` (read from `path`); returns a line for stderr that
-/// says what was done ("" when every id is unique). Throws scae::Error for DuplicateGeneIds::error.
-/// @param data  the dataset, changed in place (renamed ids or dropped columns)
-/// @param policy  what to do with repeated ids
-/// @param path  where `data` was read from, for messages
-/// @return the line for stderr, "" when nothing was repeated
-template <class T>
-std::string resolve_duplicate_gene_ids(io::CountMatrix<T>& data, DuplicateGeneIds policy, const std::string& path) {
-    std::unordered_map<std::string, std::size_t> first;
-    first.reserve(data.gene_ids.size());
-    std::vector<std::size_t> repeats; // columns whose id came before
-    for (std::size_t g = 0; g < data.gene_ids.size(); ++g)
-        if (!first.emplace(data.gene_ids[g], g).second) repeats.push_back(g);
-    if (repeats.empty()) return "";
-    std::string sample;
-    for (std::size_t k = 0; k < repeats.size() && k < 5; ++k)
-        sample += (k ? ", '" : "'") + data.gene_ids[repeats[k]] + "' (genes " + std::to_string(first[data.gene_ids[repeats[k]]] + 1) +
-                  " and " + std::to_string(repeats[k] + 1) + ")";
-    if (repeats.size() > 5) sample += ", ...";
-    const std::string what = std::to_string(repeats.size()) + " gene id" + (repeats.size() == 1 ? " repeats" : "s repeat") + " an earlier one: " + sample;
-    if (policy == DuplicateGeneIds::error)
-        fail(path, 0, "found " + what + "; expected each gene id once (--duplicate-genes unique renames repeats id.1, id.2, ...; "
-                      "--duplicate-genes first keeps the first)");
-    if (policy == DuplicateGeneIds::unique) {
-        for (const std::size_t g : repeats) {
-            const std::string base = data.gene_ids[g];
-            for (std::size_t n = 1;; ++n)
-                if (first.emplace(base + "." + std::to_string(n), g).second) {
-                    data.gene_ids[g] = base + "." + std::to_string(n);
-                    break;
-                }
-        }
-        return "scae: " + path + ": " + what + "; renamed the repeats id.1, id.2, ... (--duplicate-genes unique)";
-    }
-    std::vector<bool> drop(data.gene_ids.size(), false);
-    for (const std::size_t g : repeats) drop[g] = true;
-    std::vector<Index> keep;
-    for (std::size_t g = 0; g < drop.size(); ++g)
-        if (!drop[g]) keep.push_back(Index(g));
-    Csr<T> kept = data::select_columns(data.counts, keep);
-    data.counts.swap(kept);
-    for (auto* names : {&data.gene_ids, &data.gene_symbols, &data.feature_types}) {
-        if (names->size() != drop.size()) continue;
-        std::vector<std::string> out;
-        out.reserve(keep.size());
-        for (const Index g : keep) out.push_back(std::move((*names)[std::size_t(g)]));
-        names->swap(out);
-    }
-    return "scae: " + path + ": " + what + "; kept the first column of each (--duplicate-genes first)";
-}
-
-namespace detail {
-
-/// The checks read_data() and read_data_block() make on what they read: cell totals finite in
-/// float and at most max_cell_total (cells numbered from `first_cell` + 1), then --duplicate-genes.
-inline void check_read_data(io::CountMatrix<float>& data, const std::string& path, DuplicateGeneIds policy, Index first_cell,
-                            std::ostream& err, bool notes) {
-    for (Index c = 0; c < data.cells(); ++c) {
-        double total = 0;
-        for (Csr<float>::InnerIterator it(data.counts, c); it; ++it) total += double(it.value());
-        if (!(total <= max_cell_total)) {
-            std::ostringstream s;
-            s << "cell " << first_cell + c + 1 << " ('" << (std::size_t(c) < data.barcodes.size() ? data.barcodes[std::size_t(c)] : std::string("?"))
-              << "') sums to " << total << ", expected at most " << max_cell_total
-              << " per cell: no assay counts that many molecules, and float32 sums lose their precision there";
-            fail(path, 0, s.str());
-        }
-    }
-    if (const std::string note = resolve_duplicate_gene_ids(data, policy, path); !note.empty() && notes) err << note << "\n";
-}
-
-} // namespace detail
-
-/// Reads counts from the path of --`option` for training or applying a model: refuses cells whose
-/// total is not finite in float or above max_cell_total, and applies --duplicate-genes (default
-/// error) to repeated gene ids, with a line on `err` when it changed the data.
+/// Reads counts from the path of --`option` for training or applying a model, with the library's
+/// checks (data::check_counts(): cells whose total is not finite in float or above
+/// data::max_cell_total are refused, --duplicate-genes, default error, applies to repeated gene
+/// ids), and a line on `err` when they changed the data.
 /// @param a  the parsed options (the input options and --duplicate-genes are read from it)
 /// @param err  where notes on the matrix read and on repeated gene ids go
 /// @param option  the option naming the input, without "--" (default "data"); it is required
 /// @return the counts, at least one cell and one gene
 /// @throws UsageError for a bad --duplicate-genes value or a missing option
-/// @throws Error for unreadable data, an empty matrix or a cell total above max_cell_total
+/// @throws Error for unreadable data, an empty matrix or a cell total above data::max_cell_total
 inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const std::string& option = "data") {
-    const DuplicateGeneIds policy = a.choice("duplicate-genes", duplicate_gene_ids_names, DuplicateGeneIds::error);
+    const data::DuplicateGeneIds policy = a.choice("duplicate-genes", data::duplicate_gene_ids_names, data::DuplicateGeneIds::error);
     const std::string path = a.required(option);
     io::CountMatrix<float> data = io::read_counts<float>(path, input_options(a));
     if (!data.source.empty()) err << "read " << path << (data.source[0] == '/' ? ":" : ": ") << data.source << "\n";
     if (data.cells() == 0 || data.genes() == 0)
         fail(path, 0, "holds " + std::to_string(data.cells()) + " cells and " + std::to_string(data.genes()) +
                           " genes, expected at least one of each");
-    detail::check_read_data(data, path, policy, 0, err, true);
+    if (const std::string note = data::check_counts(data, path, {policy, 0}); !note.empty()) err << "scae: " << note << "\n";
     return data;
 }
 
@@ -266,9 +180,9 @@ inline io::CountMatrix<float> read_data(const Args& a, std::ostream& err, const 
 /// @return the block, its first cell and the file's cell count
 /// @throws UsageError for a bad --duplicate-genes value or a missing --data
 /// @throws Error for unreadable data, a format that cannot be read by blocks (Matrix Market, tables), a file
-/// without cells or genes, or a cell total above max_cell_total
+/// without cells or genes, or a cell total above data::max_cell_total
 inline io::CountSlab<float> read_data_block(const Args& a, std::ostream& err, int part, int parts) {
-    const DuplicateGeneIds policy = a.choice("duplicate-genes", duplicate_gene_ids_names, DuplicateGeneIds::error);
+    const data::DuplicateGeneIds policy = a.choice("duplicate-genes", data::duplicate_gene_ids_names, data::DuplicateGeneIds::error);
     const std::string path = a.required("data");
     io::CountSlab<float> block = io::read_counts_slab<float>(path, input_options(a), io::SlabOptions{part, parts});
     if (part == 0 && !block.data.source.empty())
@@ -277,7 +191,8 @@ inline io::CountSlab<float> read_data_block(const Args& a, std::ostream& err, in
     if (block.file_cells == 0 || block.data.genes() == 0)
         fail(path, 0, "holds " + std::to_string(block.file_cells) + " cells and " + std::to_string(block.data.genes()) +
                           " genes, expected at least one of each");
-    detail::check_read_data(block.data, path, policy, block.first_cell, err, part == 0);
+    const std::string note = data::check_counts(block.data, path, {policy, block.first_cell});
+    if (!note.empty() && part == 0) err << "scae: " << note << "\n";
     return block;
 }
 
@@ -387,16 +302,6 @@ void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>
 template <class Matrixish>
 std::string matrix_tsv(const Matrixish& m, const std::vector<std::string>& row_names, const std::vector<std::string>& col_names) {
     return report::matrix_tsv_text("cell", row_names, col_names, m);
-}
-
-/// "node0", "node1", ... for latent columns: numbered from 0, as `scae pathways` numbers nodes
-/// (scores.tsv, node_calls.tsv), so column nodeK is node K everywhere.
-/// @param n  number of latent columns
-/// @return "node0" to "node<n-1>"
-inline std::vector<std::string> node_names(Index n) {
-    std::vector<std::string> names;
-    for (Index i = 0; i < n; ++i) names.push_back("node" + std::to_string(i));
-    return names;
 }
 
 } // namespace scae::cli

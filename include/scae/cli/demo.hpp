@@ -18,6 +18,13 @@ namespace scae::cli {
 
 namespace detail {
 
+/// `value` with `digits` decimals, for the summary.
+inline std::string fixed(double value, int digits = 3) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(digits) << value;
+    return s.str();
+}
+
 /// Reads a TSV with a header into column-name -> values.
 inline std::vector<std::map<std::string, std::string>> read_tsv(const std::string& path) {
     std::ifstream in(path);
@@ -94,6 +101,7 @@ inline int demo(const std::vector<std::string>& args, std::ostream& out, std::os
         err << "scae demo: simulating tissues A and B into " << out_dir << "\n";
         data::SimulationOptions simulation;
         simulation.seed = std::uint64_t(a.integer("seed", 42));
+        simulation.threads = a.threads(); // every core unless told (the library's default is one)
         const data::Simulation sim = data::simulate(simulation);
         data::write_simulation(sim, dir + "/data");
         err << "scae demo: training on tissue A\n";

@@ -6,6 +6,7 @@
 #include "scae/cli/common.hpp"
 #include "scae/cli/h5ad_output.hpp"
 #include "scae/cli/input_options.hpp"
+#include "scae/cli/options.hpp"
 #include "scae/data/align.hpp"
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/model_file.hpp"
@@ -29,46 +30,10 @@ struct AlignedInput {
     std::vector<transfer::NodeSupport> node_support; ///< each node's support on these data (empty for a model before format 1.2)
 };
 
-/// Writes node_support.tsv: per bottleneck node, the share of its reference variation carried by
-/// genes the target lacks, the share the fill method cannot recover, the support and whether it
-/// is trusted (the header alone for a model without a reference summary).
-/// @param path  the file
-/// @param support  transfer::node_support()'s result
-/// @throws Error when the file cannot be written
-inline void write_node_support(const std::string& path, const std::vector<transfer::NodeSupport>& support) {
-    std::ostringstream s;
-    s << "node\tmissing_share\tunexplained_share\tsupport\ttrusted\n" << std::setprecision(4);
-    for (std::size_t k = 0; k < support.size(); ++k)
-        s << "node" << k << '\t' << support[k].missing_share << '\t' << support[k].unexplained_share << '\t' << support[k].support << '\t'
-          << (support[k].trusted ? "yes" : "no") << '\n';
-    write_output(path, s.str());
-}
-
-/// `--missing-genes`: how a model stands in for the model genes the data lack (default conditional).
-/// @param a  the parsed options
-/// @return the method
-/// @throws UsageError for an unknown method
-inline transfer::MissingGenes missing_genes_option(const Args& a) {
-    return a.choice("missing-genes", transfer::missing_genes_names, transfer::MissingGenes::conditional);
-}
-
-/// The usage line of `--missing-genes`.
-/// @return two lines of usage text
-inline std::string missing_genes_usage() {
-    return "  --missing-genes M   model genes the data lack: conditional (default: their expectation given the\n"
-           "                      present genes) | reference_mean | zero (as not expressed)\n";
-}
-
-/// Gene matching from `--min-coverage` (the fraction of model genes that must be found,
-/// default 0.5; lower it knowingly for another technology or a targeted panel).
-/// @param a  the parsed options
-/// @return the gene matching options
-/// @throws UsageError when --min-coverage is not in [0, 1]
-inline data::AlignOptions align_options(const Args& a) {
-    data::AlignOptions options;
-    options.min_coverage = a.number("min-coverage", options.min_coverage, 0, 1);
-    return options;
-}
+/// latent.tsv's column names (transfer/node_support.hpp).
+using transfer::node_names;
+/// node_support.tsv (transfer/node_support.hpp).
+using transfer::write_node_support;
 
 /// Loads `--model`, aligns `data` (read from `--data`, whole or a block of its cells) to the
 /// model's genes and adapts the model to the genes the data lack (`--missing-genes`).
@@ -202,18 +167,6 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
         err << alignment_line(in) << "\n";
         return int(ok);
     });
-}
-
-/// Calibration from `--calibrate none|genes|genes_shrunk|groups|blend` (default groups) and
-/// `--prior-counts K|auto` (genes_shrunk's k, default auto: estimated from the data).
-/// @param a  the parsed options
-/// @return the calibration options
-/// @throws UsageError for an unknown --calibrate method or a --prior-counts outside [0, 1e12]
-inline transfer::CalibrationOptions calibration_options(const Args& a) {
-    transfer::CalibrationOptions options;
-    options.method = a.choice("calibrate", transfer::calibration_names, options.method);
-    if (a.get("prior-counts", "auto") != "auto") options.prior_counts = a.number("prior-counts", 0, 0, 1e12);
-    return options;
 }
 
 /// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes),

@@ -202,9 +202,9 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const std::vector<Index>& silent = result.silent;
         summary["silent_nodes"] = silent;
         if (!in.node_support.empty()) { // nodes resting too much on genes the data lack: their names are in doubt
-            std::vector<std::string> untrusted;
+            std::vector<Index> untrusted;
             for (std::size_t k = 0; k < in.node_support.size(); ++k)
-                if (!in.node_support[k].trusted) untrusted.push_back("node" + std::to_string(k));
+                if (!in.node_support[k].trusted) untrusted.push_back(Index(k));
             summary["untrusted_nodes"] = untrusted;
         }
         if (!result.activity.groups.empty()) { // the nodes each group activates most (AUC >= activity_auc), silent ones aside

@@ -4,6 +4,7 @@
 
 #include "scae/cli/common.hpp"
 #include "scae/cli/input_options.hpp"
+#include "scae/cli/options.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
@@ -69,20 +70,6 @@ inline std::vector<Index> parse_layers(const std::string& text) {
     if (Index(sizes.size()) > nn::max_layers)
         throw UsageError("--layers lists " + std::to_string(sizes.size()) + " sizes, expected at most " + std::to_string(nn::max_layers));
     return sizes;
-}
-
-/// Applies the shared training options (--epochs --batch --lr --weight-decay --seed --threads --quiet).
-/// @param a  the parsed options
-/// @param t  the options to update; those not given keep their value
-/// @throws UsageError for a value out of range
-inline void read_train_options(const Args& a, train::TrainOptions& t) {
-    t.epochs = int(a.integer("epochs", t.epochs, 1, 100000));
-    t.batch_size = int(a.integer("batch", t.batch_size, 1, 1 << 20));
-    t.learning_rate = a.positive_number("lr", t.learning_rate, 1);
-    t.weight_decay = a.number("weight-decay", t.weight_decay, 0, 10);
-    t.seed = std::uint64_t(a.integer("seed", std::int64_t(t.seed)));
-    if (a.has("threads")) t.threads = a.threads();
-    if (a.has("quiet")) t.progress = train::ProgressMode::never;
 }
 
 /// Reads --genes into the preprocessing options.
@@ -174,11 +161,10 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         recipe.normalize = !a.has("no-normalize");
         if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
         recipe.model.loss = a.choice("loss", nn::loss_names, recipe.model.loss);
-        read_train_options(a, recipe.train);
-        recipe.model.seed = recipe.train.seed;
+        read_train_options(a, recipe.train); // its seed is the model's too (transfer::TrainRecipe)
         const train::Communicator ranks = training_ranks();
         recipe.train.communicator = ranks;
-        if (ranks.rank != 0) recipe.train.progress = train::ProgressMode::never;
+        if (ranks.rank != 0) recipe.train.progress = nullptr; // rank 0 alone shows progress
         const std::string checkpoint = read_checkpoint_options(a, {data_path, a.get("labels", ""), model_path}, ranks, recipe.train, err);
         std::unique_ptr<train::StopOnSignals> stop_on_signals;
         if (!checkpoint.empty()) {

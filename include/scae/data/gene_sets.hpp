@@ -1,11 +1,13 @@
 #pragma once
 /// @file gene_sets.hpp
-/// @brief Named gene sets (the rows of a GMT file) and writing them as GMT.
+/// @brief Gene sets as the data module uses them: their symbols, and the columns that carry them.
+/// The one GeneSet type, its reader and its writer are in io/gmt.hpp.
 
 #include "scae/core/error.hpp"
 #include "scae/core/types.hpp"
 #include "scae/core/atomic_file.hpp"
 #include "scae/data/symbols.hpp"
+#include "scae/io/gmt.hpp"
 
 #include <filesystem>
 #include <ostream>
@@ -15,40 +17,8 @@
 
 namespace scae::data {
 
-/// One gene set: a GMT row `name<TAB>description<TAB>gene<TAB>gene...`, genes given by symbol.
-struct GeneSet {
-    std::string name;               ///< unique set name, e.g. "HALLMARK_HYPOXIA"
-    std::string description;        ///< free text (often a URL)
-    std::vector<std::string> genes; ///< gene symbols
-};
-
-/// Writes `sets` as a GMT file at `path`, atomically (see write_file_atomically()).
-/// Throws scae::Error when a name, description or gene contains a tab or a line break, or a set
-/// has no name, since the file could not be read back as written.
-/// @param sets  the gene sets, written in this order, one line each
-/// @param path  the file to create or replace
-/// @throws Error when a set has no name, a field holds a tab or line break, or the write fails
-inline void write_gmt(const std::vector<GeneSet>& sets, const std::filesystem::path& path) {
-    auto check = [&](const std::string& field, const std::string& what, const std::string& set) {
-        if (field.find_first_of("\t\r\n") != std::string::npos) {
-            throw Error(where(path.string(), 0, what + " of gene set '" + set +
-                                                    "' contains a tab or line break, which GMT cannot hold"));
-        }
-    };
-    for (const GeneSet& set : sets) {
-        if (set.name.empty()) throw Error(where(path.string(), 0, "a gene set has an empty name"));
-        check(set.name, "the name", set.name);
-        check(set.description, "the description", set.name);
-        for (const std::string& gene : set.genes) check(gene, "a gene", set.name);
-    }
-    write_file_atomically(path, [&](std::ostream& out) {
-        for (const GeneSet& set : sets) {
-            out << set.name << '\t' << set.description;
-            for (const std::string& gene : set.genes) out << '\t' << gene;
-            out << '\n';
-        }
-    });
-}
+using io::GeneSet;  // one gene set type (io/gmt.hpp), read and written as GMT there
+using io::write_gmt;
 
 /// The distinct symbols of all `sets`, in order of first appearance (e.g. to restrict a model to
 /// the genes of a collection, as the 2019 reference did with the Hallmark sets).

@@ -77,7 +77,7 @@ struct SimulationOptions {
     /// The pool is the max(n_genes / 10, 2 x the largest set) most expressed such genes. Default 0.
     Index n_expressed_decoy_sets = 0;
     std::uint64_t seed = 1;               ///< everything is a function of the options and this seed
-    int threads = 0;                      ///< threads drawing cells (0: OpenMP's default); the data do not depend on it
+    int threads = 1;                      ///< threads drawing cells (default 1; 0: OpenMP's default); the data do not depend on it
 };
 
 /// One simulated tissue: counts plus the per-cell truth.

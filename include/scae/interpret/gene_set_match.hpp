@@ -49,7 +49,7 @@ inline std::vector<std::string> display_names(const std::vector<MatchedSet>& set
 }
 
 namespace detail {
-/// Whether a gene-set type has a `description` (io::GeneSet does, data::GeneSet does not).
+/// Whether a gene-set type has a `description` (io::GeneSet does; a caller's own type may not).
 template <class Set, class = void>
 struct has_description : std::false_type {};
 template <class Set>
@@ -69,7 +69,7 @@ struct MatchedSets {
 /// ignoring case (data::fold_symbol), so that human CD3E meets mouse Cd3e. A symbol the model
 /// lists in several columns maps to all of them; genes the model lacks are left out. Sets with
 /// fewer than `min_genes` model genes go to `too_small`, sets holding every model gene to `covering`.
-/// `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
+/// `Set` is any type with `name` and `genes` (io::GeneSet, or a caller's type).
 /// @param sets  the gene sets, e.g. io::read_gmt()'s
 /// @param model_symbols  one symbol per model gene, in column order ("" matches nothing)
 /// @param min_genes  fewest model genes a set needs to be kept (default 10)

@@ -86,9 +86,9 @@ struct SaliencyOptions {
     /// Cells processed together (default 128). Memory: their gradients (block_cells x nodes x
     /// first-layer units) and one block_cells x genes map per thread.
     Index block_cells = 128;
-    /// Threads for the work of a call given these options (default 0: OpenMP's default, which
+    /// Threads for the work of a call given these options (default 1; 0: OpenMP's default, which
     /// `OMP_NUM_THREADS` sets). Results do not depend on it.
-    int threads = 0;
+    int threads = 1;
 };
 
 /// Whether the maps of `options` are zero wherever the input is: gradient x input, and

@@ -170,7 +170,7 @@ struct PathwayOptions {
     std::size_t stop_exceedances = 10;
     std::size_t permutation_batch = 20;         ///< null sets drawn at a time, also the fewest per pair (default 20)
     std::uint64_t seed = 42;                    ///< null sets and the cell subsample
-    int threads = 0;                            ///< threads for all the work (0: OpenMP's default); results do not depend on it
+    int threads = 1;                            ///< threads for all the work (default 1; 0: OpenMP's default); results do not depend on it
     /// Where p comes from (default rank-sum: the rank-sum test against random sets of the set's
     /// size). `confirmed` keeps only the calls that the matched test (random sets within the set's
     /// expression strata, `expression_strata`) confirms: half as many calls of sets of merely
@@ -673,7 +673,7 @@ inline void confirm_calls(PathwayResult& r, double alpha) {
 /// (cells x genes in model gene order), with a null and q-values; see the file comment.
 /// `gene_symbols` names the model's genes (matched to the sets case-insensitively).
 /// `groups` (optional) labels each cell ("" for none): each label gets a contrast of its cells
-/// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet, data::GeneSet).
+/// against the rest. `Set` is any type with `name` and `genes` (io::GeneSet).
 /// Throws scae::Error when lengths disagree, options do not fit together, or no set has
 /// min_genes model genes.
 /// @param model  the trained model

@@ -1,13 +1,16 @@
 #pragma once
 /// @file gmt.hpp
-/// @brief Reads gene sets in GMT format: `name<TAB>description<TAB>gene<TAB>gene...`, one set
-/// per line (MSigDB, GO exports).
+/// @brief Gene sets and the GMT format: `name<TAB>description<TAB>gene<TAB>gene...`, one set
+/// per line (MSigDB, GO exports), read (read_gmt) and written (write_gmt).
 
+#include "scae/core/atomic_file.hpp"
 #include "scae/core/error.hpp"
 #include "scae/io/fields.hpp"
 #include "scae/io/line_reader.hpp"
 
+#include <filesystem>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,7 +19,7 @@
 
 namespace scae::io {
 
-/// One gene set.
+/// One gene set (the one type for sets read, simulated and written).
 struct GeneSet {
     std::string name;               ///< column 1, unique within the file
     std::string description;        ///< column 2 (often a URL)
@@ -86,6 +89,34 @@ inline GeneSets read_gmt(const std::string& path, const GmtOptions& options = {}
     }
     if (!any_line) fail(path, 0, "empty file; expected one 'name<TAB>description<TAB>gene...' line per gene set");
     return result;
+}
+
+/// Writes `sets` as a GMT file at `path`, atomically (see write_file_atomically()).
+/// Throws scae::Error when a name, description or gene contains a tab or a line break, or a set
+/// has no name, since the file could not be read back as written.
+/// @param sets  the gene sets, written in this order, one line each
+/// @param path  the file to create or replace
+/// @throws Error when a set has no name, a field holds a tab or line break, or the write fails
+inline void write_gmt(const std::vector<GeneSet>& sets, const std::filesystem::path& path) {
+    auto check = [&](const std::string& field, const std::string& what, const std::string& set) {
+        if (field.find_first_of("\t\r\n") != std::string::npos) {
+            throw Error(where(path.string(), 0, what + " of gene set '" + set +
+                                                    "' contains a tab or line break, which GMT cannot hold"));
+        }
+    };
+    for (const GeneSet& set : sets) {
+        if (set.name.empty()) throw Error(where(path.string(), 0, "a gene set has an empty name"));
+        check(set.name, "the name", set.name);
+        check(set.description, "the description", set.name);
+        for (const std::string& gene : set.genes) check(gene, "a gene", set.name);
+    }
+    write_file_atomically(path, [&](std::ostream& out) {
+        for (const GeneSet& set : sets) {
+            out << set.name << '\t' << set.description;
+            for (const std::string& gene : set.genes) out << '\t' << gene;
+            out << '\n';
+        }
+    });
 }
 
 } // namespace scae::io

@@ -3,6 +3,7 @@
 /// @brief One entry point for counts on disk: a 10x directory, a Matrix Market file, a dense
 /// table, a Cell Ranger HDF5 file or an AnnData .h5ad, told apart by what the path holds.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/io/count_matrix.hpp"
 #include "scae/io/dense_table.hpp"
 #include "scae/io/hdf5_signature.hpp"
@@ -30,19 +31,17 @@ enum class CountFormat {
     h5ad            ///< an AnnData .h5ad file (needs HDF5)
 };
 
+/// The formats' short names (scae inspect's "format").
+inline constexpr EnumNames<CountFormat, 5> count_format_names{{{CountFormat::tenx, "10x"},
+                                                               {CountFormat::matrix_market, "matrix_market"},
+                                                               {CountFormat::dense_table, "dense_table"},
+                                                               {CountFormat::cellranger_h5, "10x_h5"},
+                                                               {CountFormat::h5ad, "h5ad"}}};
+
 /// A short name for `format`: "10x", "matrix_market", "dense_table", "10x_h5" or "h5ad".
 /// @param format  the format.
 /// @return its name.
-inline const char* to_string(CountFormat format) {
-    switch (format) {
-    case CountFormat::tenx: return "10x";
-    case CountFormat::matrix_market: return "matrix_market";
-    case CountFormat::dense_table: return "dense_table";
-    case CountFormat::cellranger_h5: return "10x_h5";
-    case CountFormat::h5ad: return "h5ad";
-    }
-    return "unknown";
-}
+inline std::string to_string(CountFormat format) { return enum_name(format, count_format_names); }
 
 /// A directory is 10x; a file with the HDF5 signature (at offset 0 or after a user block) is
 /// AnnData when it has obs and X, var or layers, and Cell Ranger otherwise (without HDF5 support

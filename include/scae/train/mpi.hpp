@@ -20,7 +20,6 @@
 #include <new>
 #include <string>
 #include <vector>
-#include <iostream>
 
 namespace scae::mpi {
 
@@ -75,16 +74,15 @@ private:
 };
 
 /// Ends every rank with `code` (MPI_Abort), so that an error on one rank never leaves the others
-/// waiting in a collective. Does nothing without an active MPI world of several ranks.
+/// waiting in a collective. Does nothing without an active MPI world of several ranks. Flush
+/// what the caller printed first (the command line flushes its error stream): MPI_Abort ends the
+/// process at once.
 /// @param code  the exit status every rank ends with.
 inline void abort_all(int code) {
     if (!active()) return;
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1) {
-        std::cerr.flush();
-        MPI_Abort(MPI_COMM_WORLD, code);
-    }
+    if (size > 1) MPI_Abort(MPI_COMM_WORLD, code);
 }
 
 namespace detail {

@@ -2,12 +2,13 @@
 /// @file train.hpp
 /// @brief Minibatch training of an autoencoder on a count matrix.
 
+#include "scae/core/enum_names.hpp"
 #include "scae/core/parallelize.hpp"
 #include "scae/nn/autoencoder.hpp"
 #include "scae/optim/adam.hpp"
 #include "scae/optim/sgd.hpp"
 #include "scae/train/history.hpp"
-#include "scae/train/progress.hpp"
+#include "scae/core/progress.hpp"
 
 #include <chrono>
 #include <algorithm>
@@ -33,6 +34,14 @@ namespace scae::train {
 
 /// The optimiser training uses.
 enum class Optimizer { adam, adamw, sgd };
+
+/// The optimisers' names (checkpoint settings).
+inline constexpr EnumNames<Optimizer, 3> optimizer_names{{{Optimizer::adam, "adam"}, {Optimizer::adamw, "adamw"}, {Optimizer::sgd, "sgd"}}};
+
+/// The name of `optimizer`.
+/// @param optimizer  the optimiser
+/// @return "adam", "adamw" or "sgd"
+inline std::string to_string(Optimizer optimizer) { return enum_name(optimizer, optimizer_names); }
 
 struct TrainState;
 
@@ -128,8 +137,10 @@ struct TrainOptions {
     int patience = 10;                 ///< stop after this many epochs without improvement (0: never)
     double min_delta = 1e-4;           ///< an improvement must lower the monitored loss by this much
     bool restore_best = true;          ///< end with the weights of the best monitored epoch
-    int threads = 0;                   ///< OpenMP threads (0: the OpenMP default)
-    ProgressMode progress = ProgressMode::automatic; ///< progress lines on stderr
+    int threads = 1;                   ///< OpenMP threads (default 1: the caller decides; 0: OpenMP's default, every core)
+    /// Called after every epoch (a step of `epochs`, with its losses) and at the end or a stop (a
+    /// note); default empty: silent. `scae train` fills it with a line on stderr (cli/progress.hpp).
+    ProgressCallback progress{};
     CheckpointOptions checkpoint{}; ///< saving, resuming and stopping on request (default: none)
     Communicator communicator{};    ///< data-parallel ranks (default: one process)
     CellShard shard{};              ///< the block of cells this rank holds (default: all of them)
@@ -334,7 +345,6 @@ inline std::vector<std::pair<std::string, std::string>> settings(const nn::Autoe
     };
     std::string sizes;
     for (Index s : m.encoder_sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(s);
-    const char* optimizers[] = {"adam", "adamw", "sgd"};
     return {{"encoder_sizes", sizes},
             {"activation", std::to_string(int(m.activation))},
             {"output_activation", std::to_string(int(m.output_activation))},
@@ -345,7 +355,7 @@ inline std::vector<std::pair<std::string, std::string>> settings(const nn::Autoe
             {"input_target_sum", number(m.input.target_sum)},
             {"batch_size", std::to_string(o.batch_size)},
             {"learning_rate", number(o.learning_rate)},
-            {"optimizer", optimizers[int(o.optimizer)]},
+            {"optimizer", to_string(o.optimizer)},
             {"weight_decay", number(o.weight_decay)},
             {"momentum", number(o.momentum)},
             {"nesterov", o.nesterov ? "true" : "false"},
@@ -525,7 +535,7 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     std::vector<Matrix<T>> best;
     double best_loss = std::numeric_limits<double>::infinity();
     int since_best = 0;
-    Progress progress(options.progress, options.epochs);
+    const ProgressReporter progress(options.progress);
     std::vector<double> shared; // gradients on their way through the ranks
 
     const bool keeps_state = checkpoint.save || checkpoint.resume;
@@ -618,7 +628,7 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
             sum += batch_sum;
             if (stop) {
                 save(epoch - 1, start + std::size_t(n), sum);
-                progress.finish("stopped at epoch " + std::to_string(epoch) + " after " + std::to_string(start + std::size_t(n)) + " of " +
+                progress.note("train", "stopped at epoch " + std::to_string(epoch) + " after " + std::to_string(start + std::size_t(n)) + " of " +
                                 std::to_string(training.size()) + " cells");
                 throw Stopped("training stopped on request at epoch " + std::to_string(epoch) + ", after " +
                               std::to_string(start + std::size_t(n)) + " of its " + std::to_string(training.size()) + " cells");
@@ -646,14 +656,14 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         char status[160];
         std::snprintf(status, sizeof status, "train %.5g  val %.5g  %.0f cells/s", record.train_loss, record.validation_loss,
                       double(training.size()) / std::max(record.seconds, 1e-9));
-        progress.update(epoch, status);
+        progress.step("epoch", epoch, options.epochs, status, record.train_loss, record.validation_loss);
         history.stopped_early = options.patience > 0 && since_best >= options.patience;
         if (epoch % checkpoint.every == 0 || epoch == options.epochs || history.stopped_early) save(epoch, 0, 0);
     }
     if (options.restore_best && !best.empty())
         for (std::size_t i = 0; i < params.size(); ++i) params[i]->value = best[i];
-    progress.finish("trained " + std::to_string(history.epochs.size()) + " epochs in " +
-                    std::to_string(progress.seconds()) + " s; best epoch " + std::to_string(history.best_epoch));
+    progress.note("train", "trained " + std::to_string(history.epochs.size()) + " epochs in " +
+                  std::to_string(progress.seconds()) + " s; best epoch " + std::to_string(history.best_epoch));
     return history;
 }
 

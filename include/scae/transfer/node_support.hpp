@@ -15,7 +15,10 @@
 
 #include "scae/interpret/node_saliency.hpp"
 #include "scae/transfer/missing_genes.hpp"
+#include "scae/core/atomic_file.hpp"
 
+#include <iomanip>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -91,6 +94,39 @@ std::vector<NodeSupport> node_support(const nn::Autoencoder<T>& model, const Ref
         s.trusted = s.support >= options.min_support;
     }
     return out;
+}
+
+/// "node0", "node1", ...: the column names of the bottleneck in latent.tsv (embed, transfer).
+/// Everywhere else a node is its number from 0 (the `node` column of every table, `node` and
+/// node lists in JSON), so column nodeK is node K.
+/// @param n  number of bottleneck nodes
+/// @return "node0" to "node<n-1>"
+inline std::vector<std::string> node_names(Index n) {
+    std::vector<std::string> names;
+    for (Index i = 0; i < n; ++i) names.push_back("node" + std::to_string(i));
+    return names;
+}
+
+/// node_support.tsv: per bottleneck node (numbered from 0, as every `node` column), the share of its reference variation carried by genes
+/// the target lacks, the share the fill method cannot recover, the support and whether it is
+/// trusted (the header alone for a model without a reference summary).
+/// @param support  node_support()'s result
+/// @return the table, a header and one line per node
+inline std::string node_support_tsv(const std::vector<NodeSupport>& support) {
+    std::ostringstream s;
+    s << "node\tmissing_share\tunexplained_share\tsupport\ttrusted\n" << std::setprecision(4);
+    for (std::size_t k = 0; k < support.size(); ++k)
+        s << k << '\t' << support[k].missing_share << '\t' << support[k].unexplained_share << '\t' << support[k].support << '\t'
+          << (support[k].trusted ? "yes" : "no") << '\n';
+    return s.str();
+}
+
+/// Writes node_support.tsv (node_support_tsv()) atomically.
+/// @param path  the file
+/// @param support  node_support()'s result
+/// @throws Error when the file cannot be written
+inline void write_node_support(const std::string& path, const std::vector<NodeSupport>& support) {
+    write_text_atomically(path, node_support_tsv(support));
 }
 
 } // namespace scae::transfer

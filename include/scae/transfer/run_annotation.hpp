@@ -28,7 +28,7 @@ struct AnnotationOptions {
     NodeSupportOptions node_support{};                     ///< when a node is flagged as resting on missing genes
     AnnotateOptions annotate{};                            ///< k, error rate, reference subsample and its seed
     std::map<std::string, std::string> label_map;          ///< reference label -> target label, for scoring
-    int threads = 0;                                       ///< threads (0: OpenMP's default)
+    int threads = 1;                                       ///< threads (default 1; 0: OpenMP's default, every core)
 };
 
 /// What run_annotation() computed.
@@ -129,7 +129,7 @@ void missing_gene_json(Json& j, const MissingGeneAdaptation& adaptation, const s
     Index untrusted = 0;
     for (std::size_t k = 0; k < support.size(); ++k) {
         const NodeSupport& n = support[k];
-        nodes.push_back({{"node", "node" + std::to_string(k)}, {"missing_share", n.missing_share}, {"unexplained_share", n.unexplained_share},
+        nodes.push_back({{"node", k}, {"missing_share", n.missing_share}, {"unexplained_share", n.unexplained_share},
                          {"support", n.support}, {"trusted", n.trusted}});
         untrusted += !n.trusted;
     }

@@ -42,7 +42,9 @@ struct TransferOptions {
     /// differ (several may map to one); the predicted labels stay the reference's.
     std::map<std::string, std::string> label_map;
     bool native = true;                ///< also train a native model on the target (the fair baseline)
-    train::TrainOptions native_train{}; ///< its training (seed, epochs, threads, progress)
+    /// Its training (epochs, batch, learning rate, progress callback); its seed and threads are
+    /// replaced by `seed` and `threads`, so one seed makes the whole run.
+    train::TrainOptions native_train{};
     double holdout_fraction = 0.2;     ///< target cells held out from the native model; denoising is scored on them
     Index denoise_max_cells = 20000;   ///< held-out cells denoising is scored on at most (a random subset of them)
     eval::SplitOptions split{};              ///< molecular cross-validation (fraction 1/2); its seed is replaced by `seed`
@@ -52,12 +54,17 @@ struct TransferOptions {
     /// kNN / k-means settings; `max_cells` bounds the cells of the all-pairs scores (a stratified
     /// subsample, stated in the results), and also the reference cells label transfer votes with.
     eval::EmbeddingScoreOptions scores{};
-    train::ProgressMode progress = train::ProgressMode::automatic; ///< one line per long step on stderr
-    std::uint64_t seed = 0;            ///< held-out cells, masks, subsamples
-    /// Threads for every step (0: OpenMP's default); the native model trains on native_train.threads
-    /// where that is set. The results depend on it only by rounding: Eigen's own products (the
+    /// Called with a note ("transfer", what was done) after each long step (default empty: silent);
+    /// native_train.progress reports the native model's epochs. `scae transfer` fills both with
+    /// lines on stderr (cli/progress.hpp).
+    ProgressCallback progress{};
+    /// Held-out cells, masks, subsamples and the native model (initial weights, split, shuffles);
+    /// default 42, as `scae transfer --seed` and as a model is trained (train::TrainOptions::seed).
+    std::uint64_t seed = 42;
+    /// Threads for every step, the native model's training included (default 1; 0: OpenMP's
+    /// default, every core). The results depend on it only by rounding: Eigen's own products (the
     /// model passes, PCA's sketch) choose their blocking by thread count.
-    int threads = 0;
+    int threads = 1;
 };
 
 /// Denoising score of one predictor on the held-out cells.
@@ -195,24 +202,20 @@ inline double mean_of(const std::vector<double>& values) {
     return std::accumulate(values.begin(), values.end(), 0.0) / double(std::max<std::size_t>(1, values.size()));
 }
 
-/// "scae transfer: <what> (<elapsed> s)" on stderr when progress is shown.
+/// A note ("transfer", what) to TransferOptions::progress after each long step.
 class StepLog {
 public:
-    explicit StepLog(train::ProgressMode mode) : progress_(mode, 0) {}
-    void operator()(const std::string& what) {
-        std::ostringstream line;
-        line << "scae transfer: " << what << " (" << std::fixed << std::setprecision(1) << progress_.seconds() << " s)";
-        progress_.finish(line.str());
-    }
+    explicit StepLog(const ProgressCallback& callback) : progress_(callback) {}
+    void operator()(const std::string& what) const { progress_.note("transfer", what); }
 
 private:
-    train::Progress progress_;
+    ProgressReporter progress_;
 };
 
 /// What run_transfer() does once the counts are in the model's gene order.
 template <class T>
 TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts, data::Alignment alignment,
-                                 const std::vector<std::string>& labels, const TransferOptions& options, StepLog& log) {
+                                 const std::vector<std::string>& labels, const TransferOptions& options, const StepLog& log) {
     const ThreadScope thread_scope(options.threads, ThreadScope::EigenThreads::same); // the model passes are Eigen products
     TransferResults result;
     result.alignment = std::move(alignment);
@@ -305,9 +308,12 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     Matrix<float> native_latent;
     if (options.native) {
         nn::AutoencoderOptions native_options = foreign.model.options;
-        native_options.seed = options.native_train.seed;
+        native_options.seed = options.seed;
         nn::Autoencoder<float> native(counts.cols(), native_options);
-        const auto history = train::fit(native, held_in_input, options.native_train);
+        train::TrainOptions native_train = options.native_train;
+        native_train.seed = options.seed;
+        native_train.threads = options.threads;
+        const auto history = train::fit(native, held_in_input, native_train);
         NativeResults n;
         n.epochs = Index(history.epochs.size());
         n.train_cells = held_in_input.rows();
@@ -386,7 +392,7 @@ TransferResults run_transfer(const ModelFile& foreign, const io::CountMatrix<T>&
     static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
     detail::require_labels(labels, target.cells());
     check_label_map(options.label_map, foreign.reference_labels, "TransferOptions::label_map");
-    detail::StepLog log(options.progress);
+    const detail::StepLog log(options.progress);
     data::Alignment alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
     // Data already in the model's gene order are used as they are, not copied.
     if (data::is_identity(alignment) && target.counts.isCompressed())
@@ -411,7 +417,7 @@ TransferResults run_transfer(const ModelFile& foreign, io::CountMatrix<T>&& targ
     static_assert(std::is_same_v<T, float>, "run_transfer: models hold float weights");
     detail::require_labels(labels, target.cells());
     check_label_map(options.label_map, foreign.reference_labels, "TransferOptions::label_map");
-    detail::StepLog log(options.progress);
+    const detail::StepLog log(options.progress);
     data::Alignment alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
     Csr<T> counts;
     counts.swap(target.counts); // Eigen 3.4's SparseMatrix has no move constructor: std::move would copy

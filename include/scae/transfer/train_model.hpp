@@ -20,8 +20,10 @@ namespace scae::transfer {
 struct TrainRecipe {
     data::PreprocessOptions preprocess{}; ///< cell/gene filters, gene-set restriction, HVG
     bool normalize = true;  ///< library-size normalise the input to the median depth (see nn::InputTransform)
-    nn::AutoencoderOptions model{};  ///< architecture and loss
-    train::TrainOptions train{};     ///< optimisation
+    nn::AutoencoderOptions model{};  ///< architecture and loss; its seed is replaced by train.seed
+    /// Optimisation; its seed (default 42) is the model's: the initial weights, the validation
+    /// split and shuffles, and the reference summary all derive from it.
+    train::TrainOptions train{};
     /// The summary of the training cells' input kept in the model (missing genes on a target);
     /// its seed is derived from the training seed.
     ReferenceInputOptions reference_input{};
@@ -79,6 +81,7 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
     const auto fit = data::fit_preprocessing(data.counts, ids, symbols, recipe.preprocess);
     const Csr<T> counts = data::select_model_counts(std::move(data.counts), fit); // in place
     nn::AutoencoderOptions options = recipe.model;
+    options.seed = recipe.train.seed; // one seed for the model
     options.input.log1p = fit.preprocessing.log1p;
     options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
     ModelFile m{nn::Autoencoder<float>(counts.cols(), options), fit.preprocessing.gene_ids, fit.preprocessing.gene_symbols,

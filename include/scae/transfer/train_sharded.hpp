@@ -180,6 +180,7 @@ ModelFile train_model_sharded(io::CountMatrix<T>&& block, TrainRecipe recipe, co
         total += Index(kept[std::size_t(r)]);
     }
     nn::AutoencoderOptions model_options = recipe.model;
+    model_options.seed = recipe.train.seed; // one seed for the model, as train_model
     model_options.input.log1p = fit.preprocessing.log1p;
     model_options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
     ModelFile m{nn::Autoencoder<float>(counts.cols(), model_options), fit.preprocessing.gene_ids, fit.preprocessing.gene_symbols,
