@@ -1,9 +1,10 @@
 #!/bin/sh
-# `scae denoise --shard` and `scae pathways --shard` under mpirun, each rank reading only its block
-# of the cells of an .h5ad, against one process reading the whole file: one process with --shard
-# writes the same bytes; 2 and 3 ranks write denoised counts within 1e-4 (relative) of them (the
-# calibration's sums are added in another order) and the same pathway report, byte for byte (rank 0
-# scores the same gathered subsample). The target has 6,000 cells, more than the 5,000 of the
+# `scae denoise --shard`, `scae pathways --shard` and `scae annotate --shard` under mpirun, each
+# rank reading only its block of the cells of an .h5ad, against one process reading the whole file:
+# one process with --shard writes the same bytes; 2 and 3 ranks write denoised counts within 1e-4
+# (relative) of them (the calibration's sums are added in another order), the same pathway report,
+# byte for byte (rank 0 scores the same gathered subsample), and labels of which at most 0.5% differ
+# (confidences within 1e-3 where they agree, deviances within 1e-4: blocks are encoded apart). The target has 6,000 cells, more than the 5,000 of the
 # calibration's samples and of pathways' --max-cells, so the seeded samples are drawn over all
 # ranks' cells and gathered. Refusals: an .h5ad output of denoise --shard, pathways --shard
 # --max-cells 0, and a 10x directory.
@@ -81,6 +82,27 @@ PY
 done
 echo "pathways --shard on 1, 2 and 3 ranks: the one-process report, byte for byte ($(ls path_one | wc -l) files)"
 
+# Annotation: every rank encodes and scores its block; rank 0 labels all cells.
+aflags="--model model.json --data b.h5ad --labels sim/B/labels.tsv --threads 1"
+"$scae" annotate $aflags --out ann_one >/dev/null 2>>mpi.err
+"$scae" annotate $aflags --shard --out ann_shard1 >/dev/null 2>>mpi.err
+for f in cells.tsv node_support.tsv report.md; do cmp "ann_one/$f" "ann_shard1/$f"; done
+for ranks in 2 3; do
+  mpi "$@" -np $ranks "$scae" annotate $aflags --shard --out "ann_shard$ranks" >/dev/null || { cat mpi.err; exit 1; }
+  cmp ann_one/node_support.tsv "ann_shard$ranks/node_support.tsv"
+  "$python" - ann_one/cells.tsv "ann_shard$ranks/cells.tsv" <<'PY'
+import sys
+one, other = ([line.rstrip("\n").split("\t") for line in open(p)] for p in sys.argv[1:3])
+assert len(one) == len(other) == 6001 and one[0] == other[0], "different shapes or headers"
+assert all(a[0] == b[0] and a[5] == b[5] for a, b in zip(one[1:], other[1:])), "different cells or target labels"
+same = sum(a[1] == b[1] for a, b in zip(one[1:], other[1:]))
+worst = max(abs(float(a[2]) - float(b[2])) for a, b in zip(one[1:], other[1:]) if a[1] == b[1])
+deviance = max(abs(float(a[6]) - float(b[6])) / max(abs(float(a[6])), 1e-6) for a, b in zip(one[1:], other[1:]))
+print("%s: %d of 6000 labels as one process, confidences within %.2g, deviances within %.2g (relative)" % (sys.argv[2], same, worst, deviance))
+assert same >= 5970 and worst < 1e-3 and deviance < 1e-4, (same, worst, deviance)
+PY
+done
+
 # Refusals.
 if "$scae" denoise --model model.json --data b.h5ad --shard --out x.h5ad 2>refuse1.txt; then echo "denoise --shard to .h5ad exited 0"; exit 1; fi
 grep -q "writes TSV" refuse1.txt || { cat refuse1.txt; exit 1; }
@@ -89,4 +111,4 @@ status=0
 [ $status -eq 2 ] && grep -q "max-cells must be at least 1" refuse2.txt || { echo "exit $status"; cat refuse2.txt; exit 1; }
 if "$@" -np 2 "$scae" denoise --model model.json --data sim/B --shard --out x.tsv 2>refuse3.txt; then echo "denoise --shard on a 10x directory exited 0"; exit 1; fi
 grep -q "cannot be read one block of cells at a time" refuse3.txt || { cat refuse3.txt; exit 1; }
-echo "denoise --shard on 1 rank: the one-process output byte for byte; on 2 and 3 within 1e-4; pathways --shard the same report; refusals named"
+echo "denoise and annotate --shard on 1 rank: the one-process output byte for byte; on 2 and 3 within tolerance; pathways --shard the same report; refusals named"
