@@ -12,7 +12,9 @@
 # 10th cell (docs/cluster.md says why the weights differ by more than rounding).
 # usage: benchmarks/mpi_shard_memory.sh SCAE [CELLS] [GENES] [EPOCHS] [RANKS]
 # ATLAS=FILE.h5ad uses that file instead of writing one (written by make_atlas_h5ad.py with CELLS
-# and GENES); KEEP=DIR keeps the models and latents there.
+# and GENES); KEEP=DIR keeps the models and latents there; DENOISE=1 also times `scae denoise`
+# with the one-process model, whole and with --shard on each of RANKS (TSV output, cells x model
+# genes: about 8 bytes per value on disk while it runs).
 set -eu
 scae=$1
 cells=${2:-100000}
@@ -55,6 +57,15 @@ run "embed, 1 process, whole file" $timed "$scae" embed --model "$out/one.json" 
 for r in $ranks; do
   run "embed, $r rank(s), --shard (the $r-rank model)" $mpirun -np "$r" $timed "$scae" embed --model "$out/shard$r.json" --data "$atlas" --shard --out "$out/latent$r.tsv"
 done
+if [ -n "${DENOISE:-}" ]; then # the one-process model's denoised counts (TSV), whole and with --shard
+  run "denoise, 1 process, whole file" $timed "$scae" denoise --model "$out/one.json" --data "$atlas" --out "$work/denoised.tsv"
+  for r in $ranks; do
+    run "denoise, $r rank(s), --shard" $mpirun -np "$r" $timed "$scae" denoise --model "$out/one.json" --data "$atlas" --shard --out "$work/denoised$r.tsv"
+    echo "  $(du -m "$work/denoised.tsv" | cut -f1) MB of TSV; $(cmp "$work/denoised.tsv" "$work/denoised$r.tsv" >/dev/null 2>&1 && echo "the same bytes as one process" || echo "not the same bytes as one process")"
+    rm -f "$work/denoised$r.tsv"
+  done
+  rm -f "$work/denoised.tsv"
+fi
 echo "load after: $(cat /proc/loadavg)"
 for r in $ranks; do
   "$python" "$here/rank_gap.py" "$out/one.json" "$out/shard$r.json" "$out/one_latent.tsv" "$out/latent$r.tsv" 10 || true
