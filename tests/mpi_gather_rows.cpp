@@ -2,11 +2,14 @@
 // in rank order; blocks of different widths throw on every rank, so none is left waiting in a
 // collective (the test's timeout would catch a deadlock). The communicator's sum (reduce-scatter
 // and all-gather) gives every rank the rank-order sum bit for bit, for vectors shorter than the
-// rank count, of one pass and of several; its gather returns every rank's values in rank order.
-// Run with -np 2 and -np 3. Exit code 0 on every rank when all hold.
+// rank count, of one pass and of several; its gather returns every rank's values in rank order;
+// stream_rows_to_first hands rank 0 every rank's rows in rank order, piece by piece. Run with -np 2
+// and -np 3. Exit code 0 on every rank when all hold.
 #include "scae/train/mpi.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 namespace {
@@ -76,6 +79,38 @@ int main() {
     std::vector<double> expected;
     for (int r = 0; r < c.size; ++r) expected.insert(expected.end(), std::size_t(r), double(r));
     check(gathered == expected, "the gather in rank order", c.rank);
-    if (failures == 0) std::printf("rank %d: gather_rows, sum and gather ok\n", c.rank);
+    // stream_rows_to_first: rank r's 2 r + 3 rows reach rank 0's callback in rank order, in pieces
+    // of at most 2 rows (pieces of 7 values, rows of 3), each with its first row among all.
+    scae::Matrix<float> block(2 * c.rank + 3, 3);
+    for (scae::Index i = 0; i < block.rows(); ++i) block.row(i).setConstant(float(100 * c.rank + i));
+    std::vector<float> seen;
+    scae::Index next = 0, largest_piece = 0;
+    bool in_order = true;
+    scae::mpi::stream_rows_to_first(
+        block,
+        [&](const scae::Matrix<float>& rows, scae::Index first) {
+            in_order = in_order && first == next && rows.cols() == 3;
+            next = first + rows.rows();
+            if (first > 0) largest_piece = std::max(largest_piece, rows.rows());
+            for (scae::Index i = 0; i < rows.rows(); ++i) seen.push_back(rows(i, 1));
+        },
+        7);
+    if (c.rank == 0) {
+        std::vector<float> expected_rows;
+        for (int r = 0; r < c.size; ++r)
+            for (int i = 0; i < 2 * r + 3; ++i) expected_rows.push_back(float(100 * r + i));
+        check(in_order && seen == expected_rows, "stream_rows_to_first: every rank's rows in rank order", c.rank);
+        check(largest_piece == 2, "stream_rows_to_first: other ranks' rows in pieces of at most 7 values", c.rank);
+    } else {
+        check(seen.empty(), "stream_rows_to_first: no callback off rank 0", c.rank);
+    }
+    threw = false;
+    try {
+        scae::mpi::stream_rows_to_first(scae::Matrix<float>::Zero(2, c.rank == 1 ? 4 : 3), [](const scae::Matrix<float>&, scae::Index) {});
+    } catch (const scae::Error& e) {
+        threw = std::string(e.what()).find("expected the same width on every rank") != std::string::npos;
+    }
+    check(threw, "stream_rows_to_first: a width mismatch throws on every rank", c.rank);
+    if (failures == 0) std::printf("rank %d: gather_rows, sum, gather and stream_rows_to_first ok\n", c.rank);
     return failures == 0 ? 0 : 1;
 }

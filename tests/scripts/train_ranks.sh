@@ -2,7 +2,8 @@
 # `mpirun -np 2 scae train`: on PBMC it reports "ranks": 2 and ends within 0.5% of the one-process
 # losses; on simulated data, two epochs then --resume to four under mpirun equal four straight, and
 # embed and denoise under mpirun write what one process writes; with --shard on an .h5ad, one
-# process equals the unsharded run bit for bit and 2 and 4 ranks agree with it within rounding.
+# process equals the unsharded run bit for bit, 2 and 4 ranks agree with it within rounding, and
+# a sharded 2-rank run stopped at a checkpoint and resumed equals the straight one.
 # usage: train_ranks.sh SCAE WORKDIR PYTHON MPIEXEC [MPIEXEC OPTIONS...]
 set -eu
 scae=$1 work=$2 python=$3
@@ -69,6 +70,12 @@ if [ -n "$h5py_python" ]; then
     grep -q "\"ranks\":$ranks" "shard$ranks.txt" || { cat "shard$ranks.txt"; exit 1; }
     "$python" "$here/compare_models_close.py" whole.json "shard$ranks.json"
   done
+  # --shard with --checkpoint then --resume on 2 ranks: the straight 2-rank run, bit for bit (only
+  # rank 0 saves, yet every rank takes the sharded data fingerprint, a sum over the ranks).
+  shard_common="--data sim.h5ad --genes hvg:100 --batch 32 --threads 1 --quiet --shard"
+  mpi "$@" -np 2 "$scae" train $shard_common --epochs 1 --out shard_half.json --checkpoint shard.ckpt.json >/dev/null || { cat mpi.err; exit 1; }
+  mpi "$@" -np 2 "$scae" train $shard_common --epochs 3 --out shard_resumed.json --resume shard.ckpt.json >/dev/null || { cat mpi.err; exit 1; }
+  "$python" "$here/compare_models.py" shard2.json shard_resumed.json
   # embed --shard: each rank encodes its block, rank 0 writes what one process writes.
   "$scae" embed --model whole.json --data sim.h5ad --out one_shard_embed.tsv >/dev/null 2>>mpi.err
   mpi "$@" -np 3 "$scae" embed --model whole.json --data sim.h5ad --shard --out three_shard_embed.tsv >/dev/null || { cat mpi.err; exit 1; }

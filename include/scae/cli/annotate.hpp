@@ -75,7 +75,10 @@ inline std::string annotate_usage() {
                        "                      mnn (default: mutual nearest neighbours) | standardize | none\n"
                        "  --min-coverage F    fraction of model genes that must be found (default 0.5)\n"
                        "  --duplicate-genes P repeated gene ids in DIR: error (default), unique (id.1, id.2, ...) or first\n"
-                       "  --threads T         OpenMP threads\n") +
+                       "  --threads T         OpenMP threads\n"
+                       "  --shard             under mpirun -np R: each rank reads only its block of the cells of an .h5ad or\n"
+                       "                      Cell Ranger .h5 and encodes and scores it; rank 0 gathers every cell's bottleneck\n"
+                       "                      and fit, labels them and writes the report\n") +
            missing_genes_usage() + input_options_usage();
 }
 
@@ -88,7 +91,7 @@ inline int annotate(const std::vector<std::string>& args, std::ostream& out, std
     return guarded("annotate", args, annotate_usage(), out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "labels", "label-map", "out", "error-rate", "missing-genes", "alignment", "min-coverage",
                                                "duplicate-genes", "threads"}),
-                     with_input_flags({}));
+                     with_input_flags({"shard"}));
         const std::string model_path = a.required("model"), data_path = a.required("data");
         const std::string out_dir = output_folder(a, "out", {model_path, data_path, a.get("labels", ""), a.get("label-map", "")});
         transfer::AnnotationOptions options;
@@ -102,12 +105,31 @@ inline int annotate(const std::vector<std::string>& args, std::ostream& out, std
             options.label_map = io::read_label_map(a.required("label-map"));
             transfer::check_label_map(options.label_map, model.reference_labels, a.required("label-map"));
         }
-        io::CountMatrix<float> data = read_data(a, err);
-        const std::vector<std::string> labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path)
-                                                                : std::vector<std::string>{};
-        require_finite_on_head(model, data, model_path);
-        const std::vector<std::string> barcodes = data.barcodes;
-        const transfer::AnnotationResults r = transfer::run_annotation(model, std::move(data), labels, options);
+        transfer::AnnotationResults r;
+        std::vector<std::string> barcodes, labels;
+        if (a.has("shard")) {
+            // Each rank reads, encodes and scores its block; rank 0 gathers every cell's bottleneck
+            // and fit (cells x nodes, as embed --shard), reads every cell's name and labels them all.
+            const train::Communicator ranks = world_ranks();
+            io::CountMatrix<float> data = read_data_block(a, err, ranks.rank, ranks.size).data;
+            require_finite_on_head(model, data, model_path);
+            if (ranks.size == 1) barcodes = data.barcodes;
+            r = transfer::encode_for_annotation(model, std::move(data), options);
+            r.cell_deviance = train::gather_over_ranks(ranks, r.cell_deviance); // 8 bytes per cell
+#ifdef SCAE_WITH_MPI
+            if (ranks.size > 1) r.latent = mpi::gather_rows(r.latent);
+#endif
+            if (ranks.rank != 0) return int(ok);
+            if (ranks.size > 1) barcodes = io::read_cell_names(data_path, input_options(a));
+            if (a.has("labels")) labels = read_cell_labels(a.required("labels"), barcodes, data_path);
+            transfer::finish_annotation(model, r, labels, options);
+        } else {
+            io::CountMatrix<float> data = read_data(a, err);
+            if (a.has("labels")) labels = read_cell_labels(a.required("labels"), data.barcodes, data_path);
+            require_finite_on_head(model, data, model_path);
+            barcodes = data.barcodes;
+            r = transfer::run_annotation(model, std::move(data), labels, options);
+        }
         nlohmann::json report = r;
         report["model"] = model_path;
         report["data"] = data_path;

@@ -11,6 +11,7 @@
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/node_support.hpp"
+#include "scae/transfer/spread_cells.hpp"
 
 #ifdef SCAE_WITH_MPI
 #include "scae/train/mpi.hpp"
@@ -155,7 +156,7 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 #else
             latent = std::move(block);
 #endif
-            if (rank == 0) in.data.barcodes = io::read_cell_names(a.required("data"), input_options(a));
+            if (rank == 0 && ranks > 1) in.data.barcodes = io::read_cell_names(a.required("data"), input_options(a));
         } else {
             latent = on_blocks_of_ranks(in.counts, encode, a.required("model"), "bottleneck activations");
         }
@@ -169,6 +170,68 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
     });
 }
 
+/// The ranks of this run as a train::Communicator: mpi::world() under mpirun, one process otherwise.
+/// @return the communicator
+inline train::Communicator world_ranks() {
+#ifdef SCAE_WITH_MPI
+    return mpi::world();
+#else
+    return {};
+#endif
+}
+
+/// `scae denoise --shard`: each rank reads, aligns and reconstructs only its block of the cells;
+/// the calibration is fitted over all ranks' cells (transfer::calibrate_rates with the ranks'
+/// SpreadCells: sums over the ranks, seeded samples gathered) and applied by each rank to its
+/// block; rank 0 then writes the TSV in rank order, its own block first and every other rank's
+/// rows as they arrive a piece at a time (mpi::stream_rows_to_first), beside every cell's name.
+/// @param a  the parsed options
+/// @param out_path  the output file (TSV, .gz allowed)
+/// @param options  the calibration
+/// @param out  where rank 0 prints the JSON summary
+/// @param err  where rank 0 prints the alignment line
+/// @return the exit code (Exit)
+/// @throws Error for an .h5ad output (written whole by one process: not under --shard), or as
+/// reading, aligning and calibrating do
+inline int denoise_sharded(const Args& a, const std::string& out_path, const transfer::DenoiseOptions& options, std::ostream& out,
+                           std::ostream& err) {
+    if (is_h5ad_output(out_path))
+        fail(out_path, 0, "scae denoise --shard writes TSV (.tsv or .tsv.gz); an .h5ad output is written whole by one process: "
+                          "name a .tsv output, or denoise without --shard");
+    const train::Communicator ranks = world_ranks();
+    AlignedInput in = load_aligned(a, read_data_block(a, err, ranks.rank, ranks.size).data);
+    const std::string model_path = a.required("model");
+    Matrix<float> rates = in.model.model.reconstruct(in.counts);
+    require_finite(rates, model_path, "expected counts");
+    const transfer::SpreadCells cells = transfer::spread_cells(ranks, in.counts.rows());
+    transfer::DenoiseResult result = transfer::calibrate_rates(in.model.model, in.counts, std::move(rates), options, cells);
+    require_finite(result.rates, model_path, "expected counts");
+    if (ranks.rank != 0) {
+#ifdef SCAE_WITH_MPI
+        mpi::stream_rows_to_first(result.rates, [](const Matrix<float>&, Index) {});
+#endif
+        return int(ok);
+    }
+    // Every cell's name: read from the file alone, or this block's when it is every cell.
+    const std::vector<std::string> names = ranks.size > 1 ? io::read_cell_names(a.required("data"), input_options(a)) : std::move(in.data.barcodes);
+    if (Index(names.size()) != cells.total)
+        fail(a.required("data"), 0, "names " + std::to_string(names.size()) + " cells and its matrix holds " + std::to_string(cells.total) +
+                                        "; expected one name per cell");
+    stream_output(out_path, [&](std::ostream& file) {
+        report::write_matrix_tsv_header(file, "cell", in.model.gene_symbols);
+        const auto write = [&](const Matrix<float>& rows, Index first) { report::write_matrix_tsv_rows(file, names, first, rows); };
+#ifdef SCAE_WITH_MPI
+        mpi::stream_rows_to_first(result.rates, write);
+#else
+        write(result.rates, 0);
+#endif
+    });
+    const nlohmann::json calibration = transfer::calibration_json(result.calibration);
+    err << alignment_line(in) << "; calibration " << transfer::to_string(result.calibration.method) << "\n";
+    out << nlohmann::json{{"out", out_path}, {"calibration", calibration}, {"ranks", ranks.size}}.dump() << "\n";
+    return int(ok);
+}
+
 /// `scae denoise`: writes the reconstructed expected counts as TSV (cells x model genes),
 /// calibrated per gene on the data (see transfer/calibrate.hpp); prints what was applied as JSON.
 /// @param args  the words after "denoise"
@@ -178,20 +241,24 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
 inline int denoise(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     const std::string usage =
         std::string("usage: scae denoise --model MODEL.json --data DIR|FILE [--min-coverage F] [--duplicate-genes error|unique|first]\n"
-                    "                    [--calibrate M] [--prior-counts K] --out denoised.tsv[.gz]|denoised.h5ad\n"
+                    "                    [--calibrate M] [--prior-counts K] [--shard] --out denoised.tsv[.gz]|denoised.h5ad\n"
                     "  --calibrate M      none | genes | genes_shrunk | groups (default) | blend: rescale each gene's rates to its\n"
                     "                     level in DIR (groups: also within groups of similar cells where MCV on DIR says it helps;\n"
                     "                     blend: then mix with the cell's counts and the gene mean, as much as MCV on DIR says)\n"
                     "  --prior-counts K   genes_shrunk: counts a gene needs to move half way to its observed level\n"
                     "                     (default auto: estimated from the data, empirical Bayes)\n"
-                    "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n") +
+                    "  an .h5ad output is an AnnData with X = the denoised counts, var = the model's genes\n"
+                    "  --shard            under mpirun -np R: each rank reads only its block of the cells of an .h5ad or Cell\n"
+                    "                     Ranger .h5 and denoises it, the calibration fitted over all ranks; rank 0 writes the\n"
+                    "                     TSV in rank order (not .h5ad)\n") +
         missing_genes_usage() + input_options_usage();
     return guarded("denoise", args, usage, out, err, [&] {
         const Args a(args, with_input_options({"model", "data", "out", "min-coverage", "duplicate-genes", "calibrate", "prior-counts", "missing-genes"}),
-                     with_input_flags({}));
+                     with_input_flags({"shard"}));
         transfer::DenoiseOptions options;
         options.calibration = calibration_options(a);
         const std::string out_path = output_file(a, "out", {a.required("model"), a.required("data")});
+        if (a.has("shard")) return denoise_sharded(a, out_path, options, out, err);
         const auto in = load_aligned(a, err);
         // Rank 0 calibrates: the calibration needs every cell's rates.
         Matrix<float> rates = on_blocks_of_ranks(in.counts, [&](const Csr<float>& c) { return in.model.model.reconstruct(c); },

@@ -83,6 +83,9 @@ inline std::string pathways_usage() {
            "                      0: every pair (default 100)\n"
            "  --alpha A           q-value threshold of a significant call, in (0, 1] (default 0.05)\n"
            "  --threads T         OpenMP threads, at most the hardware threads (default 0: all)\n"
+           "  --shard             under mpirun -np R: each rank reads only its block of the cells of an .h5ad or\n"
+           "                      Cell Ranger .h5; the --max-cells subsample (drawn over all cells, as without\n"
+           "                      --shard) is gathered and rank 0 scores it: the report one process writes\n"
            "  --help              print this text\n") + missing_genes_usage() + input_options_usage();
 }
 
@@ -134,7 +137,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         const Args a(args, with_input_options({"model", "data", "gmt", "out", "method", "score", "groups", "permutations", "null", "seed", "min-genes",
                             "max-cells", "test-cells", "steps", "baseline", "top-genes", "contrast-rows", "alpha", "threads", "min-coverage", "silent",
                             "duplicate-genes", "weighting", "max-permutations", "expression-strata", "missing-genes"}),
-                     with_input_flags({"raw", "normalize-genes", "reference"}));
+                     with_input_flags({"raw", "normalize-genes", "reference", "shard"}));
         interpret::PathwayOptions options = detail::pathway_options(a);
         interpret::PathwayReportOptions report;
         report.top_genes = std::size_t(a.integer("top-genes", static_cast<long long>(report.top_genes), 1, 1000000));
@@ -143,19 +146,39 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         report.contrast_rows = std::size_t(a.integer("contrast-rows", static_cast<long long>(report.contrast_rows), 0, 1000000000));
         const std::string gmt = a.required("gmt"),
                           out_dir = output_folder(a, "out", {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
+        const bool sharded = a.has("shard");
+        if (sharded && options.max_cells <= 0)
+            throw UsageError("--shard scores a subsample gathered from the ranks: --max-cells must be at least 1 (default 5000), "
+                             "not 0 (every cell on one rank)");
         const ThreadScope thread_scope(options.threads); // reading and the finiteness check as well as the scoring
         const auto start = std::chrono::steady_clock::now();
-        const auto in = load_aligned(a, err);
-        err << alignment_line(in) << "\n";
+        const train::Communicator ranks = sharded ? world_ranks() : train::Communicator{};
+        AlignedInput in = sharded ? load_aligned(a, read_data_block(a, err, ranks.rank, ranks.size).data) : load_aligned(a, err);
+        if (ranks.rank == 0) err << alignment_line(in) << "\n";
         const io::GeneSets sets = io::read_gmt(gmt);
-        std::vector<std::string> groups;
-        if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes, a.required("data"));
         { // a model whose activations overflow would give NaN scores with exit code 0
             const Csr<float> head = in.counts.topRows(std::min<Index>(in.counts.rows(), 2000));
             require_finite(in.model.model.encode(head), a.required("model"), "bottleneck activations");
         }
-        const interpret::PathwayResult result =
+        std::vector<Index> chosen; // --shard: the cells scored, among all of them
+        if (sharded) {
+            // The subsample one process scores (interpret::choose_cells over all cells), gathered
+            // on every rank with its cells' names; rank 0 scores it as one process scores it.
+            const transfer::SpreadCells cells = transfer::spread_cells(ranks, in.counts.rows());
+            chosen = interpret::choose_cells(cells.total, options.max_cells, options.seed);
+            Csr<float> sample = cells.gather(in.counts, chosen);
+            std::vector<std::string> names;
+            for (Index c : chosen)
+                if (c >= cells.first && c < cells.first + Index(in.data.barcodes.size())) names.push_back(in.data.barcodes[std::size_t(c - cells.first)]);
+            in.data.barcodes = transfer::gather_strings_over_ranks(names, ranks);
+            in.counts.swap(sample);
+            if (ranks.rank != 0) return int(ok);
+        }
+        std::vector<std::string> groups;
+        if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes, a.required("data"));
+        interpret::PathwayResult result =
             interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
+        if (sharded) result.cells = chosen; // rows among all cells, as one process reports them
         report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
         // Written into a temporary folder (errors name out_dir), moved into out_dir once whole.
         folder.write([&](const std::string& dir) {

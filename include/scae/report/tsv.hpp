@@ -77,6 +77,45 @@ inline std::string tsv_text(const std::vector<std::string>& header,
     return out;
 }
 
+/// The header line of write_matrix_tsv(): `corner`, then the column names.
+/// @param out where the text goes
+/// @param corner the header's first field (what the rows are: "cell", "gene")
+/// @param col_names one name per column
+inline void write_matrix_tsv_header(std::ostream& out, const std::string& corner, const std::vector<std::string>& col_names) {
+    std::string line = tsv_field(corner);
+    for (const std::string& name : col_names) line += '\t' + tsv_field(name);
+    line += '\n';
+    out.write(line.data(), static_cast<std::streamsize>(line.size()));
+}
+
+/// The lines of write_matrix_tsv() for the rows of `values`, which are rows `first`, `first` + 1,
+/// ... of the whole table (named row_names[first], ...): a table written a piece of rows at a time
+/// (`scae denoise --shard`, rank 0 writing every rank's rows) is the same text.
+/// @param out where the text goes
+/// @param row_names the names of every row of the whole table
+/// @param first the row of the table that values' first row is
+/// @param values a piece of the table's rows (an Eigen matrix or expression)
+/// @param options how numbers are written
+/// @throws Error when row_names has no name for a row of the piece
+template <class Matrixish>
+void write_matrix_tsv_rows(std::ostream& out, const std::vector<std::string>& row_names, Index first, const Matrixish& values,
+                           const TsvOptions& options = {}) {
+    if (first < 0 || first + values.rows() > static_cast<Index>(row_names.size()))
+        fail("write_matrix_tsv", 0,
+             "rows " + std::to_string(first + 1) + " to " + std::to_string(first + values.rows()) + " of a table of " +
+                 std::to_string(row_names.size()) + " row names; expected one name per row");
+    std::string line;
+    for (Index r = 0; r < values.rows(); ++r) {
+        line = tsv_field(row_names[static_cast<std::size_t>(first + r)]);
+        for (Index c = 0; c < values.cols(); ++c) {
+            line += '\t';
+            line += tsv_number(double(values(r, c)), options.significant_digits);
+        }
+        line += '\n';
+        out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    }
+}
+
 /// Writes a numeric matrix as TSV to `out`, one line at a time (a matrix of millions of cells
 /// costs one line of text at once): the header is `corner` followed by the column names; each line
 /// starts with its row name, every name passed through tsv_field. `Matrixish` is any type with
@@ -98,19 +137,8 @@ void write_matrix_tsv(std::ostream& out, const std::string& corner, const std::v
              std::to_string(row_names.size()) + " row and " + std::to_string(col_names.size()) +
                  " column names for a " + std::to_string(values.rows()) + " x " +
                  std::to_string(values.cols()) + " matrix; expected one name per row and column");
-    std::string line = tsv_field(corner);
-    for (const std::string& name : col_names) line += '\t' + tsv_field(name);
-    line += '\n';
-    out.write(line.data(), static_cast<std::streamsize>(line.size()));
-    for (Index r = 0; r < values.rows(); ++r) {
-        line = tsv_field(row_names[static_cast<std::size_t>(r)]);
-        for (Index c = 0; c < values.cols(); ++c) {
-            line += '\t';
-            line += tsv_number(double(values(r, c)), options.significant_digits);
-        }
-        line += '\n';
-        out.write(line.data(), static_cast<std::streamsize>(line.size()));
-    }
+    write_matrix_tsv_header(out, corner, col_names);
+    write_matrix_tsv_rows(out, row_names, 0, values, options);
 }
 
 /// The text write_matrix_tsv() writes, as one string (for small tables).

@@ -243,4 +243,66 @@ inline Matrix<float> gather_rows(const Matrix<float>& block) {
     return all;
 }
 
+/// Hands every rank's `block` to `write` on rank 0, in rank order, a piece of at most
+/// `piece_values` values (whole rows) at a time: rank 0 passes its own block whole, then receives
+/// each other rank's rows piece by piece into one buffer, so it never holds more than its block
+/// and one piece (`scae denoise --shard` writes a table of all cells this way). Other ranks send
+/// their rows and never call `write`. Every rank must call it. Every check is made on every rank
+/// with the same outcome before any rows move.
+/// @param block         this rank's rows (its block of cells, in rank order), all ranks the same width
+/// @param write         on rank 0: called as write(rows, first) for each piece, `rows` a Matrix<float>
+///                      holding rows [first, first + rows.rows()) of all ranks' rows stacked
+/// @param piece_values  at most this many values per piece sent (default 2^22: 16 MB), at least one row
+/// @throws Error on every rank when the ranks' blocks differ in width or hold 2^31 rows or more;
+/// what `write` throws on rank 0 (every rank then ends through the command's MPI_Abort)
+template <class Write>
+void stream_rows_to_first(const Matrix<float>& block, Write&& write, long long piece_values = 1LL << 22) {
+    const train::Communicator c = world();
+    if (c.size == 1) {
+        write(block, Index(0));
+        return;
+    }
+    const long long shape[2] = {static_cast<long long>(block.rows()), static_cast<long long>(block.cols())};
+    std::vector<long long> shapes(2 * std::size_t(c.size));
+    if (MPI_Allgather(shape, 2, MPI_LONG_LONG, shapes.data(), 2, MPI_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS)
+        throw Error("sending the ranks' rows to rank 0: MPI_Allgather of the block shapes failed");
+    const long long cols = shapes[1];
+    long long rows = 0;
+    for (int r = 0; r < c.size; ++r) {
+        if (shapes[2 * std::size_t(r) + 1] != cols)
+            throw Error("sending the ranks' rows to rank 0: rank " + std::to_string(r) + " has " + std::to_string(shapes[2 * std::size_t(r) + 1]) +
+                        " columns and rank 0 " + std::to_string(cols) + "; expected the same width on every rank");
+        rows += shapes[2 * std::size_t(r)];
+    }
+    if (rows > std::numeric_limits<int>::max())
+        throw Error("sending the ranks' rows to rank 0: " + std::to_string(rows) + " rows in all, expected fewer than 2^31 (scae indexes rows with int)");
+    const long long piece_rows = std::max(1LL, std::min<long long>(piece_values / std::max(1LL, cols), std::numeric_limits<int>::max() / std::max(1LL, cols)));
+    if (cols == 0) {
+        if (c.rank == 0) write(Matrix<float>(Index(rows), 0), Index(0));
+        return;
+    }
+    if (c.rank != 0) {
+        for (long long at = 0; at < block.rows(); at += piece_rows) {
+            const long long n = std::min(piece_rows, block.rows() - at);
+            if (MPI_Send(block.data() + at * cols, int(n * cols), MPI_FLOAT, 0, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+                throw Error("sending the ranks' rows to rank 0: MPI_Send failed");
+        }
+        return;
+    }
+    write(block, Index(0));
+    Index first = Index(block.rows());
+    Matrix<float> piece;
+    for (int r = 1; r < c.size; ++r) {
+        const long long their = shapes[2 * std::size_t(r)];
+        for (long long at = 0; at < their; at += piece_rows) {
+            const long long n = std::min(piece_rows, their - at);
+            piece.resize(Index(n), Index(cols));
+            if (MPI_Recv(piece.data(), int(n * cols), MPI_FLOAT, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                throw Error("sending the ranks' rows to rank 0: MPI_Recv from rank " + std::to_string(r) + " failed");
+            write(piece, first);
+            first += Index(n);
+        }
+    }
+}
+
 } // namespace scae::mpi

@@ -538,7 +538,14 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
     const ProgressReporter progress(options.progress);
     std::vector<double> shared; // gradients on their way through the ranks
 
-    const bool keeps_state = checkpoint.save || checkpoint.resume;
+    bool keeps_state = checkpoint.save || checkpoint.resume;
+    if (shard.sharded() && ranks.size > 1) {
+        // The sharded fingerprint is a collective: every rank must take it when any rank keeps the
+        // state (under MPI only rank 0 is given `save`; the others would wait in another sum).
+        std::vector<double> any{keeps_state ? 1.0 : 0.0};
+        ranks.sum(any);
+        keeps_state = any[0] > 0;
+    }
     const DataFingerprint data = !keeps_state     ? DataFingerprint{}
                                  : shard.sharded() ? detail::sharded_fingerprint(target, ranks)
                                                    : detail::fingerprint(target);

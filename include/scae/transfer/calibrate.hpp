@@ -27,9 +27,16 @@
 ///   changes a model on its own tissue by 20% (docs/denoising.md), so it is not the default.
 /// Everything is fitted on the input alone (under molecular cross-validation: on Xa), so it
 /// never sees the counts it is scored against.
+///
+/// Spread over ranks (`scae denoise --shard`: a SpreadCells, each rank holding a block of the
+/// cells), the totals (per gene, per group and gene, gene shares) are partial sums added over
+/// the ranks, and the seeded samples of at most `blend_max_cells` cells (the inner split, the
+/// cells the groups are found on) are drawn over all cells and gathered on every rank, which then
+/// fits the same calibration: on one rank, the one-process calibration bit for bit.
 
 #include "scae/eval/kmeans.hpp"
 #include "scae/eval/mcv.hpp"
+#include "scae/transfer/spread_cells.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -104,13 +111,15 @@ struct GeneCalibration {
 /// Each gene's share of all counts in `reference`; a gene absent from it counts as half a
 /// count, so every share is positive.
 /// @param reference counts, cells x genes
+/// @param cells where `reference` lies among cells spread over ranks (default: it is all of them)
 /// @return one share per gene (column of `reference`), positive, summing to 1
 /// @throws Error when `reference` holds no counts
 template <class T = float>
-RowVector<double> gene_shares(const Csr<T>& reference) {
+RowVector<double> gene_shares(const Csr<T>& reference, const SpreadCells& cells = {}) {
     RowVector<Double<T>> share = RowVector<Double<T>>::Zero(reference.cols());
     for (Index r = 0; r < reference.rows(); ++r)
         for (typename Csr<T>::InnerIterator it(reference, r); it; ++it) share(it.col()) += it.value();
+    cells.sum_arrays(share);
     if (share.sum() <= 0) throw Error("gene_shares: the reference cells hold no counts");
     share = share.cwiseMax(0.5);
     return share / share.sum();
@@ -211,7 +220,8 @@ inline double estimate_prior_counts(const RowVector<double>& observed, const Row
 }
 
 template <class T = float>
-GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options = {});
+GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options = {},
+                                const SpreadCells& cells = {});
 
 namespace detail {
 
@@ -263,10 +273,11 @@ std::vector<double> mixture_deviances(const eval::DenoiseSplit& split, const eva
 /// at most blend_max_cells cells), on which the data-driven steps are chosen: they never see
 /// the counts the calibrated model is later scored against.
 template <class T = float>
-eval::DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& options) {
-    std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
+eval::DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& options, const SpreadCells& spread = {}) {
+    const Index all = spread.all_rows(counts.rows());
+    std::vector<Index> cells(static_cast<std::size_t>(all));
     std::iota(cells.begin(), cells.end(), Index(0));
-    if (counts.rows() > options.blend_max_cells) {
+    if (all > options.blend_max_cells) {
         Rng rng(derive_seed(options.seed ^ 0xb1e4du, 0));
         for (std::size_t i = cells.size() - 1; i > 0; --i) std::swap(cells[i], cells[std::size_t(rng.uniform() * double(i + 1))]);
         cells.resize(std::size_t(options.blend_max_cells));
@@ -274,7 +285,7 @@ eval::DenoiseSplit inner_split(const Csr<T>& counts, const CalibrationOptions& o
     }
     eval::SplitOptions inner_options;
     inner_options.seed = options.seed + 17;
-    return eval::split_for_denoising(data::select_rows(counts, cells), inner_options);
+    return eval::split_for_denoising(spread.gather(counts, cells), inner_options);
 }
 
 /// Inner MCV deviance of `trial` applied to `predict` on `inner`.
@@ -288,21 +299,22 @@ double inner_deviance(const eval::DenoiseSplit& inner, const eval::RatePredictor
 /// k estimated as for genes_shrunk over all (group, gene) pairs: where the model's levels fit
 /// every group (its own tissue), k is large and the factors stay near 1.
 template <class T = float>
-void fit_groups(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options) {
-    const Index genes = counts.cols();
-    const Index k = std::min(options.groups, counts.rows() / std::max<Index>(1, options.group_min_cells));
+void fit_groups(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options,
+                const SpreadCells& spread = {}) {
+    const Index genes = counts.cols(), all = spread.all_rows(counts.rows());
+    const Index k = std::min(options.groups, all / std::max<Index>(1, options.group_min_cells));
     if (k < 2) return;
     GeneCalibration global = c;
     global.method = Calibration::genes_shrunk;
-    std::vector<Index> cells(static_cast<std::size_t>(counts.rows()));
+    std::vector<Index> cells(static_cast<std::size_t>(all));
     std::iota(cells.begin(), cells.end(), Index(0));
-    if (counts.rows() > options.blend_max_cells) {
+    if (all > options.blend_max_cells) {
         Rng rng(derive_seed(options.seed ^ 0x9e0u, 0));
         for (std::size_t i = cells.size() - 1; i > 0; --i) std::swap(cells[i], cells[std::size_t(rng.uniform() * double(i + 1))]);
         cells.resize(std::size_t(options.blend_max_cells));
         std::sort(cells.begin(), cells.end());
     }
-    const Csr<T> sample = data::select_rows(counts, cells);
+    const Csr<T> sample = spread.gather(counts, cells);
     Matrix<T> sample_rates = predict(sample);
     apply_calibration(sample_rates, sample, global);
     eval::KMeansOptions km;
@@ -329,6 +341,7 @@ void fit_groups(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredic
             for (typename Csr<T>::InnerIterator it(batch, r); it; ++it) observed(gr, it.col()) += it.value();
         }
     }
+    spread.sum_arrays(observed, predicted);
     const Eigen::Map<const RowVector<double>> o(observed.data(), observed.size()), p(predicted.data(), predicted.size());
     c.group_prior_counts = estimate_prior_counts(o, p);
     const double prior = c.group_prior_counts;
@@ -341,9 +354,10 @@ void fit_groups(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredic
 /// weight pair on a 0.1 grid scored against its Xb. The model alone is kept unless a mixture
 /// lowers that deviance by more than `blend_min_gain`.
 template <class T = float>
-void choose_blend(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options) {
-    c.shares = gene_shares(counts);
-    const eval::DenoiseSplit inner = inner_split(counts, options);
+void choose_blend(GeneCalibration& c, const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options,
+                  const SpreadCells& spread = {}) {
+    c.shares = gene_shares(counts, spread);
+    const eval::DenoiseSplit inner = inner_split(counts, options, spread);
     CalibrationOptions shrunk = options;
     shrunk.method = Calibration::genes_shrunk;
     const GeneCalibration trial = fit_calibration(inner.input, predict, shrunk);
@@ -367,11 +381,14 @@ void choose_blend(GeneCalibration& c, const Csr<T>& counts, const eval::RatePred
 /// @param counts the data being calibrated, cells x genes in the model's gene order
 /// @param predict the model's rates of a batch of `counts` rows (same genes)
 /// @param options method, prior, batch size and the groups/blend settings
+/// @param cells where `counts` lies among cells spread over ranks (default: they are all the
+/// cells); every rank then calls it with its own block and gets the same calibration
 /// @return the fitted factors and what they came from; method none: all factors 1
 /// @throws Error when an option is out of range, or the predictor returns rates of the wrong
 /// shape or non-finite totals
 template <class T>
-GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options) {
+GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor& predict, const CalibrationOptions& options,
+                                const SpreadCells& cells) {
     if (!std::isnan(options.prior_counts) && !(options.prior_counts >= 0 && std::isfinite(options.prior_counts)))
         throw Error("fit_calibration: prior_counts must be >= 0 (or NaN: estimated)");
     if (options.batch_cells < 1) throw Error("fit_calibration: batch_cells must be positive");
@@ -379,7 +396,7 @@ GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor&
         throw Error("fit_calibration: groups must be >= 0, group_min_cells >= 1 and group_min_gain in [0, 1)");
     GeneCalibration c;
     c.method = options.method;
-    c.cells = counts.rows();
+    c.cells = cells.all_rows(counts.rows());
     const Index genes = counts.cols();
     c.factors = RowVector<T>::Ones(genes);
     c.observed = RowVector<double>::Zero(genes);
@@ -397,6 +414,7 @@ GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor&
         for (Index r = 0; r < n; ++r)
             for (typename Csr<T>::InnerIterator it(batch, r); it; ++it) c.observed(it.col()) += it.value();
     }
+    cells.sum_arrays(c.observed, c.predicted);
     const bool shrunk = options.method != Calibration::genes;
     if (shrunk)
         c.prior_counts = std::isnan(options.prior_counts) ? estimate_prior_counts(c.observed, c.predicted) : options.prior_counts;
@@ -411,9 +429,10 @@ GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor&
     }
     if (grouped(options.method)) {
         bool use = true;
-        if (options.group_min_gain > 0 && counts.rows() >= 2 * options.group_min_cells) {
-            // Groups only where they beat the per-gene factors by group_min_gain on an inner split.
-            const eval::DenoiseSplit inner = detail::inner_split(counts, options);
+        if (options.group_min_gain > 0 && c.cells >= 2 * options.group_min_cells) {
+            // Groups only where they beat the per-gene factors by group_min_gain on an inner split
+            // (a sample of the cells, gathered on every rank when they are spread).
+            const eval::DenoiseSplit inner = detail::inner_split(counts, options, cells);
             CalibrationOptions o = options;
             o.method = Calibration::genes_shrunk;
             const GeneCalibration plain = fit_calibration(inner.input, predict, o);
@@ -425,9 +444,9 @@ GeneCalibration fit_calibration(const Csr<T>& counts, const eval::RatePredictor&
             c.group_gain = d0 > 0 ? 1 - d1 / d0 : 0;
             use = trial.group_centroids.rows() > 0 && d1 < d0 * (1 - options.group_min_gain);
         }
-        if (use) detail::fit_groups(c, counts, predict, options);
+        if (use) detail::fit_groups(c, counts, predict, options, cells);
     }
-    if (options.method == Calibration::blend) detail::choose_blend(c, counts, predict, options);
+    if (options.method == Calibration::blend) detail::choose_blend(c, counts, predict, options, cells);
     return c;
 }
 

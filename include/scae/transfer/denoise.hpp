@@ -94,10 +94,14 @@ struct DenoiseResult {
 /// @param counts the data being denoised, cells x genes in the model's gene order
 /// @param rates model.reconstruct(counts), cells x model genes; calibrated into the result
 /// @param options calibration settings
+/// @param cells where `counts` lies among cells spread over ranks (`scae denoise --shard`; default:
+/// they are all the cells): every rank calls it with its own block and its rates, the calibration
+/// is fitted on all ranks' cells (fit_calibration()) and each rank gets its block calibrated
 /// @return the calibrated rates (cells x model genes) and the calibration applied
 /// @throws Error when the calibration options are out of range, or the rates are not one row per cell
 template <class T = float>
-DenoiseResult calibrate_rates(const nn::Autoencoder<T>& model, const Csr<T>& counts, Matrix<T> rates, const DenoiseOptions& options = {}) {
+DenoiseResult calibrate_rates(const nn::Autoencoder<T>& model, const Csr<T>& counts, Matrix<T> rates, const DenoiseOptions& options = {},
+                              const SpreadCells& cells = {}) {
     if (rates.rows() != counts.rows() || rates.cols() != counts.cols())
         throw Error("calibrate_rates: " + std::to_string(rates.rows()) + " x " + std::to_string(rates.cols()) + " rates for " +
                     std::to_string(counts.rows()) + " x " + std::to_string(counts.cols()) + " counts");
@@ -108,8 +112,8 @@ DenoiseResult calibrate_rates(const nn::Autoencoder<T>& model, const Csr<T>& cou
     CalibrationOptions once = options.calibration;
     once.batch_cells = std::max<Index>(1, counts.rows());
     const bool whole = options.calibration.method != Calibration::blend && !grouped(options.calibration.method); // these predict subsets
-    out.calibration = whole ? fit_calibration(counts, [&predicted](const Csr<T>&) { return predicted; }, once)
-                            : fit_calibration(counts, model_predictor(model), options.calibration);
+    out.calibration = whole ? fit_calibration(counts, [&predicted](const Csr<T>&) { return predicted; }, once, cells)
+                            : fit_calibration(counts, model_predictor(model), options.calibration, cells);
     apply_calibration(out.rates, counts, out.calibration);
     return out;
 }

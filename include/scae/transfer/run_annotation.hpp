@@ -78,24 +78,23 @@ Annotation annotate_with_reference(const ModelFile& foreign, const Matrix<Scalar
 
 } // namespace detail
 
-/// Labels every cell of `target` from the labelled reference kept in `foreign` (see the file
-/// comment). The counts are consumed: put into the model's gene order in their own memory.
+/// The first half of run_annotation(), which needs no other cell: aligns `target`'s genes to the
+/// model's, adapts the model to the genes it lacks, and encodes and scores every cell (latent,
+/// cell_deviance; `annotation` and `scores` are left empty). Under mpirun each rank calls it on its
+/// block of the cells (`scae annotate --shard`), and finish_annotation() runs on all the blocks'
+/// latents and deviances stacked in cell order. The counts are consumed.
 /// @param foreign  the model, trained with labels (scae train --labels)
-/// @param target  counts (cells x genes) of the new tissue with gene ids and/or symbols; its counts are left empty
-/// @param labels  the target's own labels, one per cell ("": none), or empty: nothing scored
-/// @param options  alignment, missing genes, annotation, label map, threads
-/// @return the alignment, node support, latent, labels with confidences, and scores
-/// @throws Error when the model has no labelled reference, the label map names a label it does not
-/// have, `labels` is neither empty nor one per cell, or as data::align_genes() does
+/// @param target  counts (cells x genes) with gene ids and/or symbols; its counts are left empty
+/// @param options  alignment, missing genes and threads
+/// @return the alignment, node support, latent and deviances of `target`'s cells
+/// @throws Error when the model has no labelled reference, the label map names a label it does
+/// not have, or as data::align_genes() does
 template <class T>
-AnnotationResults run_annotation(const ModelFile& foreign, io::CountMatrix<T>&& target, const std::vector<std::string>& labels,
-                                 const AnnotationOptions& options = {}) {
+AnnotationResults encode_for_annotation(const ModelFile& foreign, io::CountMatrix<T>&& target, const AnnotationOptions& options = {}) {
     static_assert(std::is_same_v<T, float>, "run_annotation: models hold float weights");
     if (foreign.reference_labels.empty())
         throw Error("run_annotation: the model has no labelled reference cells; train it with labels (scae train --labels)");
     check_label_map(options.label_map, foreign.reference_labels, "AnnotationOptions::label_map");
-    if (!labels.empty() && Index(labels.size()) != target.cells())
-        throw Error("run_annotation: " + std::to_string(labels.size()) + " labels for " + std::to_string(target.cells()) + " cells");
     const ThreadScope thread_scope(options.threads, ThreadScope::EigenThreads::same);
     AnnotationResults r;
     r.alignment = data::align_genes(foreign.gene_ids, foreign.gene_symbols, target.gene_ids, target.gene_symbols, options.align);
@@ -107,10 +106,46 @@ AnnotationResults run_annotation(const ModelFile& foreign, io::CountMatrix<T>&& 
     const nn::Autoencoder<float> model = adapt_to_present_genes(foreign.model, foreign.reference_input, missing, options.missing_genes, &r.missing_genes);
     r.node_support = node_support(foreign.model, foreign.reference_input, missing, r.missing_genes.method, options.node_support);
     detail::encode_and_score(model, counts, r.latent, r.cell_deviance, detail::absent_genes(r.alignment));
-    Csr<T>().swap(counts);
+    return r;
+}
+
+/// The second half of run_annotation(): labels every cell of `r` (its latent and deviances, of
+/// all the target's cells) from the model's labelled reference, and scores the labels against
+/// `labels` when some are given.
+/// @param foreign  the model encode_for_annotation() was given
+/// @param r  encode_for_annotation()'s result, with every cell's latent and deviance; receives
+/// `annotation` and `scores`
+/// @param labels  the target's own labels, one per cell ("": none), or empty: nothing scored
+/// @param options  annotation settings, label map and threads
+/// @throws Error when `labels` is neither empty nor one per cell
+inline void finish_annotation(const ModelFile& foreign, AnnotationResults& r, const std::vector<std::string>& labels,
+                              const AnnotationOptions& options = {}) {
+    if (!labels.empty() && Index(labels.size()) != r.latent.rows())
+        throw Error("run_annotation: " + std::to_string(labels.size()) + " labels for " + std::to_string(r.latent.rows()) + " cells");
+    const ThreadScope thread_scope(options.threads, ThreadScope::EigenThreads::same);
     r.annotation = detail::annotate_with_reference(foreign, r.latent, r.cell_deviance, options.annotate);
     if (std::any_of(labels.begin(), labels.end(), [](const std::string& l) { return !l.empty(); }))
         r.scores = score_annotation(r.annotation, labels, options.label_map);
+}
+
+/// Labels every cell of `target` from the labelled reference kept in `foreign` (see the file
+/// comment): encode_for_annotation(), then finish_annotation(). The counts are consumed: put into
+/// the model's gene order in their own memory.
+/// @param foreign  the model, trained with labels (scae train --labels)
+/// @param target  counts (cells x genes) of the new tissue with gene ids and/or symbols; its counts are left empty
+/// @param labels  the target's own labels, one per cell ("": none), or empty: nothing scored
+/// @param options  alignment, missing genes, annotation, label map, threads
+/// @return the alignment, node support, latent, labels with confidences, and scores
+/// @throws Error when the model has no labelled reference, the label map names a label it does not
+/// have, `labels` is neither empty nor one per cell, or as data::align_genes() does
+template <class T>
+AnnotationResults run_annotation(const ModelFile& foreign, io::CountMatrix<T>&& target, const std::vector<std::string>& labels,
+                                 const AnnotationOptions& options = {}) {
+    static_assert(std::is_same_v<T, float>, "run_annotation: models hold float weights");
+    if (!labels.empty() && Index(labels.size()) != target.cells())
+        throw Error("run_annotation: " + std::to_string(labels.size()) + " labels for " + std::to_string(target.cells()) + " cells");
+    AnnotationResults r = encode_for_annotation(foreign, std::move(target), options);
+    finish_annotation(foreign, r, labels, options);
     return r;
 }
 

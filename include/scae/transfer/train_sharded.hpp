@@ -7,6 +7,7 @@
 
 #include "scae/data/sharded_preprocess.hpp"
 #include "scae/eval/subsample.hpp"
+#include "scae/transfer/spread_cells.hpp"
 #include "scae/transfer/train_model.hpp"
 
 #include <algorithm>
@@ -26,42 +27,6 @@ struct ShardOptions {
 };
 
 namespace detail {
-
-/// Rows `rows` (ascending) of `m`, from every rank, stacked in rank order on every rank: each
-/// row travels as its length, its columns and its values (doubles, which hold ints and floats exactly).
-template <class T>
-Csr<T> gather_rows_over_ranks(const Csr<T>& m, const std::vector<Index>& rows, const train::Communicator& ranks) {
-    std::vector<double> packed;
-    for (Index r : rows) {
-        const int begin = m.outerIndexPtr()[r], end = m.outerIndexPtr()[r + 1];
-        packed.push_back(double(end - begin));
-        for (int k = begin; k < end; ++k) packed.push_back(double(m.innerIndexPtr()[k]));
-        for (int k = begin; k < end; ++k) packed.push_back(double(m.valuePtr()[k]));
-    }
-    const std::vector<double> all = train::gather_over_ranks(ranks, packed);
-    Index cells = 0;
-    std::size_t entries = 0;
-    for (std::size_t at = 0; at < all.size(); ++cells) {
-        const std::size_t length = std::size_t(all[at]);
-        entries += length;
-        at += 1 + 2 * length;
-    }
-    Csr<T> out(cells, m.cols());
-    out.resizeNonZeros(Index(entries));
-    int* outer = out.outerIndexPtr();
-    int* inner = out.innerIndexPtr();
-    T* values = out.valuePtr();
-    outer[0] = 0;
-    std::size_t at = 0;
-    for (Index c = 0; c < cells; ++c) {
-        const int length = int(all[at++]);
-        for (int k = 0; k < length; ++k) inner[outer[c] + k] = int(all[at + std::size_t(k)]);
-        for (int k = 0; k < length; ++k) values[outer[c] + k] = T(all[at + std::size_t(length + k)]);
-        at += 2 * std::size_t(length);
-        outer[c + 1] = outer[c] + length;
-    }
-    return out;
-}
 
 /// The label-transfer reference of train_model() (labels, bottleneck activations, fit) made by
 /// each rank for its labelled kept cells and gathered on every rank in cell order. `kept` are the
@@ -199,7 +164,7 @@ ModelFile train_model_sharded(io::CountMatrix<T>&& block, TrainRecipe recipe, co
     if (ranks.size == 1 && Index(chosen.size()) == counts.rows()) {
         m.reference_input = fit_reference_input(counts, m.model.options.input, summary); // as train_model(), no copy
     } else {
-        const Csr<T> sample = ranks.size == 1 ? data::select_rows(counts, chosen) : detail::gather_rows_over_ranks(counts, chosen, ranks);
+        const Csr<T> sample = ranks.size == 1 ? data::select_rows(counts, chosen) : gather_rows_over_ranks(counts, chosen, ranks);
         m.reference_input = fit_reference_input(sample, m.model.options.input, summary);
     }
     std::vector<double> any_labels{labels.empty() ? 0.0 : 1.0};
