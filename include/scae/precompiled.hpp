@@ -19,7 +19,6 @@
 #include "scae/interpret/pathways.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/io/read_counts.hpp"
-#include "scae/data/gene_sets.hpp"
 #include "scae/eval/embedding_scores.hpp"
 #include "scae/transfer/denoise.hpp"
 #include "scae/transfer/missing_genes.hpp"
@@ -63,12 +62,9 @@ SCAE_DETAIL_INSTANCE transfer::DenoiseResult transfer::denoise<float>(const nn::
                                                                       const transfer::DenoiseOptions&);
 SCAE_DETAIL_INSTANCE eval::EmbeddingScores eval::score_embedding<float>(const Matrix<float>&, const std::vector<std::string>&,
                                                                         const eval::EmbeddingScoreOptions&);
-// Explaining nodes, with gene sets from a GMT file or from the simulator.
+// Explaining nodes with gene sets (io::GeneSet, from a GMT file or the simulator).
 SCAE_DETAIL_INSTANCE interpret::PathwayResult interpret::score_pathways<float, io::GeneSet>(
     const nn::Autoencoder<float>&, const Csr<float>&, const std::vector<std::string>&, const std::vector<io::GeneSet>&,
-    const interpret::PathwayOptions&, const std::vector<std::string>&);
-SCAE_DETAIL_INSTANCE interpret::PathwayResult interpret::score_pathways<float, data::GeneSet>(
-    const nn::Autoencoder<float>&, const Csr<float>&, const std::vector<std::string>&, const std::vector<data::GeneSet>&,
     const interpret::PathwayOptions&, const std::vector<std::string>&);
 } // namespace scae
 #undef SCAE_DETAIL_INSTANCE

@@ -67,18 +67,24 @@ A softplus_slope(const A& z, const A& e) {
 // ---- the others -----------------------------------------------------------------------
 
 /// max(x, 0).
+/// @param x  pre-activations.
+/// @return an expression for max(x, 0).
 template <class X>
 auto relu_value(const Eigen::ArrayBase<X>& x) {
     return x.max(typename X::Scalar(0));
 }
 
-/// relu's slope: 1 where x > 0, else 0 (a 0/1 array of x's scalar).
+/// relu's slope: 1 where x > 0, else 0.
+/// @param x  pre-activations.
+/// @return an expression for the 0/1 slopes, in x's scalar.
 template <class X>
 auto relu_slope(const Eigen::ArrayBase<X>& x) {
     return (x > typename X::Scalar(0)).template cast<typename X::Scalar>();
 }
 
 /// The logistic function 1 / (1 + e^-x).
+/// @param x  pre-activations.
+/// @return an expression for the logistic function of x.
 template <class X>
 auto sigmoid_value(const Eigen::ArrayBase<X>& x) {
     using T = typename X::Scalar;
@@ -86,18 +92,24 @@ auto sigmoid_value(const Eigen::ArrayBase<X>& x) {
 }
 
 /// The logistic function's slope s (1 - s), from its value s.
+/// @param s  sigmoid_value() of the pre-activations.
+/// @return an expression for the slopes.
 template <class Y>
 auto sigmoid_slope_from_value(const Eigen::ArrayBase<Y>& s) {
     return s * (typename Y::Scalar(1) - s);
 }
 
 /// tanh x.
+/// @param x  pre-activations.
+/// @return an expression for tanh x.
 template <class X>
 auto tanh_value(const Eigen::ArrayBase<X>& x) {
     return x.tanh();
 }
 
 /// tanh's slope 1 - y^2, from its value y.
+/// @param y  tanh_value() of the pre-activations.
+/// @return an expression for the slopes.
 template <class Y>
 auto tanh_slope_from_value(const Eigen::ArrayBase<Y>& y) {
     return typename Y::Scalar(1) - y.square();

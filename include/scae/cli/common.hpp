@@ -15,6 +15,10 @@
 #include "scae/io/read_counts.hpp"
 #include "scae/report/report_folder.hpp"
 #include "scae/report/tsv.hpp"
+#include "scae/train/train.hpp"
+#ifdef SCAE_WITH_MPI
+#include "scae/train/mpi.hpp"
+#endif
 
 #include <filesystem>
 #include <functional>
@@ -302,6 +306,17 @@ void require_finite_on_head(const ModelFile& model, const io::CountMatrix<float>
 template <class Matrixish>
 std::string matrix_tsv(const Matrixish& m, const std::vector<std::string>& row_names, const std::vector<std::string>& col_names) {
     return report::matrix_tsv_text("cell", row_names, col_names, m);
+}
+
+/// The ranks of this run: MPI's world under mpirun or srun (builds with SCAE_WITH_MPI), one
+/// process otherwise.
+/// @return the communicator: rank and size of this process
+inline train::Communicator world_ranks() {
+#ifdef SCAE_WITH_MPI
+    return mpi::world();
+#else
+    return {};
+#endif
 }
 
 } // namespace scae::cli

@@ -170,16 +170,6 @@ inline int embed(const std::vector<std::string>& args, std::ostream& out, std::o
     });
 }
 
-/// The ranks of this run as a train::Communicator: mpi::world() under mpirun, one process otherwise.
-/// @return the communicator
-inline train::Communicator world_ranks() {
-#ifdef SCAE_WITH_MPI
-    return mpi::world();
-#else
-    return {};
-#endif
-}
-
 /// `scae denoise --shard`: each rank reads, aligns and reconstructs only its block of the cells;
 /// the calibration is fitted over all ranks' cells (transfer::calibrate_rates with the ranks'
 /// SpreadCells: sums over the ranks, seeded samples gathered) and applied by each rank to its

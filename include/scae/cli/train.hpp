@@ -91,17 +91,6 @@ inline void read_gene_selection(const std::string& spec, data::PreprocessOptions
     throw UsageError("--genes expects all, hvg:N or gmt:FILE, got '" + spec + "'");
 }
 
-/// The ranks this process trains with: MPI's world under mpirun or srun (builds with
-/// SCAE_WITH_MPI), one process otherwise.
-/// @return the communicator: rank and size of this process
-inline train::Communicator training_ranks() {
-#ifdef SCAE_WITH_MPI
-    return mpi::world();
-#else
-    return {};
-#endif
-}
-
 /// Reads --checkpoint, --checkpoint-every and --resume into `t` for a run on `ranks`; returns
 /// the checkpoint path ("" for none). Only rank 0 writes; every rank reads the state it resumes.
 /// @param a  the parsed options
@@ -162,7 +151,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         if (a.has("layers")) recipe.model.encoder_sizes = parse_layers(a.required("layers"));
         recipe.model.loss = a.choice("loss", nn::loss_names, recipe.model.loss);
         read_train_options(a, recipe.train); // its seed is the model's too (transfer::TrainRecipe)
-        const train::Communicator ranks = training_ranks();
+        const train::Communicator ranks = world_ranks();
         recipe.train.communicator = ranks;
         if (ranks.rank != 0) recipe.train.progress = nullptr; // rank 0 alone shows progress
         const std::string checkpoint = read_checkpoint_options(a, {data_path, a.get("labels", ""), model_path}, ranks, recipe.train, err);

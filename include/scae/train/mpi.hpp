@@ -186,6 +186,34 @@ inline std::pair<Index, Index> block_of_rows(Index rows) {
     return {rows * c.rank / c.size, rows * (c.rank + 1) / c.size};
 }
 
+namespace detail {
+
+/// Every rank's block shape (rows, columns), learned by every rank, with the same checks on
+/// each so that a refusal throws on all ranks alike: the same width everywhere, fewer than 2^31
+/// rows in all. `what` starts the messages ("gathering the ranks' rows").
+/// @return the rows of each rank's block, in rank order; `cols` gets the common width
+inline std::vector<long long> block_rows(const Matrix<float>& block, const train::Communicator& c, const std::string& what, long long& cols) {
+    const long long shape[2] = {static_cast<long long>(block.rows()), static_cast<long long>(block.cols())};
+    std::vector<long long> shapes(2 * std::size_t(c.size));
+    if (MPI_Allgather(shape, 2, MPI_LONG_LONG, shapes.data(), 2, MPI_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS)
+        throw Error(what + ": MPI_Allgather of the block shapes failed");
+    cols = shapes[1];
+    std::vector<long long> rows(std::size_t(c.size));
+    long long total = 0;
+    for (int r = 0; r < c.size; ++r) {
+        if (shapes[2 * std::size_t(r) + 1] != cols)
+            throw Error(what + ": rank " + std::to_string(r) + " has " + std::to_string(shapes[2 * std::size_t(r) + 1]) +
+                        " columns and rank 0 " + std::to_string(cols) + "; expected the same width on every rank");
+        rows[std::size_t(r)] = shapes[2 * std::size_t(r)];
+        total += rows[std::size_t(r)];
+    }
+    if (total > std::numeric_limits<int>::max())
+        throw Error(what + ": " + std::to_string(total) + " rows in all, expected fewer than 2^31 (scae indexes rows with int)");
+    return rows;
+}
+
+} // namespace detail
+
 /// Stacks every rank's `block` (its block_of_rows, in rank order) into one matrix on rank 0;
 /// other ranks get an empty matrix. Every rank must call it. Rows travel as one MPI datatype of
 /// a row's values, so counts are rows, never values: a block of any size (over 2^31 values too)
@@ -199,25 +227,17 @@ inline Matrix<float> gather_rows(const Matrix<float>& block) {
     const train::Communicator c = world();
     if (c.size == 1) return block;
     // Every rank learns every block's shape: the checks below then agree on all ranks.
-    const long long shape[2] = {static_cast<long long>(block.rows()), static_cast<long long>(block.cols())};
-    std::vector<long long> shapes(2 * std::size_t(c.size));
-    if (MPI_Allgather(shape, 2, MPI_LONG_LONG, shapes.data(), 2, MPI_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS)
-        throw Error("gathering the ranks' rows: MPI_Allgather of the block shapes failed");
-    const long long cols = shapes[1];
+    long long cols = 0;
+    const std::vector<long long> block_rows = detail::block_rows(block, c, "gathering the ranks' rows", cols);
     long long rows = 0;
     std::vector<int> counts(std::size_t(c.size)), offsets(std::size_t(c.size));
     for (int r = 0; r < c.size; ++r) {
-        if (shapes[2 * std::size_t(r) + 1] != cols)
-            throw Error("gathering the ranks' rows: rank " + std::to_string(r) + " has " + std::to_string(shapes[2 * std::size_t(r) + 1]) +
-                        " columns and rank 0 " + std::to_string(cols) + "; expected the same width on every rank");
-        offsets[std::size_t(r)] = int(rows); // rows of a matrix: below 2^31 (Index is int)
-        counts[std::size_t(r)] = int(shapes[2 * std::size_t(r)]);
-        rows += shapes[2 * std::size_t(r)];
+        offsets[std::size_t(r)] = int(rows); // below 2^31, as block_rows checked
+        counts[std::size_t(r)] = int(block_rows[std::size_t(r)]);
+        rows += block_rows[std::size_t(r)];
     }
     if (cols > std::numeric_limits<int>::max())
         throw Error("gathering the ranks' rows: " + std::to_string(cols) + " columns, expected fewer than 2^31");
-    if (rows > std::numeric_limits<int>::max())
-        throw Error("gathering the ranks' rows: " + std::to_string(rows) + " rows in all, expected fewer than 2^31 (scae indexes rows with int)");
     // Rank 0 allocates the result; every rank learns whether it could before any rows move.
     Matrix<float> all;
     int allocated = 1;
@@ -262,20 +282,10 @@ void stream_rows_to_first(const Matrix<float>& block, Write&& write, long long p
         write(block, Index(0));
         return;
     }
-    const long long shape[2] = {static_cast<long long>(block.rows()), static_cast<long long>(block.cols())};
-    std::vector<long long> shapes(2 * std::size_t(c.size));
-    if (MPI_Allgather(shape, 2, MPI_LONG_LONG, shapes.data(), 2, MPI_LONG_LONG, MPI_COMM_WORLD) != MPI_SUCCESS)
-        throw Error("sending the ranks' rows to rank 0: MPI_Allgather of the block shapes failed");
-    const long long cols = shapes[1];
+    long long cols = 0;
+    const std::vector<long long> block_rows = detail::block_rows(block, c, "sending the ranks' rows to rank 0", cols);
     long long rows = 0;
-    for (int r = 0; r < c.size; ++r) {
-        if (shapes[2 * std::size_t(r) + 1] != cols)
-            throw Error("sending the ranks' rows to rank 0: rank " + std::to_string(r) + " has " + std::to_string(shapes[2 * std::size_t(r) + 1]) +
-                        " columns and rank 0 " + std::to_string(cols) + "; expected the same width on every rank");
-        rows += shapes[2 * std::size_t(r)];
-    }
-    if (rows > std::numeric_limits<int>::max())
-        throw Error("sending the ranks' rows to rank 0: " + std::to_string(rows) + " rows in all, expected fewer than 2^31 (scae indexes rows with int)");
+    for (long long n : block_rows) rows += n;
     const long long piece_rows = std::max(1LL, std::min<long long>(piece_values / std::max(1LL, cols), std::numeric_limits<int>::max() / std::max(1LL, cols)));
     if (cols == 0) {
         if (c.rank == 0) write(Matrix<float>(Index(rows), 0), Index(0));
@@ -293,7 +303,7 @@ void stream_rows_to_first(const Matrix<float>& block, Write&& write, long long p
     Index first = Index(block.rows());
     Matrix<float> piece;
     for (int r = 1; r < c.size; ++r) {
-        const long long their = shapes[2 * std::size_t(r)];
+        const long long their = block_rows[std::size_t(r)];
         for (long long at = 0; at < their; at += piece_rows) {
             const long long n = std::min(piece_rows, their - at);
             piece.resize(Index(n), Index(cols));
