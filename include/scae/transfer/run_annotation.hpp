@@ -118,8 +118,12 @@ AnnotationResults encode_for_annotation(const ModelFile& foreign, io::CountMatri
 /// @param labels  the target's own labels, one per cell ("": none), or empty: nothing scored
 /// @param options  annotation settings, label map and threads
 /// @throws Error when `labels` is neither empty nor one per cell
-inline void finish_annotation(const ModelFile& foreign, AnnotationResults& r, const std::vector<std::string>& labels,
-                              const AnnotationOptions& options = {}) {
+/// A template over the results' type (AnnotationResults), so that including this header does not
+/// compile the annotation: a file that never calls it pays nothing (.ci/compile_cost).
+template <class Results>
+void finish_annotation(const ModelFile& foreign, Results& r, const std::vector<std::string>& labels,
+                       const AnnotationOptions& options = {}) {
+    static_assert(std::is_same_v<Results, AnnotationResults>, "finish_annotation: takes encode_for_annotation()'s results");
     if (!labels.empty() && Index(labels.size()) != r.latent.rows())
         throw Error("run_annotation: " + std::to_string(labels.size()) + " labels for " + std::to_string(r.latent.rows()) + " cells");
     const ThreadScope thread_scope(options.threads, ThreadScope::EigenThreads::same);
