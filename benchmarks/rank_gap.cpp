@@ -3,62 +3,23 @@
 // standing for R ranks (each reading its block, as `scae train --shard` under mpirun), with the
 // orthogonality weight and the optimiser as given, and writes the model, so that two rank counts
 // can be compared (benchmarks/rank_gap.py). Not built by CMake; compile it by hand:
-//   g++ -std=c++17 -O2 -DNDEBUG -DSCAE_HAVE_HDF5 -I include -I /usr/include/eigen3 \
+//   g++ -std=c++17 -O2 -DNDEBUG -DSCAE_HAVE_HDF5 -I include -I tests -I /usr/include/eigen3 \
 //       -I /usr/include/hdf5/serial benchmarks/rank_gap.cpp -o rank_gap \
 //       -L /usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -pthread
 // usage: rank_gap ATLAS.h5ad RANKS EPOCHS LR ORTHOGONALITY adam|sgd OUT.json
 #include "scae/io/read_counts.hpp"
 #include "scae/transfer/model_file.hpp"
 #include "scae/transfer/train_sharded.hpp"
+#include "thread_ranks.hpp" // tests/
 
-#include <condition_variable>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 namespace {
 
 using namespace scae;
 
-/// R ranks as threads of this process: a sum in rank order (as tests/test_train_sharded.cpp).
-class ThreadRanks {
-public:
-    explicit ThreadRanks(int size) : size_(size), slots_(std::size_t(size)) {}
-    train::Communicator at(int rank) {
-        train::Communicator c;
-        c.rank = rank;
-        c.size = size_;
-        c.sum = [this, rank](std::vector<double>& values) {
-            slots_[std::size_t(rank)] = values;
-            barrier();
-            std::vector<double> total(values.size(), 0.0);
-            for (int r = 0; r < size_; ++r)
-                for (std::size_t i = 0; i < total.size(); ++i) total[i] += slots_[std::size_t(r)].at(i);
-            barrier();
-            values = total;
-        };
-        return c;
-    }
-
-private:
-    void barrier() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        const long generation = generation_;
-        if (++arrived_ == size_) {
-            arrived_ = 0;
-            ++generation_;
-            changed_.notify_all();
-        } else {
-            changed_.wait(lock, [&] { return generation_ != generation; });
-        }
-    }
-    int size_;
-    std::vector<std::vector<double>> slots_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    int arrived_ = 0;
-    long generation_ = 0;
-};
+using scae_testing::ThreadRanks;
 
 } // namespace
 
@@ -77,7 +38,6 @@ int main(int argc, char** argv) {
     recipe.train.optimizer = std::string(argv[6]) == "sgd" ? train::Optimizer::sgd : train::Optimizer::adam;
     recipe.train.batch_size = 512;
     recipe.train.threads = 1;
-    recipe.train.progress = train::ProgressMode::never;
     ThreadRanks world(ranks);
     std::vector<std::thread> threads;
     std::vector<std::string> errors(static_cast<std::size_t>(ranks));

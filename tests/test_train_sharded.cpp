@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "support.hpp"
+#include "thread_ranks.hpp"
 
 #include <scae/data/sharded_preprocess.hpp>
 #include <scae/data/simulate.hpp>
@@ -23,73 +24,8 @@ namespace {
 
 using namespace scae;
 
-/// R ranks as threads of this process: a sum in rank order, and a barrier.
-class ThreadRanks {
-public:
-    explicit ThreadRanks(int size) : size_(size), slots_(std::size_t(size)) {}
+using ThreadRanks = scae_testing::ThreadRanks;
 
-    /// The communicator of rank `rank`; `gather` left empty (made from the sum) unless asked for.
-    train::Communicator at(int rank, bool with_gather = false) {
-        train::Communicator c;
-        c.rank = rank;
-        c.size = size_;
-        c.sum = [this, rank](std::vector<double>& values) {
-            slots_[std::size_t(rank)] = values;
-            barrier();
-            std::vector<double> total(values.size(), 0.0);
-            for (int r = 0; r < size_; ++r)
-                for (std::size_t i = 0; i < total.size(); ++i) total[i] += slots_[std::size_t(r)].at(i);
-            barrier(); // nobody writes its slot again before everyone has read them
-            values = total;
-        };
-        if (with_gather)
-            c.gather = [this, rank](const std::vector<double>& mine, std::vector<double>& all) {
-                slots_[std::size_t(rank)] = mine;
-                barrier();
-                all.clear();
-                for (int r = 0; r < size_; ++r) all.insert(all.end(), slots_[std::size_t(r)].begin(), slots_[std::size_t(r)].end());
-                barrier();
-            };
-        return c;
-    }
-
-    /// Runs `work(rank)` on every rank's thread and waits for all; an exception on any rank is rethrown (the first by rank).
-    void run(const std::function<void(int)>& work) {
-        std::vector<std::thread> threads;
-        std::vector<std::exception_ptr> errors(static_cast<std::size_t>(size_));
-        for (int r = 0; r < size_; ++r)
-            threads.emplace_back([&, r] {
-                try {
-                    work(r);
-                } catch (...) {
-                    errors[std::size_t(r)] = std::current_exception();
-                }
-            });
-        for (auto& t : threads) t.join();
-        for (auto& e : errors)
-            if (e) std::rethrow_exception(e);
-    }
-
-private:
-    void barrier() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        const long generation = generation_;
-        if (++arrived_ == size_) {
-            arrived_ = 0;
-            ++generation_;
-            changed_.notify_all();
-        } else {
-            changed_.wait(lock, [&] { return generation_ != generation; });
-        }
-    }
-
-    int size_;
-    std::vector<std::vector<double>> slots_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    int arrived_ = 0;
-    long generation_ = 0;
-};
 
 /// Rows [first, first + count) of `m`, compressed.
 Csr<float> block_of(const Csr<float>& m, const io::RowRange& rows) {
