@@ -47,10 +47,12 @@ public:
         ++steps_;
         const AdamOptions& o = options_;
         const T lr = T(o.learning_rate), b1 = T(o.beta1), b2 = T(o.beta2), wd = T(o.weight_decay);
-        const T correction1 = T(1 - std::pow(o.beta1, steps_));
-        const T root_correction2 = T(std::sqrt(1 - std::pow(o.beta2, steps_)));
-        const T step_size = lr / correction1;
-        const T eps = T(o.epsilon);
+        // lr m_hat / (sqrt(v_hat) + eps) = (lr c2 / c1) m / (sqrt(v) + eps c2), with c1 = 1 - b1^t and
+        // c2 = sqrt(1 - b2^t): one division per weight, where PyTorch's order takes two (a division
+        // and a square root bound Adam, not memory: docs/benchmarks.md).
+        const double root_correction2 = std::sqrt(1 - std::pow(o.beta2, steps_));
+        const T step_size = T(o.learning_rate * root_correction2 / (1 - std::pow(o.beta1, steps_)));
+        const T eps = T(o.epsilon * root_correction2);
         for (ad::Param<T>* p : params_)
             if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols())
                 throw Error("optim::Adam: a parameter's gradient differs in shape from its value");
@@ -67,7 +69,7 @@ public:
             }
             m = b1 * m + (T(1) - b1) * g;
             v = b2 * v + (T(1) - b2) * g.square();
-            w -= step_size * m / (v.sqrt() / root_correction2 + eps);
+            w -= step_size * m / (v.sqrt() + eps);
         }, Index(chunks_.size()), 0, 10.0 * double(chunk_size) * double(chunks_.size()));
     }
 
