@@ -6,6 +6,7 @@
 #include "scae/ad/losses.hpp"
 #include "scae/core/random.hpp"
 
+#include <cmath>
 #include <functional>
 #include <tuple>
 
@@ -156,6 +157,31 @@ TEST_CASE("softplus is stable for large inputs") {
     auto yf = ad::softplus(tf.input(xf), 1.0f);
     CHECK(yf.value().allFinite());
     CHECK(yf.value()(0, 3) == doctest::Approx(200.0));
+}
+
+TEST_CASE("softplus and its slope in float are within a few ulp of the exact values") {
+    // 1 + e rounds to 1 for z below -16.6 and loses e's low bits above it: the value corrects
+    // the rounding of 1 + e (ad/activations.hpp), which is checked here on a dense grid.
+    const int n = 200001;
+    Eigen::ArrayXf z(n);
+    for (int i = 0; i < n; ++i) z(i) = -60.0f + 120.0f * float(i) / float(n - 1);
+    const Eigen::ArrayXf e = ad::activation::softplus_e(z);
+    const Eigen::ArrayXf r = ad::activation::softplus_r(e);
+    const Eigen::ArrayXf value = ad::activation::softplus_times_beta(z, e, r);
+    const Eigen::ArrayXf slope = ad::activation::softplus_slope(z, e, r);
+    double worst_value = 0, worst_slope = 0;
+    auto ulps = [](float got, double exact) {
+        const float f = float(exact);
+        return std::abs(double(got) - exact) / double(std::nextafter(f, INFINITY) - f);
+    };
+    for (int i = 0; i < n; ++i) {
+        const double x = z(i);
+        worst_value = std::max(worst_value, ulps(value(i), x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x))));
+        worst_slope = std::max(worst_slope, ulps(slope(i), 1.0 / (1.0 + std::exp(-x))));
+    }
+    MESSAGE("softplus within " << worst_value << " ulp, its slope within " << worst_slope << " ulp");
+    CHECK(worst_value <= 4.0);
+    CHECK(worst_slope <= 4.0);
 }
 
 TEST_CASE("exp, log, square") {

@@ -87,4 +87,24 @@ std::pair<int, int> row_range(const CsrView<T>& s, Index r, Index first, Index l
     return {int(b - s.inner), int(e - s.inner)};
 }
 
+/// Where row `r` of `s` enters each block of `cols`, in one pass over the row (an op that visits
+/// every row anyway finds them for the blocks that later visit every row once per block):
+/// `out[b]` is the position of the row's first entry in block b or after it, `out[cols.count()]`
+/// the row's end, so block b's entries are positions [out[b], out[b + 1]).
+/// @param s     sparse rows with increasing column indices in each row (rows_sorted()).
+/// @param r     row of `s`.
+/// @param cols  the blocks of `s`'s columns.
+/// @param out   cols.count() + 1 positions.
+template <class T>
+void row_block_starts(const CsrView<T>& s, Index r, const Blocks& cols, int* out) {
+    int p = s.outer[r];
+    const int end = s.outer[r + 1];
+    for (Index b = 0; b < cols.count(); ++b) {
+        out[b] = p;
+        const Index last = cols.first(b) + cols.length(b);
+        while (p < end && s.inner[p] < last) ++p;
+    }
+    out[cols.count()] = end;
+}
+
 } // namespace scae::ad

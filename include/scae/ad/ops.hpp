@@ -232,7 +232,7 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
             const Index rows = last - first;
             const activation::Values<T> z = n.op.param * x.middleRows(first, rows).array();
             const activation::Values<T> e = activation::softplus_e(z);
-            gx.middleRows(first, rows).array() += g.middleRows(first, rows).array() * activation::softplus_slope(z, e);
+            gx.middleRows(first, rows).array() += g.middleRows(first, rows).array() * activation::softplus_slope(z, e, activation::Values<T>(activation::softplus_r(e)));
         });
     }, {x});
     Node<T>& n = t.node(out);
@@ -242,7 +242,8 @@ Var<T> softplus(Var<T> x, T beta = T(1)) {
     n.value.resize(in.rows(), in.cols());
     parallel_rows(in.rows(), in.cols(), [&](Index first, Index last) {
         const activation::Values<T> z = in.middleRows(first, last - first).array() * beta;
-        n.value.middleRows(first, last - first) = (activation::softplus_times_beta(z, activation::softplus_e(z)) / beta).matrix();
+        const activation::Values<T> e = activation::softplus_e(z);
+        n.value.middleRows(first, last - first) = (activation::softplus_times_beta(z, e, activation::softplus_r(e)) * (T(1) / beta)).matrix();
     });
     return out;
 }

@@ -75,6 +75,7 @@ struct Node {
         CsrView<T> sparse;                  ///< the op's constant sparse operand (inputs, targets)
         Matrix<T> scratch;                  ///< a matrix computed forward and used backward
         std::vector<Matrix<T>> buffers;     ///< further matrices a fused op keeps (kept by clear)
+        std::vector<int> positions;         ///< positions into `sparse` a fused op keeps (kept by clear)
     };
     OpState op; ///< the op's state (kept by clear: its matrices are reused)
 };
@@ -233,11 +234,13 @@ private:
         // Reset everything but the matrices, whose memory is what we keep.
         Matrix<T> value = std::move(n.value), grad = std::move(n.grad), scratch = std::move(n.op.scratch);
         std::vector<Matrix<T>> buffers = std::move(n.op.buffers);
+        std::vector<int> positions = std::move(n.op.positions);
         n = Node<T>{};
         n.value = std::move(value);
         n.grad = std::move(grad);
         n.op.scratch = std::move(scratch);
         n.op.buffers = std::move(buffers);
+        n.op.positions = std::move(positions);
         return n;
     }
 

@@ -64,7 +64,8 @@ void activate_in_place(Matrix<T>& x, Activation a, T beta) {
         for (Index r0 = 0; r0 < x.rows(); r0 += 64) { // 64 rows at a time: a small temporary
             auto rows = v.middleRows(r0, std::min<Index>(64, x.rows() - r0));
             const act::Values<T> z = rows * beta;
-            rows = act::softplus_times_beta(z, act::softplus_e(z)) / beta;
+            const act::Values<T> e = act::softplus_e(z);
+            rows = act::softplus_times_beta(z, e, act::softplus_r(e)) * (T(1) / beta);
         }
         break;
     case Activation::sigmoid: v = act::sigmoid_value(v); break;
@@ -87,7 +88,8 @@ void activation_slope(Activation a, T beta, const Matrix<T>& pre, const Matrix<T
     case Activation::relu: slope = act::relu_slope(pre.array()).matrix(); break;
     case Activation::softplus: {
         const act::Values<T> z = beta * pre.array();
-        slope = act::softplus_slope(z, act::Values<T>(act::softplus_e(z))).matrix();
+        const act::Values<T> e = act::softplus_e(z);
+        slope = act::softplus_slope(z, e, act::Values<T>(act::softplus_r(e))).matrix();
         break;
     }
     case Activation::sigmoid: slope = act::sigmoid_slope_from_value(post.array()).matrix(); break;
