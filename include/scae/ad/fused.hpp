@@ -37,8 +37,10 @@ constexpr Index output_block_genes = 128;
 constexpr Index layer_block_cells = 32;
 /// Cells per block of the output layer's input gradient dz W^T: Eigen packs all of W (inputs
 /// x genes) for every block, so a block must be tall enough to pay for that (packing took 7%
-/// of a training step's CPU time with 16 cells, 4% with 32), and short enough that a batch of
-/// 128 still has a block for each of 4 threads.
+/// of a training step's CPU time with 16 cells, 4% with 32; 64 cells were 4% faster than 32 at one
+/// thread on AVX-512, with the same bits). A batch of 128 then has 2 such blocks of 64 x genes x
+/// inputs and, per 128 genes, a weight-gradient block of 128 x 128 x inputs: for 2,000 genes about
+/// as much work in the cells' blocks as in the genes', so 4 threads still share the op evenly.
 constexpr Index output_block_cells = 64;
 /// Weight rows per block of a dense hidden layer's weight gradient (genes for a sparse input).
 constexpr Index layer_block_inputs = 32;
