@@ -18,8 +18,10 @@ TEST_CASE("SGD with momentum and Nesterov follow PyTorch's update") {
     optim::Sgd<double> sgd({&p}, {0.1, 0.9, false, 0.0});
     sgd.step(); // v = 0.5, w = 1 - 0.05
     CHECK(p.value(0, 0) == doctest::Approx(0.95));
+    p.grad(0, 0) = 0.5;
     sgd.step(); // v = 0.9*0.5 + 0.5 = 0.95, w = 0.95 - 0.095
     CHECK(p.value(0, 0) == doctest::Approx(0.855));
+    CHECK(p.grad.isZero()); // a step uses the gradients up: the next backward pass adds into zeros
 
     auto q = scalar(1.0, 0.5);
     optim::Sgd<double> nesterov({&q}, {0.1, 0.9, true, 0.0});
@@ -37,6 +39,8 @@ TEST_CASE("Adam's first step moves each weight by the learning rate") {
     adam.step();
     CHECK(p.value(0, 0) == doctest::Approx(2.0 - 1e-3).epsilon(1e-6));
     CHECK(q.value(0, 0) == doctest::Approx(2.0 + 1e-3).epsilon(1e-4));
+    CHECK(p.grad.isZero());
+    CHECK(q.grad.isZero());
 }
 
 TEST_CASE("AdamW decays weights directly; Adam's decay goes through the moments") {

@@ -24,7 +24,8 @@ struct AdamOptions {
 ///
 /// One pass updates every parameter: all of them are cut once into fixed chunks that the
 /// threads share, so small matrices (biases) cost no extra parallel region and the update
-/// is the same for any thread count.
+/// is the same for any thread count. The same pass sets each gradient to zero once it is used,
+/// so a training loop zeroes the gradients once, before its first backward pass.
 template <class T>
 class Adam {
 public:
@@ -41,7 +42,8 @@ public:
         }
     }
 
-    /// One update from the current gradients.
+    /// One update from the current gradients, which it then sets to zero (ready for the next
+    /// backward pass to add into: one pass over them, not a second one to zero them).
     /// @throws Error when a parameter's gradient differs in shape from its value.
     void step() {
         ++steps_;
@@ -70,10 +72,12 @@ public:
             m = b1 * m + (T(1) - b1) * g;
             v = b2 * v + (T(1) - b2) * g.square();
             w -= step_size * m / (v.sqrt() + eps);
+            g.setZero();
         }, Index(chunks_.size()), 0, 10.0 * double(chunk_size) * double(chunks_.size()));
     }
 
-    /// Zeroes the gradients of the optimised parameters (in the same chunks, in parallel).
+    /// Zeroes the gradients of the optimised parameters (in the same chunks, in parallel): before
+    /// the first backward pass; step() leaves them zero after that.
     void zero_grad() {
         for (ad::Param<T>* p : params_)
             if (p->grad.rows() != p->value.rows() || p->grad.cols() != p->value.cols()) p->grad.resize(p->value.rows(), p->value.cols());

@@ -25,7 +25,7 @@ public:
         for (ad::Param<T>* p : params_) velocity_.push_back(Matrix<T>::Zero(p->value.rows(), p->value.cols()));
     }
 
-    /// One update from the current gradients.
+    /// One update from the current gradients, which it then sets to zero (as Adam::step does).
     /// @throws Error when a parameter's gradient differs in shape from its value
     void step() {
         const T lr = T(options_.learning_rate), mu = T(options_.momentum), wd = T(options_.weight_decay);
@@ -38,16 +38,18 @@ public:
             if (wd != 0) g += wd * w;
             if (mu == 0) {
                 w -= lr * g;
-                continue;
+            } else {
+                Matrix<T>& v = velocity_[i];
+                v = mu * v + g;
+                if (options_.nesterov) w -= lr * (g + mu * v);
+                else w -= lr * v;
             }
-            Matrix<T>& v = velocity_[i];
-            v = mu * v + g;
-            if (options_.nesterov) w -= lr * (g + mu * v);
-            else w -= lr * v;
+            g.setZero();
         }
     }
 
-    /// Zeroes the gradients of the optimised parameters.
+    /// Zeroes the gradients of the optimised parameters: before the first backward pass; step()
+    /// leaves them zero after that.
     void zero_grad() { optim::zero_grad(params_); }
 
     /// The velocities, one per parameter (for checkpoints, train/checkpoint.hpp).

@@ -597,6 +597,7 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
         checkpoint.save(s);
     };
 
+    std::visit([](auto& o) { o.zero_grad(); }, optimizer); // once: every step leaves the gradients zero
     for (int epoch = first_epoch; epoch <= options.epochs && !history.stopped_early; ++epoch) {
         const auto epoch_start = std::chrono::steady_clock::now();
         rng.shuffle(training);
@@ -612,7 +613,6 @@ History fit(nn::Autoencoder<T>& model, const Csr<T>& counts, const TrainOptions&
                 cells = mine.data();
                 local = Index(mine.size());
             }
-            std::visit([](auto& o) { o.zero_grad(); }, optimizer);
             double batch_sum = 0; // the batch's objective summed over its cells
             if (local > 0) {
                 minibatch.gather(target, input, cells, local);
