@@ -277,7 +277,7 @@ TEST_CASE("a bad enum value is a bad command line: exit 2, naming the option and
     CHECK_FAILS(run(cat(pathways, {"--score", "mean"})), 2, "option --score expects median or rank_auc, got 'mean'");
     CHECK_FAILS(run(cat(pathways, {"--null", "none"})), 2, "option --null expects per-set, pooled, rank-sum, matched or confirmed, got 'none'");
     CHECK_FAILS(run(cat(pathways, {"--weighting", "x"})), 2, "option --weighting expects uniform or activity, got 'x'");
-    CHECK_FAILS(run(cat(pathways, {"--baseline", "x"})), 2, "option --baseline expects zeros or mean, got 'x'");
+    CHECK_FAILS(run(cat(pathways, {"--baseline", "x"})), 2, "option --baseline expects zeros, mean or depth, got 'x'");
     CHECK_FAILS(run({"inspect", "--layout", "rows", f / "t.tsv"}), 2, "option --layout expects");
     CHECK_FAILS(run({"inspect", "--delimiter", ";", f / "t.tsv"}), 2, "option --delimiter expects tab or comma, got ';'");
     CHECK_FAILS(run({"inspect", "--duplicates", "keep", f / "t.tsv"}), 2, "option --duplicates expects error or sum, got 'keep'");

@@ -248,7 +248,8 @@ TEST_CASE("integrated gradients is complete within 1% at 64 steps for every targ
     options.seed = 3;
     nn::Autoencoder<double> model(50, options);
     const Csr<double> counts = random_counts(12, 50, 9).cast<double>();
-    for (interpret::Baseline baseline : {interpret::Baseline::zeros, interpret::Baseline::mean_cell}) {
+    for (interpret::Baseline baseline : {interpret::Baseline::zeros, interpret::Baseline::mean_cell, interpret::Baseline::depth}) {
+        CAPTURE(interpret::to_string(baseline));
         interpret::SaliencyOptions o;
         o.method = Method::integrated_gradients;
         o.steps = 64;
@@ -265,6 +266,76 @@ TEST_CASE("integrated gradients is complete within 1% at 64 steps for every targ
     coarse.method = Method::integrated_gradients;
     coarse.steps = 1;
     CHECK(interpret::saliency(model, counts, Target::loss(), coarse).relative_completeness_gap() > 0.01);
+}
+
+TEST_CASE("the depth baseline: the mean cell at each cell's depth, complete, and the mean cell where depth is scaled away") {
+    // Cells at four depths, each gene's count proportional to depth: the baseline follows depth,
+    // passes through the mean cell at the mean depth, and each cell's input differs from its own
+    // baseline by much less than from the mean cell.
+    const Index cells = 40, genes = 30;
+    Matrix<float> dense(cells, genes);
+    Rng rng(4);
+    std::vector<double> share(static_cast<std::size_t>(genes));
+    for (double& s : share) s = 0.2 + rng.uniform();
+    for (Index c = 0; c < cells; ++c)
+        for (Index g = 0; g < genes; ++g) dense(c, g) = float(std::round(share[std::size_t(g)] * double(5 << (c % 4))));
+    Csr<float> counts = dense.sparseView();
+    counts.makeCompressed();
+    nn::AutoencoderOptions options;
+    options.encoder_sizes = {16, 4};
+    options.seed = 5;
+    nn::Autoencoder<float> model(genes, options);
+    const Csr<float> input = interpret::model_input(model, counts);
+    using interpret::Baseline;
+    const interpret::CellBaselines<float> depth = interpret::cell_baselines(counts, input, model.options.input, Baseline::depth);
+    const interpret::CellBaselines<float> mean = interpret::cell_baselines(counts, input, model.options.input, Baseline::mean_cell);
+    CHECK(mean.shared());
+    CHECK(!depth.shared());
+    CHECK(std::abs(depth.offset.sum()) < 1e-4);
+    CHECK(max_difference(depth.mean, mean.mean) == 0); // the line passes through the mean cell
+    CHECK(depth.slope.minCoeff() > 0);                 // deeper cells, higher baseline
+    const Matrix<float> x(input);
+    double to_own = 0, to_mean = 0;
+    for (Index c = 0; c < cells; ++c) {
+        to_own += (x.row(c) - depth.row(c)).squaredNorm();
+        to_mean += (x.row(c) - mean.row(c)).squaredNorm();
+    }
+    CHECK(to_own < 0.1 * to_mean);
+    // Completeness against each cell's own baseline, on the tape and batched.
+    interpret::SaliencyOptions o;
+    o.method = Method::integrated_gradients;
+    o.baseline = interpret::Baseline::depth;
+    o.steps = 64;
+    o.block_cells = 7;
+    const interpret::NodeSaliency<float> batched(model, counts, o);
+    interpret::NodeGradients<float> gradients;
+    interpret::MapScratch<float> scratch;
+    Matrix<float> map;
+    std::vector<Index> all(static_cast<std::size_t>(cells));
+    std::iota(all.begin(), all.end(), Index(0));
+    batched.gradients(all, 0, model.latent_size(), gradients);
+    for (Index k = 0; k < model.latent_size(); ++k) {
+        const auto tape = interpret::saliency(model, counts, Target::node(k), o);
+        CHECK(tape.relative_completeness_gap() < 0.01);
+        batched.map(gradients, k, map, scratch);
+        CHECK(max_difference(map, tape.values) <= 1e-4 * (1 + tape.values.cwiseAbs().maxCoeff()));
+        for (Index c = 0; c < cells; ++c) {
+            // Both ends in float, each taken its own way: agreement to float rounding of the activations.
+            const double change = tape.output_change[std::size_t(c)];
+            CHECK(std::abs(gradients.output_change(c, k) - change) <= 1e-5 + 1e-3 * std::abs(change));
+            CHECK(std::abs(double(map.row(c).sum()) - tape.output_change[std::size_t(c)]) <=
+                  0.01 * std::abs(tape.output_change[std::size_t(c)]) + 1e-4);
+        }
+    }
+    // A model that scales every cell to one total does not see depth: the mean cell for all.
+    nn::AutoencoderOptions scaled = options;
+    scaled.input.target_sum = 1e4;
+    nn::Autoencoder<float> normalised(genes, scaled);
+    const Csr<float> scaled_input = interpret::model_input(normalised, counts);
+    const interpret::CellBaselines<float> none = interpret::cell_baselines(counts, scaled_input, normalised.options.input, Baseline::depth);
+    CHECK(none.shared());
+    CHECK(max_difference(none.mean, interpret::baseline_input(scaled_input, interpret::Baseline::mean_cell)) == 0);
+    CHECK(interpret::to_string(interpret::Baseline::depth) == "depth");
 }
 
 TEST_CASE("guided equals vanilla where no gradient is negative") {

@@ -4,7 +4,8 @@
 // sets, its refusal of abundant decoys where the rank-sum test calls them, the confirmed test
 // (rank-sum calls confirmed by the matched test), and a harder planted truth on the simulator:
 // weak programs of 15 to 120 genes in cell types of 35% down to 3% of the cells, 24 random
-// decoys and 12 decoys of highly expressed genes.
+// decoys and 12 decoys of highly expressed genes; and sequencing depth, which that model sees
+// (a depth-matched baseline, depth-residual activity weights, a model that scales depth away).
 #include <doctest/doctest.h>
 
 #include "scae/data/filter.hpp"
@@ -317,6 +318,29 @@ Matrix<double> within_stratum_quantiles(const Matrix<double>& attribution, const
     return out;
 }
 
+/// Activity weights of each node's activation after its least-squares line on the cells' centred
+/// log depth is taken out: max(0, residual) (the residual's mean is 0).
+Matrix<double> depth_residual_weights(const Matrix<double>& latent, const Vector<double>& depth) {
+    Matrix<double> w(latent.rows(), latent.cols());
+    for (Index k = 0; k < latent.cols(); ++k) {
+        const Vector<double> a = latent.col(k).array() - latent.col(k).mean();
+        const double slope = depth.squaredNorm() > 0 ? depth.dot(a) / depth.squaredNorm() : 0.0;
+        w.col(k) = (a - slope * depth).cwiseMax(0.0);
+    }
+    return w;
+}
+
+/// The rank-sum test of `r`'s sets on the activity-weighted attributions of `baseline` with the
+/// weights `w` (cells x nodes).
+interpret::PathwayResult reweighted(const interpret::PathwayResult& r, const nn::Autoencoder<float>& model, const Csr<float>& counts,
+                                    interpret::SaliencyOptions saliency, interpret::Baseline baseline, const Matrix<double>& w) {
+    saliency.baseline = baseline;
+    const interpret::NodeSaliency<float> s(model, counts, saliency);
+    const std::vector<interpret::SaliencySummary> all =
+        interpret::summarize_node_saliency(s, std::vector<int>(std::size_t(counts.rows()), 0), 1, saliency.block_cells, w);
+    return retested(r, all[0].weighted, nullptr, 1);
+}
+
 } // namespace
 
 TEST_CASE("hard planted truth: weak programs in rare types are called, decoys of abundant genes are not") {
@@ -417,6 +441,48 @@ TEST_CASE("hard planted truth: weak programs in rare types are called, decoys of
         for (Index i = 0; i < both.q.size(); ++i) both.q.data()[i] = std::max(both.q.data()[i], sign.q.data()[i]);
         candidates.emplace_back("sign test (self-contained)", sign);
         candidates.emplace_back("rank-sum and sign test", both);
+    }
+    {
+        // Sequencing depth: the model sees each cell's depth (log1p of raw counts), and a node that
+        // follows it credits every abundant gene in deep cells. The baseline of each cell the mean
+        // cell at its depth; activity weights from the activation with its line on depth taken out;
+        // both.
+        interpret::PathwayOptions d;
+        d.saliency.baseline = interpret::Baseline::depth;
+        candidates.emplace_back("depth baseline, rank-sum", interpret::score_pathways(model, counts, symbols, sim.gene_sets, d));
+        d.null = interpret::NullDistribution::confirmed;
+        candidates.emplace_back("depth baseline, confirmed", interpret::score_pathways(model, counts, symbols, sim.gene_sets, d));
+        const Matrix<double> w =
+            depth_residual_weights(model.encode(counts).cast<double>(), interpret::centred_log_depth(counts).cast<double>());
+        candidates.emplace_back("depth-residual activity weights, rank-sum",
+                                reweighted(plain, model, counts, d.saliency, interpret::Baseline::mean_cell, w));
+        candidates.emplace_back("depth baseline and depth-residual weights, rank-sum",
+                                reweighted(plain, model, counts, d.saliency, interpret::Baseline::depth, w));
+        // A model that does not see depth, as `scae train` makes by default: each cell scaled to
+        // the median total before log1p. The depth baseline is then the mean cell.
+        std::vector<double> totals;
+        for (Index c = 0; c < counts.rows(); ++c) totals.push_back(double(counts.row(c).sum()));
+        nn::AutoencoderOptions scaled = architecture;
+        scaled.input.target_sum = data::median(totals);
+        nn::Autoencoder<float> normalised(counts.cols(), scaled);
+        train::fit(normalised, counts, t);
+        const Matrix<double> r_normalised = interpret::activation_correlation(normalised.encode(counts), tissue.program_activity);
+        interpret::PathwayOptions n;
+        const interpret::PathwayResult depth_free = interpret::score_pathways(normalised, counts, symbols, sim.gene_sets, n);
+        n.null = interpret::NullDistribution::confirmed;
+        const interpret::PathwayResult depth_free_confirmed = interpret::score_pathways(normalised, counts, symbols, sim.gene_sets, n);
+        n.null = interpret::NullDistribution::rank_sum;
+        n.saliency.baseline = interpret::Baseline::depth;
+        const interpret::PathwayResult depth_free_depth = interpret::score_pathways(normalised, counts, symbols, sim.gene_sets, n);
+        CHECK(depth_free_depth.z == depth_free.z); // the depth baseline changes nothing where depth is scaled away
+        for (const auto& [name, result] : std::vector<std::pair<std::string, const interpret::PathwayResult*>>{
+                 {"input scaled to the median depth (as scae train), rank-sum", &depth_free},
+                 {"input scaled to the median depth, confirmed", &depth_free_confirmed}}) {
+            const Figures f = figures(*result, sim, r_normalised);
+            MESSAGE(name << ": AUROC " << f.auroc << " (against |r|: " << f.unsigned_auroc << "), programs called " << f.called << " of "
+                         << f.programs << ", random decoys called " << f.random_called << " of " << f.random_decoys
+                         << ", expressed decoys called " << f.expressed_called << " of " << f.expressed_decoys);
+        }
     }
     for (const auto& [name, result] : candidates) {
         const Figures f = figures(result, sim, correlation);

@@ -42,12 +42,21 @@ inline Method method_from_string(const std::string& name) { return enum_from_nam
 
 /// The reference point integrated gradients starts from.
 enum class Baseline {
-    zeros,    ///< an all-zero input (no expression)
-    mean_cell ///< the mean transformed input over the cells being explained
+    zeros,     ///< an all-zero input (no expression)
+    mean_cell, ///< the mean transformed input over the cells being explained
+    /// the mean transformed input of cells as deep as this one (a per-gene line in the cell's log
+    /// total count; cell_baselines()); the mean cell when the model scales depth away
+    depth
 };
 
 /// The baselines' names on the command line and in reports.
-inline constexpr EnumNames<Baseline, 2> baseline_names{{{Baseline::zeros, "zeros"}, {Baseline::mean_cell, "mean"}}};
+inline constexpr EnumNames<Baseline, 3> baseline_names{
+    {{Baseline::zeros, "zeros"}, {Baseline::mean_cell, "mean"}, {Baseline::depth, "depth"}}};
+
+/// The baseline's name on the command line and in reports: "zeros", "mean" or "depth".
+/// @param b  the baseline
+/// @return its name
+inline std::string to_string(Baseline b) { return enum_name(b, baseline_names); }
 
 /// What is explained: a scalar per cell (one bottleneck node, one output gene, the cell's
 /// reconstruction loss) or every bottleneck node at once.

@@ -156,9 +156,10 @@ public:
         sparse_times_dense(view_all(input_), first.weight.value, pre1_);
         pre1_.rowwise() += first.bias.value.row(0);
         if (ig()) {
-            base_ = baseline_input(input_, options_.baseline);
-            base_pre1_.noalias() = base_ * first.weight.value;
+            base_ = cell_baselines(counts, input_, model_.options.input, options_.baseline);
+            base_pre1_.noalias() = base_.mean * first.weight.value;
             base_pre1_ += first.bias.value;
+            slope_pre1_.noalias() = base_.slope * first.weight.value;
         } else {
             Matrix<T> top;
             detail::encoder_trace(model_, pre1_, derivative_, top);
@@ -231,13 +232,19 @@ public:
             out.noalias() = scratch.gradients * scratch.weights;
         }
         if (!ig()) return; // vanilla, guided
-        // Integrated gradients from the mean cell: (input - baseline) x mean path gradient.
+        // Integrated gradients: (input - baseline) x mean path gradient.
         dense_rows(input_, g.cells, scratch.input);
-        out.array() *= (scratch.input.rowwise() - base_).array();
+        scratch.input.rowwise() -= base_.mean;
+        if (!base_.shared())
+            for (Index c = 0; c < g.size(); ++c) scratch.input.row(c) -= base_.offset(g.cells[std::size_t(c)]) * base_.slope;
+        out.array() *= scratch.input.array();
     }
 
 private:
     bool ig() const { return options_.method == Method::integrated_gradients; }
+
+    /// The first-layer pre-activation of input row `cell`'s baseline.
+    RowVector<T> baseline_pre1(Index cell) const { return base_pre1_ + base_.offset(cell) * slope_pre1_; }
 
     /// The map of a method that vanishes with the input, at the input's nonzeros only: each is
     /// the input times the dot product of the gene's first-layer weights with the cell's gradient
@@ -261,6 +268,8 @@ private:
         const Index n = g.size(), count = g.count, units = pre1_.cols();
         const Index batch = std::max<Index>(1, std::min<Index>(steps, 4096 / std::max<Index>(1, n * count)));
         g.rows.setZero(count * n, units);
+        Matrix<T> from(n, units); // each cell's baseline, first-layer pre-activation
+        for (Index c = 0; c < n; ++c) from.row(c) = baseline_pre1(g.cells[std::size_t(c)]);
         for (int s0 = 0; s0 < steps; s0 += int(batch)) {
             const Index chunk = std::min<Index>(batch, steps - s0);
             g.pre.resize(chunk * n, units);
@@ -268,7 +277,7 @@ private:
             for (Index s = 0; s < chunk; ++s) {
                 const T alpha = T((s0 + s + 0.5) / steps);
                 for (Index c = 0; c < n; ++c)
-                    g.pre.row(s * n + c) = base_pre1_ + alpha * (pre1_.row(g.cells[std::size_t(c)]) - base_pre1_);
+                    g.pre.row(s * n + c) = from.row(c) + alpha * (pre1_.row(g.cells[std::size_t(c)]) - from.row(c));
             }
             detail::encoder_trace(model_, g.pre, g.derivative, g.top);
             detail::sweep_nodes(model_, g.derivative, g.first_node, count, ad::Rule::standard, g.sweep, g.scratch);
@@ -277,11 +286,11 @@ private:
         }
         g.rows /= T(steps);
         // The path's two ends, for the completeness check.
-        g.pre.resize(n + 1, units);
+        g.pre.resize(2 * n, units);
         g.pre.topRows(n) = pre1_(g.cells, Eigen::all);
-        g.pre.row(n) = base_pre1_;
+        g.pre.bottomRows(n) = from;
         detail::encoder_trace(model_, g.pre, g.derivative, g.top);
-        g.output_change = g.top.block(0, g.first_node, n, count).rowwise() - g.top.block(n, g.first_node, 1, count).row(0);
+        g.output_change = g.top.block(0, g.first_node, n, count) - g.top.block(n, g.first_node, n, count);
     }
 
     const nn::Autoencoder<T>& model_;
@@ -290,8 +299,9 @@ private:
     Matrix<T> weights_t_;               // W_1^T: first-layer units x genes
     Matrix<T> pre1_;                    // cells x first-layer units, pre-activation
     std::vector<Matrix<T>> derivative_; // per encoder layer: cells x units (unless IG)
-    RowVector<T> base_;                 // IG baseline input
-    RowVector<T> base_pre1_;            // its first-layer pre-activation
+    CellBaselines<T> base_;             // IG baselines: mean + offset(c) * slope
+    RowVector<T> base_pre1_;            // the first-layer pre-activation of base_.mean
+    RowVector<T> slope_pre1_;           // base_.slope times the first layer's weights
 };
 
 /// Saliency of every bottleneck node for every cell of raw `counts`: element k is node k's

@@ -154,7 +154,7 @@ SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, c
     const Index cells = input.rows(), genes = input.cols();
     const bool ig = options.method == Method::integrated_gradients;
     const int steps = ig ? options.steps : 1;
-    const RowVector<T> base = baseline_input(input, options.baseline);
+    const CellBaselines<T> baselines = cell_baselines(raw, input, model.options.input, options.baseline);
     const ad::Rule rule = options.method == Method::guided ? ad::Rule::guided : ad::Rule::standard;
     // Integrated gradients batches every path point of a few cells; the other methods batch cells.
     const Index block = ig ? std::max<Index>(1, 8 * options.block_cells / steps) : options.block_cells;
@@ -174,6 +174,8 @@ SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, c
         std::vector<Index> block(static_cast<std::size_t>(n));
         std::iota(block.begin(), block.end(), first);
         dense_rows(input, block, x);
+        Matrix<T> base(ig ? n : 0, genes); // integrated gradients: each cell's baseline
+        for (Index r = 0; ig && r < n; ++r) base.row(r) = baselines.row(first + r);
         // Row r * steps + s of the batch is cell r at path point s (or cell r itself).
         path.resize(n * steps, genes);
         rows.resize(std::size_t(n * steps));
@@ -183,7 +185,7 @@ SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, c
                 rows[std::size_t(row)] = int(first + r);
                 if (ig) {
                     const T alpha = T((s + 0.5) / steps);
-                    path.row(row) = base + alpha * (x.row(r) - base);
+                    path.row(row) = base.row(r) + alpha * (x.row(r) - base.row(r));
                 } else {
                     path.row(row) = x.row(r);
                 }
@@ -218,14 +220,14 @@ SaliencyMap<T> saliency(const nn::Autoencoder<T>& model, const Csr<T>& counts, c
                 continue;
             }
             cell = grad.middleRows(r * steps, steps).colwise().sum() / T(steps);
-            cell.array() *= (x.row(r) - base).array();
+            cell.array() *= (x.row(r) - base.row(r)).array();
         }
         if (!ig) continue;
         // Completeness: the attributions should add up to f(input) - f(baseline).
         Matrix<T> ends(2 * n, genes);
         for (Index r = 0; r < n; ++r) {
             ends.row(2 * r) = x.row(r);
-            ends.row(2 * r + 1) = base;
+            ends.row(2 * r + 1) = base.row(r);
         }
         std::vector<int> end_rows(std::size_t(2 * n));
         for (Index r = 0; r < 2 * n; ++r) end_rows[std::size_t(r)] = int(first + r / 2);
