@@ -262,8 +262,8 @@ TEST_CASE("node calls: each group's best node, its top sets by z, its top genes 
     CHECK(calls[1].silent);
     CHECK(calls[1].sets.front() == 1);
     const std::string tsv = interpret::node_calls_tsv(r, calls, {"g0", "g1", "g2", "g3", "g4", "g5"});
-    CHECK(tsv.rfind("group\tcells\tnode\tauc\ttop_set\tz\tp\tq\tsecond_set\tsecond_z\tthird_set\tthird_z\ttop_genes\n", 0) == 0);
-    CHECK(tsv.find("\nA\t10\t1\t0.95\tS2\t7\t7\t7\tS3\t6\tS0\t5\tg1,g3\n") != std::string::npos);
+    CHECK(tsv.rfind("group\tcells\tnode\tauc\ttop_set\tz\tp\tq\tpresence\tsecond_set\tsecond_z\tthird_set\tthird_z\ttop_genes\n", 0) == 0);
+    CHECK(tsv.find("\nA\t10\t1\t0.95\tS2\t7\t7\t7\tNaN\tS3\t6\tS0\t5\tg1,g3\n") != std::string::npos); // presence not computed: NaN
     // Uniform weighting ranks genes by mean |saliency| times the input's sd, as before.
     r.weighting = interpret::CellWeighting::uniform;
     r.summary.mean_abs = Matrix<double>::Ones(3, 6);

@@ -44,6 +44,29 @@ TEST_CASE("node_activity: one group has no rest (NaN AUC); mismatched lengths ar
     CHECK_THROWS_WITH_AS(interpret::node_activity(latent, {"a"}), doctest::Contains("1 labels for 2 cells"), Error);
 }
 
+TEST_CASE("input_shift: each gene's activity-weighted mean input minus its mean, per node") {
+    // Four cells, two genes; node 0 is raised by cells 0 and 1, node 1 by cell 3 only.
+    Matrix<float> dense(4, 2);
+    dense << 4, 0, //
+        2, 0,      //
+        0, 1,      //
+        0, 3;
+    const Csr<float> input = dense.sparseView();
+    Matrix<double> weights(4, 2);
+    weights << 1, 0, //
+        3, 0,        //
+        0, 0,        //
+        0, 2;
+    const Matrix<double> shift = interpret::input_shift(input, weights);
+    // Means over cells: gene 0 1.5, gene 1 1. Node 0: (4 + 6) / 4 = 2.5 and 0; node 1: 0 and 3.
+    CHECK(shift(0, 0) == doctest::Approx(1.0));
+    CHECK(shift(0, 1) == doctest::Approx(-1.0));
+    CHECK(shift(1, 0) == doctest::Approx(-1.5));
+    CHECK(shift(1, 1) == doctest::Approx(2.0));
+    CHECK(interpret::input_shift(input, Matrix<double>::Zero(4, 1)).isZero()); // no cell raises the node
+    CHECK_THROWS_AS(interpret::input_shift(input, Matrix<double>::Ones(3, 2)), scae::Error);
+}
+
 TEST_CASE("silent nodes: activation that hardly varies over the cells") {
     Matrix<float> latent(4, 4);
     latent << 1, 0.001f, 5, 2, //

@@ -170,6 +170,16 @@ TEST_CASE("the median network agrees with sorting for every size up to 130, ties
     CHECK_THROWS_AS(MedianNetwork(0), Error);
 }
 
+TEST_CASE("presence: the share of a set's positive attribution from genes up in the node's cells") {
+    RowVector<double> attribution(5), shift(5);
+    attribution << 3, 1, -2, 0, 4;
+    shift << 0.5, -0.2, 0.3, 1, -1;
+    CHECK(interpret::presence_share(attribution, shift, {0, 1}) == doctest::Approx(0.75));  // 3 of 3 + 1 up
+    CHECK(interpret::presence_share(attribution, shift, {1, 4}) == doctest::Approx(0.0));   // both positive genes down: absence
+    CHECK(interpret::presence_share(attribution, shift, {0, 2, 3}) == doctest::Approx(1.0)); // negative and zero attributions do not count
+    CHECK(std::isnan(interpret::presence_share(attribution, shift, {2, 3})));              // no positive attribution
+}
+
 TEST_CASE("statistics: empirical p, Benjamini-Hochberg, mid-ranks, rank AUC and AUROC") {
     CHECK(interpret::empirical_p(0, 999) == doctest::Approx(0.001));
     CHECK(interpret::empirical_p(999, 999) == doctest::Approx(1.0));
@@ -509,7 +519,7 @@ TEST_CASE("report: long table, top genes, contrasts and a heatmap with marks") {
     o.permutations = 100;
     auto r = interpret::score_pathways(s.model, s.counts, s.genes, s.sets, o, groups);
     const std::string scores = interpret::pathway_scores_tsv(r);
-    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tn_genes\tpermutations\tdescription\n", 0) == 0);
+    CHECK(scores.rfind("node\tset\tscore\tz\tp\tq\tpresence\tn_genes\tpermutations\tdescription\n", 0) == 0);
     CHECK(std::count(scores.begin(), scores.end(), '\n') == 1 + 4 * 5);
     const std::string top = interpret::top_genes_tsv(r, s.genes, 3);
     CHECK(std::count(top.begin(), top.end(), '\n') == 1 + 4 * 3);

@@ -43,6 +43,9 @@ struct Analysis {
     interpret::Recovery recovery;
     std::size_t significant = 0; ///< pairs with q < 0.05
     std::size_t called = 0;      ///< programs recovered with q < 0.05 on their best node
+    std::size_t called_present = 0; ///< of those, the ones whose presence (not absence) raises the node
+    std::size_t loss_calls = 0;      ///< pairs at q < 0.05 of a program and a node that falls as it rises (r <= -0.5)
+    std::size_t loss_calls_absent = 0; ///< of those, the ones read as the program's absence raising the node
 };
 
 Analysis analyse(const nn::Autoencoder<float>& model, const Csr<float>& counts, const std::vector<std::string>& symbols,
@@ -56,8 +59,19 @@ Analysis analyse(const nn::Autoencoder<float>& model, const Csr<float>& counts, 
     for (std::size_t p = 0; p < a.recovery.programs.size(); ++p) {
         if (!a.recovery.recovered[p]) continue;
         for (std::size_t j = 0; j < result.sets.size(); ++j)
-            if (result.sets[j].name == a.recovery.programs[p]) a.called += result.q(a.recovery.best_node[p], Index(j)) < 0.05;
+            if (result.sets[j].name == a.recovery.programs[p] && result.q(a.recovery.best_node[p], Index(j)) < 0.05) {
+                ++a.called;
+                a.called_present += result.presence.size() > 0 && result.presence(a.recovery.best_node[p], Index(j)) > 0.5;
+            }
     }
+    for (std::size_t j = 0; j < result.sets.size() && result.presence.size() > 0; ++j)
+        for (std::size_t p = 0; p < programs.size(); ++p)
+            if (result.sets[j].name == programs[p])
+                for (Index k = 0; k < result.q.rows(); ++k)
+                    if (correlation(k, Index(p)) <= -0.5 && result.q(k, Index(j)) < 0.05) {
+                        ++a.loss_calls;
+                        a.loss_calls_absent += result.presence(k, Index(j)) < 0.5;
+                    }
     return a;
 }
 
@@ -133,10 +147,16 @@ TEST_CASE("planted programs are recovered from a model trained on simulated coun
         MESSAGE(r.programs[p] << ": encoded " << r.encoded[p] << ", best node " << r.best_node[p] << ", its top set "
                               << r.top_set[p]);
     MESSAGE("AUROC " << r.auroc << " over " << r.true_pairs << " true pairs; " << trained.significant << " calls q < 0.05");
+    MESSAGE("called programs read as present: " << trained.called_present << " of " << trained.called << "; calls on nodes that fall as "
+                                                  "the program rises read as its absence: " << trained.loss_calls_absent << " of " << trained.loss_calls);
     REQUIRE(r.programs.size() == 6);
     CHECK(r.encoded_count == 6);
     CHECK(r.recovered_count == 6);
     CHECK(trained.called == 6); // every planted program called, significant
+    // Both directions: a program that raises its node is read as present there, and a program
+    // called on a node that falls as it rises is read as absent (what raises that node is its loss).
+    CHECK(trained.called_present == trained.called);
+    CHECK(trained.loss_calls_absent == trained.loss_calls);
     CHECK(r.auroc >= 0.95);
 
     // Controls that must fail. With the gene symbols shuffled the sets name random genes: no

@@ -249,6 +249,9 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                     call["z"] = result.z(c.node, j);
                     if (const double q = result.q(c.node, j); std::isfinite(q)) call["q"] = q;
                     else call["q"] = nullptr;
+                    // Which way the set raises the node: its genes' presence (near 1) or absence (near 0).
+                    if (result.presence.size() > 0 && std::isfinite(result.presence(c.node, j))) call["presence"] = result.presence(c.node, j);
+                    else call["presence"] = nullptr;
                 }
                 calls.push_back(call);
             }

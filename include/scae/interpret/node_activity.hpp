@@ -115,6 +115,31 @@ Matrix<double> activity_weights(const Matrix<T>& latent) {
     return (x.rowwise() - mean).cwiseMax(0.0);
 }
 
+/// How far each gene's model input stands from its mean in the cells that raise each node: the
+/// mean input weighted by activity_weights() minus the mean over all cells. Positive where the
+/// gene is up in the node's cells, negative where it is down there: it tells a set whose presence
+/// raises a node from one whose absence does, which a signed attribution alone does not (a gene
+/// that lowers the node and is missing from its cells has a positive attribution too).
+/// @param input    the model input of the cells, cells x genes
+/// @param weights  activity_weights() of the same cells, cells x nodes
+/// @return nodes x genes; a node that no cell raises gets zeros
+/// @throws Error when `weights` has another number of cells than `input`
+template <class T>
+Matrix<double> input_shift(const Csr<T>& input, const Matrix<double>& weights) {
+    if (weights.rows() != input.rows())
+        throw Error("input_shift: weights for " + std::to_string(weights.rows()) + " cells, input of " + std::to_string(input.rows()));
+    const Csr<double> x = input.template cast<double>();
+    Matrix<double> shift = (x.transpose() * weights).transpose(); // nodes x genes: weighted sums
+    const RowVector<double> mean =
+        input.rows() > 0 ? RowVector<double>(RowVector<double>::Ones(input.rows()) * x / double(input.rows())) : RowVector<double>::Zero(input.cols());
+    for (Index k = 0; k < shift.rows(); ++k) {
+        const double total = weights.col(k).sum();
+        if (total > 0) shift.row(k) = shift.row(k) / total - mean;
+        else shift.row(k).setZero();
+    }
+    return shift;
+}
+
 /// The nodes whose activation hardly varies over the cells: standard deviation below `fraction`
 /// of the median node's. A softplus node pushed far below zero on every cell is such a node; it
 /// carries almost nothing about these cells, so its pathways say little about them, whatever

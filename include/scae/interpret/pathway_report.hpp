@@ -30,20 +30,24 @@ struct PathwayReportOptions {
     std::size_t contrast_rows = 100;
 };
 
-/// The long table: one line per node and set with `node, set, score, z, p, q, n_genes,
-/// permutations, description` (nodes numbered from 0, as Target::node counts them).
+/// The long table: one line per node and set with `node, set, score, z, p, q, presence, n_genes,
+/// permutations, description` (nodes numbered from 0, as Target::node counts them; presence is
+/// PathwayResult::presence, NaN without activity weighting).
 /// @param r the result of score_pathways()
 /// @return the table with its header line
 inline std::string pathway_scores_tsv(const PathwayResult& r) {
+    const auto presence = [&](Index k, Index j) {
+        return report::tsv_number(r.presence.size() > 0 ? r.presence(k, j) : std::numeric_limits<double>::quiet_NaN());
+    };
     std::vector<std::vector<std::string>> rows;
     rows.reserve(std::size_t(r.score.size()));
     for (Index k = 0; k < r.score.rows(); ++k)
         for (Index j = 0; j < r.score.cols(); ++j)
             rows.push_back({std::to_string(k), r.sets[std::size_t(j)].name, report::tsv_number(r.score(k, j)),
-                            report::tsv_number(r.z(k, j)), report::tsv_number(r.p(k, j)), report::tsv_number(r.q(k, j)),
+                            report::tsv_number(r.z(k, j)), report::tsv_number(r.p(k, j)), report::tsv_number(r.q(k, j)), presence(k, j),
                             std::to_string(r.sets[std::size_t(j)].genes.size()), std::to_string(r.permutations(k, j)),
                             r.sets[std::size_t(j)].description});
-    return report::tsv_text({"node", "set", "score", "z", "p", "q", "n_genes", "permutations", "description"}, rows);
+    return report::tsv_text({"node", "set", "score", "z", "p", "q", "presence", "n_genes", "permutations", "description"}, rows);
 }
 
 /// Each node's `top` genes (top_genes()): `node, rank, gene, attribution, sd_scaled_saliency,
@@ -74,8 +78,10 @@ inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::
     return report::tsv_text({"node", "rank", "gene", "attribution", "sd_scaled_saliency", "mean_abs_saliency", "mean_saliency", "input_sd"}, rows);
 }
 
-/// The node calls (node_calls()): `group, cells, node, auc, top_set, z, p, q, second_set,
-/// second_z, third_set, third_z, top_genes` (genes comma-separated; silent nodes have q NaN).
+/// The node calls (node_calls()): `group, cells, node, auc, top_set, z, p, q, presence,
+/// second_set, second_z, third_set, third_z, top_genes` (genes comma-separated; silent nodes have
+/// q NaN; presence is the top set's PathwayResult::presence: near 1 its genes' presence raises the
+/// node, near 0 their absence does).
 /// @param r the result of score_pathways()
 /// @param calls node_calls() of `r`
 /// @param gene_symbols the model genes' symbols, in model column order
@@ -92,6 +98,7 @@ inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<Node
             if (i == 0) {
                 row.push_back(has ? report::tsv_number(r.p(c.node, c.sets[i])) : nan);
                 row.push_back(has ? report::tsv_number(r.q(c.node, c.sets[i])) : nan);
+                row.push_back(has && r.presence.size() > 0 ? report::tsv_number(r.presence(c.node, c.sets[i])) : nan);
             }
         }
         std::string genes;
@@ -99,7 +106,7 @@ inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<Node
         row.push_back(genes);
         rows.push_back(std::move(row));
     }
-    return report::tsv_text({"group", "cells", "node", "auc", "top_set", "z", "p", "q", "second_set", "second_z", "third_set",
+    return report::tsv_text({"group", "cells", "node", "auc", "top_set", "z", "p", "q", "presence", "second_set", "second_z", "third_set",
                              "third_z", "top_genes"},
                             rows);
 }

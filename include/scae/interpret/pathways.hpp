@@ -287,6 +287,12 @@ struct PathwayResult {
     /// confirmed nulls; empty otherwise.
     Matrix<double> matched_p;
     RowVector<double> input_mean;      ///< each gene's mean model input over the analysed cells
+    /// nodes x sets, with activity weighting (empty otherwise): which way the set raises the node,
+    /// as presence_share() of its genes' positive attributions. Near 1 the set's presence raises
+    /// the node (its genes are up in the node's cells); near 0 its absence does (its genes are
+    /// down there and lower the node where present). NaN where no gene of the set has a positive
+    /// attribution.
+    Matrix<double> presence;
     std::size_t pooled_draws = 0;      ///< with the pooled null: how many null z-scores it holds
 };
 
@@ -669,6 +675,24 @@ inline void confirm_calls(PathwayResult& r, double alpha) {
         if (r.q.data()[i] < alpha) r.q.data()[i] = std::max(r.q.data()[i], confirmed[std::size_t(i)]);
 }
 
+/// Of the positive attribution of a set's genes at a node, the share that comes from genes up in
+/// the node's cells (input_shift() > 0): 1 when the set's presence is what raises the node, 0
+/// when its absence is.
+/// @param attribution  one node's attribution per gene
+/// @param shift        that node's input_shift() per gene
+/// @param genes        the set's genes (columns)
+/// @return the share in [0, 1], or NaN when no gene of the set has a positive attribution
+template <class Attribution, class Shift>
+double presence_share(const Attribution& attribution, const Shift& shift, const std::vector<Index>& genes) {
+    double up = 0, total = 0;
+    for (Index g : genes)
+        if (attribution(g) > 0) {
+            total += attribution(g);
+            if (shift(g) > 0) up += attribution(g);
+        }
+    return total > 0 ? up / total : std::numeric_limits<double>::quiet_NaN();
+}
+
 /// Scores every bottleneck node of `model` against every gene set for the cells of raw `counts`
 /// (cells x genes in model gene order), with a null and q-values; see the file comment.
 /// `gene_symbols` names the model's genes (matched to the sets case-insensitively).
@@ -771,6 +795,13 @@ PathwayResult score_pathways(const nn::Autoencoder<T>& model, const Csr<T>& coun
     result.attribution.resize(nodes, genes);
     for (Index k = 0; k < nodes; ++k)
         result.attribution.row(k) = detail::node_attribution(result.summary, k, options.weighting, result.gene_scale);
+    if (weights.size() > 0) { // activity weighting: which way each set raises each node
+        const Matrix<double> shift = input_shift(saliency.input(), weights);
+        result.presence.resize(nodes, Index(n_sets));
+        for (Index k = 0; k < nodes; ++k)
+            for (std::size_t j = 0; j < n_sets; ++j)
+                result.presence(k, Index(j)) = presence_share(result.attribution.row(k), shift.row(k), result.sets[j].genes);
+    }
 
     result.score.setZero(nodes, Index(n_sets));
     result.z = result.null_mean = result.p = result.score;
