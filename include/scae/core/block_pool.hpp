@@ -53,9 +53,15 @@ public:
         const std::uint64_t call = ++calls_;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            job_.store(&invoke<Body>, std::memory_order_relaxed);
-            body_.store(const_cast<void*>(static_cast<const void*>(&body)), std::memory_order_relaxed);
-            count_.store(std::uint64_t(count), std::memory_order_relaxed);
+            // Close the previous call before its job is overwritten. A helper late in that call
+            // may hold its last state (every block claimed) and then read this call's larger
+            // count: without the closing, its claim would still succeed and run a block of this
+            // call that another thread runs too. The job's release stores order the closing
+            // before them, so a helper that reads this call's count fails that claim.
+            next_.store(((call - 1) << 32) | closed, std::memory_order_relaxed);
+            job_.store(&invoke<Body>, std::memory_order_release);
+            body_.store(const_cast<void*>(static_cast<const void*>(&body)), std::memory_order_release);
+            count_.store(std::uint64_t(count), std::memory_order_release);
             helpers_ = threads - 1;
             done_.store(0, std::memory_order_relaxed);
             next_.store(call << 32, std::memory_order_release);
@@ -130,10 +136,11 @@ private:
             std::uint64_t state = next_.load(std::memory_order_acquire);
             if ((state >> 32) != call) return;
             // The job read after the state: if the claim below succeeds, the call is still
-            // `call` (it cannot end before this block is done), so the job is that call's.
-            void (*job)(void*, Index) = job_.load(std::memory_order_relaxed);
-            void* body = body_.load(std::memory_order_relaxed);
-            const std::uint64_t count = count_.load(std::memory_order_relaxed);
+            // `call` (it cannot end before this block is done, and the next call closes it
+            // before writing its job; see run()), so the job is that call's.
+            void (*job)(void*, Index) = job_.load(std::memory_order_acquire);
+            void* body = body_.load(std::memory_order_acquire);
+            const std::uint64_t count = count_.load(std::memory_order_acquire);
             const std::uint64_t b = state & 0xffffffffu;
             if (b >= count) return;
             if (!next_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel)) continue;
@@ -176,6 +183,7 @@ private:
     std::vector<std::thread> threads_; // detached: they serve until the process ends
     std::uint64_t calls_ = 0;
     std::atomic<std::uint64_t> next_{0}; // call number << 32 | next block
+    static constexpr std::uint64_t closed = 0xffffffffu; // a next block no call has: the call is over
     std::atomic<std::uint64_t> done_{0};
     // The job, read by helpers without the lock: atomics, as a late helper may read them while
     // the next call writes them (its claim then fails).
