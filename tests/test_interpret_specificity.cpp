@@ -411,11 +411,8 @@ TEST_CASE("hard planted truth: weak programs in rare types are called, decoys of
         {
             // Both directions: genes up in the node's cells (their presence raises it, or lowers
             // it) and genes down there (their loss raises it, or lowers it).
-            const Matrix<double> w = interpret::activity_weights(model.encode(counts));
-            const Matrix<double> x = Matrix<double>(Matrix<float>(interpret::model_input(model, counts)).cast<double>());
-            Matrix<double> delta = w.transpose() * x;
-            for (Index k = 0; k < delta.rows(); ++k) delta.row(k) /= std::max(1e-300, w.col(k).sum());
-            delta.rowwise() -= x.colwise().mean();
+            const Matrix<double> delta =
+                interpret::input_shift(interpret::model_input(model, counts), interpret::activity_weights(model.encode(counts)));
             Matrix<double> presence = matched.attribution, loss = matched.attribution;
             for (Index i = 0; i < presence.size(); ++i) {
                 if (delta.data()[i] <= 0) presence.data()[i] = 0;

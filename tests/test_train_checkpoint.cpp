@@ -4,13 +4,11 @@
 #include <doctest/doctest.h>
 
 #include "support.hpp"
+#include "thread_ranks.hpp"
 #include "scae/train/checkpoint.hpp"
 
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 namespace test_train_checkpoint {
 
@@ -233,53 +231,6 @@ TEST_CASE("a damaged or hostile checkpoint file is a clear error") {
     CHECK_THROWS_WITH_AS(train::fit(fresh, counts, resume), doctest::Contains("other shapes"), Error);
 }
 
-namespace {
-
-/// Ranks as threads of one process: `sum` waits for every rank, then each adds all ranks'
-/// values in rank order, as train/mpi.hpp does over MPI.
-class ThreadRanks {
-public:
-    explicit ThreadRanks(int size) : size_(size), values_(std::size_t(size)) {}
-
-    train::Communicator rank(int r) {
-        train::Communicator c;
-        c.rank = r;
-        c.size = size_;
-        c.sum = [this, r](std::vector<double>& v) {
-            values_[std::size_t(r)] = &v;
-            arrive();
-            std::vector<double> total(v.size(), 0.0);
-            for (int k = 0; k < size_; ++k)
-                for (std::size_t i = 0; i < v.size(); ++i) total[i] += (*values_[std::size_t(k)])[i];
-            arrive(); // every rank has read every rank's values
-            v = total;
-        };
-        return c;
-    }
-
-private:
-    void arrive() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        const long long generation = generation_;
-        if (++waiting_ == size_) {
-            waiting_ = 0;
-            ++generation_;
-            ready_.notify_all();
-        } else {
-            ready_.wait(lock, [&] { return generation_ != generation; });
-        }
-    }
-
-    int size_;
-    std::vector<std::vector<double>*> values_;
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    int waiting_ = 0;
-    long long generation_ = 0;
-};
-
-} // namespace
-
 TEST_CASE("data-parallel ranks train the one-process model within float tolerance, and every rank the same") {
     const Csr<float> counts = scae_test::random_counts(203, 25, 8); // batches that do not split evenly
     auto options = quick(3);
@@ -288,17 +239,14 @@ TEST_CASE("data-parallel ranks train the one-process model within float toleranc
     const auto h_one = train::fit(one, counts, options);
     for (int size : {2, 3}) {
         CAPTURE(size);
-        ThreadRanks ranks(size);
+        scae_testing::ThreadRanks ranks(size);
         std::vector<nn::Autoencoder<float>> models(std::size_t(size), nn::Autoencoder<float>(25, small_model()));
         std::vector<train::History> histories(static_cast<std::size_t>(size));
-        std::vector<std::thread> threads;
-        for (int r = 0; r < size; ++r)
-            threads.emplace_back([&, r] {
-                auto o = options;
-                o.communicator = ranks.rank(r);
-                histories[std::size_t(r)] = train::fit(models[std::size_t(r)], counts, o);
-            });
-        for (auto& t : threads) t.join();
+        ranks.run([&](int r) {
+            auto o = options;
+            o.communicator = ranks.at(r);
+            histories[std::size_t(r)] = train::fit(models[std::size_t(r)], counts, o);
+        });
         const auto a = weights_of(one);
         for (int r = 0; r < size; ++r) {
             const auto b = weights_of(models[std::size_t(r)]);

@@ -28,20 +28,7 @@ mpi() { "$@" 2>>mpi.err; }
 "$scae" train --data sim/A --labels sim/A/labels.tsv --genes all --epochs 2 --batch 128 --threads 1 --quiet --out model.json >/dev/null
 
 # Denoised counts: the default calibration (groups) and blend.
-compare_tsv() { # ONE OTHER: same cells, genes and header; every value within 1e-4 (relative)
-  "$python" - "$1" "$2" <<'PY'
-import sys
-one, other = ([line.rstrip("\n").split("\t") for line in open(p)] for p in sys.argv[1:3])
-assert len(one) == len(other) > 1 and one[0] == other[0], "different shapes or headers"
-worst = 0.0
-for a, b in zip(one[1:], other[1:]):
-    assert a[0] == b[0] and len(a) == len(b), "different rows"
-    for x, y in zip(a[1:], b[1:]):
-        worst = max(worst, abs(float(x) - float(y)) / max(abs(float(x)), 1e-6))
-print("%s: within %.2g (relative) of %s over %d cells" % (sys.argv[2], worst, sys.argv[1], len(one) - 1))
-assert worst < 1e-4, worst
-PY
-}
+compare_tsv() { "$python" "$here/compare_tsv.py" "$1" "$2"; } # same cells and header, values within 1e-4
 for calibrate in groups blend; do
   flags="--model model.json --data b.h5ad --calibrate $calibrate"
   "$scae" denoise $flags --out "one_$calibrate.tsv" >"one_$calibrate.json" 2>>mpi.err

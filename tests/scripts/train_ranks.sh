@@ -40,18 +40,7 @@ mpi "$@" -np 2 "$scae" train $common --epochs 4 --out resumed.json --resume ck.j
 for command in embed denoise; do
   "$scae" $command --model straight.json --data sim/A --out "one_$command.tsv" >/dev/null 2>>mpi.err
   mpi "$@" -np 2 "$scae" $command --model straight.json --data sim/A --out "two_$command.tsv" >/dev/null || { cat mpi.err; exit 1; }
-  "$python" - "one_$command.tsv" "two_$command.tsv" <<'PY'
-import sys
-one, two = ([line.rstrip("\n").split("\t") for line in open(p)] for p in sys.argv[1:3])
-assert len(one) == len(two) > 1 and one[0] == two[0], "different shapes or headers"
-worst = 0.0
-for a, b in zip(one[1:], two[1:]):
-    assert a[0] == b[0] and len(a) == len(b), "different rows"
-    for x, y in zip(a[1:], b[1:]):
-        worst = max(worst, abs(float(x) - float(y)) / max(abs(float(x)), 1e-6))
-print("%s: two ranks within %.2g (relative) of one process over %d cells" % (sys.argv[1], worst, len(one) - 1))
-assert worst < 1e-4, worst
-PY
+  "$python" "$here/compare_tsv.py" "one_$command.tsv" "two_$command.tsv" "$command with two ranks"
 done
 # --shard: each rank reads only its block of the cells of an .h5ad. One process with --shard is
 # the unsharded run bit for bit; 2 and 4 ranks fit the same preprocessing and agree within rounding.

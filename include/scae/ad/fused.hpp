@@ -67,7 +67,7 @@ void softplus_row(T* y, T* slope, Index width, T beta) {
         const RowChunk<T> e = activation::softplus_e(bz);
         const RowChunk<T> r = activation::softplus_r(e);
         Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(slope + c0, n) = activation::softplus_slope(bz, e, r);
-        z = activation::softplus_times_beta(bz, e, r) * (T(1) / beta); // a product: a division per value took a fifth of the output op
+        z = activation::softplus_times_beta(bz, e, r) * (T(1) / beta); // a product, not a division per value
     }
 }
 

@@ -3,6 +3,7 @@
 /// @brief The input a saliency map is taken against: raw counts turned into what the model's
 /// first layer sees, blocks of it as dense rows, and the integrated-gradients baselines.
 
+#include "scae/data/normalize.hpp"
 #include "scae/interpret/method.hpp"
 #include "scae/nn/autoencoder.hpp"
 
@@ -77,21 +78,17 @@ struct CellBaselines {
 /// @return one centred log depth per cell
 template <class T>
 Vector<T> centred_log_depth(const Csr<T>& counts) {
-    Vector<Double<T>> depth = Vector<Double<T>>::Zero(counts.rows());
-    std::vector<char> has(std::size_t(counts.rows()), 0);
+    const std::vector<double> totals = data::library_sizes(counts);
     double sum = 0;
     Index n = 0;
+    for (double total : totals)
+        if (total > 0) sum += std::log(total), ++n;
+    Vector<T> depth(counts.rows());
     for (Index c = 0; c < counts.rows(); ++c) {
-        double total = 0;
-        for (typename Csr<T>::InnerIterator it(counts, c); it; ++it) total += double(it.value());
-        if (!(total > 0)) continue;
-        depth(c) = std::log(total);
-        has[std::size_t(c)] = 1;
-        sum += depth(c);
-        ++n;
+        const double total = totals[std::size_t(c)];
+        depth(c) = T(total > 0 ? std::log(total) - sum / double(n) : 0.0);
     }
-    for (Index c = 0; c < counts.rows(); ++c) depth(c) = has[std::size_t(c)] ? depth(c) - sum / double(n) : 0.0;
-    return depth.template cast<T>();
+    return depth;
 }
 
 /// The least-squares slope of each gene's transformed input on `offset` (centred, one per cell):

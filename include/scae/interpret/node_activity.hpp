@@ -128,13 +128,18 @@ template <class T>
 Matrix<double> input_shift(const Csr<T>& input, const Matrix<double>& weights) {
     if (weights.rows() != input.rows())
         throw Error("input_shift: weights for " + std::to_string(weights.rows()) + " cells, input of " + std::to_string(input.rows()));
-    const Csr<double> x = input.template cast<double>();
-    Matrix<double> shift = (x.transpose() * weights).transpose(); // nodes x genes: weighted sums
-    const RowVector<double> mean =
-        input.rows() > 0 ? RowVector<double>(RowVector<double>::Ones(input.rows()) * x / double(input.rows())) : RowVector<double>::Zero(input.cols());
+    // One pass over the stored entries: each gene's weighted sums (a row of genes x nodes) and sum.
+    Matrix<double> sums = Matrix<double>::Zero(input.cols(), weights.cols());
+    Vector<double> plain = Vector<double>::Zero(input.cols());
+    for (Index c = 0; c < input.rows(); ++c)
+        for (typename Csr<T>::InnerIterator it(input, c); it; ++it) {
+            sums.row(it.col()) += double(it.value()) * weights.row(c);
+            plain(it.col()) += double(it.value());
+        }
+    Matrix<double> shift(weights.cols(), input.cols());
     for (Index k = 0; k < shift.rows(); ++k) {
         const double total = weights.col(k).sum();
-        if (total > 0) shift.row(k) = shift.row(k) / total - mean;
+        if (total > 0 && input.rows() > 0) shift.row(k) = (sums.col(k) / total - plain / double(input.rows())).transpose();
         else shift.row(k).setZero();
     }
     return shift;
