@@ -4,6 +4,7 @@
 
 #include "scae/ad/tape.hpp"
 #include "scae/core/parallelize.hpp"
+#include "scae/core/pieces.hpp"
 #include "scae/optim/clip.hpp"
 
 #include <cmath>
@@ -61,18 +62,26 @@ public:
         parallelize_blocks([&](Index c) {
             const Chunk& chunk = chunks_[std::size_t(c)];
             ad::Param<T>& p = *params_[chunk.param];
-            auto w = span(p.value, chunk);
-            auto g = span(p.grad, chunk);
-            auto m = span(first_[chunk.param], chunk);
-            auto v = span(second_[chunk.param], chunk);
-            if (wd != 0) {
-                if (o.decoupled) w *= T(1) - lr * wd;
-                else g += wd * w;
-            }
-            m = b1 * m + (T(1) - b1) * g;
-            v = b2 * v + (T(1) - b2) * g.square();
-            w -= step_size * m / (v.sqrt() + eps);
-            g.setZero();
+            T* const w = p.value.data() + chunk.begin;
+            T* const g = p.grad.data() + chunk.begin;
+            T* const m = first_[chunk.param].data() + chunk.begin;
+            T* const v = second_[chunk.param].data() + chunk.begin;
+            // One pass a vector at a time: each weight's four values are read and written once.
+            for_each_piece<T>(chunk.length, [&](Index i, auto n) {
+                using A = Piece<T, decltype(n)>;
+                Eigen::Map<A> wi(w + i, n), mi(m + i, n), vi(v + i, n), gi(g + i, n);
+                A grad = gi;
+                if (wd != 0) {
+                    if (o.decoupled) wi *= T(1) - lr * wd;
+                    else grad += wd * wi;
+                }
+                const A first = b1 * mi + (T(1) - b1) * grad;
+                const A second = b2 * vi + (T(1) - b2) * grad.square();
+                mi = first;
+                vi = second;
+                wi -= step_size * first / (second.sqrt() + eps);
+                gi.setZero();
+            });
         }, Index(chunks_.size()), 0, 10.0 * double(chunk_size) * double(chunks_.size()));
     }
 
