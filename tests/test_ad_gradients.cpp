@@ -351,6 +351,46 @@ TEST_CASE("the fused output layer equals the composed ops, under both rules") {
     CHECK_THROWS_AS(ad::softplus_poisson_nll(tape.input(h1), tape.input(w), tape.input(b), unsorted), Error);
 }
 
+TEST_CASE("the output layer takes the first layer's row positions for the same rows, with the same result") {
+    // In training the encoder's input and the target are one structure: the output layer reuses
+    // where the first layer found each row's gene blocks instead of searching every row again.
+    Rng rng(18);
+    const Index n = 40, g = 300, k = 5; // more than one gene block (128) and cell block (32)
+    const Csr<double> x = random_counts(n, g, rng, 0.2), copy = x;
+    const M w1 = random(g, k, rng, -0.3, 0.3), b1 = random(1, k, rng), w2 = random(k, g, rng), b2 = random(1, g, rng);
+    auto run = [&](const CsrView<double>& first, const CsrView<double>& target, M& grad_w1, M& grad_w2) {
+        ad::Tape<double> tape;
+        V vw1 = tape.input(w1, true), vb1 = tape.input(b1, true), vw2 = tape.input(w2, true), vb2 = tape.input(b2, true);
+        V loss = ad::softplus_poisson_nll(ad::softplus_layer(first, vw1, vb1), vw2, vb2, target);
+        tape.backward(loss);
+        grad_w1 = vw1.grad();
+        grad_w2 = vw2.grad();
+        return loss.value()(0, 0);
+    };
+    M shared1, shared2, searched1, searched2;
+    const double shared = run(view_all(x), view_all(x), shared1, shared2);    // positions reused
+    const double searched = run(view_all(x), view_all(copy), searched1, searched2); // other storage: searched
+    CHECK(shared == searched);
+    CHECK(shared1 == searched1);
+    CHECK(shared2 == searched2);
+
+    // Positions are only those found in this pass: the same storage with other columns on a
+    // cleared tape is searched again, not read from the last pass's positions.
+    std::vector<int> outer{0, 2, 3}, inner{5, 200, 130};
+    std::vector<double> values{1, 2, 3};
+    const CsrView<double> rows{2, g, outer.data(), inner.data(), values.data()};
+    const M h = random(2, k, rng);
+    ad::Tape<double> tape;
+    ad::softplus_poisson_nll(ad::softplus_layer(rows, tape.input(w1), tape.input(b1)), tape.input(w2), tape.input(b2), rows);
+    inner = {100, 140, 2}; // row 0 now has entries in blocks 0 and 1, row 1 in block 0
+    tape.clear();
+    const double reused = ad::softplus_poisson_nll(tape.input(h), tape.input(w2), tape.input(b2), rows).value()(0, 0);
+    ad::Tape<double> fresh;
+    const std::vector<int> inner_copy = inner, outer_copy = outer;
+    const CsrView<double> other{2, g, outer_copy.data(), inner_copy.data(), values.data()};
+    CHECK(reused == ad::softplus_poisson_nll(fresh.input(h), fresh.input(w2), fresh.input(b2), other).value()(0, 0));
+}
+
 TEST_CASE("a composed network: sparse input layer, softplus, Poisson loss and penalty, every weight checked") {
     Rng rng(14);
     const Csr<double> x = random_counts(3, 6, rng);

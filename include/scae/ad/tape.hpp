@@ -76,6 +76,7 @@ struct Node {
         Matrix<T> scratch;                  ///< a matrix computed forward and used backward
         std::vector<Matrix<T>> buffers;     ///< further matrices a fused op keeps (kept by clear)
         std::vector<int> positions;         ///< positions into `sparse` a fused op keeps (kept by clear)
+        Index position_block = 0;           ///< `positions` hold row_block_starts() for blocks of this many columns of `sparse`, found in this pass (0: none)
     };
     OpState op; ///< the op's state (kept by clear: its matrices are reused)
 };
