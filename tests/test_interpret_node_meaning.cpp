@@ -186,6 +186,10 @@ TEST_CASE("node meaning: untested nodes say why; genes the target lacks are not 
     CHECK_THROWS_WITH_AS(interpret::compare_meaning(reference, f.model.model, f.b.counts, all_rows(2)), doctest::Contains("at least 3"), Error);
     CHECK_THROWS_WITH_AS(interpret::compare_meaning(reference, f.model.model, f.b.counts, all_rows(10), std::vector<bool>(3, true)),
                          doctest::Contains("presence flags"), Error);
+    named->eigenvalue = 5;
+    named->r = 0.5;
+    named->loadings.pop_back(); // a hand-made reference with a loading short
+    CHECK_THROWS_WITH_AS(interpret::compare_meaning(reference, f.model.model, f.b.counts, all_rows(10)), doctest::Contains("loadings"), Error);
     reference.nodes.pop_back();
     CHECK_THROWS_WITH_AS(interpret::compare_meaning(reference, f.model.model, f.b.counts, all_rows(10)), doctest::Contains("nodes"), Error);
 }

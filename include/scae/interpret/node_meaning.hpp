@@ -37,13 +37,10 @@
 #include "scae/interpret/reference_meaning.hpp"
 #include "scae/report/tsv.hpp"
 
-#include <Eigen/Eigenvalues>
-
-#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scae::interpret {
@@ -186,6 +183,9 @@ std::vector<NodeMeaning> compare_meaning(const ReferenceMeaning& reference, cons
             m.reason = "it hardly followed its set in training";
             continue;
         }
+        if (p.loadings.size() != p.genes.size())
+            throw Error("compare_meaning: node " + std::to_string(k) + " keeps " + std::to_string(p.loadings.size()) + " loadings for " +
+                        std::to_string(p.genes.size()) + " genes; expected one per gene");
         std::vector<Index> genes;
         std::vector<double> w;
         for (std::size_t g = 0; g < p.genes.size(); ++g) {
