@@ -10,6 +10,7 @@
 #include "scae/cli/pathways.hpp"
 #include "scae/cli/simulate.hpp"
 #include "scae/cli/train.hpp"
+#include "scae/cli/transfer.hpp"
 #include "scae/data/align.hpp"
 #include "scae/data/simulate.hpp"
 #include "scae/interpret/name_nodes.hpp"
@@ -297,6 +298,16 @@ TEST_CASE("scae train --gmt keeps the names; scae pathways writes node_meaning.t
     std::getline(calls, header);
     CHECK(header.find("\ttraining_set\tmeaning\tcoordination\ttracking") != std::string::npos);
     CHECK(fs::exists(at("pw/node_meaning.tsv")));
+    out.str("");
+    REQUIRE(cli::transfer({"--model", at("named.json"), "--data", at("sim/B"), "--no-native", "--threads", "2", "--quiet", "--out", at("tr")}, out, err) == 0);
+    const nlohmann::json report = nlohmann::json::parse(out.str());
+    REQUIRE(report.contains("node_meaning"));
+    CHECK(report["node_meaning"]["kept"] == summary["node_meaning"]["kept"]); // the same test on the same cells (all, fewer than 5,000)
+    CHECK(report["node_meaning"]["changed"] == summary["node_meaning"]["changed"]);
+    std::ifstream table(at("tr/node_meaning.tsv"));
+    std::string first;
+    std::getline(table, first);
+    CHECK(first == "node\tmeaning\ttraining_set\ttraining_q\teigenvalue\tedge\ttraining_r\tcoordination\ttracking\treason");
     // without --gmt: no names kept, no meaning column
     REQUIRE(cli::train({"--data", at("sim/A"), "--genes", "all", "--epochs", "2", "--threads", "2", "--quiet", "--out", at("plain.json")}, out, err) == 0);
     CHECK(transfer::load_model(at("plain.json")).reference_meaning.empty());
