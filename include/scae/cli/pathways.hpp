@@ -36,7 +36,8 @@ inline std::string pathways_usage() {
            "                  the --contrast-rows pairs of largest difference per group\n"
            "  node_activity.tsv  with --groups: each node's activation per group and its AUC (group vs rest)\n"
            + node_meaning_usage() +
-           "                  node_calls.tsv then adds training_set, meaning, coordination and tracking\n"
+           "                  (with such a model node_calls.tsv adds training_set, meaning, coordination\n"
+           "                  and tracking)\n"
            "and prints a JSON summary.\n"
            "\n"
            "The default: integrated gradients from the mean cell, averaged over cells with each cell's\n"
