@@ -214,12 +214,13 @@ interpret::ReferenceMeaning reference_meaning_from_json(const Json& j, const che
                                             checked_json::BasicReader<Json>::found(w));
         double norm = 0;
         for (std::size_t i = 0; i < w.size(); ++i) {
-            p.loadings.push_back(read.real(w[i], at + ".loadings[" + std::to_string(i) + "]", -1, 1));
+            p.loadings.push_back(read.real(w[i], at + ".loadings[" + std::to_string(i) + "]", -1 - 1e-9, 1 + 1e-9)); // rounding of a unit vector
             norm += p.loadings.back() * p.loadings.back();
         }
         if (!w.empty() && std::abs(norm - 1) > 1e-6) read.fail(at + ".loadings", "expected loadings of unit length, found squared length " + std::to_string(norm));
-        p.eigenvalue = read.real(read.at(nodes[k], at, "eigenvalue"), at + ".eigenvalue", 0, double(std::max<std::size_t>(p.genes.size(), 1)));
-        p.r = read.real(read.at(nodes[k], at, "r"), at + ".r", 0, 1);
+        // A correlation matrix's eigenvalue is at most its size, a correlation at most 1, up to rounding.
+        p.eigenvalue = read.real(read.at(nodes[k], at, "eigenvalue"), at + ".eigenvalue", 0, double(std::max<std::size_t>(p.genes.size(), 1)) * (1 + 1e-9));
+        p.r = read.real(read.at(nodes[k], at, "r"), at + ".r", 0, 1 + 1e-9);
         p.edge = std::pow(1 + std::sqrt(double(p.genes.size()) / double(r.cells)), 2);
     }
     return r;
