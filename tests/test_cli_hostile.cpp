@@ -72,7 +72,7 @@ struct Files {
         nn::AutoencoderOptions architecture;
         architecture.encoder_sizes = {8, 4};
         return transfer::ModelFile{nn::Autoencoder<float>(Index(tissue.gene_ids.size()), architecture), tissue.gene_ids, tissue.gene_symbols,
-                                   nlohmann::json::object(), train::History{}, transfer::Provenance{}, {}, Matrix<float>(), {}, {}};
+                                   nlohmann::json::object(), train::History{}, transfer::Provenance{}, {}, Matrix<float>(), {}, {}, {}};
     }
     std::string operator/(const std::string& name) const { return (dir / name).string(); }
 };

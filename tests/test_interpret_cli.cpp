@@ -50,7 +50,7 @@ struct Files {
         nn::AutoencoderOptions architecture;
         architecture.encoder_sizes = {16, 5};
         const transfer::ModelFile model{nn::Autoencoder<float>(o.n_genes, architecture), t.gene_ids, t.gene_symbols,
-                                        nlohmann::json::object(), train::History{}, transfer::Provenance{}, {}, Matrix<float>(), {}, {}};
+                                        nlohmann::json::object(), train::History{}, transfer::Provenance{}, {}, Matrix<float>(), {}, {}, {}};
         transfer::save_model((dir / "model.json").string(), model);
     }
     ~Files() { fs::remove_all(dir); }

@@ -24,7 +24,7 @@ transfer::ModelFile tiny(nn::Loss loss = nn::Loss::poisson) {
     o.loss = loss;
     o.seed = 3;
     o.input.target_sum = 1e4;
-    transfer::ModelFile m{nn::Autoencoder<float>(6, o), {}, {}, {}, {}, {}, {}, {}, {}, {}};
+    transfer::ModelFile m{nn::Autoencoder<float>(6, o), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     for (int g = 0; g < 6; ++g) {
         m.gene_ids.push_back("ENSG" + std::to_string(g));
         m.gene_symbols.push_back("GENE" + std::to_string(g));
@@ -75,7 +75,7 @@ TEST_CASE("the target sum is stored once, and files holding both copies still lo
     // Normalised to the fitted depth: the model's input target sum.
     m.preprocessing = {{"format", "scae.preprocessing"}, {"version", 1}, {"gene_ids", m.gene_ids}, {"target_sum", 1e4}};
     nlohmann::json j = transfer::to_json(m);
-    CHECK(j["format_version"] == "1.2");
+    CHECK(j["format_version"] == "1.3");
     CHECK(j["input_transform"]["target_sum"] == 1e4);
     CHECK_FALSE(j["preprocessing"].contains("target_sum"));
     CHECK(transfer::from_json(j).preprocessing == m.preprocessing);
@@ -175,7 +175,7 @@ TEST_CASE("a model the library builds is one its loader reads: the limits are ch
     o.softplus_beta = nn::max_softplus_beta;
     o.orthogonality_weight = nn::max_orthogonality_weight;
     o.encoder_sizes = {nn::max_layer_size, 1};
-    transfer::ModelFile m{nn::Autoencoder<float>(2, o), {"a", "b"}, {"A", "B"}, {}, {}, {}, {}, {}, {}, {}};
+    transfer::ModelFile m{nn::Autoencoder<float>(2, o), {"a", "b"}, {"A", "B"}, {}, {}, {}, {}, {}, {}, {}, {}};
     const std::string path = temp_path("limits.json");
     transfer::save_model(path, m);
     CHECK(transfer::load_model(path).model.options.encoder_sizes == o.encoder_sizes);

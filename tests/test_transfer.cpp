@@ -23,7 +23,7 @@ const Fixture& fixture() {
         data::SimulationOptions o;
         o.cells_per_tissue = 600;
         o.n_genes = 800;
-        Fixture out{data::simulate(o), {nn::Autoencoder<float>(1, {}), {}, {}, {}, {}, {}, {}, {}, {}, {}}};
+        Fixture out{data::simulate(o), {nn::Autoencoder<float>(1, {}), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}};
         transfer::TrainRecipe recipe;
         recipe.model.encoder_sizes = {64, 16};
         recipe.train.epochs = 40;

@@ -242,7 +242,7 @@ TEST_CASE("fit_reference_input: moments of the model input, and a covariance the
 
 TEST_CASE("model file 1.2: the reference summary and fits round-trip exactly; damaged ones are refused by field") {
     const Summarised s = summarised(7, true);
-    transfer::ModelFile m{s.model, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+    transfer::ModelFile m{s.model, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     for (Index g = 0; g < 7; ++g) m.gene_ids.push_back("g" + std::to_string(g));
     m.gene_symbols = m.gene_ids;
     m.reference_labels = {"a", "b", "a"};
@@ -250,7 +250,7 @@ TEST_CASE("model file 1.2: the reference summary and fits round-trip exactly; da
     m.reference_fit = RowVector<float>::LinSpaced(3, 0.1f, 0.3f);
     m.reference_input = s.ref;
     const nlohmann::json j = transfer::to_json(m);
-    CHECK(j["format_version"] == "1.2");
+    CHECK(j["format_version"] == "1.3");
     const transfer::ModelFile back = transfer::from_json(j);
     CHECK(back.reference_input.mean == m.reference_input.mean);
     CHECK(back.reference_input.count_share == m.reference_input.count_share);

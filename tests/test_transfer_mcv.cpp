@@ -76,7 +76,7 @@ const Trained& trained() {
         data::SimulationOptions o;
         o.cells_per_tissue = 600;
         o.n_genes = 600;
-        Trained out{data::simulate(o), {nn::Autoencoder<float>(1, {}), {}, {}, {}, {}, {}, {}, {}, {}, {}}};
+        Trained out{data::simulate(o), {nn::Autoencoder<float>(1, {}), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}};
         transfer::TrainRecipe recipe;
         recipe.model.encoder_sizes = {64, 16};
         recipe.train.epochs = 40;

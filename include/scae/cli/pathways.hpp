@@ -4,12 +4,14 @@
 /// mapped to gene sets with a permutation null, written as tables and a heatmap.
 
 #include "scae/cli/embed.hpp"
+#include "scae/cli/node_meaning.hpp"
 #include "scae/interpret/pathway_report.hpp"
 #include "scae/io/gmt.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <numeric>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +35,9 @@ inline std::string pathways_usage() {
            "  contrasts.tsv   with --groups: each group's score minus the score of the other cells, for\n"
            "                  the --contrast-rows pairs of largest difference per group\n"
            "  node_activity.tsv  with --groups: each node's activation per group and its AUC (group vs rest)\n"
+           + node_meaning_usage() +
+           "                  (with such a model node_calls.tsv adds training_set, meaning, coordination\n"
+           "                  and tracking)\n"
            "and prints a JSON summary.\n"
            "\n"
            "The default: integrated gradients from the mean cell, averaged over cells with each cell's\n"
@@ -180,11 +185,16 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
         if (a.has("groups")) groups = read_cell_labels(a.required("groups"), in.data.barcodes, a.required("data"));
         interpret::PathwayResult result =
             interpret::score_pathways(in.model.model, in.counts, in.model.gene_symbols, sets.sets, options, groups);
+        // A model named on its training tissue (scae train --gmt): which nodes keep that meaning
+        // here, on the rows scored (under --shard, every row of the gathered sample).
+        std::vector<Index> scored = result.cells;
+        if (sharded) std::iota(scored.begin(), scored.end(), Index(0));
+        const std::vector<interpret::NodeMeaning> meanings = node_meanings(in, scored);
         if (sharded) result.cells = chosen; // rows among all cells, as one process reports them
         report::ReportFolder folder(out_dir, {a.required("model"), a.required("data"), gmt, a.get("groups", "")});
         // Written into a temporary folder (errors name out_dir), moved into out_dir once whole.
         folder.write([&](const std::string& dir) {
-            interpret::write_pathway_report(dir, result, in.model.gene_symbols, report);
+            interpret::write_pathway_report(dir, result, in.model.gene_symbols, report, meanings);
             write_node_support(dir + "/node_support.tsv", in.node_support);
         });
         folder.commit();
@@ -226,6 +236,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                 << "it cannot be ranked against the others or compared with random sets\n";
         const std::vector<Index>& silent = result.silent;
         summary["silent_nodes"] = silent;
+        if (!meanings.empty()) summary["node_meaning"] = meaning_summary(in.model.reference_meaning, meanings);
         if (!in.node_support.empty()) { // nodes resting too much on genes the data lack: their names are in doubt
             std::vector<Index> untrusted;
             for (std::size_t k = 0; k < in.node_support.size(); ++k)
@@ -254,6 +265,7 @@ inline int pathways(const std::vector<std::string>& args, std::ostream& out, std
                     if (result.presence.size() > 0 && std::isfinite(result.presence(c.node, j))) call["presence"] = result.presence(c.node, j);
                     else call["presence"] = nullptr;
                 }
+                if (!meanings.empty() && c.node >= 0) call["meaning"] = interpret::to_string(meanings[std::size_t(c.node)].meaning);
                 calls.push_back(call);
             }
             summary["node_calls"] = calls;

@@ -5,6 +5,9 @@
 #include "scae/cli/common.hpp"
 #include "scae/cli/input_options.hpp"
 #include "scae/cli/options.hpp"
+#include "scae/data/align.hpp"
+#include "scae/data/subset.hpp"
+#include "scae/interpret/name_nodes.hpp"
 #include "scae/io/gmt.hpp"
 #include "scae/train/checkpoint.hpp"
 #include "scae/transfer/train_model.hpp"
@@ -29,6 +32,10 @@ inline std::string train_usage() {
            "  --labels FILE       barcode<TAB>label, or obs:COLUMN of an .h5ad; kept in the model for label transfer\n"
            "  --duplicate-genes P repeated gene ids in DATA: error (default), unique (id.1, id.2, ...) or first\n"
            "  --genes SPEC        all | hvg:N (default hvg:2000) | gmt:FILE (genes of these sets)\n"
+           "  --gmt FILE          after training, name each node on up to 5,000 training cells with these sets\n"
+           "                      (scae pathways' defaults, --labels as groups) and keep its top set's\n"
+           "                      coordinated component in the model: scae pathways and scae transfer then say\n"
+           "                      whether each node kept that meaning on their data (node_meaning.tsv)\n"
            "  --epochs N          at most N epochs, 1..100000 (default 100; early stopping, patience 10)\n"
            "  --batch N           minibatch size, 1..1048576 (default 128)\n"
            "  --lr X              Adam learning rate, in (0, 1] (default 1e-3)\n"
@@ -132,6 +139,51 @@ inline std::string read_checkpoint_options(const Args& a, const std::vector<std:
 /// @return 128 + `signal`
 inline int stopped_exit_code(int signal) { return 128 + signal; }
 
+/// Up to `most` cells of `data` (interpret::choose_cells(), seeded), with their labels, kept to
+/// name the nodes after training (train_model() consumes the data).
+/// @param data  the training counts
+/// @param labels  one label per cell, or empty
+/// @param most  the largest sample
+/// @param seed  the draw's seed
+/// @param sample_labels  receives the sample's labels (empty when `labels` is)
+/// @return the sample's counts, with the data's gene names
+inline io::CountMatrix<float> sample_cells(const io::CountMatrix<float>& data, const std::vector<std::string>& labels, Index most,
+                                           std::uint64_t seed, std::vector<std::string>& sample_labels) {
+    const std::vector<Index> rows = interpret::choose_cells(data.cells(), most, seed);
+    io::CountMatrix<float> sample;
+    sample.counts = data::select_rows(data.counts, rows);
+    sample.gene_ids = data.gene_ids;
+    sample.gene_symbols = data.gene_symbols;
+    sample_labels.clear();
+    if (!labels.empty())
+        for (Index r : rows) sample_labels.push_back(labels[std::size_t(r)]);
+    return sample;
+}
+
+/// What `model` keeps of its nodes' names (ModelFile::reference_meaning): scae pathways'
+/// defaults on `sample`, a sample of its training cells, with `sample_labels` as groups, then
+/// each named node's set component (interpret::reference_meaning()).
+/// @param model  the trained model
+/// @param sample  training cells (sample_cells()), consumed
+/// @param sample_labels  their labels, or empty
+/// @param sets  the gene sets
+/// @param gmt  the gene-set file, whose file name is kept
+/// @param threads  threads for the scoring
+/// @return each node's training set and component
+/// @throws Error as score_pathways() does (no set with enough model genes)
+inline interpret::ReferenceMeaning name_nodes(const transfer::ModelFile& model, io::CountMatrix<float>&& sample,
+                                              const std::vector<std::string>& sample_labels, const io::GeneSets& sets, const std::string& gmt,
+                                              int threads) {
+    if (sample.gene_ids.empty()) sample.gene_ids = sample.gene_symbols; // as train_model() names the model's genes
+    if (sample.gene_symbols.empty()) sample.gene_symbols = sample.gene_ids;
+    const data::Alignment alignment = data::align_genes(model.gene_ids, model.gene_symbols, sample.gene_ids, sample.gene_symbols);
+    data::align_in_place(sample.counts, alignment);
+    interpret::PathwayOptions options;
+    options.threads = threads;
+    const interpret::PathwayResult r = interpret::score_pathways(model.model, sample.counts, model.gene_symbols, sets.sets, options, sample_labels);
+    return interpret::reference_meaning(model.model, sample.counts, r, std::filesystem::path(gmt).filename().string(), options.alpha);
+}
+
 /// `scae train`; returns the exit code.
 /// @param args  the words after "train"
 /// @param out  where the JSON summary prints
@@ -139,12 +191,17 @@ inline int stopped_exit_code(int signal) { return 128 + signal; }
 /// @return the exit code (Exit, or stopped_exit_code() for a run stopped by a signal)
 inline int train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     return guarded("train", args, train_usage(), out, err, [&] {
-        const Args a(args, with_input_options({"data", "out", "labels", "genes", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",
+        const Args a(args, with_input_options({"data", "out", "labels", "genes", "gmt", "epochs", "batch", "lr", "weight-decay", "layers", "loss", "seed", "threads", "duplicate-genes",
                                         "checkpoint", "checkpoint-every", "resume"}),
                      with_input_flags({"no-normalize", "quiet", "shard"}));
         const std::string genes = a.get("genes", "hvg:2000");
         const std::string data_path = a.required("data");
-        const std::string model_path = output_file(a, "out", {data_path, a.get("labels", ""), genes.rfind("gmt:", 0) == 0 ? genes.substr(4) : ""});
+        const std::string model_path =
+            output_file(a, "out", {data_path, a.get("labels", ""), genes.rfind("gmt:", 0) == 0 ? genes.substr(4) : "", a.get("gmt", "")});
+        if (a.has("gmt") && a.has("shard"))
+            throw UsageError("--gmt names the nodes on training cells one process holds; it does not combine with --shard");
+        std::optional<io::GeneSets> node_sets; // read now: a bad file is reported before training
+        if (a.has("gmt")) node_sets = io::read_gmt(a.required("gmt"));
         transfer::TrainRecipe recipe;
         read_gene_selection(genes, recipe.preprocess);
         recipe.normalize = !a.has("no-normalize");
@@ -167,6 +224,8 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
                     << nn::to_string(recipe.model.loss) << " loss models counts; give raw counts, or --loss mse for such values\n";
         };
         std::optional<transfer::ModelFile> trained;
+        io::CountMatrix<float> sample; // --gmt: training cells to name the nodes on
+        std::vector<std::string> sample_labels;
         try {
             if (sharded) {
                 auto block = read_data_block(a, err, ranks.rank, ranks.size);
@@ -179,6 +238,8 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
                 auto data = read_data(a, err);
                 warn_unless_counts(data.integer_values);
                 const auto labels = a.has("labels") ? read_cell_labels(a.required("labels"), data.barcodes, data_path) : std::vector<std::string>{};
+                if (node_sets && ranks.rank == 0)
+                    sample = sample_cells(data, labels, interpret::PathwayOptions{}.max_cells, recipe.train.seed, sample_labels);
                 trained.emplace(transfer::train_model(std::move(data), recipe, data_path, labels)); // moved: never held twice
             }
         } catch (const train::Stopped& e) {
@@ -190,6 +251,15 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
         }
         if (ranks.rank != 0) return int(ok); // rank 0 writes the model and the summary
         transfer::ModelFile& model = *trained;
+        if (node_sets) {
+            try { // the model is worth keeping even when its genes leave no set to name the nodes with
+                model.reference_meaning = name_nodes(model, std::move(sample), sample_labels, *node_sets, a.required("gmt"), recipe.train.threads);
+            } catch (const Error& e) {
+                err << "scae train: warning: the nodes were not named (" << e.what() << "); the model keeps no gene sets\n";
+            }
+        }
+        std::size_t named = 0;
+        for (const interpret::NodeProgramme& p : model.reference_meaning.nodes) named += p.named();
         model.provenance.extra["command"] = "scae train";
         model.provenance.extra["instruction_set"] = scae::instruction_set(); // models are bit-identical within one only
         if (sharded) model.provenance.extra["sharded_ranks"] = std::to_string(ranks.size);
@@ -202,6 +272,7 @@ inline int train(const std::vector<std::string>& args, std::ostream& out, std::o
                               {"cells", model.provenance.cells},
                               {"genes", model.model.genes()},
                               {"epochs", model.history.epochs.size()},
+                              {"named_nodes", named},
                               {"train_cells", model.history.train_cells},
                               {"epoch_seconds", epoch_seconds}, // training only: reading and preprocessing come before
                               {"ranks", ranks.size},

@@ -11,6 +11,7 @@
 #include "scae/cli/train.hpp"
 #include "scae/io/label_map.hpp"
 #include "scae/transfer/report.hpp"
+#include "scae/cli/node_meaning.hpp"
 #include "scae/transfer/run_transfer.hpp"
 
 #include <algorithm>
@@ -45,7 +46,8 @@ inline std::string transfer_usage() {
            "  --eval-cells N      cells (a stratified subsample) of the all-pairs scores, kNN and silhouette, and reference cells\n"
            "                      that vote in label transfer, at most (default 20000; 2..10000000)\n"
            "  --threads T         OpenMP threads\n"
-           "  --quiet             no progress on stderr\n") + missing_genes_usage() + input_options_usage();
+           "  --quiet             no progress on stderr\n") + missing_genes_usage() + input_options_usage() +
+           "\nWith a model trained with --gmt, REPORT_DIR also holds\n" + node_meaning_usage();
 }
 
 /// The options `scae transfer` takes (see transfer_usage()).

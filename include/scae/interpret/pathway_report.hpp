@@ -4,6 +4,7 @@
 /// node's top genes, the group contrasts, and a heatmap of nodes x pathways.
 
 #include "scae/interpret/node_calls.hpp"
+#include "scae/interpret/node_meaning.hpp"
 #include "scae/report/heatmap_svg.hpp"
 #include "scae/report/tsv.hpp"
 #include "scae/core/atomic_file.hpp"
@@ -81,12 +82,16 @@ inline std::string top_genes_tsv(const PathwayResult& r, const std::vector<std::
 /// The node calls (node_calls()): `group, cells, node, auc, top_set, z, p, q, presence,
 /// second_set, second_z, third_set, third_z, top_genes` (genes comma-separated; silent nodes have
 /// q NaN; presence is the top set's PathwayResult::presence: near 1 its genes' presence raises the
-/// node, near 0 their absence does).
+/// node, near 0 their absence does). With `meanings` (a model named on its training tissue, scae
+/// train --gmt) four more: `training_set` (the set that named the node in training), `meaning`
+/// (kept, changed or untested: compare_meaning()), `coordination` and `tracking` (its two halves).
 /// @param r the result of score_pathways()
 /// @param calls node_calls() of `r`
 /// @param gene_symbols the model genes' symbols, in model column order
+/// @param meanings compare_meaning() on the same data, one per node, or empty
 /// @return the table with its header line
-inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<NodeCall>& calls, const std::vector<std::string>& gene_symbols) {
+inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<NodeCall>& calls, const std::vector<std::string>& gene_symbols,
+                                  const std::vector<NodeMeaning>& meanings = {}) {
     std::vector<std::vector<std::string>> rows;
     const std::string nan = report::tsv_number(std::numeric_limits<double>::quiet_NaN());
     for (const NodeCall& c : calls) {
@@ -104,11 +109,19 @@ inline std::string node_calls_tsv(const PathwayResult& r, const std::vector<Node
         std::string genes;
         for (Index g : c.genes) genes += (genes.empty() ? "" : ",") + gene_symbols.at(std::size_t(g));
         row.push_back(genes);
+        if (!meanings.empty()) {
+            const NodeMeaning* m = c.node < 0 ? nullptr : &meanings.at(std::size_t(c.node));
+            row.push_back(m ? m->set : "");
+            row.push_back(m ? to_string(m->meaning) : "");
+            row.push_back(m ? report::tsv_number(m->coordination) : nan);
+            row.push_back(m ? report::tsv_number(m->tracking) : nan);
+        }
         rows.push_back(std::move(row));
     }
-    return report::tsv_text({"group", "cells", "node", "auc", "top_set", "z", "p", "q", "presence", "second_set", "second_z", "third_set",
-                             "third_z", "top_genes"},
-                            rows);
+    std::vector<std::string> header{"group", "cells", "node", "auc", "top_set", "z", "p", "q", "presence", "second_set", "second_z", "third_set",
+                                    "third_z", "top_genes"};
+    if (!meanings.empty()) header.insert(header.end(), {"training_set", "meaning", "coordination", "tracking"});
+    return report::tsv_text(header, rows);
 }
 
 /// The group contrasts: `group, cells, node, set, score_group, score_rest, difference`; per
@@ -265,13 +278,15 @@ inline std::string pathway_heatmap_svg(const PathwayResult& r, const PathwayRepo
 
 /// Writes the report into the existing directory `dir`: scores.tsv (pathway_scores_tsv),
 /// top_genes.tsv, heatmap.svg, and with groups node_calls.tsv, contrasts.tsv (options.contrast_rows
-/// per group) and node_activity.tsv. Each file is written atomically. Throws scae::Error when a file cannot be written.
+/// per group) and node_activity.tsv; with `meanings`, node_meaning.tsv (node_meaning_tsv()) and
+/// node_calls.tsv's columns on them. Each file is written atomically. Throws scae::Error when a file cannot be written.
 /// @param dir an existing directory
 /// @param r the result of score_pathways()
 /// @param gene_symbols the model genes' symbols, in model column order
 /// @param options what the files show
+/// @param meanings compare_meaning() on the same data (a model named on its training tissue), or empty
 inline void write_pathway_report(const std::string& dir, const PathwayResult& r, const std::vector<std::string>& gene_symbols,
-                                 const PathwayReportOptions& options = {}) {
+                                 const PathwayReportOptions& options = {}, const std::vector<NodeMeaning>& meanings = {}) {
     const std::filesystem::path base(dir);
     write_text_atomically((base / "scores.tsv").string(), pathway_scores_tsv(r));
     write_text_atomically((base / "top_genes.tsv").string(), top_genes_tsv(r, gene_symbols, options.top_genes));
@@ -281,8 +296,9 @@ inline void write_pathway_report(const std::string& dir, const PathwayResult& r,
         write_text_atomically((base / "node_activity.tsv").string(), node_activity_tsv(r));
         NodeCallOptions calls;
         calls.genes = options.top_genes;
-        write_text_atomically((base / "node_calls.tsv").string(), node_calls_tsv(r, node_calls(r, calls), gene_symbols));
+        write_text_atomically((base / "node_calls.tsv").string(), node_calls_tsv(r, node_calls(r, calls), gene_symbols, meanings));
     }
+    if (!meanings.empty()) write_text_atomically((base / "node_meaning.tsv").string(), node_meaning_tsv(meanings));
 }
 
 } // namespace scae::interpret

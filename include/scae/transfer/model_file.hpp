@@ -11,10 +11,14 @@
 /// - an optional "reference" holds labelled training cells' bottleneck activations, so a
 ///   foreign model can transfer labels without its training data;
 /// - an optional "reference_input" (1.2) summarises the training cells' input (mean, count shares,
-///   a low-rank-plus-diagonal covariance), so a foreign model can stand in for missing genes.
+///   a low-rank-plus-diagonal covariance), so a foreign model can stand in for missing genes;
+/// - an optional "reference_meaning" (1.3, scae train --gmt) keeps each node's top gene set on the
+///   training cells and that set's coordinated component, so that a new tissue can be asked
+///   whether each node kept its meaning (interpret/node_meaning.hpp).
 
 #include "scae/core/atomic_file.hpp"
 #include "scae/core/checked_json.hpp"
+#include "scae/interpret/reference_meaning.hpp"
 #include "scae/nn/autoencoder.hpp"
 #include "scae/train/history.hpp"
 #include "scae/transfer/reference_input.hpp"
@@ -39,7 +43,7 @@ namespace scae::transfer {
 /// The format version this library writes; it reads every 1.x file.
 inline constexpr int format_major = 1;
 /// Minor version written.
-inline constexpr int format_minor = 2;
+inline constexpr int format_minor = 3;
 
 /// Where a model came from.
 struct Provenance {
@@ -69,6 +73,10 @@ struct ModelFile {
     /// Summary of the training cells' model input (format 1.2), with which the model stands in for
     /// genes a target lacks; empty in older files.
     ReferenceInput reference_input;
+    /// Each node's top gene set on the training cells and that set's coordinated component
+    /// (format 1.3; scae train --gmt), against which interpret::compare_meaning() tells whether a
+    /// node kept its meaning on new data; empty when the model was trained without gene sets.
+    interpret::ReferenceMeaning reference_meaning;
 };
 
 /// Largest weight magnitude accepted: trained weights are of order 1; values near the float limit
@@ -155,6 +163,69 @@ ReferenceInput reference_input_from_json(const Json& j, const checked_json::Basi
     return r;
 }
 
+/// "reference_meaning" of a model file: per node null (no set named it) or its set and component.
+template <class Json>
+Json reference_meaning_json(const interpret::ReferenceMeaning& r) {
+    Json nodes = Json::array();
+    for (const interpret::NodeProgramme& p : r.nodes) {
+        if (!p.named()) {
+            nodes.push_back(Json());
+            continue;
+        }
+        nodes.push_back({{"set", p.set}, {"q", p.q}, {"genes", p.genes}, {"loadings", p.loadings}, {"eigenvalue", p.eigenvalue}, {"r", p.r}});
+    }
+    return {{"gene_sets", r.gene_sets}, {"alpha", r.alpha}, {"cells", r.cells}, {"nodes", std::move(nodes)}};
+}
+
+/// Reads "reference_meaning": one entry per bottleneck node, each null or a set with its
+/// component, every field checked (gene columns ascending within the model, loadings of unit
+/// length, one per gene) before it is used.
+template <class Json>
+interpret::ReferenceMeaning reference_meaning_from_json(const Json& j, const checked_json::BasicReader<Json>& read, Index genes, Index latent) {
+    const std::string path = "reference_meaning";
+    read.object(j, path);
+    interpret::ReferenceMeaning r;
+    r.gene_sets = read.string(read.at(j, path, "gene_sets"), path + ".gene_sets");
+    r.alpha = read.real(read.at(j, path, "alpha"), path + ".alpha", std::numeric_limits<double>::min(), 1);
+    r.cells = Index(read.integer(read.at(j, path, "cells"), path + ".cells", 3, std::numeric_limits<int>::max()));
+    const Json& nodes = read.at(j, path, "nodes");
+    if (!nodes.is_array() || Index(nodes.size()) != latent)
+        read.fail(path + ".nodes", "expected an array of " + std::to_string(latent) + " entries (one per bottleneck node), found " +
+                                       checked_json::BasicReader<Json>::found(nodes));
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+        interpret::NodeProgramme& p = r.nodes.emplace_back();
+        if (nodes[k].is_null()) continue;
+        const std::string at = path + ".nodes[" + std::to_string(k) + "]";
+        read.object(nodes[k], at);
+        p.set = read.string(read.at(nodes[k], at, "set"), at + ".set");
+        if (p.set.empty()) read.fail(at + ".set", "expected a set's name, found an empty string (an unnamed node is null)");
+        p.q = read.real(read.at(nodes[k], at, "q"), at + ".q", 0, 1);
+        const Json& g = read.at(nodes[k], at, "genes");
+        if (!g.is_array() || Index(g.size()) > genes)
+            read.fail(at + ".genes", "expected an array of at most " + std::to_string(genes) + " gene columns, found " + checked_json::BasicReader<Json>::found(g));
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            p.genes.push_back(Index(read.integer(g[i], at + ".genes[" + std::to_string(i) + "]", 0, genes - 1)));
+            if (i > 0 && p.genes[i] <= p.genes[i - 1])
+                read.fail(at + ".genes[" + std::to_string(i) + "]", "expected gene columns in ascending order, each once");
+        }
+        const Json& w = read.at(nodes[k], at, "loadings");
+        if (!w.is_array() || (!w.empty() && w.size() != g.size()))
+            read.fail(at + ".loadings", "expected an array of " + std::to_string(g.size()) + " loadings (one per gene) or none, found " +
+                                            checked_json::BasicReader<Json>::found(w));
+        double norm = 0;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            p.loadings.push_back(read.real(w[i], at + ".loadings[" + std::to_string(i) + "]", -1 - 1e-9, 1 + 1e-9)); // rounding of a unit vector
+            norm += p.loadings.back() * p.loadings.back();
+        }
+        if (!w.empty() && std::abs(norm - 1) > 1e-6) read.fail(at + ".loadings", "expected loadings of unit length, found squared length " + std::to_string(norm));
+        // A correlation matrix's eigenvalue is at most its size, a correlation at most 1, up to rounding.
+        p.eigenvalue = read.real(read.at(nodes[k], at, "eigenvalue"), at + ".eigenvalue", 0, double(std::max<std::size_t>(p.genes.size(), 1)) * (1 + 1e-9));
+        p.r = read.real(read.at(nodes[k], at, "r"), at + ".r", 0, 1 + 1e-9);
+        p.edge = std::pow(1 + std::sqrt(double(p.genes.size()) / double(r.cells)), 2);
+    }
+    return r;
+}
+
 } // namespace detail
 
 /// The model as a JSON document.
@@ -189,6 +260,7 @@ Json to_json(const ModelFile& m) {
             {"reference", m.reference_labels.empty() ? Json()
                                                      : detail::reference_json<Json>(m)},
             {"reference_input", m.reference_input.empty() ? Json() : detail::reference_input_json<Json>(m.reference_input)},
+            {"reference_meaning", m.reference_meaning.empty() ? Json() : detail::reference_meaning_json<Json>(m.reference_meaning)},
             {"provenance",
              {{"data_path", m.provenance.data_path},
               {"cells", m.provenance.cells},
@@ -284,7 +356,7 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
     }
     if (o.loss == nn::Loss::negative_binomial) weight(expected - 1, "log_theta", 1, genes);
 
-    ModelFile m{nn::Autoencoder<float>(genes, o), std::move(gene_ids), std::move(gene_symbols), {}, {}, {}, {}, {}, {}, {}};
+    ModelFile m{nn::Autoencoder<float>(genes, o), std::move(gene_ids), std::move(gene_symbols), {}, {}, {}, {}, {}, {}, {}, {}};
     for (std::size_t i = 0; i < n_layers; ++i) {
         m.model.layers[i].weight.value = std::move(values[2 * i]);
         m.model.layers[i].bias.value = std::move(values[2 * i + 1]);
@@ -313,6 +385,8 @@ ModelFile from_json_checked(const Json& j, const std::string& file) {
     }
     if (const auto it = j.find("reference_input"); it != j.end() && !it->is_null())
         m.reference_input = detail::reference_input_from_json(*it, read, genes);
+    if (const auto it = j.find("reference_meaning"); it != j.end() && !it->is_null())
+        m.reference_meaning = detail::reference_meaning_from_json(*it, read, genes, m.model.latent_size());
     if (const auto it = j.find("provenance"); it != j.end() && !it->is_null()) {
         const auto& p = read.object(*it, "provenance");
         if (p.contains("data_path")) m.provenance.data_path = read.string(p["data_path"], "provenance.data_path");

@@ -112,6 +112,11 @@ inline std::string transfer_report_markdown(const nlohmann::json& r) {
         md << "Node support: " << ns["untrusted_nodes"] << " of " << ns["nodes"].size()
            << " bottleneck nodes rest too much on genes this target lacks to be trusted (`node_support.tsv`).\n\n";
     }
+    if (r.contains("node_meaning")) {
+        const auto& nm = r["node_meaning"];
+        md << "Node meaning: of the nodes named on the model's training cells, " << nm["kept"] << " kept their set's coordinated component here, "
+           << nm["changed"] << " did not, " << nm["untested"] << " were not tested (`node_meaning.tsv`).\n\n";
+    }
     if (r.contains("label_transfer")) {
         const auto& lt = r["label_transfer"];
         md << "## Labels transferred from the model's reference cells\n\n"
@@ -210,6 +215,7 @@ inline nlohmann::json write_transfer_report(const std::string& dir, const Transf
     }
     write_text_atomically(dir + "/cells.tsv", cells.str());
     write_node_support(dir + "/node_support.tsv", result.node_support);
+    if (!result.node_meaning.empty()) write_text_atomically(dir + "/node_meaning.tsv", interpret::node_meaning_tsv(result.node_meaning));
     write_cells_h5ad(dir + "/cells.h5ad", barcodes, an, labels, result.cell_deviance, result.latent,
                      {{"command", "scae transfer"}, {"scae_version", SCAE_VERSION}, {"model", inputs.model}, {"data", inputs.data}});
     std::ostringstream genes;

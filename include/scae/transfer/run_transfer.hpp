@@ -9,7 +9,9 @@
 #include "scae/data/subset.hpp"
 #include "scae/eval/embed2d.hpp"
 #include "scae/eval/pca.hpp"
+#include "scae/interpret/node_meaning.hpp"
 #include "scae/io/count_matrix.hpp"
+#include "scae/eval/subsample.hpp"
 #include "scae/transfer/denoise.hpp"
 #include "scae/eval/mcv.hpp"
 #include "scae/eval/embedding_scores.hpp"
@@ -110,6 +112,10 @@ struct TransferResults {
     /// Each bottleneck node's support on the target (node_support.hpp); empty for a model without
     /// a reference summary.
     std::vector<NodeSupport> node_support;
+    /// Whether each node kept the meaning it was named with on the model's training cells
+    /// (interpret::compare_meaning() on up to 5,000 target cells); empty for a model without
+    /// ModelFile::reference_meaning (trained without gene sets).
+    std::vector<interpret::NodeMeaning> node_meaning;
     Index cells = 0;                   ///< target cells
     Index model_genes = 0;             ///< the model's genes
     double foreign_mean_cell_deviance = 0; ///< mean of `cell_deviance`
@@ -155,6 +161,19 @@ void to_json(Json& j, const TransferResults& r) {
     j = Json::object();
     j["alignment"] = r.alignment;
     missing_gene_json(j, r.missing_genes, r.node_support);
+    if (!r.node_meaning.empty()) {
+        std::size_t kept = 0, changed = 0, untested = 0;
+        std::vector<Index> changed_nodes;
+        for (const interpret::NodeMeaning& m : r.node_meaning) {
+            kept += m.meaning == interpret::Meaning::kept;
+            untested += m.meaning == interpret::Meaning::untested;
+            if (m.meaning == interpret::Meaning::changed) {
+                ++changed;
+                changed_nodes.push_back(m.node);
+            }
+        }
+        j["node_meaning"] = {{"kept", kept}, {"changed", changed}, {"untested", untested}, {"changed_nodes", changed_nodes}};
+    }
     j["cells"] = r.cells;
     j["model_genes"] = r.model_genes;
     j["foreign"]["mean_cell_deviance"] = r.foreign_mean_cell_deviance;
@@ -229,6 +248,12 @@ TransferResults transfer_aligned(const ModelFile& foreign, const Csr<T>& counts,
     result.cells = counts.rows();
     result.model_genes = counts.cols();
     log("aligned " + std::to_string(result.alignment.matched) + " of " + std::to_string(counts.cols()) + " model genes");
+    if (!foreign.reference_meaning.empty() && counts.rows() >= 3) { // a model named on its training tissue: which nodes keep that meaning here
+        Rng sample(derive_seed(options.seed, 29));
+        std::vector<bool> present(absent.size());
+        for (std::size_t g = 0; g < absent.size(); ++g) present[g] = !absent[g];
+        result.node_meaning = interpret::compare_meaning(foreign.reference_meaning, model, counts, eval::random_subsample(counts.rows(), 5000, sample), present);
+    }
 
     // Foreign model on every cell.
     detail::encode_and_score(model, counts, result.latent, result.cell_deviance, absent);

@@ -85,7 +85,7 @@ ModelFile train_model(io::CountMatrix<T>&& data, const TrainRecipe& recipe, cons
     options.input.log1p = fit.preprocessing.log1p;
     options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
     ModelFile m{nn::Autoencoder<float>(counts.cols(), options), fit.preprocessing.gene_ids, fit.preprocessing.gene_symbols,
-                fit.preprocessing, {}, {}, {}, {}, {}, {}};
+                fit.preprocessing, {}, {}, {}, {}, {}, {}, {}};
     m.history = train::fit(m.model, counts, recipe.train);
     ReferenceInputOptions summary = recipe.reference_input;
     summary.seed = derive_seed(recipe.train.seed, 11);

@@ -149,7 +149,7 @@ ModelFile train_model_sharded(io::CountMatrix<T>&& block, TrainRecipe recipe, co
     model_options.input.log1p = fit.preprocessing.log1p;
     model_options.input.target_sum = recipe.normalize ? fit.preprocessing.target_sum : 0.0;
     ModelFile m{nn::Autoencoder<float>(counts.cols(), model_options), fit.preprocessing.gene_ids, fit.preprocessing.gene_symbols,
-                fit.preprocessing, {}, {}, {}, {}, {}, {}};
+                fit.preprocessing, {}, {}, {}, {}, {}, {}, {}};
     recipe.train.communicator = ranks;
     recipe.train.shard = {first, total};
     m.history = train::fit(m.model, counts, recipe.train);
