@@ -2,6 +2,7 @@
 /// @file train.hpp
 /// @brief Minibatch training of an autoencoder on a count matrix.
 
+#include "scae/ad/blocks.hpp"
 #include "scae/core/enum_names.hpp"
 #include "scae/core/parallelize.hpp"
 #include "scae/nn/autoencoder.hpp"
@@ -218,12 +219,18 @@ struct Minibatch {
         inner.resize(std::size_t(outer[count]));
         counts.resize(inner.size());
         input.resize(inner.size());
-        for (Index i = 0; i < count; ++i) {
-            const int first = from[rows[i]], length = outer[i + 1] - outer[i];
-            std::copy_n(m.innerIndexPtr() + first, length, inner.data() + outer[i]);
-            std::copy_n(m.valuePtr() + first, length, counts.data() + outer[i]);
-            std::copy_n(input_values.data() + first, length, input.data() + outer[i]);
-        }
+        // The copy in blocks of rows that threads share: a few hundred kilobytes per batch, which
+        // on one thread kept the others waiting for 3% of a step (viewing the rows where they are
+        // stored instead, without a copy, made every op's reads slower: 5% at one thread).
+        const ad::Blocks blocks{count, 16};
+        parallelize_blocks([&](Index b) {
+            for (Index i = blocks.first(b); i < blocks.first(b) + blocks.length(b); ++i) {
+                const int first = from[rows[i]], length = outer[i + 1] - outer[i];
+                std::copy_n(m.innerIndexPtr() + first, length, inner.data() + outer[i]);
+                std::copy_n(m.valuePtr() + first, length, counts.data() + outer[i]);
+                std::copy_n(input_values.data() + first, length, input.data() + outer[i]);
+            }
+        }, blocks.count(), 0, 3.0 * double(outer[count]));
     }
 
     /// The counts of the gathered rows.
