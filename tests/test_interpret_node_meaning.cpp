@@ -108,7 +108,7 @@ std::vector<interpret::NodeMeaning> on(const Fixture& f, const Aligned& t) {
     return interpret::compare_meaning(f.reference, f.model.model, t.counts, all_rows(t.counts.rows()), t.present);
 }
 
-double correlation(const Vector<double>& a, const Vector<double>& b) { return interpret::detail::correlation(a, b); }
+double correlation(const Vector<double>& a, const Vector<double>& b) { return interpret::activation_correlation(Matrix<double>(a), Matrix<double>(b))(0, 0); }
 
 } // namespace
 

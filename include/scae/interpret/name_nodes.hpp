@@ -75,7 +75,7 @@ ReferenceMeaning reference_meaning(const nn::Autoencoder<T>& model, const Csr<T>
         if (c.w.size() == 0) continue; // fewer than two varying genes: no component, untested
         p.eigenvalue = c.eigenvalue;
         Vector<double> w = c.w;
-        p.r = detail::correlation(activation.col(k), c.z * w);
+        p.r = activation_correlation(Matrix<double>(activation.col(k)), Matrix<double>(c.z * w))(0, 0);
         if (p.r < 0) {
             w = -w;
             p.r = -p.r;

@@ -34,6 +34,7 @@
 #include "scae/core/error.hpp"
 #include "scae/data/subset.hpp"
 #include "scae/interpret/model_input.hpp"
+#include "scae/interpret/recovery.hpp"
 #include "scae/interpret/reference_meaning.hpp"
 #include "scae/report/tsv.hpp"
 
@@ -117,13 +118,6 @@ inline std::vector<bool> standardise(Matrix<double>& x) {
         }
     }
     return varies;
-}
-
-/// Pearson correlation of two equally long vectors; 0 when either does not vary.
-inline double correlation(const Vector<double>& a, const Vector<double>& b) {
-    const Vector<double> x = a.array() - a.mean(), y = b.array() - b.mean();
-    const double d = std::sqrt(x.squaredNorm() * y.squaredNorm());
-    return d > 0 ? x.dot(y) / d : 0;
 }
 
 /// The model input and bottleneck activations of rows `cells` of `counts`.
@@ -212,7 +206,7 @@ std::vector<NodeMeaning> compare_meaning(const ReferenceMeaning& reference, cons
         const Vector<double> score = x * loadings;
         const double rho = score.squaredNorm() / double(x.rows() - 1) / weight;
         m.coordination = (rho - 1) / (p.eigenvalue - 1);
-        m.tracking = detail::correlation(activation.col(Index(k)), score) / p.r;
+        m.tracking = activation_correlation(Matrix<double>(activation.col(Index(k))), Matrix<double>(score))(0, 0) / p.r;
         const bool coordinated = m.coordination >= options.share, followed = m.tracking >= options.share;
         m.meaning = coordinated && followed ? Meaning::kept : Meaning::changed;
         m.reason = coordinated ? (followed ? "" : "the node no longer follows its set's component")
